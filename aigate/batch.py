@@ -1,0 +1,136 @@
+"""Checking many files: expand paths, find each file's config, reuse one gate per config,
+and keep going when a file is bad."""
+
+from __future__ import annotations
+
+import datetime as dt
+import glob
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .config import Config, config_path_from_env, find_config, load_config
+from .errors import AigateError, InputError, UsageError
+from .gate import Gate, load_subject
+from .model import InputProblem, Report, SubjectResult
+from .plugins import Plugins, load_plugins
+
+
+@dataclass(frozen=True)
+class Options:
+    """What a user can say about a run; everything else comes from config."""
+
+    stage: str | None = None
+    policy: str | None = None
+    approvals: Path | None = None
+    config: Path | None = None
+    as_of: dt.date | None = None
+    strict_plugins: bool = False
+
+
+class Session:
+    """Plugins and one :class:`Gate` per config file, shared by every file of a run."""
+
+    def __init__(self, options: Options = Options(), plugins: Plugins | None = None) -> None:
+        self.options = options
+        self.plugins = plugins or load_plugins(strict=options.strict_plugins)
+        self._fixed = options.config or config_path_from_env()
+        self._gates: dict[Path | None, Gate | AigateError] = {}
+        self._found: dict[Path, Path | None] = {}
+
+    def config_path(self, path: Path | None) -> Path | None:
+        if self._fixed is not None or path is None:
+            return self._fixed
+        folder = path.parent.resolve()
+        if folder not in self._found:
+            self._found[folder] = find_config(folder)
+        return self._found[folder]
+
+    def gate(self, path: Path | None = None) -> Gate:
+        """The gate for a file (its config found by walking up), built once per config."""
+        config_path = self.config_path(path)
+        if config_path not in self._gates:
+            try:
+                if config_path and not config_path.is_file():
+                    raise InputError(f"{config_path}: config file not found")
+                config = load_config(config_path) if config_path else Config()
+                self._gates[config_path] = Gate.build(
+                    self.plugins, config, policy=self.options.policy,
+                    approvals=self.options.approvals, as_of=self.options.as_of)
+            except AigateError as exc:
+                self._gates[config_path] = exc
+        gate = self._gates[config_path]
+        if isinstance(gate, AigateError):
+            raise gate
+        return gate
+
+    def check_file(self, path: Path) -> list[SubjectResult]:
+        gate = self.gate(path)
+        subject = load_subject(self.plugins, path)
+        return gate.check(subject, stage=self.options.stage, path=path)
+
+    def timeline_suffixes(self) -> set[str]:
+        return {s.lower() for group in self.plugins.hook.aigate_subject_suffixes()
+                for s in group or ()}
+
+    def run(self, paths: Iterable[str]) -> Report:
+        """Check every file ``paths`` name; bad files land in ``Report.errors``."""
+        report = Report(stage=self.options.stage, policy=self.options.policy)
+        files, problems = expand(paths, self.timeline_suffixes())
+        report.errors.extend(problems)
+        report.files = len(files) + len(problems)
+        for path in files:
+            try:
+                report.results.extend(self.check_file(path))
+            except AigateError as exc:
+                report.errors.append(problem(path, exc))
+        return report
+
+
+def problem(path: Path | str, exc: BaseException) -> InputProblem:
+    message = str(exc)
+    prefix = f"{path}: "
+    return InputProblem(str(path), message.removeprefix(prefix))
+
+
+def expand(paths: Iterable[str], suffixes: set[str]) -> tuple[list[Path], list[InputProblem]]:
+    """Files named, folders searched recursively for timeline files, globs expanded."""
+    files: list[Path] = []
+    problems: list[InputProblem] = []
+    for text in paths:
+        path = Path(text)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*")
+                           if p.is_file() and p.suffix.lower().lstrip(".") in suffixes
+                           and not p.name.startswith("."))
+            files.extend(found)
+        elif path.exists():
+            files.append(path)
+        elif glob.has_magic(text):
+            matches = sorted(Path(p) for p in glob.glob(text, recursive=True))
+            if not matches:
+                problems.append(InputProblem(text, "no file matches this pattern"))
+            files.extend(p for p in matches if p.is_file())
+        else:
+            problems.append(InputProblem(text, "no such file or folder"))
+    return list(dict.fromkeys(files)), problems
+
+
+def check(subject: Any, *, stage: str | None = None, policy: str | None = None,
+          approvals: str | Path | None = None, config: str | Path | None = None,
+          as_of: dt.date | None = None) -> list[SubjectResult]:
+    """Check a timeline file (path) or an in-memory subject (e.g. an OTIO timeline).
+
+    Returns one :class:`~aigate.model.SubjectResult` per timeline. Raises
+    :class:`~aigate.errors.AigateError` subclasses for bad input, never a bare traceback.
+    """
+    options = Options(stage=stage, policy=policy,
+                      approvals=Path(approvals) if approvals else None,
+                      config=Path(config) if config else None, as_of=as_of)
+    session = Session(options)
+    if isinstance(subject, str | Path):
+        return session.check_file(Path(subject))
+    if subject is None:
+        raise UsageError("nothing to check")
+    return session.gate().check(subject, stage=stage)

@@ -1,0 +1,113 @@
+"""aigate.yaml: where a production keeps its policy, approvals, stage path rules and plugins.
+
+Found by --config, then AIGATE_CONFIG, then walking up from the timeline's folder. Relative
+paths inside it are relative to the file. Every key is documented in docs/config.md.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .model import STAGES
+from .yamlfile import Section
+
+CONFIG_NAME = "aigate.yaml"
+DEFAULT_POLICY = "netflix-genai"
+HOOK_READ_MODES = ("report", "annotate", "off")
+
+
+@dataclass(frozen=True, slots=True)
+class StageRule:
+    """Files whose path matches ``pattern`` are at ``stage`` (unless said otherwise)."""
+
+    pattern: str
+    stage: str
+
+
+#: Used when a config does not list its own: deliverables are final wherever they sit.
+DEFAULT_STAGE_RULES = (StageRule("**/deliverables/**", "final"), StageRule("*_FINAL*", "final"))
+
+
+@dataclass(frozen=True, slots=True)
+class HookSettings:
+    """How the OpenTimelineIO hooks behave (see hooks/aigate_otio_hooks)."""
+
+    on_read: str = "report"
+    annotate_on_write: bool = False
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None = None
+    policy: str = DEFAULT_POLICY
+    approvals: Path | None = None
+    show: str | None = None
+    stage_rules: tuple[StageRule, ...] = DEFAULT_STAGE_RULES
+    plugins: tuple[str, ...] = ()
+    strict_plugins: bool = False
+    hooks: HookSettings = field(default_factory=HookSettings)
+
+    @property
+    def base_dir(self) -> Path | None:
+        return self.path.parent if self.path else None
+
+    def stage_for_path(self, path: Path | str | None) -> str | None:
+        from . import globs
+
+        if path is None:
+            return None
+        text = str(Path(path).resolve()) if not str(path).startswith("file:") else str(path)
+        return next((r.stage for r in self.stage_rules if globs.match(text, r.pattern)), None)
+
+
+def load_config(path: Path) -> Config:
+    doc = Section.from_file(path)
+    doc.only("policy", "approvals", "show", "stages", "plugins", "strict_plugins", "hooks")
+    base = path.parent
+    approvals = doc.str("approvals")
+    rules = []
+    for entry in doc.sections("stages"):
+        entry.only("match", "stage")
+        pattern = entry.str("match")
+        if not pattern:
+            entry.fail(f"{entry.where}: needs 'match' (a path glob)")
+        rules.append(StageRule(pattern, entry.str("stage", choices=STAGES) or "final"))
+    hooks = doc.section("hooks")
+    if hooks is not None:
+        hooks.only("on_read", "annotate_on_write")
+        hook_settings = HookSettings(
+            on_read=hooks.str("on_read", "report", choices=HOOK_READ_MODES),
+            annotate_on_write=hooks.bool("annotate_on_write", False),
+        )
+    else:
+        hook_settings = HookSettings()
+    policy = doc.str("policy", DEFAULT_POLICY)
+    if policy.endswith((".yaml", ".yml")) and not Path(policy).is_absolute():
+        policy = str(base / policy)
+    return Config(
+        path=path,
+        policy=policy,
+        approvals=(base / approvals) if approvals else None,
+        show=doc.str("show"),
+        stage_rules=tuple(rules) if "stages" in doc else DEFAULT_STAGE_RULES,
+        plugins=doc.strs("plugins"),
+        strict_plugins=doc.bool("strict_plugins", False),
+        hooks=hook_settings,
+    )
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest aigate.yaml in ``start`` or a folder above it."""
+    folder = start.resolve()
+    for candidate in (folder, *folder.parents):
+        path = candidate / CONFIG_NAME
+        if path.is_file():
+            return path
+    return None
+
+
+def config_path_from_env() -> Path | None:
+    value = os.environ.get("AIGATE_CONFIG")
+    return Path(value) if value else None

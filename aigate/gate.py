@@ -1,0 +1,181 @@
+"""The engine: one subject in, one verdict per item out. The CLI, the OTIO hooks, host
+add-ons and the Python API all come through :class:`Gate`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from . import stage as stages
+from .approvals import Registry, load_registry
+from .config import Config
+from .errors import AigateError, InputError, UsageError
+from .model import (
+    CheckContext,
+    Collected,
+    Finding,
+    Item,
+    ItemResult,
+    Provenance,
+    Severity,
+    SubjectResult,
+)
+from .plugins import Plugins
+from .policy import Policy, Rule, RuleSetting, load_policy
+from .provenance import merge
+
+
+class GateLocked(AigateError):
+    """Raised at the final stage when a subject's verdict is lock: nothing may be exported.
+
+    ``results`` holds every locked subject; the message names each locked clip with its
+    track and record timecode.
+    """
+
+    def __init__(self, results: list[SubjectResult]) -> None:
+        self.results = results
+        lines = []
+        for result in results:
+            for r in result.locked():
+                rules = ", ".join(f.rule for f in r.findings if f.severity is Severity.LOCK)
+                lines.append(f'  {result.name}: {r.item.track} "{r.item.clip}" '
+                             f"{r.item.record_in}-{r.item.record_out} ({rules})")
+        count = sum(len(r.locked()) for r in results)
+        super().__init__(f"aigate: export refused at stage final: {count} locked clip(s)\n"
+                         + "\n".join(lines))
+
+
+@dataclass
+class Gate:
+    """Everything a check needs besides the subject: plugins, config, policy, approvals."""
+
+    plugins: Plugins
+    config: Config
+    policy: Policy
+    rules: dict[str, Rule]
+    registry: Registry
+    as_of: dt.date
+
+    @classmethod
+    def build(cls, plugins: Plugins, config: Config | None = None, *,
+              policy: str | Path | None = None, approvals: Path | None = None,
+              as_of: dt.date | None = None) -> Gate:
+        """Load the policy and approvals a config (and explicit overrides) point at."""
+        config = config or Config()
+        plugins.add_modules(config.plugins, f"config {config.path}")
+        rules: dict[str, Rule] = {}
+        for contributed in plugins.hook.aigate_rules():
+            for rule in contributed or ():
+                if rule.id in rules:
+                    raise UsageError(f"rule id {rule.id!r} is contributed twice")
+                rules[rule.id] = rule
+        packs: dict[str, Path] = {}
+        for contributed in plugins.hook.aigate_policy_packs():
+            packs.update(contributed or {})
+        base = Path.cwd() if policy else config.base_dir
+        loaded = load_policy(policy or config.policy, rules, packs, base)
+        return cls(plugins=plugins, config=config, policy=loaded, rules=rules,
+                   registry=load_registry(approvals or config.approvals),
+                   as_of=as_of or dt.date.today())
+
+    def collect(self, subject: Any, path: Path | None = None) -> list[Collected]:
+        collected = self.plugins.hook.aigate_collect(subject=subject, path=path)
+        if collected is None:
+            raise UsageError(f"no host plugin recognises {type(subject).__name__} subjects "
+                             "(see 'aigate plugins')")
+        return collected
+
+    def check(self, subject: Any, *, stage: str | None = None, path: Path | None = None,
+              stage_path: Path | str | None = None) -> list[SubjectResult]:
+        """Check every timeline in ``subject``. ``stage_path`` (default ``path``) is matched
+        against the config's stage path rules, e.g. the output path of an export."""
+        override = stages.explicit_or_env(stage)
+        return [self.check_collected(c, override, path, stage_path or path)
+                for c in self.collect(subject, path)]
+
+    def check_collected(self, collected: Collected, override: stages.ResolvedStage | None,
+                        path: Path | None, stage_path: Path | str | None) -> SubjectResult:
+        where = f"{path or collected.name}: timeline metadata aigate.stage"
+        declared = self.plugins.hook.aigate_resolve_stage(collected=collected, path=path,
+                                                          config=self.config)
+        resolved = stages.resolve(override, declared, where,
+                                  self.config.stage_for_path(stage_path))
+        stage = resolved.stage
+        policy = self.policy.for_show(self.config.show)
+        active = [(rule, policy.rules[rule.id]) for rule in self.rules.values()
+                  if rule.id in policy.rules and policy.rules[rule.id].enabled]
+        context = CheckContext(subject=collected.name, path=path, config=self.config,
+                               stage=stage)
+        claims_hook = self.plugins.hook.aigate_item_claims
+        results = []
+        for item in collected.items:
+            claims = [c for group in claims_hook(item=item, context=context) if group
+                      for c in group]
+            provenance = merge(claims)
+            findings = self.evaluate(item, provenance, stage, policy, active) if claims else ()
+            results.append(ItemResult(item, provenance, findings))
+        return SubjectResult(name=collected.name, path=path, stage=stage, policy=policy.name,
+                             host=collected.host, items=tuple(results))
+
+    def evaluate(self, item: Item, provenance: Provenance, stage: str, policy: Policy,
+                 active: Iterable[tuple[Rule, RuleSetting]]) -> tuple[Finding, ...]:
+        findings = []
+        for rule, setting in active:
+            severity = setting.severity[stage]
+            if severity is Severity.PASS:
+                continue
+            for hit in rule.check(item, provenance, policy):
+                findings.append(self._finding(rule, setting, severity, hit, item, provenance))
+        return tuple(findings)
+
+    def _finding(self, rule: Rule, setting: RuleSetting, severity: Severity, hit: Any,
+                 item: Item, provenance: Provenance) -> Finding:
+        finding = Finding(rule=rule.id, severity=severity, where=location(item),
+                          reason=hit.reason, remediation=rule.remediation,
+                          evidence=provenance.evidence)
+        if not setting.waivable or severity <= Severity.INFO:
+            return finding
+        show = self.config.show
+        if hit.talent is not None:
+            consent = self.registry.consent_for(hit.talent, show, self.as_of)
+            if consent is not None:
+                return replace(finding, severity=Severity.INFO, waived_from=severity,
+                               approval=consent.id, approver=f"{consent.talent} (consent)")
+            why = self.registry.why_not_consent(hit.talent, show, self.as_of)
+        else:
+            approval = self.registry.approval_for(rule.id, rule.category, item, show,
+                                                  self.as_of)
+            if approval is not None:
+                return replace(finding, severity=Severity.INFO, waived_from=severity,
+                               approval=approval.id, approver=approval.approver)
+            why = "; ".join(filter(None, (
+                self.registry.why_not(i, rule.id, rule.category, item, show, self.as_of)
+                for i in provenance.approvals)))
+        return replace(finding, reason=f"{hit.reason} ({why})") if why else finding
+
+
+def location(item: Item) -> str:
+    return f'{item.track} "{item.clip}" {item.record_in}-{item.record_out}'
+
+
+def enforce(gate: Gate, collected: Collected, result: SubjectResult) -> None:
+    """Let the host act on the verdicts, then refuse a locked subject at the final stage."""
+    gate.plugins.hook.aigate_enforce(collected=collected, result=result)
+    if result.stage == "final" and result.verdict is Severity.LOCK:
+        raise GateLocked([result])
+
+
+def load_subject(plugins: Plugins, path: Path) -> Any:
+    """Read a file into a subject through whichever host plugin claims its suffix."""
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not a timeline file")
+    subject = plugins.hook.aigate_load_subject(path=path)
+    if subject is None:
+        raise InputError(f"{path}: no host plugin reads {path.suffix or 'extensionless'} "
+                         "files (see 'aigate plugins')")
+    return subject

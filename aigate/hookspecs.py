@@ -1,0 +1,112 @@
+"""The hooks aigate calls. Built-in plugins implement exactly these; so does yours.
+
+Write a plugin as a module (or object) with functions named like the specs below, decorated
+with :data:`hookimpl`, and register it through the ``aigate`` entry-point group, the
+``AIGATE_PLUGINS`` environment variable, or ``plugins:`` in aigate.yaml. A plugin implements
+only the hooks it needs; argument names must match the spec (pluggy checks them), and it may
+accept fewer arguments than the spec offers.
+
+The flow the hooks serve, in order: load a subject -> collect items -> add claims per item
+-> (merge, rules from the policy, approvals) -> present in the host -> enforce at export
+-> report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .model import CheckContext, Claim, Collected, Item, SubjectResult
+    from .policy import Rule
+    from .report import ReportFormat
+
+hookspec = pluggy.HookspecMarker("aigate")
+hookimpl = pluggy.HookimplMarker("aigate")
+
+
+@hookspec
+def aigate_subject_suffixes() -> Iterable[str]:
+    """File suffixes (lower case, without the dot) this plugin can load as subjects.
+
+    Used to pick timeline files when a folder is checked. Called once per run.
+    """
+
+
+@hookspec(firstresult=True)
+def aigate_load_subject(path: Path) -> Any | None:
+    """Read the file at ``path`` into a subject this or another host plugin can collect.
+
+    Return None when the file is not yours. Raise :class:`aigate.errors.InputError` with one
+    line naming the file and the place when the file is yours but cannot be read. The first
+    plugin that returns a subject wins.
+    """
+
+
+@hookspec(firstresult=True)
+def aigate_collect(subject: Any, path: Path | None) -> list[Collected] | None:
+    """Turn a subject into items: the host plugin that recognises ``subject`` answers.
+
+    Return one :class:`aigate.model.Collected` per timeline in the subject (a collection
+    of several timelines gives several), or None when the subject is not yours. ``path`` is
+    the file the subject came from, when there is one.
+    """
+
+
+@hookspec
+def aigate_item_claims(item: Item, context: CheckContext) -> Iterable[Claim] | None:
+    """Provenance claims about one item, from one source (metadata, media, a ledger...).
+
+    Every implementation is called for every item, so keep it cheap for items you have
+    nothing to say about. ``context`` carries the subject path, the config and the stage.
+    Never raise for bad data: return a claim whose ``problems`` say what was wrong.
+    """
+
+
+@hookspec
+def aigate_rules() -> Iterable[Rule]:
+    """Rules this plugin contributes. Ids must be unique across plugins.
+
+    A rule only runs when the active policy pack enables it.
+    """
+
+
+@hookspec
+def aigate_policy_packs() -> Mapping[str, Path]:
+    """Built-in policy packs this plugin ships, by name (the name ``--policy`` accepts)."""
+
+
+@hookspec(firstresult=True)
+def aigate_resolve_stage(collected: Collected, path: Path | None, config: Config) -> str | None:
+    """The stage the subject itself declares (e.g. timeline metadata), or None.
+
+    Consulted after an explicit ``--stage`` and AIGATE_STAGE, before config path rules.
+    """
+
+
+@hookspec(firstresult=True)
+def aigate_present(collected: Collected, result: SubjectResult) -> bool | None:
+    """Show the verdicts inside the host (markers, colours, comments) on ``collected.native``.
+
+    The host plugin that owns the subject answers True; others return None.
+    """
+
+
+@hookspec
+def aigate_enforce(collected: Collected, result: SubjectResult) -> None:
+    """Act on the verdicts in the host before an export at ``result.stage`` (lock clips,
+    mute them, tell the user).
+
+    Called by :func:`aigate.gate.enforce` for the subject being exported. After every
+    implementation has run, the core itself raises :class:`aigate.GateLocked` when the
+    stage is final and the verdict is lock, so no host can let a locked cut out.
+    """
+
+
+@hookspec
+def aigate_report_formats() -> Iterable[ReportFormat]:
+    """Output formats for ``aigate check --format NAME``."""

@@ -1,0 +1,249 @@
+"""The data that flows through the gate: items, claims, provenance, findings, verdicts.
+
+One direction only: a host plugin turns a subject into :class:`Item` objects, provenance
+sources add :class:`Claim` objects, the gate merges them into :class:`Provenance`, rules turn
+that into :class:`Finding` objects, and the worst finding is the item's verdict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import IntEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .config import Config
+
+#: Pipeline stages in order; ``final`` is picture lock, conform and deliverables.
+STAGES: tuple[str, ...] = ("import", "edit", "review", "final")
+DEFAULT_STAGE = "edit"
+
+
+class Severity(IntEnum):
+    """How bad a finding is; a verdict is the worst severity over findings."""
+
+    PASS = 0
+    INFO = 1
+    WARN = 2
+    LOCK = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.upper()]
+        except KeyError:
+            raise ValueError(
+                f"unknown severity {text!r} (expected one of: pass, info, warn, lock)"
+            ) from None
+
+
+class Trust(IntEnum):
+    """How far a provenance source is believed; higher wins when sources disagree on a detail."""
+
+    HINT = 0  # a path or name pattern
+    CLAIMED = 1  # unsigned metadata anyone could have written (timeline, XMP sidecar)
+    VALID = 2  # signed, signer not on the trust list
+    TRUSTED = 3  # the studio's own ledger, or a signature chaining to a configured anchor
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One clip occurrence inside a subject, located the way an editor names it.
+
+    ``declared`` holds the raw provenance the host found on the clip itself, as
+    ``(where, value)`` pairs (``where`` is e.g. ``"clip"`` or ``"media_reference"``); it is
+    untrusted and unparsed: provenance sources interpret it.
+    """
+
+    track: str
+    track_kind: str
+    clip: str
+    index: int
+    record_in: str
+    record_out: str
+    source_in: str | None = None
+    source_out: str | None = None
+    media_url: str | None = None
+    declared: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Tool:
+    name: str | None = None
+    version: str | None = None
+    vendor: str | None = None
+
+    def __str__(self) -> str:
+        parts = [p for p in (self.vendor, self.name, self.version) if p]
+        return " ".join(parts) if parts else "(unnamed tool)"
+
+
+@dataclass(frozen=True, slots=True)
+class TalentUse:
+    """A real person's likeness, voice, replica or performance used by generated material."""
+
+    name: str
+    use: str
+    consent: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """One source's statement about an item. ``problems`` lists what was malformed in it."""
+
+    source: str
+    trust: Trust
+    generated: bool = False
+    digital_source_type: str | None = None
+    tool: Tool | None = None
+    purpose: str | None = None
+    role: str | None = None
+    inputs: tuple[str, ...] = ()
+    talent: tuple[TalentUse, ...] = ()
+    depicts_real_events: bool = False
+    approvals: tuple[str, ...] = ()
+    notes: str | None = None
+    problems: tuple[str, ...] = ()
+    detail: str | None = None
+
+    @property
+    def evidence(self) -> str:
+        text = f"{self.source} ({self.trust.label})"
+        return f"{text}: {self.detail}" if self.detail else text
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """All claims about an item merged. Merging is monotone: any claim of AI makes it AI."""
+
+    claims: tuple[Claim, ...] = ()
+    ai: bool = False
+    tool: Tool | None = None
+    purpose: str | None = None
+    role: str | None = None
+    inputs: tuple[str, ...] = ()
+    talent: tuple[TalentUse, ...] = ()
+    depicts_real_events: bool = False
+    approvals: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()
+
+    @property
+    def evidence(self) -> tuple[str, ...]:
+        return tuple(c.evidence for c in self.claims)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A rule's outcome for an item. A waived finding keeps its original severity in
+    ``waived_from`` and drops to INFO; it stays visible."""
+
+    rule: str
+    severity: Severity
+    where: str
+    reason: str
+    remediation: str = ""
+    evidence: tuple[str, ...] = ()
+    approval: str | None = None
+    approver: str | None = None
+    waived_from: Severity | None = None
+
+    @property
+    def waived(self) -> bool:
+        return self.waived_from is not None
+
+    @property
+    def message(self) -> str:
+        """The reason, naming the clip the way editors do (track, name, record TC)."""
+        return f"{self.where}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class ItemResult:
+    item: Item
+    provenance: Provenance
+    findings: tuple[Finding, ...]
+
+    @property
+    def verdict(self) -> Severity:
+        return max((f.severity for f in self.findings), default=Severity.PASS)
+
+    @property
+    def ai(self) -> bool:
+        return self.provenance.ai
+
+
+@dataclass(frozen=True, slots=True)
+class Collected:
+    """What a host plugin made of a subject: its items and what the subject says about itself."""
+
+    name: str
+    items: Sequence[Item]
+    host: str
+    #: the subject's own aigate settings (e.g. a timeline's metadata["aigate"]["stage"])
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    #: the host object these items came from (a timeline, a scene), for present/enforce
+    native: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectResult:
+    """The gate's answer for one subject (one timeline) at one stage."""
+
+    name: str
+    path: Path | None
+    stage: str
+    policy: str
+    host: str
+    items: tuple[ItemResult, ...]
+
+    @property
+    def verdict(self) -> Severity:
+        return max((r.verdict for r in self.items), default=Severity.PASS)
+
+    def locked(self) -> list[ItemResult]:
+        return [r for r in self.items if r.verdict is Severity.LOCK]
+
+
+@dataclass(frozen=True, slots=True)
+class InputProblem:
+    """A file that could not be checked, with one line saying why and where."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+@dataclass
+class Report:
+    """A batch: every subject checked and every file that could not be."""
+
+    stage: str | None
+    policy: str | None
+    results: list[SubjectResult] = field(default_factory=list)
+    errors: list[InputProblem] = field(default_factory=list)
+    files: int = 0
+
+
+
+
+@dataclass(frozen=True, slots=True)
+class CheckContext:
+    """What provenance sources may need besides the item: where the subject lives, the
+    config (media roots, ledgers), and the stage being checked."""
+
+    subject: str
+    path: Path | None
+    config: Config
+    stage: str

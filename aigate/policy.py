@@ -1,0 +1,226 @@
+"""Rules and policy packs.
+
+A :class:`Rule` is a check contributed by a plugin (stable id, the guideline it comes from,
+how to resolve it). A :class:`Policy` is a YAML pack saying which rules are on, how severe
+each is at each stage, whether an approval can waive it, and which tools are vetted. Packs
+may ``extends:`` another pack (a built-in name or a file) and override per show.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .errors import InputError, UsageError
+from .model import STAGES, Item, Provenance, Severity, TalentUse, Tool
+from .yamlfile import Section
+
+POLICY_FORMAT = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One reason a rule fires. ``talent`` is set when a consent record can resolve it."""
+
+    reason: str
+    talent: TalentUse | None = None
+
+
+RuleCheck = Callable[[Item, Provenance, "Policy"], Iterable[Hit]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One check derived from a guideline point.
+
+    ``check`` is called only for items that carry provenance (claims); it yields a
+    :class:`Hit` per reason the rule fires.
+    """
+
+    id: str
+    title: str
+    category: str
+    guideline: str
+    trigger: str
+    remediation: str
+    check: RuleCheck
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSetting:
+    severity: Mapping[str, Severity]
+    waivable: bool = True
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class VettedTool:
+    """A tool the studio cleared: who makes it, and how it treats production data."""
+
+    name: str
+    vendor: str | None = None
+    enterprise: bool = False
+    trains_on_inputs: bool = False
+    retains_data: bool = False
+
+    def matches(self, tool: Tool) -> bool:
+        if (tool.name or "").casefold() != self.name.casefold():
+            return False
+        return not (self.vendor and tool.vendor
+                    and tool.vendor.casefold() != self.vendor.casefold())
+
+
+@dataclass(frozen=True)
+class ShowOverride:
+    rules: Mapping[str, RuleSetting] = field(default_factory=dict)
+    vetted_tools: tuple[VettedTool, ...] = ()
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A resolved pack: ``extends`` chains are already merged in."""
+
+    name: str
+    origin: str
+    rules: Mapping[str, RuleSetting]
+    vetted_tools: tuple[VettedTool, ...] = ()
+    shows: Mapping[str, ShowOverride] = field(default_factory=dict)
+    description: str = ""
+
+    def vetted(self, tool: Tool | None) -> VettedTool | None:
+        if tool is None:
+            return None
+        return next((v for v in self.vetted_tools if v.matches(tool)), None)
+
+    def for_show(self, show: str | None) -> Policy:
+        """This policy with the show's overrides applied (itself when there are none)."""
+        override = self.shows.get(show) if show else None
+        if override is None:
+            return self
+        return replace(self, rules={**self.rules, **override.rules},
+                       vetted_tools=self.vetted_tools + override.vetted_tools)
+
+
+def load_policy(ref: str | Path, rules: Mapping[str, Rule], packs: Mapping[str, Path],
+                base_dir: Path | None = None) -> Policy:
+    """Load a pack by built-in name or file path, following ``extends``.
+
+    ``rules`` are the rule ids plugins contributed (for validation); ``packs`` the built-in
+    pack files by name. Every problem is an InputError naming file, line and key.
+    """
+    return _load(str(ref), rules, packs, base_dir, ())
+
+
+def _locate(ref: str, packs: Mapping[str, Path], base_dir: Path | None) -> Path:
+    if ref in packs:
+        return packs[ref]
+    path = Path(ref).expanduser()
+    if not path.is_absolute() and base_dir is not None:
+        path = base_dir / path
+    if path.suffix.lower() in (".yaml", ".yml") or path.exists():
+        return path
+    known = ", ".join(sorted(packs)) or "none"
+    raise UsageError(f"policy {ref!r} is neither a built-in pack ({known}) nor a file")
+
+
+def _load(ref: str, rules: Mapping[str, Rule], packs: Mapping[str, Path],
+          base_dir: Path | None, chain: tuple[Path, ...]) -> Policy:
+    path = _locate(ref, packs, base_dir)
+    if path in chain:
+        raise InputError(f"{path}: 'extends' makes a cycle: "
+                         + " -> ".join(str(p) for p in (*chain, path)))
+    if not path.is_file():
+        raise InputError(f"{path}: policy file not found")
+    doc = Section.from_file(path)
+    doc.only("aigate_policy", "name", "description", "extends", "vetted_tools", "rules", "shows")
+    version = doc.get("aigate_policy", int, POLICY_FORMAT)
+    if version != POLICY_FORMAT:
+        doc.fail(f"aigate_policy: format {version} is not supported (expected 1)",
+                 "aigate_policy")
+
+    parent_ref = doc.str("extends")
+    if parent_ref:
+        parent = _load(parent_ref, rules, packs, path.parent, (*chain, path))
+    else:
+        parent = Policy(name="", origin="", rules={})
+
+    own_rules = _rule_settings(doc.section("rules"), rules, parent.rules)
+    shows = dict(parent.shows)
+    show_section = doc.section("shows")
+    for show, entry in show_section.children() if show_section else ():
+        entry.only("rules", "vetted_tools")
+        merged = {**parent.rules, **own_rules}
+        shows[show] = ShowOverride(rules=_rule_settings(entry.section("rules"), rules, merged),
+                                   vetted_tools=_vetted_tools(entry))
+    return Policy(
+        name=doc.str("name") or path.stem,
+        origin=str(path),
+        rules={**parent.rules, **own_rules},
+        vetted_tools=parent.vetted_tools + _vetted_tools(doc),
+        shows=shows,
+        description=doc.str("description") or parent.description,
+    )
+
+
+def _rule_settings(section: Section | None, rules: Mapping[str, Rule],
+                   inherited: Mapping[str, RuleSetting]) -> dict[str, RuleSetting]:
+    out: dict[str, RuleSetting] = {}
+    if section is None:
+        return out
+    for rule_id, entry in section.children():
+        if rule_id not in rules:
+            hint = difflib.get_close_matches(rule_id, list(rules), n=1)
+            extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+            section.fail(f"unknown rule id {rule_id!r}{extra}; see 'aigate rules'", rule_id)
+        entry.only("enabled", "severity", "waivable")
+        base = inherited.get(rule_id)
+        severity = dict(base.severity) if base else {}
+        if "severity" in entry:
+            severity.update(_severity(entry))
+        missing = [s for s in STAGES if s not in severity]
+        if missing:
+            entry.fail(f"{entry.where}.severity: no severity for stage(s) {', '.join(missing)}",
+                       "severity")
+        out[rule_id] = RuleSetting(
+            severity=severity,
+            waivable=entry.bool("waivable", base.waivable if base else True),
+            enabled=entry.bool("enabled", base.enabled if base else True),
+        )
+    return out
+
+
+def _severity(entry: Section) -> dict[str, Severity]:
+    value = entry.get("severity", (str, dict))
+    if isinstance(value, str):  # one word for every stage
+        return {stage: _parse_severity(entry, value, "severity") for stage in STAGES}
+    per_stage = entry.section("severity")
+    assert per_stage is not None
+    per_stage.only(*STAGES)
+    return {stage: _parse_severity(per_stage, per_stage.str(stage), stage)
+            for stage in STAGES if stage in per_stage}
+
+
+def _parse_severity(section: Section, text: str, key: str) -> Severity:
+    try:
+        return Severity.parse(text)
+    except ValueError as exc:
+        section.fail(f"{section.name(key)}: {exc}", key)
+
+
+def _vetted_tools(section: Section) -> tuple[VettedTool, ...]:
+    tools = []
+    for entry in section.sections("vetted_tools"):
+        entry.only("name", "vendor", "enterprise", "trains_on_inputs", "retains_data", "notes")
+        name = entry.str("name")
+        if not name:
+            entry.fail(f"{entry.where}: a vetted tool needs a 'name'")
+        tools.append(VettedTool(
+            name=name,
+            vendor=entry.str("vendor"),
+            enterprise=entry.bool("enterprise", False),
+            trains_on_inputs=entry.bool("trains_on_inputs", False),
+            retains_data=entry.bool("retains_data", False),
+        ))
+    return tuple(tools)

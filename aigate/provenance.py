@@ -1,0 +1,212 @@
+"""Metadata contract v1 (parsing untrusted declarations into claims) and the monotone merge."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from .model import Claim, Provenance, TalentUse, Tool, Trust
+
+CONTRACT_VERSION = 1
+NAMESPACE = "aigate"
+
+_IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
+GENAI_SOURCE_TYPES = frozenset(
+    _IPTC + term
+    for term in ("trainedAlgorithmicMedia", "compositeWithTrainedAlgorithmicMedia",
+                 "compositeSynthetic")
+) | {"http://c2pa.org/digitalsourcetype/trainedAlgorithmicData"}
+
+PURPOSES = ("ideation", "temp", "previz", "final")
+ROLES = ("incidental", "background", "story", "key_character", "key_visual", "setting")
+INPUTS = ("proprietary", "personal_data", "copyrighted_reference", "public_figure",
+          "deceased_person", "third_party_training")
+TALENT_USES = ("likeness", "voice", "digital_replica", "performance_alteration")
+
+
+def normalise_source_type(value: str) -> str:
+    """IPTC terms are http:// URIs; some tools write https:// or a bare term."""
+    value = value.strip()
+    if value.startswith("https://"):
+        value = "http://" + value[len("https://"):]
+    elif "/" not in value:
+        value = _IPTC + value
+    return value
+
+
+def is_genai_source_type(value: str) -> bool:
+    return normalise_source_type(value) in GENAI_SOURCE_TYPES
+
+
+def parse_contract(raw: Any, source: str, trust: Trust = Trust.CLAIMED) -> Claim:
+    """Read one ``aigate`` metadata value (contract v1) into a claim.
+
+    Never raises: anything malformed is listed in ``Claim.problems`` and the usable rest
+    is kept. Unknown keys are ignored. Monotone on purpose: a malformed ``generated`` value
+    does not make the clip "not AI" if a GenAI source type is also declared.
+    """
+    if not isinstance(raw, Mapping):
+        return Claim(source, trust, problems=(f"'{NAMESPACE}' metadata is {_kind(raw)}, "
+                                              "expected a mapping",))
+    problems: list[str] = []
+
+    def text(key: str, choices: Sequence[str] = ()) -> str | None:
+        value = raw.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            problems.append(f"'{key}' is {_kind(value)}, expected a string")
+            return None
+        if choices and value not in choices:
+            problems.append(f"'{key}' is {value!r}, expected one of {', '.join(choices)}")
+            return None
+        return value
+
+    def flag(key: str) -> bool | None:
+        value = raw.get(key)
+        if value is None or isinstance(value, bool):
+            return value
+        problems.append(f"'{key}' is {_kind(value)}, expected true or false")
+        return None
+
+    version = raw.get("v", CONTRACT_VERSION)
+    if version != CONTRACT_VERSION:
+        problems.append(f"contract version {version!r} is not supported (expected 1)")
+
+    generated = flag("generated")
+    source_type = text("digital_source_type")
+    if source_type is not None:
+        source_type = normalise_source_type(source_type)
+    ai = bool(generated) or (source_type is not None and source_type in GENAI_SOURCE_TYPES)
+    if generated is None and source_type is None and "generated" not in raw:
+        problems.append("neither 'generated' nor 'digital_source_type' is declared")
+
+    return Claim(
+        source=source,
+        trust=trust,
+        generated=ai,
+        digital_source_type=source_type,
+        tool=_tool(raw.get("tool"), problems),
+        purpose=text("purpose", PURPOSES),
+        role=text("role", ROLES),
+        inputs=_choices(raw.get("inputs"), "inputs", INPUTS, problems),
+        talent=_talent(raw.get("talent"), problems),
+        depicts_real_events=bool(flag("depicts_real_events")),
+        approvals=_strings(raw.get("approvals"), "approvals", problems),
+        notes=text("notes"),
+        problems=tuple(problems),
+    )
+
+
+def merge(claims: Iterable[Claim]) -> Provenance:
+    """Merge claims monotonically: AI if any claim says so; concerns are the union of all
+    claims; single-valued details come from the most trusted claim that has them."""
+    claims = tuple(claims)
+    if not claims:
+        return _EMPTY
+    ranked = sorted(claims, key=lambda c: -c.trust)
+
+    def first(attr: str) -> Any:
+        return next((getattr(c, attr) for c in ranked if getattr(c, attr)), None)
+
+    return Provenance(
+        claims=claims,
+        ai=any(c.generated for c in claims),
+        tool=first("tool"),
+        purpose=first("purpose"),
+        role=first("role"),
+        inputs=_union(c.inputs for c in claims),
+        talent=_union(c.talent for c in claims),
+        depicts_real_events=any(c.depicts_real_events for c in claims),
+        approvals=_union(c.approvals for c in claims),
+        problems=tuple(f"{c.source}: {p}" for c in claims for p in c.problems),
+    )
+
+
+_EMPTY = Provenance()
+
+
+def _union(groups: Iterable[tuple[Any, ...]]) -> tuple[Any, ...]:
+    return tuple(dict.fromkeys(v for group in groups for v in group))
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, str):
+        return f"a string ({value!r})"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, Sequence):
+        return "a list"
+    return f"{type(value).__name__} {value!r}"
+
+
+def _list(value: Any, key: str, problems: list[str]) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        problems.append(f"'{key}' is {_kind(value)}, expected a list")
+        return []
+    return list(value)
+
+
+def _strings(value: Any, key: str, problems: list[str]) -> tuple[str, ...]:
+    out = []
+    for entry in _list(value, key, problems):
+        if isinstance(entry, str):
+            out.append(entry)
+        else:
+            problems.append(f"'{key}' has {_kind(entry)}, expected strings")
+    return tuple(out)
+
+
+def _choices(value: Any, key: str, choices: Sequence[str], problems: list[str]) -> tuple[str, ...]:
+    out = []
+    for entry in _strings(value, key, problems):
+        if entry in choices:
+            out.append(entry)
+        else:
+            problems.append(f"'{key}' has unknown value {entry!r}")
+    return tuple(out)
+
+
+def _tool(value: Any, problems: list[str]) -> Tool | None:
+    if value is None:
+        return None
+    if isinstance(value, str):  # a bare name is a common shorthand; accept it
+        return Tool(name=value)
+    if not isinstance(value, Mapping):
+        problems.append(f"'tool' is {_kind(value)}, expected a mapping")
+        return None
+    fields = {}
+    for key in ("name", "version", "vendor"):
+        entry = value.get(key)
+        if entry is None or isinstance(entry, str):
+            fields[key] = entry
+        elif isinstance(entry, int | float) and not isinstance(entry, bool) and key == "version":
+            fields[key] = str(entry)
+        else:
+            problems.append(f"'tool.{key}' is {_kind(entry)}, expected a string")
+    tool = Tool(**fields)
+    return tool if tool.name else None
+
+
+def _talent(value: Any, problems: list[str]) -> tuple[TalentUse, ...]:
+    out = []
+    for entry in _list(value, "talent", problems):
+        if not isinstance(entry, Mapping):
+            problems.append(f"'talent' has {_kind(entry)}, expected a mapping")
+            continue
+        name, use, consent = entry.get("name"), entry.get("use"), entry.get("consent")
+        if not isinstance(name, str) or not name:
+            problems.append("a 'talent' entry has no name")
+            continue
+        if use not in TALENT_USES:
+            # unknown use still needs consent: treat it as the broadest one
+            problems.append(f"talent {name!r} has use {use!r}, expected one of "
+                            f"{', '.join(TALENT_USES)}")
+            use = "digital_replica"
+        if consent is not None and not isinstance(consent, str):
+            problems.append(f"talent {name!r} consent is {_kind(consent)}, expected a string")
+            consent = None
+        out.append(TalentUse(name=name, use=use, consent=consent))
+    return tuple(out)

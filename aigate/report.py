@@ -1,0 +1,51 @@
+"""Report formats: what a format plugin provides, and the counts every format shows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TextIO
+
+from .model import Report, Severity
+
+JSON_SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class ReportFormat:
+    """An output format for ``aigate check --format NAME``; ``render`` writes the report."""
+
+    name: str
+    description: str
+    render: Callable[[Report, TextIO], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    files: int
+    timelines: int
+    clips: int
+    ai: int
+    warn: int
+    lock: int
+    waived: int
+    errors: int
+
+    @classmethod
+    def of(cls, report: Report) -> Summary:
+        items = [r for s in report.results for r in s.items]
+        return cls(
+            files=report.files,
+            timelines=len(report.results),
+            clips=len(items),
+            ai=sum(r.ai for r in items),
+            warn=sum(r.verdict is Severity.WARN for r in items),
+            lock=sum(r.verdict is Severity.LOCK for r in items),
+            waived=sum(f.waived for r in items for f in r.findings),
+            errors=len(report.errors),
+        )
+
+    def line(self) -> str:
+        text = (f"{self.files} file(s), {self.timelines} timeline(s), {self.clips} clips, "
+                f"{self.ai} AI, {self.warn} warn, {self.lock} lock, {self.waived} waived")
+        return text + (f", {self.errors} error(s)" if self.errors else "")

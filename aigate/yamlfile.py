@@ -1,0 +1,195 @@
+"""Reading the gate's own YAML files (policy packs, config, approvals) as hostile input.
+
+Values keep the line they came from so every error names file, line and key. Aliases are
+refused (no alias bombs), files are size-capped and must be UTF-8.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, NoReturn
+
+import yaml
+
+from .errors import InputError
+
+MAX_BYTES = 4 * 1024 * 1024
+
+
+class _Map(dict):
+    line: int = 0
+    key_lines: dict[Any, int]
+
+
+class _List(list):
+    line: int = 0
+    item_lines: list[int]
+
+
+class _Loader(yaml.SafeLoader):
+    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise yaml.MarkedYAMLError(problem="YAML aliases are not allowed", problem_mark=mark)
+        return super().compose_node(parent, index)
+
+    def construct_yaml_map(self, node: yaml.MappingNode) -> Iterator[_Map]:  # type: ignore[override]
+        data = _Map()
+        data.line = node.start_mark.line + 1
+        data.key_lines = {}
+        yield data
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, str | int | float | bool) and key is not None:
+                raise yaml.MarkedYAMLError(problem="keys must be plain values",
+                                           problem_mark=key_node.start_mark)
+            if key in data:
+                raise yaml.MarkedYAMLError(problem=f"duplicate key {key!r}",
+                                           problem_mark=key_node.start_mark)
+            data[key] = self.construct_object(value_node, deep=True)
+            data.key_lines[key] = key_node.start_mark.line + 1
+
+    def construct_yaml_seq(self, node: yaml.SequenceNode) -> Iterator[_List]:  # type: ignore[override]
+        data = _List()
+        data.line = node.start_mark.line + 1
+        data.item_lines = [n.start_mark.line + 1 for n in node.value]
+        yield data
+        data.extend(self.construct_object(n, deep=True) for n in node.value)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_yaml_map)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_yaml_seq)
+
+
+def load(path: Path) -> Any:
+    """Parse one YAML file; any problem becomes an InputError naming file and line."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if len(raw) > MAX_BYTES:
+        raise InputError(f"{path}: file is {len(raw)} bytes, over the {MAX_BYTES}-byte limit")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    try:
+        return yaml.load(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f":{mark.line + 1}" if mark else ""
+        raise InputError(f"{path}{where}: {exc.problem}") from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"{path}: invalid YAML: {exc}") from None
+
+
+class Section:
+    """A mapping from a YAML file, with typed getters whose errors name file, line and key."""
+
+    def __init__(self, path: Path, data: Any, where: str = "", line: int = 1) -> None:
+        self.path = path
+        self.where = where
+        if not isinstance(data, dict):
+            self._line = getattr(data, "line", line)
+            self.fail(f"expected a mapping, got {_kind(data)}")
+        self.data: dict = data
+        self._line = getattr(data, "line", line)
+
+    @classmethod
+    def from_file(cls, path: Path) -> Section:
+        return cls(path, load(path))
+
+    def line(self, key: Any = None) -> int:
+        lines = getattr(self.data, "key_lines", {})
+        return lines.get(key, self._line)
+
+    def name(self, key: Any) -> str:
+        return f"{self.where}.{key}" if self.where else str(key)
+
+    def fail(self, message: str, key: Any = None) -> NoReturn:
+        line = self.line(key) if key is not None else self._line
+        raise InputError(f"{self.path}:{line}: {message}")
+
+    def only(self, *allowed: str) -> None:
+        """Reject keys not in ``allowed``, suggesting the closest spelling."""
+        for key in self.data:
+            if key not in allowed:
+                hint = difflib.get_close_matches(str(key), allowed, n=1)
+                extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+                self.fail(f"unknown key {self.name(key)!r}{extra}", key)
+
+    def __contains__(self, key: Any) -> bool:
+        return key in self.data
+
+    def keys(self) -> list[Any]:
+        return list(self.data)
+
+    def get(self, key: str, types: type | tuple[type, ...], default: Any = None) -> Any:
+        if key not in self.data or self.data[key] is None:
+            return default
+        value = self.data[key]
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in _tuple(types)):
+            self.fail(f"{self.name(key)}: expected {_names(types)}, got {_kind(value)}", key)
+        return value
+
+    def str(self, key: str, default: str | None = None, choices: tuple[str, ...] = ()) -> Any:
+        value = self.get(key, str, default)
+        if choices and value is not None and value not in choices:
+            self.fail(f"{self.name(key)}: {value!r} is not one of {', '.join(choices)}", key)
+        return value
+
+    def bool(self, key: str, default: bool | None = None) -> Any:
+        return self.get(key, bool, default)
+
+    def strs(self, key: str) -> tuple[str, ...]:
+        """A list of strings (a single string is accepted as a list of one)."""
+        value = self.get(key, (list, str), [])
+        if isinstance(value, str):
+            return (value,)
+        for i, entry in enumerate(value):
+            if not isinstance(entry, str):
+                lines = getattr(value, "item_lines", [])
+                line = lines[i] if i < len(lines) else self.line(key)
+                raise InputError(f"{self.path}:{line}: {self.name(key)}[{i}]: expected a "
+                                 f"string, got {_kind(entry)}")
+        return tuple(value)
+
+    def section(self, key: str) -> Section | None:
+        if key not in self.data or self.data[key] is None:
+            return None
+        return Section(self.path, self.data[key], self.name(key), self.line(key))
+
+    def sections(self, key: str) -> list[Section]:
+        """A list of mappings."""
+        value = self.get(key, list, [])
+        lines = getattr(value, "item_lines", [])
+        return [Section(self.path, entry, f"{self.name(key)}[{i}]",
+                        lines[i] if i < len(lines) else self.line(key))
+                for i, entry in enumerate(value)]
+
+    def children(self) -> Iterator[tuple[str, Section]]:
+        """A mapping of names to mappings (e.g. rule id -> settings)."""
+        for key in self.data:
+            yield str(key), Section(self.path, self.data[key], self.name(key), self.line(key))
+
+
+def _tuple(types: type | tuple[type, ...]) -> tuple[type, ...]:
+    return types if isinstance(types, tuple) else (types,)
+
+
+def _names(types: type | tuple[type, ...]) -> str:
+    words = {str: "a string", bool: "true or false", list: "a list", dict: "a mapping",
+             int: "a number", float: "a number"}
+    return " or ".join(words.get(t, t.__name__) for t in _tuple(types))
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    return f"{type(value).__name__} {value!r}"

@@ -1,0 +1,38 @@
+"""Provenance source for metadata contract v1 written on the clip itself (and its media
+reference), and the stage a subject declares in its own ``aigate`` metadata.
+
+Any host plugin that puts the raw ``aigate`` value into ``Item.declared`` gets this for free.
+Timeline metadata is untrusted: its claims carry trust ``claimed``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from aigate.config import Config
+from aigate.hookspecs import hookimpl
+from aigate.model import CheckContext, Claim, Collected, Item, Trust
+from aigate.provenance import parse_contract
+
+#: Keys the gate itself writes when annotating; a value holding only these declares nothing.
+GATE_KEYS = frozenset({"findings", "verdict", "stage", "checked"})
+
+
+@hookimpl
+def aigate_item_claims(item: Item, context: CheckContext) -> list[Claim] | None:
+    if not item.declared:
+        return None
+    claims = []
+    for where, raw in item.declared:
+        if isinstance(raw, Mapping) and GATE_KEYS.issuperset(raw.keys()):
+            continue
+        claims.append(parse_contract(raw, source=f"{where} metadata", trust=Trust.CLAIMED))
+    return claims
+
+
+@hookimpl
+def aigate_resolve_stage(collected: Collected, path: Path | None, config: Config) -> Any:
+    stage = collected.metadata.get("stage") if collected.metadata else None
+    return stage if stage else None

@@ -1,0 +1,98 @@
+"""Rebuild the sample show: python sample_timelines/build.py
+
+Writes ep101_cut_v12.otio (with aigate metadata, contract v1) and its exports
+ep101_cut_v12.edl (CMX 3600, picture track V1) and ep101_cut_v12.xml (FCP7 XML). The exports
+are made with OTIO's own adapters, exactly as an editor's export would lose the metadata.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import opentimelineio as otio
+from opentimelineio.opentime import RationalTime, TimeRange
+
+HERE = Path(__file__).resolve().parent
+RATE = 24
+IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
+
+
+def clip(name: str, seconds: float, source_tc: str = "10:00:00:00",
+         aigate: dict | None = None) -> otio.schema.Clip:
+    start = otio.opentime.from_timecode(source_tc, RATE)
+    media = otio.schema.ExternalReference(
+        target_url=f"media/{name}.mov",
+        available_range=TimeRange(start, RationalTime(RATE * 600, RATE)))
+    item = otio.schema.Clip(name=name, media_reference=media,
+                            source_range=TimeRange(start, RationalTime(seconds * RATE, RATE)))
+    if aigate is not None:
+        item.metadata["aigate"] = {"v": 1, "generated": True, "digital_source_type": IPTC,
+                                   **aigate}
+    return item
+
+
+def gap(seconds: float) -> otio.schema.Gap:
+    return otio.schema.Gap(source_range=TimeRange(RationalTime(0, RATE),
+                                                  RationalTime(seconds * RATE, RATE)))
+
+
+FIREFLY = {"name": "Firefly", "vendor": "Adobe", "version": "4"}
+FACESHIFT = {"name": "FaceShift Pro", "vendor": "Lumen VFX", "version": "2.3"}
+DREAMFORGE = {"name": "DreamForge", "vendor": "Unknown Labs", "version": "0.9"}
+STABLE_AUDIO = {"name": "Stable Audio", "vendor": "Stability AI", "version": "2.5"}
+
+
+def build() -> otio.schema.Timeline:
+    timeline = otio.schema.Timeline(name="NIGHTFALL 101 cut v12",
+                                     global_start_time=RationalTime(86400, RATE))
+    v1 = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
+    v1.extend([
+        clip("A001C003", 4, "14:02:10:00"),
+        clip("VFX_010_sky_v3", 3, "14:05:00:00", {
+            "tool": FIREFLY, "purpose": "final", "role": "background",
+            "notes": "sky replacement over the harbour plate"}),
+        clip("A003C007", 3, "14:20:33:12"),
+        clip("VFX_020_deage_v1", 4, "15:01:00:00", {
+            "tool": FACESHIFT, "purpose": "final", "role": "story",
+            "talent": [{"name": "Ray Holt", "use": "likeness"}],
+            "notes": "de-aged flashback; consent not on file"}),
+        clip("A004C002", 2, "15:10:02:00"),
+        clip("VFX_030_creature_v5", 5, "16:00:00:00", {
+            "tool": DREAMFORGE, "purpose": "final", "role": "key_character",
+            "notes": "hero creature design"}),
+        clip("INS_040_newscast_v2", 4, "16:30:00:00", {
+            "tool": FIREFLY, "purpose": "final", "role": "story",
+            "inputs": ["public_figure"], "depicts_real_events": True,
+            "notes": "fake news segment featuring a real journalist"}),
+        clip("A005C001", 3, "17:00:10:00"),
+    ])
+    v2 = otio.schema.Track(name="V2", kind=otio.schema.TrackKind.Video)
+    v2.extend([
+        gap(2),
+        clip("GFX_poster_bg_v2", 3, "18:00:00:00", {
+            "tool": FIREFLY, "purpose": "final", "role": "incidental",
+            "approvals": ["APR-NF101-007"], "notes": "poster on the harbour wall"}),
+    ])
+    a1 = otio.schema.Track(name="A1", kind=otio.schema.TrackKind.Audio)
+    a1.append(clip("PROD_SND_sc12", 28, "14:02:10:00"))
+    a2 = otio.schema.Track(name="A2", kind=otio.schema.TrackKind.Audio)
+    a2.append(clip("TEMP_MUSIC_gen_v1", 28, "00:00:00:00", {
+        "tool": STABLE_AUDIO, "purpose": "temp", "role": "background",
+        "notes": "temp score, to be replaced by the composer"}))
+    timeline.tracks.extend([v1, v2, a1, a2])
+    return timeline
+
+
+def main() -> None:
+    timeline = build()
+    otio.adapters.write_to_file(timeline, str(HERE / "ep101_cut_v12.otio"))
+    otio.adapters.write_to_file(timeline, str(HERE / "ep101_cut_v12.xml"), adapter_name="fcp_xml")
+    picture = otio.schema.Timeline(name=timeline.name,
+                                   global_start_time=timeline.global_start_time)
+    picture.tracks.append(timeline.tracks[0].clone())
+    otio.adapters.write_to_file(picture, str(HERE / "ep101_cut_v12.edl"),
+                                adapter_name="cmx_3600")
+
+
+if __name__ == "__main__":
+    main()
