@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -143,8 +144,15 @@ def cmd_check(args: argparse.Namespace) -> int:
         with atomic_text(args.output) as handle:
             render(report, handle)
     else:
-        render(report, sys.stdout)
+        try:
+            render(report, sys.stdout)
+            sys.stdout.flush()
+        except BrokenPipeError:  # e.g. piped into head: the verdict still sets the exit code
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     if report.errors:
+        if args.output or args.format != "text":  # the text report already lists them
+            for problem in report.errors:
+                print(f"aigate: {problem}", file=sys.stderr)
         return EXIT_ERROR
     threshold = Severity.WARN if args.fail_on == "warn" else Severity.LOCK
     worst = max((r.verdict for r in report.results), default=Severity.PASS)

@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import globs
 from .model import STAGES
 from .yamlfile import Section
 
@@ -54,8 +55,6 @@ class Config:
         return self.path.parent if self.path else None
 
     def stage_for_path(self, path: Path | str | None) -> str | None:
-        from . import globs
-
         if path is None:
             return None
         text = str(Path(path).resolve()) if not str(path).startswith("file:") else str(path)

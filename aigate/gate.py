@@ -15,6 +15,7 @@ from .config import Config
 from .errors import AigateError, InputError, UsageError
 from .model import (
     CheckContext,
+    Claim,
     Collected,
     Finding,
     Item,
@@ -26,6 +27,8 @@ from .model import (
 from .plugins import Plugins
 from .policy import Policy, Rule, RuleSetting, load_policy
 from .provenance import merge
+
+_NO_PROVENANCE = Provenance()
 
 
 class GateLocked(AigateError):
@@ -109,14 +112,18 @@ class Gate:
                   if rule.id in policy.rules and policy.rules[rule.id].enabled]
         context = CheckContext(subject=collected.name, path=path, config=self.config,
                                stage=stage)
-        claims_hook = self.plugins.hook.aigate_item_claims
-        results = []
-        for item in collected.items:
-            claims = [c for group in claims_hook(item=item, context=context) if group
-                      for c in group]
-            provenance = merge(claims)
-            findings = self.evaluate(item, provenance, stage, policy, active) if claims else ()
-            results.append(ItemResult(item, provenance, findings))
+        items = collected.items
+        claims: dict[int, list[Claim]] = {}
+        for source in self.plugins.hook.aigate_claims(items=items, context=context):
+            for index, claim in source or ():
+                claims.setdefault(index, []).append(claim)
+        # most clips of a cut carry no claim: they pass without touching the rules
+        results = [ItemResult(item, _NO_PROVENANCE, ()) for item in items]
+        for index in sorted(claims):
+            item = items[index]
+            provenance = merge(claims[index])
+            results[index] = ItemResult(item, provenance,
+                                        self.evaluate(item, provenance, stage, policy, active))
         return SubjectResult(name=collected.name, path=path, stage=stage, policy=policy.name,
                              host=collected.host, items=tuple(results))
 

@@ -6,14 +6,14 @@ with :data:`hookimpl`, and register it through the ``aigate`` entry-point group,
 only the hooks it needs; argument names must match the spec (pluggy checks them), and it may
 accept fewer arguments than the spec offers.
 
-The flow the hooks serve, in order: load a subject -> collect items -> add claims per item
+The flow the hooks serve, in order: load a subject -> collect items -> add claims
 -> (merge, rules from the policy, approvals) -> present in the host -> enforce at export
 -> report.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,12 +58,15 @@ def aigate_collect(subject: Any, path: Path | None) -> list[Collected] | None:
 
 
 @hookspec
-def aigate_item_claims(item: Item, context: CheckContext) -> Iterable[Claim] | None:
-    """Provenance claims about one item, from one source (metadata, media, a ledger...).
+def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterable[
+        tuple[int, Claim]] | None:
+    """Provenance claims from one source (metadata, media, a ledger...) about the items of
+    one subject, as ``(index into items, claim)`` pairs.
 
-    Every implementation is called for every item, so keep it cheap for items you have
-    nothing to say about. ``context`` carries the subject path, the config and the stage.
-    Never raise for bad data: return a claim whose ``problems`` say what was wrong.
+    Called once per subject with all its items, so a source can batch its work (read media
+    in parallel, query a ledger once) and skip what it has nothing to say about cheaply.
+    ``context`` carries the subject path, the config and the stage. Never raise for bad
+    data: yield a claim whose ``problems`` say what was wrong.
     """
 
 

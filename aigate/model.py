@@ -60,21 +60,52 @@ class Trust(IntEnum):
 class Item:
     """One clip occurrence inside a subject, located the way an editor names it.
 
-    ``declared`` holds the raw provenance the host found on the clip itself, as
-    ``(where, value)`` pairs (``where`` is e.g. ``"clip"`` or ``"media_reference"``); it is
-    untrusted and unparsed: provenance sources interpret it.
+    Times are frames at ``rate`` (record times on the subject's timeline, source times in
+    the media); the timecode properties format them on demand, since most clips of a long
+    cut are never shown. ``declared`` holds the raw provenance the host found on the clip
+    itself as ``(where, value)`` pairs (``where`` is e.g. ``"clip"`` or
+    ``"media_reference"``); it is untrusted and unparsed: provenance sources interpret it.
     """
 
     track: str
     track_kind: str
     clip: str
     index: int
-    record_in: str
-    record_out: str
-    source_in: str | None = None
-    source_out: str | None = None
+    rate: float
+    record_start: float
+    record_end: float
+    source_start: float | None = None
+    source_end: float | None = None
     media_url: str | None = None
     declared: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def record_in(self) -> str:
+        return timecode(self.record_start, self.rate)
+
+    @property
+    def record_out(self) -> str:
+        """Exclusive, as in an EDL: the first frame after the clip."""
+        return timecode(self.record_end, self.rate)
+
+    @property
+    def source_in(self) -> str | None:
+        return None if self.source_start is None else timecode(self.source_start, self.rate)
+
+    @property
+    def source_out(self) -> str | None:
+        return None if self.source_end is None else timecode(self.source_end, self.rate)
+
+
+def timecode(frames: float, rate: float) -> str:
+    """SMPTE timecode (drop-frame where the rate implies it); ``<frames>f@<rate>`` for rates
+    SMPTE cannot express."""
+    from opentimelineio import opentime
+
+    try:
+        return opentime.to_timecode(opentime.RationalTime(frames, rate), rate)
+    except (ValueError, TypeError):
+        return f"{round(frames)}f@{rate:g}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,11 +202,13 @@ class Finding:
 class ItemResult:
     item: Item
     provenance: Provenance
-    findings: tuple[Finding, ...]
+    findings: tuple[Finding, ...] = ()
+    #: the worst finding's severity (computed from ``findings`` when not given)
+    verdict: Severity = Severity.PASS
 
-    @property
-    def verdict(self) -> Severity:
-        return max((f.severity for f in self.findings), default=Severity.PASS)
+    def __post_init__(self) -> None:
+        if self.findings:
+            object.__setattr__(self, "verdict", max(f.severity for f in self.findings))
 
     @property
     def ai(self) -> bool:
@@ -205,10 +238,11 @@ class SubjectResult:
     policy: str
     host: str
     items: tuple[ItemResult, ...]
+    verdict: Severity = Severity.PASS
 
-    @property
-    def verdict(self) -> Severity:
-        return max((r.verdict for r in self.items), default=Severity.PASS)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "verdict",
+                           max((r.verdict for r in self.items), default=Severity.PASS))
 
     def locked(self) -> list[ItemResult]:
         return [r for r in self.items if r.verdict is Severity.LOCK]

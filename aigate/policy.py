@@ -8,14 +8,13 @@ may ``extends:`` another pack (a built-in name or a file) and override per show.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import InputError, UsageError
 from .model import STAGES, Item, Provenance, Severity, TalentUse, Tool
-from .yamlfile import Section
+from .yamlfile import Section, suggest
 
 POLICY_FORMAT = 1
 
@@ -171,9 +170,8 @@ def _rule_settings(section: Section | None, rules: Mapping[str, Rule],
         return out
     for rule_id, entry in section.children():
         if rule_id not in rules:
-            hint = difflib.get_close_matches(rule_id, list(rules), n=1)
-            extra = f" (did you mean {hint[0]!r}?)" if hint else ""
-            section.fail(f"unknown rule id {rule_id!r}{extra}; see 'aigate rules'", rule_id)
+            section.fail(f"unknown rule id {rule_id!r}{suggest(rule_id, rules)}; "
+                         "see 'aigate rules'", rule_id)
         entry.only("enabled", "severity", "waivable")
         base = inherited.get(rule_id)
         severity = dict(base.severity) if base else {}

@@ -6,8 +6,7 @@ refused (no alias bombs), files are size-capped and must be UTF-8.
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -116,9 +115,7 @@ class Section:
         """Reject keys not in ``allowed``, suggesting the closest spelling."""
         for key in self.data:
             if key not in allowed:
-                hint = difflib.get_close_matches(str(key), allowed, n=1)
-                extra = f" (did you mean {hint[0]!r}?)" if hint else ""
-                self.fail(f"unknown key {self.name(key)!r}{extra}", key)
+                self.fail(f"unknown key {self.name(key)!r}{suggest(str(key), allowed)}", key)
 
     def __contains__(self, key: Any) -> bool:
         return key in self.data
@@ -173,6 +170,14 @@ class Section:
         """A mapping of names to mappings (e.g. rule id -> settings)."""
         for key in self.data:
             yield str(key), Section(self.path, self.data[key], self.name(key), self.line(key))
+
+
+def suggest(word: str, choices: Iterable[str]) -> str:
+    """' (did you mean 'x'?)' for the closest choice, or ''."""
+    import difflib  # only on the error path
+
+    hint = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean {hint[0]!r}?)" if hint else ""
 
 
 def _tuple(types: type | tuple[type, ...]) -> tuple[type, ...]:

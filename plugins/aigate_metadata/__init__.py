@@ -7,7 +7,7 @@ Timeline metadata is untrusted: its claims carry trust ``claimed``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,15 +21,12 @@ GATE_KEYS = frozenset({"findings", "verdict", "stage", "checked"})
 
 
 @hookimpl
-def aigate_item_claims(item: Item, context: CheckContext) -> list[Claim] | None:
-    if not item.declared:
-        return None
-    claims = []
-    for where, raw in item.declared:
-        if isinstance(raw, Mapping) and GATE_KEYS.issuperset(raw.keys()):
-            continue
-        claims.append(parse_contract(raw, source=f"{where} metadata", trust=Trust.CLAIMED))
-    return claims
+def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tuple[int, Claim]]:
+    for index, item in enumerate(items):
+        for where, raw in item.declared:
+            if isinstance(raw, Mapping) and GATE_KEYS.issuperset(raw.keys()):
+                continue
+            yield index, parse_contract(raw, source=f"{where} metadata", trust=Trust.CLAIMED)
 
 
 @hookimpl

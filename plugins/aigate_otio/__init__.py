@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import opentimelineio as otio
-from opentimelineio.opentime import RationalTime
 
 from aigate.errors import InputError
 from aigate.hookspecs import hookimpl
@@ -18,15 +17,22 @@ NAMESPACE = "aigate"
 DEFAULT_RATE = 24.0
 
 
+def _suffixes() -> set[str]:
+    # from the manifest: asking adapters for their features would import every adapter
+    # module (pyaaf2 included) just to list names
+    manifest = otio.plugins.ActiveManifest()
+    return {s.lower() for adapter in manifest.adapters for s in adapter.suffixes}
+
+
 @hookimpl
 def aigate_subject_suffixes() -> list[str]:
-    return sorted(otio.adapters.suffixes_with_defined_adapters(read=True))
+    return sorted(_suffixes())
 
 
 @hookimpl
 def aigate_load_subject(path: Path) -> Any | None:
     suffix = path.suffix.lower().lstrip(".")
-    if suffix not in otio.adapters.suffixes_with_defined_adapters(read=True):
+    if suffix not in _suffixes():
         return None
     try:
         return otio.adapters.read_from_file(str(path))
@@ -67,74 +73,94 @@ def timeline_rate(timeline: otio.schema.Timeline) -> float:
 def collect_timeline(timeline: otio.schema.Timeline) -> Collected:
     rate = timeline_rate(timeline)
     start = timeline.global_start_time
-    offset = start.rescaled_to(rate) if start is not None else RationalTime(0, rate)
+    offset = start.value_rescaled_to(rate) if start is not None else 0.0
     items: list[Item] = []
     counts: dict[str, int] = {}
-    for track in timeline.tracks:
+    for track in timeline.tracks[:]:
         kind = str(track.kind) if isinstance(track, otio.schema.Track) else "Video"
         counts[kind] = counts.get(kind, 0) + 1
         name = track.name or f"{kind[:1].upper()}{counts[kind]}"
         if isinstance(track, otio.core.Composition):
             _walk(track, name, kind, offset, rate, items)
-    metadata = timeline.metadata.get(NAMESPACE)
+    metadata = timeline.metadata.get(NAMESPACE) if len(timeline.metadata) else None
     return Collected(name=timeline.name or "(unnamed timeline)", items=items, host=HOST,
                      metadata=metadata if hasattr(metadata, "get") else {}, native=timeline)
 
 
-def _walk(composition: Any, track: str, kind: str, offset: RationalTime, rate: float,
+def _walk(composition: Any, track: str, kind: str, offset: float, rate: float,
           items: list[Item]) -> None:
-    # one range_of_all_children() per composition: range_in_parent() per clip is quadratic
-    ranges = composition.range_of_all_children()
-    for index, child in enumerate(composition):
+    """Items of a track (or a nested stack), with record times offset by ``offset`` frames.
+
+    This loop is the gate's hot path on a long cut. Positions are the running sum of the
+    children's durations, skipping transitions: exactly what OTIO's
+    Track.range_of_all_children() computes (tests compare the two), without building
+    its dict of wrappers: 1.7 instead of 5.5 microseconds a clip. Children come by
+    slice (iterating a composition is ten times slower); metadata is probed only when
+    non-empty.
+    """
+    if isinstance(composition, otio.schema.Stack):
+        for index, child in enumerate(composition[:]):
+            if isinstance(child, otio.core.Composition):
+                _walk(child, track, kind, offset, rate, items)
+            elif isinstance(child, otio.schema.Clip):
+                source, duration = _source(child, rate)
+                items.append(_item(child, track, kind, index, rate, offset, offset + duration,
+                                   source))
+        return
+    position = offset
+    for index, child in enumerate(composition[:]):
         if isinstance(child, otio.schema.Clip):
-            placed = ranges[child]
-            record_in = offset + placed.start_time
-            items.append(_item(child, track, kind, index, record_in,
-                               record_in + placed.duration, rate))
+            source, duration = _source(child, rate)
+            items.append(_item(child, track, kind, index, rate, position, position + duration,
+                               source))
+            position += duration
+        elif isinstance(child, otio.schema.Transition):
+            continue  # overlaps its neighbours; takes no time in the track
         elif isinstance(child, otio.core.Composition):
-            placed = ranges[child]
-            trim = child.source_range.start_time if child.source_range else RationalTime(0, rate)
-            inner = offset + placed.start_time - trim
+            trimmed = child.source_range
+            trim = trimmed.start_time.value_rescaled_to(rate) if trimmed else 0.0
             label = f"{track}/{child.name}" if child.name else track
-            _walk(child, label, kind, inner, rate, items)
+            _walk(child, label, kind, position - trim, rate, items)
+            position += child.duration().value_rescaled_to(rate)
+        else:  # gaps and anything else that takes time
+            position += child.duration().value_rescaled_to(rate)
 
 
-def _item(clip: otio.schema.Clip, track: str, kind: str, index: int, record_in: RationalTime,
-          record_out: RationalTime, rate: float) -> Item:
-    declared = []
-    metadata = clip.metadata
-    if NAMESPACE in metadata:
-        declared.append(("clip", metadata[NAMESPACE]))
+def _source(clip: otio.schema.Clip, rate: float) -> tuple[float | None, float]:
+    """(source in frame, duration) at the record rate."""
+    source = clip.source_range
+    if source is not None:
+        return source.start_time.value_rescaled_to(rate), source.duration.value_rescaled_to(rate)
+    try:
+        return None, clip.duration().value_rescaled_to(rate)
+    except Exception as exc:  # no source range and no available range
+        raise InputError(f"clip {clip.name!r} has no duration: {_first_line(exc)}") from exc
+
+
+def _declared(metadata: Any, where: str, out: list[tuple[str, Any]]) -> None:
+    if len(metadata):
+        value = metadata.get(NAMESPACE)
+        if value is not None:
+            out.append((where, value))
+
+
+def _item(clip: otio.schema.Clip, track: str, kind: str, index: int, rate: float,
+          record_in: float, record_out: float, source_in: float | None) -> Item:
+    declared: list[tuple[str, Any]] = []
+    _declared(clip.metadata, "clip", declared)
     reference = clip.media_reference
     media_url = None
     if reference is not None:
-        media_url = getattr(reference, "target_url", None) or None
         if isinstance(reference, otio.schema.ImageSequenceReference):
             media_url = reference.abstract_target_url("#")
-        if NAMESPACE in reference.metadata:
-            declared.append(("media_reference", reference.metadata[NAMESPACE]))
-    source = clip.source_range
-    return Item(
-        track=track,
-        track_kind=kind,
-        clip=clip.name or "(unnamed clip)",
-        index=index,
-        record_in=timecode(record_in, rate),
-        record_out=timecode(record_out, rate),
-        source_in=timecode(source.start_time) if source else None,
-        source_out=timecode(source.end_time_exclusive()) if source else None,
-        media_url=media_url,
-        declared=tuple(declared),
-    )
-
-
-def timecode(time: RationalTime, rate: float | None = None) -> str:
-    """SMPTE timecode at ``rate``; a frame count where the rate has no SMPTE form."""
-    rate = rate or time.rate
-    try:
-        return otio.opentime.to_timecode(time, rate)
-    except (ValueError, TypeError):
-        return f"{round(time.rescaled_to(rate).value)}f@{rate:g}"
+        else:
+            media_url = getattr(reference, "target_url", None) or None
+        _declared(reference.metadata, "media_reference", declared)
+    return Item(track=track, track_kind=kind, clip=clip.name or "(unnamed clip)", index=index,
+                rate=rate, record_start=record_in, record_end=record_out,
+                source_start=source_in,
+                source_end=None if source_in is None else source_in + record_out - record_in,
+                media_url=media_url, declared=tuple(declared))
 
 
 def _first_line(exc: BaseException) -> str:

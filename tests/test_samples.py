@@ -1,0 +1,61 @@
+"""The bundled sample show gives exactly the verdicts its README promises."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import SAMPLES
+
+STAGES = ("import", "edit", "review", "final")
+
+
+def expected_table() -> dict[str, dict[str, str]]:
+    text = (SAMPLES / "README.md").read_text()
+    rows = {}
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 7 and re.fullmatch(r"[VA]\d", cells[0]):
+            rows[cells[1]] = dict(zip(STAGES, cells[3:], strict=True))
+    assert len(rows) == 11
+    return rows
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_sample_otio_verdicts_match_the_readme_table(cli, stage):
+    run = cli("check", SAMPLES / "ep101_cut_v12.otio", "--stage", stage, "--format", "json")
+    got = run.verdicts()
+    assert got == {clip: row[stage] for clip, row in expected_table().items()}
+    assert run.code == 1  # every stage has at least one lock in this cut
+
+
+@pytest.mark.parametrize("name,clips", [("ep101_cut_v12.edl", 8), ("ep101_cut_v12.xml", 11)])
+def test_exports_lose_the_metadata_and_pass(cli, name, clips):
+    run = cli("check", SAMPLES / name, "--stage", "final", "--format", "json")
+    assert run.code == 0
+    items = run.json["subjects"][0]["items"]
+    assert len(items) == clips
+    assert {i["verdict"] for i in items} == {"pass"}
+
+
+def test_sample_folder_check_reads_config_and_reports_every_file(cli):
+    run = cli("check", SAMPLES)
+    assert run.code == 1
+    for name in ("ep101_cut_v12.otio", "ep101_cut_v12.edl", "ep101_cut_v12.xml"):
+        assert name in run.out
+    assert "policy nightfall" in run.out
+    assert re.search(r"summary: 3 file\(s\), 3 timeline\(s\), 30 clips, 6 AI", run.out)
+    # the approved poster is listed as waived with its approval
+    assert "waived by APR-NF101-007 (Dana Ruiz (Production Legal))" in run.out
+
+
+def test_record_timecodes_honour_the_timeline_start(cli):
+    run = cli("check", SAMPLES / "ep101_cut_v12.otio", "--format", "json")
+    items = {i["clip"]: i for i in run.json["subjects"][0]["items"]}
+    assert (items["A001C003"]["record_in"], items["A001C003"]["record_out"]) == \
+        ("01:00:00:00", "01:00:04:00")
+    assert (items["VFX_020_deage_v1"]["record_in"], items["VFX_020_deage_v1"]["track"]) == \
+        ("01:00:10:00", "V1")
+    assert items["VFX_020_deage_v1"]["source_in"] == "15:01:00:00"
+    assert items["GFX_poster_bg_v2"]["record_in"] == "01:00:02:00"
+    assert items["TEMP_MUSIC_gen_v1"]["track_kind"] == "Audio"
