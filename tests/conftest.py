@@ -31,7 +31,9 @@ vetted_tools:
 
 def clip(name: str, seconds: float = 2, aigate: Any = None, *,
          media_aigate: Any = None, url: str | None = None) -> otio.schema.Clip:
-    media = otio.schema.ExternalReference(target_url=url or f"media/{name}.mov")
+    media = otio.schema.ExternalReference(
+        target_url=url or f"media/{name}.mov",
+        available_range=TimeRange(RationalTime(0, RATE), RationalTime(RATE * 60, RATE)))
     if media_aigate is not None:
         media.metadata["aigate"] = media_aigate
     item = otio.schema.Clip(name=name, media_reference=media, source_range=TimeRange(

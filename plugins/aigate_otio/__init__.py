@@ -81,7 +81,8 @@ def collect_timeline(timeline: otio.schema.Timeline) -> Collected:
         counts[kind] = counts.get(kind, 0) + 1
         name = track.name or f"{kind[:1].upper()}{counts[kind]}"
         if isinstance(track, otio.core.Composition):
-            _walk(track, name, kind, offset, rate, items)
+            # an EDL read by OTIO keeps its first record TC as a negative track trim
+            _walk(track, name, kind, offset - _trim(track, rate), rate, items)
     metadata = timeline.metadata.get(NAMESPACE) if len(timeline.metadata) else None
     return Collected(name=timeline.name or "(unnamed timeline)", items=items, host=HOST,
                      metadata=metadata if hasattr(metadata, "get") else {}, native=timeline)
@@ -101,7 +102,7 @@ def _walk(composition: Any, track: str, kind: str, offset: float, rate: float,
     if isinstance(composition, otio.schema.Stack):
         for index, child in enumerate(composition[:]):
             if isinstance(child, otio.core.Composition):
-                _walk(child, track, kind, offset, rate, items)
+                _walk(child, track, kind, offset - _trim(child, rate), rate, items)
             elif isinstance(child, otio.schema.Clip):
                 source, duration = _source(child, rate)
                 items.append(_item(child, track, kind, index, rate, offset, offset + duration,
@@ -117,13 +118,17 @@ def _walk(composition: Any, track: str, kind: str, offset: float, rate: float,
         elif isinstance(child, otio.schema.Transition):
             continue  # overlaps its neighbours; takes no time in the track
         elif isinstance(child, otio.core.Composition):
-            trimmed = child.source_range
-            trim = trimmed.start_time.value_rescaled_to(rate) if trimmed else 0.0
             label = f"{track}/{child.name}" if child.name else track
-            _walk(child, label, kind, position - trim, rate, items)
+            _walk(child, label, kind, position - _trim(child, rate), rate, items)
             position += child.duration().value_rescaled_to(rate)
         else:  # gaps and anything else that takes time
             position += child.duration().value_rescaled_to(rate)
+
+
+def _trim(composition: Any, rate: float) -> float:
+    """Where a composition's visible range starts in its own time (0 when untrimmed)."""
+    trimmed = composition.source_range
+    return trimmed.start_time.value_rescaled_to(rate) if trimmed is not None else 0.0
 
 
 def _source(clip: otio.schema.Clip, rate: float) -> tuple[float | None, float]:
