@@ -130,19 +130,24 @@ class Gate:
     def evaluate(self, item: Item, provenance: Provenance, stage: str, policy: Policy,
                  active: Iterable[tuple[Rule, RuleSetting]]) -> tuple[Finding, ...]:
         findings = []
+        where = evidence = None
         for rule, setting in active:
             severity = setting.severity[stage]
             if severity is Severity.PASS:
                 continue
             for hit in rule.check(item, provenance, policy):
-                findings.append(self._finding(rule, setting, severity, hit, item, provenance))
+                if where is None:  # formatted once per flagged item, not per finding
+                    where, evidence = location(item), provenance.evidence
+                finding = Finding(rule=rule.id, severity=severity, where=where,
+                                  reason=hit.reason, remediation=rule.remediation,
+                                  evidence=evidence)
+                findings.append(self._waive(rule, setting, finding, hit, item, provenance))
         return tuple(findings)
 
-    def _finding(self, rule: Rule, setting: RuleSetting, severity: Severity, hit: Any,
-                 item: Item, provenance: Provenance) -> Finding:
-        finding = Finding(rule=rule.id, severity=severity, where=location(item),
-                          reason=hit.reason, remediation=rule.remediation,
-                          evidence=provenance.evidence)
+    def _waive(self, rule: Rule, setting: RuleSetting, finding: Finding, hit: Any,
+               item: Item, provenance: Provenance) -> Finding:
+        """The finding, waived if a registry record covers it, else saying why none does."""
+        severity = finding.severity
         if not setting.waivable or severity <= Severity.INFO:
             return finding
         show = self.config.show

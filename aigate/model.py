@@ -56,7 +56,7 @@ class Trust(IntEnum):
         return self.name.lower()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen __init__ costs ~2 us a clip on a long cut
 class Item:
     """One clip occurrence inside a subject, located the way an editor names it.
 
@@ -198,7 +198,7 @@ class Finding:
         return f"{self.where}: {self.reason}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen, for the same reason as Item; treat as immutable
 class ItemResult:
     item: Item
     provenance: Provenance
@@ -208,7 +208,7 @@ class ItemResult:
 
     def __post_init__(self) -> None:
         if self.findings:
-            object.__setattr__(self, "verdict", max(f.severity for f in self.findings))
+            self.verdict = max(f.severity for f in self.findings)
 
     @property
     def ai(self) -> bool:

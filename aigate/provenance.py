@@ -48,9 +48,6 @@ def parse_contract(raw: Any, source: str, trust: Trust = Trust.CLAIMED) -> Claim
     if not isinstance(raw, Mapping):
         return Claim(source, trust, problems=(f"'{NAMESPACE}' metadata is {_kind(raw)}, "
                                               "expected a mapping",))
-    if not isinstance(raw, dict):
-        # host mappings (OTIO's AnyDictionary) answer .get() for a missing key slowly
-        raw = {key: raw[key] for key in raw}
     problems: list[str] = []
 
     def text(key: str, choices: Sequence[str] = ()) -> str | None:

@@ -104,17 +104,14 @@ def _walk(composition: Any, track: str, kind: str, offset: float, rate: float,
             if isinstance(child, otio.core.Composition):
                 _walk(child, track, kind, offset - _trim(child, rate), rate, items)
             elif isinstance(child, otio.schema.Clip):
-                source, duration = _source(child, rate)
-                items.append(_item(child, track, kind, index, rate, offset, offset + duration,
-                                   source))
+                items.append(_item(child, track, kind, index, rate, offset))
         return
     position = offset
     for index, child in enumerate(composition[:]):
         if isinstance(child, otio.schema.Clip):
-            source, duration = _source(child, rate)
-            items.append(_item(child, track, kind, index, rate, position, position + duration,
-                               source))
-            position += duration
+            item = _item(child, track, kind, index, rate, position)
+            items.append(item)
+            position = item.record_end
         elif isinstance(child, otio.schema.Transition):
             continue  # overlaps its neighbours; takes no time in the track
         elif isinstance(child, otio.core.Composition):
@@ -131,41 +128,62 @@ def _trim(composition: Any, rate: float) -> float:
     return trimmed.start_time.value_rescaled_to(rate) if trimmed is not None else 0.0
 
 
-def _source(clip: otio.schema.Clip, rate: float) -> tuple[float | None, float]:
-    """(source in frame, duration) at the record rate."""
+def _item(clip: otio.schema.Clip, track: str, kind: str, index: int, rate: float,
+          record_in: float) -> Item:
     source = clip.source_range
     if source is not None:
-        return source.start_time.value_rescaled_to(rate), source.duration.value_rescaled_to(rate)
-    try:
-        return None, clip.duration().value_rescaled_to(rate)
-    except Exception as exc:  # no source range and no available range
-        raise InputError(f"clip {clip.name!r} has no duration: {_first_line(exc)}") from exc
-
-
-def _declared(metadata: Any, where: str, out: list[tuple[str, Any]]) -> None:
-    if len(metadata):
-        value = metadata.get(NAMESPACE)
-        if value is not None:
-            out.append((where, value))
-
-
-def _item(clip: otio.schema.Clip, track: str, kind: str, index: int, rate: float,
-          record_in: float, record_out: float, source_in: float | None) -> Item:
-    declared: list[tuple[str, Any]] = []
-    _declared(clip.metadata, "clip", declared)
+        source_in = source.start_time.value_rescaled_to(rate)
+        duration = source.duration.value_rescaled_to(rate)
+    else:
+        source_in = None
+        try:
+            duration = clip.duration().value_rescaled_to(rate)
+        except Exception as exc:  # no source range and no available range
+            raise InputError(f"clip {clip.name!r} has no duration: {_first_line(exc)}") from exc
+    declared = []
+    value = _lookup(clip.metadata, NAMESPACE)
+    if value is not None:
+        declared.append(("clip", value))
     reference = clip.media_reference
     media_url = None
     if reference is not None:
-        if isinstance(reference, otio.schema.ImageSequenceReference):
+        media_url = getattr(reference, "target_url", None)
+        if media_url is None and isinstance(reference, otio.schema.ImageSequenceReference):
             media_url = reference.abstract_target_url("#")
-        else:
-            media_url = getattr(reference, "target_url", None) or None
-        _declared(reference.metadata, "media_reference", declared)
-    return Item(track=track, track_kind=kind, clip=clip.name or "(unnamed clip)", index=index,
-                rate=rate, record_start=record_in, record_end=record_out,
-                source_start=source_in,
-                source_end=None if source_in is None else source_in + record_out - record_in,
-                media_url=media_url, declared=tuple(declared))
+        value = _lookup(reference.metadata, NAMESPACE)
+        if value is not None:
+            declared.append(("media_reference", value))
+    # positional: keyword arguments cost measurably on a 100,000-clip cut
+    return Item(track, kind, clip.name or "(unnamed clip)", index, rate, record_in,
+                record_in + duration, source_in,
+                None if source_in is None else source_in + duration, media_url or None,
+                tuple(declared))
+
+
+# OTIO's AnyDictionary and AnyVector signal a missing key and the end of an iteration with
+# a C++ exception that costs ~9 us in Python. Bounded by len(), neither happens: these
+# helpers read a 5-key mapping in ~2 us instead of ~20.
+
+
+def _keys(mapping: Any) -> list[str]:
+    iterator = iter(mapping)
+    return [next(iterator) for _ in range(len(mapping))]
+
+
+def _lookup(metadata: Any, key: str) -> Any:
+    """``metadata[key]`` as plain Python values, or None when absent."""
+    if not len(metadata) or key not in _keys(metadata):
+        return None
+    return plain(metadata[key])
+
+
+def plain(value: Any) -> Any:
+    """OTIO metadata values as plain dicts and lists (cheap to read, and picklable)."""
+    if isinstance(value, otio._otio.AnyDictionary):
+        return {key: plain(value[key]) for key in _keys(value)}
+    if isinstance(value, otio._otio.AnyVector):
+        return [plain(value[i]) for i in range(len(value))]
+    return value
 
 
 def _first_line(exc: BaseException) -> str:
