@@ -188,8 +188,12 @@ def cmd_explain(args: argparse.Namespace) -> int:
     print(f"triggered by: {rule.trigger}")
     if setting and setting.enabled:
         per_stage = ", ".join(f"{s} {setting.severity[s].label}" for s in STAGE_CHOICES)
-        waivable = ("a written approval granting it (or its category) can waive it"
-                    if setting.waivable else "no approval can waive it")
+        if not setting.waivable:
+            waivable = "no approval can waive it"
+        elif rule.waived_by == "consent":
+            waivable = "a consent record covering that talent, use and production lifts it"
+        else:
+            waivable = "a written approval granting it (or its category) can waive it"
         print(f"severity:    {per_stage} (policy {gate.policy.name}); {waivable}")
     else:
         print(f"severity:    off in policy {gate.policy.name}")

@@ -45,6 +45,9 @@ class Rule:
     trigger: str
     remediation: str
     check: RuleCheck
+    #: what lifts it when the policy lets it be waived: a written "approval", or a talent
+    #: "consent" (the rule's hits then name the talent use)
+    waived_by: str = "approval"
 
 
 @dataclass(frozen=True, slots=True)

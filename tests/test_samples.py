@@ -46,7 +46,7 @@ def test_sample_folder_check_reads_config_and_reports_every_file(cli):
     assert "policy nightfall" in run.out
     assert re.search(r"summary: 3 file\(s\), 3 timeline\(s\), 30 clips, 6 AI", run.out)
     # the approved poster is listed as waived with its approval
-    assert "waived by APR-NF101-007 (Dana Ruiz (Production Legal))" in run.out
+    assert "(warn, waived by APR-NF101-007, Dana Ruiz (Production Legal))" in run.out
 
 
 def test_record_timecodes_honour_the_timeline_start(cli):

@@ -157,7 +157,7 @@ RULES: tuple[Rule, ...] = (
          "consent (and guild compliance).",
          "a talent entry with no consent record covering that talent, use and production",
          "Record the talent's consent for this use and production in the approvals registry.",
-         _talent),
+         _talent, waived_by="consent"),
     Rule("real-events", "Could be mistaken for real events, people or statements", "ethics",
          "Written approval: nothing that could be taken for real events, people or "
          "statements that never happened, even in the background.",

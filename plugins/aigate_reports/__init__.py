@@ -23,18 +23,20 @@ def render_text(report: Report, out: TextIO) -> None:
             out.write(f"  {item_result.verdict.label.upper():<4} {item.track} \"{item.clip}\" "
                       f"{item.record_in}-{item.record_out}\n")
             for finding in item_result.findings:
-                out.write(f"       {_severity(finding)} {finding.rule}: {finding.reason}\n")
-                if not finding.waived and finding.severity > Severity.INFO:
+                out.write(f"       {finding.severity.label} {finding.rule}{_waiver(finding)}: "
+                          f"{finding.reason}\n")
+                if finding.severity > Severity.INFO:
                     out.write(f"            fix: {finding.remediation}\n")
     for problem in report.errors:
         out.write(f"error: {problem}\n")
     out.write(f"summary: {Summary.of(report).line()}\n")
 
 
-def _severity(finding: Finding) -> str:
-    if finding.waived:
-        return f"{finding.waived_from.label} waived by {finding.approval} ({finding.approver})"
-    return finding.severity.label
+def _waiver(finding: Finding) -> str:
+    if not finding.waived:
+        return ""
+    return (f" ({finding.waived_from.label}, waived by {finding.approval}, "
+            f"{finding.approver})")
 
 
 def json_document(report: Report) -> dict[str, Any]:
