@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import glob
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,11 +101,8 @@ def expand(paths: Iterable[str], suffixes: set[str]) -> tuple[list[Path], list[I
     problems: list[InputProblem] = []
     for text in paths:
         path = Path(text)
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*")
-                           if p.is_file() and p.suffix.lower().lstrip(".") in suffixes
-                           and not p.name.startswith("."))
-            files.extend(found)
+        if path.is_dir() and not _is_timeline(path, suffixes):
+            files.extend(_walk(path, suffixes))
         elif path.exists():
             files.append(path)
         elif glob.has_magic(text):
@@ -115,6 +113,24 @@ def expand(paths: Iterable[str], suffixes: set[str]) -> tuple[list[Path], list[I
         else:
             problems.append(InputProblem(text, "no such file or folder"))
     return list(dict.fromkeys(files)), problems
+
+
+def _is_timeline(path: Path, suffixes: set[str]) -> bool:
+    return path.suffix.lower().lstrip(".") in suffixes and not path.name.startswith(".")
+
+
+def _walk(folder: Path, suffixes: set[str]) -> list[Path]:
+    """Timeline files below ``folder``; a bundle folder (.otiod) is one timeline, not a
+    folder to search."""
+    found = []
+    for root, dirs, names in os.walk(folder):
+        here = Path(root)
+        for name in list(dirs):
+            if _is_timeline(here / name, suffixes):
+                found.append(here / name)
+                dirs.remove(name)
+        found.extend(here / n for n in names if _is_timeline(here / n, suffixes))
+    return sorted(found)
 
 
 def check(subject: Any, *, stage: str | None = None, policy: str | None = None,

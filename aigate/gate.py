@@ -184,8 +184,6 @@ def load_subject(plugins: Plugins, path: Path) -> Any:
     """Read a file into a subject through whichever host plugin claims its suffix."""
     if not path.exists():
         raise InputError(f"{path}: no such file")
-    if path.is_dir():
-        raise InputError(f"{path}: is a folder, not a timeline file")
     subject = plugins.hook.aigate_load_subject(path=path)
     if subject is None:
         raise InputError(f"{path}: no host plugin reads {path.suffix or 'extensionless'} "

@@ -135,3 +135,14 @@ def test_non_smpte_rate_falls_back_to_frames(tmp_path):
     tl.tracks.append(track)
     [result] = Session().check_file(write(tmp_path / "odd.otio", tl))
     assert result.items[0].item.record_out == "34f@17"
+
+
+def test_otiod_bundle_folder_is_one_timeline(tmp_path, cli):
+    media = tmp_path / "media"
+    media.mkdir()
+    (media / "SH010.mov").write_bytes(b"\x00" * 32)
+    tl = timeline([clip("SH010", 2, ai(), url=str(media / "SH010.mov"))])
+    write(tmp_path / "shows" / "cut.otiod", tl)
+    run = cli("check", tmp_path / "shows", "--format", "json")
+    assert [Path(s["path"]).name for s in run.json["subjects"]] == ["cut.otiod"]
+    assert run.json["errors"] == []
