@@ -40,17 +40,18 @@ class Session:
         self._gates: dict[Path | None, Gate | AigateError] = {}
         self._found: dict[Path, Path | None] = {}
 
-    def config_path(self, path: Path | None) -> Path | None:
-        if self._fixed is not None or path is None:
+    def config_path(self, near: Path | None) -> Path | None:
+        if self._fixed is not None or near is None:
             return self._fixed
-        folder = path.parent.resolve()
+        folder = (near if near.is_dir() else near.parent).resolve()
         if folder not in self._found:
             self._found[folder] = find_config(folder)
         return self._found[folder]
 
-    def gate(self, path: Path | None = None) -> Gate:
-        """The gate for a file (its config found by walking up), built once per config."""
-        config_path = self.config_path(path)
+    def gate(self, near: Path | None = None) -> Gate:
+        """The gate for a file or folder ``near`` (its config found by walking up from
+        there), built once per config; without ``near``, the --config/AIGATE_CONFIG one."""
+        config_path = self.config_path(near)
         if config_path not in self._gates:
             try:
                 if config_path and not config_path.is_file():

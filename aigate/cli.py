@@ -60,6 +60,21 @@ def build_parser() -> argparse.ArgumentParser:
                        help="lowest verdict that makes the exit code 1 (default: lock)")
     check.set_defaults(run=cmd_check)
 
+    annotate = sub.add_parser(
+        "annotate", help="write a copy of a timeline with the verdicts on its clips",
+        description="Check IN and write OUT (in OUT's format) with every non-pass clip "
+        "carrying its verdict where that format keeps it: markers, EDL comments, FCP labels, "
+        "AAF user comments. IN is never modified; OUT is written atomically.")
+    annotate.add_argument("input", type=Path, metavar="IN")
+    annotate.add_argument("output", type=Path, metavar="OUT")
+    _gate_options(annotate)
+    annotate.add_argument("--fail-on", choices=("warn", "lock"), default="lock")
+    annotate.set_defaults(run=cmd_annotate)
+
+    doctor = sub.add_parser("doctor", help="is the gate live here (plugins, policy, hooks)?")
+    doctor.add_argument("--config", type=Path)
+    doctor.set_defaults(run=cmd_doctor)
+
     rules = sub.add_parser("rules", help="list rule ids and titles")
     rules.add_argument("--policy", help="show severities from this pack")
     rules.add_argument("--config", type=Path)
@@ -129,7 +144,6 @@ def _formats(session: Any) -> dict[str, Any]:
 def cmd_check(args: argparse.Namespace) -> int:
     from .errors import UsageError
     from .files import atomic_text
-    from .model import Severity
 
     session = _session(args)
     formats = _formats(session)
@@ -154,9 +168,65 @@ def cmd_check(args: argparse.Namespace) -> int:
             for problem in report.errors:
                 print(f"aigate: {problem}", file=sys.stderr)
         return EXIT_ERROR
-    threshold = Severity.WARN if args.fail_on == "warn" else Severity.LOCK
-    worst = max((r.verdict for r in report.results), default=Severity.PASS)
+    return _exit_code(report.results, args.fail_on)
+
+
+def _exit_code(results: Sequence[Any], fail_on: str) -> int:
+    from .model import Severity
+
+    threshold = Severity.WARN if fail_on == "warn" else Severity.LOCK
+    worst = max((r.verdict for r in results), default=Severity.PASS)
     return EXIT_GATE if worst >= threshold else EXIT_OK
+
+
+def cmd_annotate(args: argparse.Namespace) -> int:
+    from .errors import UsageError
+    from .gate import load_subject
+    from .model import Severity
+
+    if args.output.resolve() == args.input.resolve():
+        raise UsageError("OUT must be another file: the input is never modified")
+    session = _session(args)
+    gate = session.gate(args.input)
+    subject = load_subject(session.plugins, args.input)
+    target = args.output.suffix.lstrip(".").lower()
+    results = gate.annotate(subject, target, stage=args.stage, path=args.input)
+    if not session.plugins.hook.aigate_save_subject(subject=subject, path=args.output):
+        raise UsageError(f"{args.output}: no host plugin can write this subject")
+    for result in results:
+        counts = {s: sum(r.verdict is s for r in result.items)
+                  for s in (Severity.LOCK, Severity.WARN, Severity.INFO)}
+        print(f"{args.output}: {result.name} [stage {result.stage}] "
+              f"{counts[Severity.LOCK]} lock, {counts[Severity.WARN]} warn, "
+              f"{counts[Severity.INFO]} approved of {len(result.items)} clips annotated")
+    return _exit_code(results, args.fail_on)
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    import os
+
+    from .errors import AigateError
+    from .model import Diagnostic
+
+    session = _session(args)
+    checks = [Diagnostic("AIGATE_DISABLE", not os.environ.get("AIGATE_DISABLE"),
+                         "set: every aigate hook lets material through" if
+                         os.environ.get("AIGATE_DISABLE") else "not set")]
+    checks += [Diagnostic(f"plugin {p.name}", False, f"{p.origin}: {p.message}")
+               for p in session.plugins.problems]
+    try:
+        gate = session.gate(Path.cwd())
+        checks.append(Diagnostic("policy", True, f"{gate.policy.name} ({gate.policy.origin}), "
+                                 f"{len(gate.rules)} rules"))
+    except AigateError as exc:
+        checks.append(Diagnostic("policy", False, str(exc)))
+    checks += [d for group in session.plugins.hook.aigate_doctor() for d in group or ()]
+    for check in checks:
+        status = "ok  " if check.ok else ("FAIL" if check.fails_open else "warn")
+        print(f"{status} {check.name}: {check.detail}")
+    failing = [c for c in checks if not c.ok and c.fails_open]
+    print("the gate would fail open here" if failing else "the gate is live")
+    return EXIT_GATE if failing else EXIT_OK
 
 
 def cmd_rules(args: argparse.Namespace) -> int:

@@ -76,8 +76,14 @@ def load_config(path: Path) -> Config:
     hooks = doc.section("hooks")
     if hooks is not None:
         hooks.only("on_read", "annotate_on_write")
+        on_read = hooks.get("on_read", (str, bool), "report")
+        if on_read is False:  # YAML reads a bare `off` as false
+            on_read = "off"
+        if on_read not in HOOK_READ_MODES:
+            hooks.fail(f"hooks.on_read: {on_read!r} is not one of "
+                       f"{', '.join(HOOK_READ_MODES)}", "on_read")
         hook_settings = HookSettings(
-            on_read=hooks.str("on_read", "report", choices=HOOK_READ_MODES),
+            on_read=on_read,
             annotate_on_write=hooks.bool("annotate_on_write", False),
         )
     else:

@@ -91,13 +91,50 @@ class Gate:
                              "(see 'aigate plugins')")
         return collected
 
+    def checked(self, subject: Any, *, stage: str | None = None, path: Path | None = None,
+                stage_path: Path | str | None = None) -> list[tuple[Collected, SubjectResult]]:
+        """Each timeline in ``subject`` with its result. ``stage_path`` (default ``path``) is
+        matched against the config's stage path rules, e.g. the output path of an export."""
+        override = stages.explicit_or_env(stage)
+        return [(c, self.check_collected(c, override, path, stage_path or path))
+                for c in self.collect(subject, path)]
+
     def check(self, subject: Any, *, stage: str | None = None, path: Path | None = None,
               stage_path: Path | str | None = None) -> list[SubjectResult]:
-        """Check every timeline in ``subject``. ``stage_path`` (default ``path``) is matched
-        against the config's stage path rules, e.g. the output path of an export."""
-        override = stages.explicit_or_env(stage)
-        return [self.check_collected(c, override, path, stage_path or path)
-                for c in self.collect(subject, path)]
+        """Check every timeline in ``subject``."""
+        return [r for _, r in self.checked(subject, stage=stage, path=path,
+                                           stage_path=stage_path)]
+
+    def annotate(self, subject: Any, target: str | None, *, stage: str | None = None,
+                 path: Path | None = None) -> list[SubjectResult]:
+        """Check, then let the host show the verdicts on the subject itself (it changes)."""
+        results = []
+        for collected, result in self.checked(subject, stage=stage, path=path):
+            if not self.plugins.hook.aigate_present(collected=collected, result=result,
+                                                    target=target):
+                raise UsageError(f"no host plugin can annotate {collected.host} subjects")
+            results.append(result)
+        return results
+
+    def guard_export(self, subject: Any, *, stage: str | None = None,
+                     output: Path | str | None = None,
+                     annotate: bool = False) -> list[SubjectResult]:
+        """The export gate: check (at the stage the output path implies, unless told), show
+        the verdicts on the subject first if ``annotate``, let hosts act, and raise
+        :class:`GateLocked` when a timeline is locked at the final stage, so nothing is
+        written."""
+        target = Path(output).suffix.lstrip(".").lower() if output else None
+        results = []
+        for collected, result in self.checked(subject, stage=stage, stage_path=output):
+            if annotate:
+                self.plugins.hook.aigate_present(collected=collected, result=result,
+                                                 target=target)
+            self.plugins.hook.aigate_enforce(collected=collected, result=result)
+            results.append(result)
+        locked = [r for r in results if r.stage == "final" and r.verdict is Severity.LOCK]
+        if locked:
+            raise GateLocked(locked)
+        return results
 
     def check_collected(self, collected: Collected, override: stages.ResolvedStage | None,
                         path: Path | None, stage_path: Path | str | None) -> SubjectResult:
@@ -171,13 +208,6 @@ class Gate:
 
 def location(item: Item) -> str:
     return f'{item.track} "{item.clip}" {item.record_in}-{item.record_out}'
-
-
-def enforce(gate: Gate, collected: Collected, result: SubjectResult) -> None:
-    """Let the host act on the verdicts, then refuse a locked subject at the final stage."""
-    gate.plugins.hook.aigate_enforce(collected=collected, result=result)
-    if result.stage == "final" and result.verdict is Severity.LOCK:
-        raise GateLocked([result])
 
 
 def load_subject(plugins: Plugins, path: Path) -> Any:

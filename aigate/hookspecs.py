@@ -21,7 +21,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from .config import Config
-    from .model import CheckContext, Claim, Collected, Item, SubjectResult
+    from .model import CheckContext, Claim, Collected, Diagnostic, Item, SubjectResult
     from .policy import Rule
     from .report import ReportFormat
 
@@ -92,8 +92,20 @@ def aigate_resolve_stage(collected: Collected, path: Path | None, config: Config
 
 
 @hookspec(firstresult=True)
-def aigate_present(collected: Collected, result: SubjectResult) -> bool | None:
-    """Show the verdicts inside the host (markers, colours, comments) on ``collected.native``.
+def aigate_present(collected: Collected, result: SubjectResult, target: str | None) -> bool | None:
+    """Show the verdicts inside the host (markers, colours, comments) on ``collected.native``
+    and ``collected.handles``, replacing what an earlier run wrote (never duplicating it).
+
+    ``target`` is the file suffix the subject is about to be saved as (e.g. ``"edl"``), so
+    the host can use the channels that format keeps; None for a subject shown in memory.
+    The host plugin that owns the subject answers True; others return None.
+    """
+
+
+@hookspec(firstresult=True)
+def aigate_save_subject(subject: Any, path: Path) -> bool | None:
+    """Write ``subject`` to ``path`` in the format its suffix names, atomically (a reader never
+    sees a half-written file) and without running the gate's own export hooks.
 
     The host plugin that owns the subject answers True; others return None.
     """
@@ -108,6 +120,13 @@ def aigate_enforce(collected: Collected, result: SubjectResult) -> None:
     implementation has run, the core itself raises :class:`aigate.GateLocked` when the
     stage is final and the verdict is lock, so no host can let a locked cut out.
     """
+
+
+@hookspec
+def aigate_doctor() -> Iterable[Diagnostic]:
+    """Checks that this plugin's integration is live here (for a host: that the host will
+    run the gate). ``aigate doctor`` prints them and exits non-zero when one that
+    ``fails_open`` is not ok."""
 
 
 @hookspec

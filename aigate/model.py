@@ -226,6 +226,8 @@ class Collected:
     metadata: Mapping[str, Any] = field(default_factory=dict)
     #: the host object these items came from (a timeline, a scene), for present/enforce
     native: Any = None
+    #: the host's object for each item, in the same order (OTIO clips, Blender strips)
+    handles: Sequence[Any] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,3 +283,14 @@ class CheckContext:
     path: Path | None
     config: Config
     stage: str
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One line of ``aigate doctor``: is this part of the gate live here?"""
+
+    name: str
+    ok: bool
+    detail: str
+    #: when not ok, material could pass unchecked (doctor exits non-zero)
+    fails_open: bool = True

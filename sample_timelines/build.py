@@ -1,8 +1,10 @@
-"""Rebuild the sample show: python sample_timelines/build.py
+"""Rebuild the sample show: AIGATE_DISABLE=1 python sample_timelines/build.py
 
 Writes ep101_cut_v12.otio (with aigate metadata, contract v1) and its exports
-ep101_cut_v12.edl (CMX 3600, picture track V1) and ep101_cut_v12.xml (FCP7 XML). The exports
-are made with OTIO's own adapters, exactly as an editor's export would lose the metadata.
+ep101_cut_v12.edl (CMX 3600, picture track V1) and ep101_cut_v12.xml (FCP7 XML), made with
+OTIO's own adapters exactly as an editor's export loses the metadata; and
+ep102_picture_v3.otio, a one-track picture cut (CMX 3600 EDL holds one video track) for
+trying the export gate: otioconvert -i ep102_picture_v3.otio -o out.edl -H aigate_stage=final
 """
 
 from __future__ import annotations
@@ -83,6 +85,22 @@ def build() -> otio.schema.Timeline:
     return timeline
 
 
+def build_ep102() -> otio.schema.Timeline:
+    timeline = otio.schema.Timeline(name="NIGHTFALL 102 picture v3",
+                                    global_start_time=RationalTime(86400, RATE))
+    v1 = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
+    v1.extend([
+        clip("A010C002", 3, "09:12:00:00"),
+        clip("VFX_110_deage_v2", 4, "09:40:00:00", {
+            "tool": FACESHIFT, "purpose": "final", "role": "story",
+            "talent": [{"name": "Ray Holt", "use": "likeness"}],
+            "notes": "de-aged flashback; consent not on file"}),
+        clip("A011C004", 2, "10:02:05:00"),
+    ])
+    timeline.tracks.append(v1)
+    return timeline
+
+
 def main() -> None:
     timeline = build()
     otio.adapters.write_to_file(timeline, str(HERE / "ep101_cut_v12.otio"))
@@ -92,6 +110,7 @@ def main() -> None:
     picture.tracks.append(timeline.tracks[0].clone())
     otio.adapters.write_to_file(picture, str(HERE / "ep101_cut_v12.edl"),
                                 adapter_name="cmx_3600")
+    otio.adapters.write_to_file(build_ep102(), str(HERE / "ep102_picture_v3.otio"))
 
 
 if __name__ == "__main__":

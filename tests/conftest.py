@@ -12,6 +12,7 @@ from typing import Any
 
 import opentimelineio as otio
 import pytest
+from aigate_otio.files import without_aigate_hooks
 from opentimelineio.opentime import RationalTime, TimeRange
 
 from aigate.cli import main
@@ -64,9 +65,13 @@ def ai(**fields: Any) -> dict[str, Any]:
             "purpose": "final", **fields}
 
 
-def write(path: Path, tl: otio.schema.Timeline, adapter: str | None = None) -> Path:
+def write(path: Path, tl: otio.schema.Timeline, adapter: str | None = None,
+          **options: Any) -> Path:
+    """Write a test timeline with the real adapter (aigate's own export hook detached: a
+    fixture is not an export)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    otio.adapters.write_to_file(tl, str(path), adapter_name=adapter)
+    with without_aigate_hooks():
+        otio.adapters.write_to_file(tl, str(path), adapter_name=adapter, **options)
     return path
 
 

@@ -10,23 +10,29 @@ from conftest import SAMPLES
 STAGES = ("import", "edit", "review", "final")
 
 
-def expected_table() -> dict[str, dict[str, str]]:
-    text = (SAMPLES / "README.md").read_text()
-    rows = {}
-    for line in text.splitlines():
+def expected_tables() -> dict[str, dict[str, dict[str, str]]]:
+    """README section "Expected verdicts (FILE)" -> clip -> stage -> verdict."""
+    tables: dict[str, dict[str, dict[str, str]]] = {}
+    current = None
+    for line in (SAMPLES / "README.md").read_text().splitlines():
+        heading = re.match(r"## Expected verdicts \((\S+)\)", line)
+        if heading:
+            current = tables.setdefault(heading.group(1), {})
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) == 7 and re.fullmatch(r"[VA]\d", cells[0]):
-            rows[cells[1]] = dict(zip(STAGES, cells[3:], strict=True))
-    assert len(rows) == 11
-    return rows
+        if current is not None and len(cells) == 7 and re.fullmatch(r"[VA]\d", cells[0]):
+            current[cells[1]] = dict(zip(STAGES, cells[3:], strict=True))
+    assert {k: len(v) for k, v in tables.items()} == {"ep101_cut_v12.otio": 11,
+                                                      "ep102_picture_v3.otio": 3}
+    return tables
 
 
+@pytest.mark.parametrize("name", ["ep101_cut_v12.otio", "ep102_picture_v3.otio"])
 @pytest.mark.parametrize("stage", STAGES)
-def test_sample_otio_verdicts_match_the_readme_table(cli, stage):
-    run = cli("check", SAMPLES / "ep101_cut_v12.otio", "--stage", stage, "--format", "json")
+def test_sample_otio_verdicts_match_the_readme_table(cli, name, stage):
+    run = cli("check", SAMPLES / name, "--stage", stage, "--format", "json")
     got = run.verdicts()
-    assert got == {clip: row[stage] for clip, row in expected_table().items()}
-    assert run.code == 1  # every stage has at least one lock in this cut
+    assert got == {clip: row[stage] for clip, row in expected_tables()[name].items()}
+    assert run.code == 1  # every stage has at least one lock in these cuts
 
 
 @pytest.mark.parametrize("name,clips", [("ep101_cut_v12.edl", 8), ("ep101_cut_v12.xml", 11)])
@@ -41,10 +47,11 @@ def test_exports_lose_the_metadata_and_pass(cli, name, clips):
 def test_sample_folder_check_reads_config_and_reports_every_file(cli):
     run = cli("check", SAMPLES)
     assert run.code == 1
-    for name in ("ep101_cut_v12.otio", "ep101_cut_v12.edl", "ep101_cut_v12.xml"):
+    for name in ("ep101_cut_v12.otio", "ep101_cut_v12.edl", "ep101_cut_v12.xml",
+                 "ep102_picture_v3.otio"):
         assert name in run.out
     assert "policy nightfall" in run.out
-    assert re.search(r"summary: 3 file\(s\), 3 timeline\(s\), 30 clips, 6 AI", run.out)
+    assert re.search(r"summary: 4 file\(s\), 4 timeline\(s\), 33 clips, 7 AI", run.out)
     # the approved poster is listed as waived with its approval
     assert "(warn, waived by APR-NF101-007, Dana Ruiz (Production Legal))" in run.out
 

@@ -1,192 +1,60 @@
 """Host plugin for OpenTimelineIO: timelines from any file OTIO reads (.otio, .otioz, .edl,
-FCP7 .xml, .fcpxml, .aaf) become items, located by track, clip and record timecode."""
+FCP7 .xml, .fcpxml, .aaf) become items located by track, clip and record timecode; verdicts
+go back onto the clips in the channels each format keeps."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-import opentimelineio as otio
-
 from aigate.errors import InputError
 from aigate.hookspecs import hookimpl
-from aigate.model import Collected, Item
+from aigate.model import Collected, Diagnostic, SubjectResult
 
-HOST = "otio"
-NAMESPACE = "aigate"
-DEFAULT_RATE = 24.0
-
-
-def _suffixes() -> set[str]:
-    # from the manifest: asking adapters for their features would import every adapter
-    # module (pyaaf2 included) just to list names
-    manifest = otio.plugins.ActiveManifest()
-    return {s.lower() for adapter in manifest.adapters for s in adapter.suffixes}
+from . import files
+from .annotate import annotate
+from .collect import HOST, collect_timeline, timelines
+from .doctor import diagnose
 
 
 @hookimpl
 def aigate_subject_suffixes() -> list[str]:
-    return sorted(_suffixes())
+    return sorted(files.suffixes())
 
 
 @hookimpl
 def aigate_load_subject(path: Path) -> Any | None:
-    suffix = path.suffix.lower().lstrip(".")
-    if suffix not in _suffixes():
+    if path.suffix.lower().lstrip(".") not in files.suffixes():
         return None
-    try:
-        return otio.adapters.read_from_file(str(path))
-    except Exception as exc:  # adapters raise anything from ValueError to KeyError
-        raise InputError(f"{path}: cannot read as {suffix.upper()}: {_first_line(exc)}") from exc
+    return files.read(path)
 
 
 @hookimpl
 def aigate_collect(subject: Any, path: Path | None) -> list[Collected] | None:
-    if isinstance(subject, otio.schema.Timeline):
-        return [collect_timeline(subject)]
-    if isinstance(subject, otio.schema.SerializableCollection):
-        timelines = list(_timelines(subject))
-        if not timelines:
-            raise InputError(f"{path or subject.name}: the collection holds no timeline")
-        return [collect_timeline(t) for t in timelines]
-    return None
-
-
-def _timelines(collection: otio.schema.SerializableCollection) -> Any:
-    for child in collection:
-        if isinstance(child, otio.schema.Timeline):
-            yield child
-        elif isinstance(child, otio.schema.SerializableCollection):
-            yield from _timelines(child)
-
-
-def timeline_rate(timeline: otio.schema.Timeline) -> float:
-    """The record rate: global_start_time's rate, else the first clip's."""
-    if timeline.global_start_time is not None:
-        return timeline.global_start_time.rate
-    for clip in timeline.find_clips():
-        if clip.source_range is not None:
-            return clip.source_range.duration.rate
-    return DEFAULT_RATE
-
-
-def collect_timeline(timeline: otio.schema.Timeline) -> Collected:
-    rate = timeline_rate(timeline)
-    start = timeline.global_start_time
-    offset = start.value_rescaled_to(rate) if start is not None else 0.0
-    items: list[Item] = []
-    counts: dict[str, int] = {}
-    for track in timeline.tracks[:]:
-        kind = str(track.kind) if isinstance(track, otio.schema.Track) else "Video"
-        counts[kind] = counts.get(kind, 0) + 1
-        name = track.name or f"{kind[:1].upper()}{counts[kind]}"
-        if isinstance(track, otio.core.Composition):
-            # an EDL read by OTIO keeps its first record TC as a negative track trim
-            _walk(track, name, kind, offset - _trim(track, rate), rate, items)
-    metadata = timeline.metadata.get(NAMESPACE) if len(timeline.metadata) else None
-    return Collected(name=timeline.name or "(unnamed timeline)", items=items, host=HOST,
-                     metadata=metadata if hasattr(metadata, "get") else {}, native=timeline)
-
-
-def _walk(composition: Any, track: str, kind: str, offset: float, rate: float,
-          items: list[Item]) -> None:
-    """Items of a track (or a nested stack), with record times offset by ``offset`` frames.
-
-    This loop is the gate's hot path on a long cut. Positions are the running sum of the
-    children's durations, skipping transitions: exactly what OTIO's
-    Track.range_of_all_children() computes (tests compare the two), without building
-    its dict of wrappers: 1.7 instead of 5.5 microseconds a clip. Children come by
-    slice (iterating a composition is ten times slower); metadata is probed only when
-    non-empty.
-    """
-    if isinstance(composition, otio.schema.Stack):
-        for index, child in enumerate(composition[:]):
-            if isinstance(child, otio.core.Composition):
-                _walk(child, track, kind, offset - _trim(child, rate), rate, items)
-            elif isinstance(child, otio.schema.Clip):
-                items.append(_item(child, track, kind, index, rate, offset))
-        return
-    position = offset
-    for index, child in enumerate(composition[:]):
-        if isinstance(child, otio.schema.Clip):
-            item = _item(child, track, kind, index, rate, position)
-            items.append(item)
-            position = item.record_end
-        elif isinstance(child, otio.schema.Transition):
-            continue  # overlaps its neighbours; takes no time in the track
-        elif isinstance(child, otio.core.Composition):
-            label = f"{track}/{child.name}" if child.name else track
-            _walk(child, label, kind, position - _trim(child, rate), rate, items)
-            position += child.duration().value_rescaled_to(rate)
-        else:  # gaps and anything else that takes time
-            position += child.duration().value_rescaled_to(rate)
-
-
-def _trim(composition: Any, rate: float) -> float:
-    """Where a composition's visible range starts in its own time (0 when untrimmed)."""
-    trimmed = composition.source_range
-    return trimmed.start_time.value_rescaled_to(rate) if trimmed is not None else 0.0
-
-
-def _item(clip: otio.schema.Clip, track: str, kind: str, index: int, rate: float,
-          record_in: float) -> Item:
-    source = clip.source_range
-    if source is not None:
-        source_in = source.start_time.value_rescaled_to(rate)
-        duration = source.duration.value_rescaled_to(rate)
-    else:
-        source_in = None
-        try:
-            duration = clip.duration().value_rescaled_to(rate)
-        except Exception as exc:  # no source range and no available range
-            raise InputError(f"clip {clip.name!r} has no duration: {_first_line(exc)}") from exc
-    declared = []
-    value = _lookup(clip.metadata, NAMESPACE)
-    if value is not None:
-        declared.append(("clip", value))
-    reference = clip.media_reference
-    media_url = None
-    if reference is not None:
-        media_url = getattr(reference, "target_url", None)
-        if media_url is None and isinstance(reference, otio.schema.ImageSequenceReference):
-            media_url = reference.abstract_target_url("#")
-        value = _lookup(reference.metadata, NAMESPACE)
-        if value is not None:
-            declared.append(("media_reference", value))
-    # positional: keyword arguments cost measurably on a 100,000-clip cut
-    return Item(track, kind, clip.name or "(unnamed clip)", index, rate, record_in,
-                record_in + duration, source_in,
-                None if source_in is None else source_in + duration, media_url or None,
-                tuple(declared))
-
-
-# OTIO's AnyDictionary and AnyVector signal a missing key and the end of an iteration with
-# a C++ exception that costs ~9 us in Python. Bounded by len(), neither happens: these
-# helpers read a 5-key mapping in ~2 us instead of ~20.
-
-
-def _keys(mapping: Any) -> list[str]:
-    iterator = iter(mapping)
-    return [next(iterator) for _ in range(len(mapping))]
-
-
-def _lookup(metadata: Any, key: str) -> Any:
-    """``metadata[key]`` as plain Python values, or None when absent."""
-    if not len(metadata) or key not in _keys(metadata):
+    found = timelines(subject)
+    if found is None:
         return None
-    return plain(metadata[key])
+    if not found:
+        raise InputError(f"{path or subject.name}: the collection holds no timeline")
+    return [collect_timeline(t) for t in found]
 
 
-def plain(value: Any) -> Any:
-    """OTIO metadata values as plain dicts and lists (cheap to read, and picklable)."""
-    if isinstance(value, otio._otio.AnyDictionary):
-        return {key: plain(value[key]) for key in _keys(value)}
-    if isinstance(value, otio._otio.AnyVector):
-        return [plain(value[i]) for i in range(len(value))]
-    return value
+@hookimpl
+def aigate_present(collected: Collected, result: SubjectResult, target: str | None) -> Any:
+    if collected.host != HOST:
+        return None
+    annotate(collected, result, target)
+    return True
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    line = text.splitlines()[0] if text else type(exc).__name__
-    return line[:300]
+@hookimpl
+def aigate_save_subject(subject: Any, path: Path) -> Any:
+    if timelines(subject) is None:
+        return None
+    files.write(subject, path)
+    return True
+
+
+@hookimpl
+def aigate_doctor() -> list[Diagnostic]:
+    return diagnose()

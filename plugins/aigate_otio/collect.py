@@ -1,0 +1,164 @@
+"""OTIO timelines into items: the hot path of a long cut."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import opentimelineio as otio
+
+from aigate.errors import InputError
+from aigate.model import Collected, Item
+
+HOST = "otio"
+NAMESPACE = "aigate"
+DEFAULT_RATE = 24.0
+
+
+def timelines(subject: Any) -> list[otio.schema.Timeline] | None:
+    """The timelines in a subject (a timeline, or a collection of them), or None if the
+    subject is not OTIO."""
+    if isinstance(subject, otio.schema.Timeline):
+        return [subject]
+    if isinstance(subject, otio.schema.SerializableCollection):
+        found = []
+        for child in subject:
+            found.extend(timelines(child) or ())
+        return found
+    return None
+
+
+def timeline_rate(timeline: otio.schema.Timeline) -> float:
+    """The record rate: global_start_time's rate, else the first clip's."""
+    if timeline.global_start_time is not None:
+        return timeline.global_start_time.rate
+    for clip in timeline.find_clips():
+        if clip.source_range is not None:
+            return clip.source_range.duration.rate
+    return DEFAULT_RATE
+
+
+def collect_timeline(timeline: otio.schema.Timeline) -> Collected:
+    """Every clip of the timeline, in track order, with its record times."""
+    rate = timeline_rate(timeline)
+    start = timeline.global_start_time
+    offset = start.value_rescaled_to(rate) if start is not None else 0.0
+    items: list[Item] = []
+    clips: list[otio.schema.Clip] = []
+    counts: dict[str, int] = {}
+    for track in timeline.tracks[:]:
+        kind = str(track.kind) if isinstance(track, otio.schema.Track) else "Video"
+        counts[kind] = counts.get(kind, 0) + 1
+        name = track.name or f"{kind[:1].upper()}{counts[kind]}"
+        if isinstance(track, otio.core.Composition):
+            # an EDL read by OTIO keeps its first record TC as a negative track trim
+            _walk(track, name, kind, offset - _trim(track, rate), rate, items, clips)
+    metadata = _lookup(timeline.metadata, NAMESPACE)
+    return Collected(name=timeline.name or "(unnamed timeline)", items=items, host=HOST,
+                     metadata=metadata if isinstance(metadata, dict) else {}, native=timeline,
+                     handles=clips)
+
+
+def _walk(composition: Any, track: str, kind: str, offset: float, rate: float,
+          items: list[Item], clips: list[otio.schema.Clip]) -> None:
+    """Items of a track (or a nested stack), with record times offset by ``offset`` frames.
+
+    This loop is the gate's hot path on a long cut. Positions are the running sum of the
+    children's durations, skipping transitions: exactly what OTIO's
+    Track.range_of_all_children() computes (tests compare the two), without building
+    its dict of wrappers: 1.7 instead of 5.5 microseconds a clip. Children come by
+    slice (iterating a composition is ten times slower); metadata is probed only when
+    non-empty.
+    """
+    if isinstance(composition, otio.schema.Stack):
+        for index, child in enumerate(composition[:]):
+            if isinstance(child, otio.core.Composition):
+                _walk(child, track, kind, offset - _trim(child, rate), rate, items, clips)
+            elif isinstance(child, otio.schema.Clip):
+                items.append(_item(child, track, kind, index, rate, offset))
+                clips.append(child)
+        return
+    position = offset
+    for index, child in enumerate(composition[:]):
+        if isinstance(child, otio.schema.Clip):
+            item = _item(child, track, kind, index, rate, position)
+            items.append(item)
+            clips.append(child)
+            position = item.record_end
+        elif isinstance(child, otio.schema.Transition):
+            continue  # overlaps its neighbours; takes no time in the track
+        elif isinstance(child, otio.core.Composition):
+            label = f"{track}/{child.name}" if child.name else track
+            _walk(child, label, kind, position - _trim(child, rate), rate, items, clips)
+            position += child.duration().value_rescaled_to(rate)
+        else:  # gaps and anything else that takes time
+            position += child.duration().value_rescaled_to(rate)
+
+
+def _trim(composition: Any, rate: float) -> float:
+    """Where a composition's visible range starts in its own time (0 when untrimmed)."""
+    trimmed = composition.source_range
+    return trimmed.start_time.value_rescaled_to(rate) if trimmed is not None else 0.0
+
+
+def _item(clip: otio.schema.Clip, track: str, kind: str, index: int, rate: float,
+          record_in: float) -> Item:
+    source = clip.source_range
+    if source is not None:
+        source_in = source.start_time.value_rescaled_to(rate)
+        duration = source.duration.value_rescaled_to(rate)
+    else:
+        source_in = None
+        try:
+            duration = clip.duration().value_rescaled_to(rate)
+        except Exception as exc:  # no source range and no available range
+            raise InputError(f"clip {clip.name!r} has no duration: {first_line(exc)}") from exc
+    declared = []
+    value = _lookup(clip.metadata, NAMESPACE)
+    if value is not None:
+        declared.append(("clip", value))
+    reference = clip.media_reference
+    media_url = None
+    if reference is not None:
+        media_url = getattr(reference, "target_url", None)
+        if media_url is None and isinstance(reference, otio.schema.ImageSequenceReference):
+            media_url = reference.abstract_target_url("#")
+        value = _lookup(reference.metadata, NAMESPACE)
+        if value is not None:
+            declared.append(("media_reference", value))
+    # positional: keyword arguments cost measurably on a 100,000-clip cut
+    return Item(track, kind, clip.name or "(unnamed clip)", index, rate, record_in,
+                record_in + duration, source_in,
+                None if source_in is None else source_in + duration, media_url or None,
+                tuple(declared))
+
+
+# OTIO's AnyDictionary and AnyVector signal a missing key and the end of an iteration with
+# a C++ exception that costs ~9 us in Python. Bounded by len(), neither happens: these
+# helpers read a 5-key mapping in ~2 us instead of ~20.
+
+
+def _keys(mapping: Any) -> list[str]:
+    iterator = iter(mapping)
+    return [next(iterator) for _ in range(len(mapping))]
+
+
+def _lookup(metadata: Any, key: str) -> Any:
+    """``metadata[key]`` as plain Python values, or None when absent."""
+    if not len(metadata) or key not in _keys(metadata):
+        return None
+    return plain(metadata[key])
+
+
+def plain(value: Any) -> Any:
+    """OTIO metadata values as plain dicts and lists (cheap to read, and picklable)."""
+    if isinstance(value, otio._otio.AnyDictionary):
+        return {key: plain(value[key]) for key in _keys(value)}
+    if isinstance(value, otio._otio.AnyVector):
+        return [plain(value[i]) for i in range(len(value))]
+    return value
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    line = text.splitlines()[0] if text else type(exc).__name__
+    return line[:300]
