@@ -12,10 +12,10 @@ from typing import Any
 
 import opentimelineio as otio
 import pytest
-from aigate_otio.files import without_aigate_hooks
 from opentimelineio.opentime import RationalTime, TimeRange
 
 from aigate.cli import main
+from aigate_otio.files import without_aigate_hooks
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_timelines"

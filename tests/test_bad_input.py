@@ -7,6 +7,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
+
 from conftest import ai, clip, run_process, timeline, write
 
 BAD_FILES = {

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import ai, clip, run_process, timeline, write
 
 import aigate
+from conftest import ai, clip, run_process, timeline, write
 
 
 def test_json_lists_every_clip_with_location_and_findings(cli, tmp_path):

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import opentimelineio as otio
 import pytest
-from conftest import SAMPLES, ai, clip, run_process, timeline, write
 
 from aigate import GateLocked
 from aigate.errors import UsageError
+from conftest import SAMPLES, ai, clip, run_process, timeline, write
 
 DEAGE = ai(purpose="temp", talent=[{"name": "Ray Holt", "use": "likeness"}])
 

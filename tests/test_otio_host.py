@@ -6,10 +6,10 @@ from pathlib import Path
 
 import opentimelineio as otio
 import pytest
-from conftest import RATE, ai, clip, timeline, write
 from opentimelineio.opentime import RationalTime, TimeRange
 
 from aigate.batch import Session
+from conftest import RATE, ai, clip, timeline, write
 
 
 def items_of(path: Path) -> list[dict]:

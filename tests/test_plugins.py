@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, clip, run_process, timeline, write
 
 from aigate.errors import PluginError
 from aigate.plugins import DEFAULT_PLUGINS, load_plugins
+from conftest import ROOT, clip, run_process, timeline, write
 
 EXAMPLES = ROOT / "docs" / "examples"
 
