@@ -1,44 +1,99 @@
 """The approvals registry: written approvals and talent consents kept outside the timeline.
 
 A timeline may *name* an approval, but only a record in this registry waives anything, and
-only when it grants the rule (or its category), its scope covers the clip, and it is valid
-on the evaluation date.
+only when it is honoured (signed by a trusted key where the policy requires signatures; its
+scope explicit), grants the rule or its category, is valid on the evaluation date and its
+scope covers the clip. Coverage is decided by the strongest identity the record names and
+the clip has: media sha256, then asset id, then media path, then clip name.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import fnmatch
-from collections.abc import Mapping
+import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import globs
+from . import globs, signing
 from .errors import InputError
-from .model import Item, TalentUse
+from .model import TalentUse
 from .provenance import TALENT_USES
 from .yamlfile import Section, load
 
 RECORD_SUFFIXES = (".yaml", ".yml")
+#: Patterns that cover every clip: only honoured with an explicit ``all_clips: true``.
+BLANKET = frozenset({"*", "**", "**/*", "*/**", "/**"})
+
+
+@dataclass(slots=True)
+class ClipIdentity:
+    """What an approval scope can match a clip by, strongest first."""
+
+    clip: str
+    media: str | None = None
+    asset_id: str | None = None
+    media_file: Path | None = None
+    _sha256: str | None = field(default=None, repr=False)
+
+    def sha256(self) -> str | None:
+        """The media file's sha256 (computed once, only if a record asks), None if unread."""
+        if self._sha256 is None and self.media_file is not None:
+            self._sha256 = _hash(self.media_file)
+        return self._sha256
+
+
+def _hash(path: Path) -> str | None:
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+    except OSError:
+        return None
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """What a written approval covers. Empty means nothing: coverage is always explicit."""
+    """What a written approval covers. Empty covers nothing: coverage is always explicit."""
 
     clips: tuple[str, ...] = ()
     media: tuple[str, ...] = ()
     asset_ids: tuple[str, ...] = ()
+    media_sha256: tuple[str, ...] = ()
     show: str | None = None
     episodes: tuple[str, ...] = ()
+    all_clips: bool = False
 
-    def covers(self, item: Item, show: str | None) -> bool:
+    def match(self, clip: ClipIdentity, show: str | None,
+              episode: str | None) -> tuple[bool, str]:
+        """(covered, by what or why not)."""
         if self.show and self.show != show:
-            return False
-        if any(fnmatch.fnmatchcase(item.clip, pattern) for pattern in self.clips):
-            return True
-        return bool(item.media_url) and any(globs.match(item.media_url, p) for p in self.media)
+            return False, f"is for show {self.show!r}, not {show!r}"
+        if self.episodes and episode not in self.episodes:
+            return False, f"is for episode(s) {', '.join(self.episodes)}, not {episode!r}"
+        if self.all_clips:
+            return True, "every clip (blanket approval)"
+        if self.media_sha256:
+            digest = clip.sha256()
+            if digest is not None:
+                if digest in self.media_sha256:
+                    return True, "media sha256"
+                return False, "covers other media (the clip's media sha256 differs)"
+        if self.asset_ids and clip.asset_id:
+            if clip.asset_id in self.asset_ids:
+                return True, "asset id"
+            return False, f"covers other assets, not {clip.asset_id!r}"
+        if self.media and clip.media:
+            if any(globs.match(clip.media, p) for p in self.media):
+                return True, "media path"
+            return False, "covers other media paths"
+        if any(fnmatch.fnmatchcase(clip.clip, p) for p in self.clips):
+            return True, "clip name"
+        return False, "does not cover this clip"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +103,7 @@ class Validity:
 
     def problem(self, as_of: dt.date) -> str | None:
         if self.issued and as_of < self.issued:
-            return f"not valid before {self.issued.isoformat()}"
+            return f"is not valid before {self.issued.isoformat()}"
         if self.expires and as_of > self.expires:
             return f"expired on {self.expires.isoformat()}"
         return None
@@ -62,6 +117,7 @@ class Approval:
     grants: frozenset[str]
     scope: Scope
     approver: str
+    approver_name: str
     validity: Validity
     source: Path
     notes: str = ""
@@ -87,34 +143,92 @@ class Consent:
                 and self.production == production)
 
 
+Record = Approval | Consent
+
+
 @dataclass
 class Registry:
-    """All records, by id. Build with :func:`load_registry`."""
+    """Records by id: honoured ones, and rejected ones with the reason (so findings can say
+    exactly why a record did not count). Build with :func:`load_registry`."""
 
     approvals: dict[str, Approval] = field(default_factory=dict)
     consents: dict[str, Consent] = field(default_factory=dict)
+    rejected: dict[str, tuple[Record, str]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
     origin: str | None = None
+    #: ids that waived at least one finding in this run (for `aigate approvals unused`)
+    used: set[str] = field(default_factory=set)
 
-    def approval_for(self, rule: str, category: str, item: Item, show: str | None,
-                     as_of: dt.date) -> Approval | None:
+    def records(self) -> list[Record]:
+        return [*self.approvals.values(), *self.consents.values(),
+                *(r for r, _ in self.rejected.values())]
+
+    def approval_for(self, rule: str, category: str, clip: ClipIdentity, show: str | None,
+                     episode: str | None, as_of: dt.date) -> tuple[Approval, str] | None:
+        """The honoured record that waives this finding, and by which identity."""
         for record in self.approvals.values():
-            if (record.grants_rule(rule, category) and record.validity.problem(as_of) is None
-                    and record.scope.covers(item, show)):
-                return record
+            if record.grants_rule(rule, category) and record.validity.problem(as_of) is None:
+                covered, by = record.scope.match(clip, show, episode)
+                if covered:
+                    self.used.add(record.id)
+                    return record, by
         return None
 
     def consent_for(self, talent: TalentUse, production: str | None,
                     as_of: dt.date) -> Consent | None:
         for record in self.consents.values():
             if record.covers(talent, production) and record.validity.problem(as_of) is None:
+                self.used.add(record.id)
                 return record
         return None
+
+    def why_not(self, rule: str, category: str, clip: ClipIdentity, show: str | None,
+                episode: str | None, as_of: dt.date, named: Iterable[str]) -> str | None:
+        """Why no record waived this finding: the ids the timeline named, and any record
+        that grants the rule and names this clip but does not count."""
+        reasons = []
+        for record_id in dict.fromkeys(named):
+            record = self.approvals.get(record_id) or self.consents.get(record_id)
+            if record is None and record_id in self.rejected:
+                record, why = self.rejected[record_id]
+                reasons.append(f"approval {record_id!r} is not honoured: {why}")
+            elif record is None:
+                reasons.append(f"approval {record_id!r} named in the timeline is not in the "
+                               "approvals registry: not honoured")
+            elif isinstance(record, Consent):
+                reasons.append(f"{record_id!r} is a talent consent, not a written approval "
+                               f"for {rule}")
+            elif not record.grants_rule(rule, category):
+                reasons.append(f"approval {record_id!r} does not grant {rule}")
+            else:
+                reasons.append(self._mismatch(record, clip, show, episode, as_of))
+        for record, why in self.rejected.values():
+            if (isinstance(record, Approval) and record.id not in named
+                    and record.grants_rule(rule, category)
+                    and record.scope.match(clip, show, episode)[0]):
+                reasons.append(f"approval {record.id!r} is not honoured: {why}")
+        for record in self.approvals.values():
+            if record.id not in named and record.grants_rule(rule, category):
+                problem = record.validity.problem(as_of)
+                if problem and record.scope.match(clip, show, episode)[0]:
+                    reasons.append(f"approval {record.id!r} {problem}")
+        return "; ".join(r for r in reasons if r) or None
+
+    def _mismatch(self, record: Approval, clip: ClipIdentity, show: str | None,
+                  episode: str | None, as_of: dt.date) -> str:
+        problem = record.validity.problem(as_of)
+        if problem:
+            return f"approval {record.id!r} {problem}"
+        covered, why = record.scope.match(clip, show, episode)
+        return "" if covered else f"approval {record.id!r} {why}"
 
     def why_not_consent(self, talent: TalentUse, production: str | None,
                         as_of: dt.date) -> str | None:
         """Why no consent covers this talent use: the named or nearest record's mismatch."""
         if production is None:
             return "no production is configured ('show' in aigate.yaml), so no consent applies"
+        if talent.consent and talent.consent in self.rejected:
+            return f"consent {talent.consent!r} is not honoured: {self.rejected[talent.consent][1]}"
         named = self.consents.get(talent.consent) if talent.consent else None
         if talent.consent and named is None:
             return (f"consent {talent.consent!r} named in the timeline is not in the approvals "
@@ -132,29 +246,20 @@ class Registry:
             problem = record.validity.problem(as_of)
             if problem:
                 return f"consent {record.id!r} {problem}"
-        return None
-
-    def why_not(self, record_id: str, rule: str, category: str, item: Item, show: str | None,
-                as_of: dt.date) -> str | None:
-        """Why a record named in the timeline does not waive this finding (None: it would)."""
-        record = self.approvals.get(record_id) or self.consents.get(record_id)
-        if record is None:
-            return f"approval {record_id!r} named in the timeline is not in the approvals " \
-                   "registry: not honoured"
-        problem = record.validity.problem(as_of)
-        if problem:
-            return f"approval {record_id!r} {problem}"
-        if isinstance(record, Consent):
-            return f"{record_id!r} is a talent consent, not a written approval for {rule}"
-        if not record.grants_rule(rule, category):
-            return f"approval {record_id!r} does not grant {rule}"
-        if not record.scope.covers(item, show):
-            return f"approval {record_id!r} does not cover this clip"
+        for record, why in self.rejected.values():
+            if isinstance(record, Consent) and record.covers(talent, production):
+                return f"consent {record.id!r} is not honoured: {why}"
         return None
 
 
-def load_registry(path: Path | None) -> Registry:
-    """Read a registry from a YAML file or a folder of them (recursively)."""
+def load_registry(path: Path | None, trusted: Iterable[signing.TrustedKey] = (),
+                  require_signed: bool = False) -> Registry:
+    """Read a registry from a YAML file or a folder of them (recursively).
+
+    Records that are unsigned where signatures are required, signed by an untrusted key,
+    changed after signing, signed by another approver's key, or scoped ``**`` without
+    ``all_clips: true`` are kept as rejected, with the reason.
+    """
     registry = Registry(origin=str(path) if path else None)
     if path is None:
         return registry
@@ -164,33 +269,57 @@ def load_registry(path: Path | None) -> Registry:
         files = [path]
     else:
         raise InputError(f"{path}: approvals registry not found")
+    keys = {k.fingerprint: k for k in trusted}
     seen: dict[str, tuple[Path, Any]] = {}
     for file in files:
         data = load(file)
         entries = data if isinstance(data, list) else [data]
         for i, entry in enumerate(entries):
             line = data.item_lines[i] if isinstance(data, list) else 1
-            record = Section(file, entry, f"record[{i}]" if isinstance(data, list) else "", line)
-            _add(registry, _record(record), record, seen)
+            section = Section(file, entry, f"record[{i}]" if isinstance(data, list) else "",
+                              line)
+            record = parse_record(section)
+            previous = seen.get(record.id)
+            if previous is not None:
+                if previous[1] != section.data:
+                    section.fail(f"approval id {record.id!r} is also defined, differently, "
+                                 f"in {previous[0]}", "id")
+                continue
+            seen[record.id] = (file, section.data)
+            _admit(registry, record, section.data, keys, require_signed)
     return registry
 
 
-def _add(registry: Registry, record: Approval | Consent, section: Section,
-         seen: dict[str, tuple[Path, Any]]) -> None:
-    previous = seen.get(record.id)
-    if previous is not None:
-        if previous[1] != section.data:
-            section.fail(f"approval id {record.id!r} is also defined, differently, in "
-                         f"{previous[0]}", "id")
-        return
-    seen[record.id] = (section.path, section.data)
-    if isinstance(record, Approval):
+def _admit(registry: Registry, record: Record, data: dict[str, Any],
+           keys: dict[str, signing.TrustedKey], require_signed: bool) -> None:
+    reason = None
+    if signing.SIGNATURE_KEY in data or require_signed:
+        signer, reason = signing.check(data, keys)
+        if signer is not None and isinstance(record, Approval) and \
+                signer.identity.casefold() != record.approver_name.casefold():
+            reason = (f"signed with {signer.identity}'s key but names approver "
+                      f"{record.approver_name!r}")
+    if reason is None and isinstance(record, Approval):
+        blanket = [p for p in (*record.scope.clips, *record.scope.media) if p in BLANKET]
+        if blanket:
+            reason = (f"scope {blanket[0]!r} covers every clip; a blanket approval must say "
+                      "all_clips: true")
+        elif record.scope.all_clips:
+            registry.warnings.append(
+                f"{record.source}: approval {record.id!r} is a BLANKET approval: it covers "
+                f"every clip{' of show ' + record.scope.show if record.scope.show else ''} "
+                f"for {', '.join(sorted(record.grants))}")
+    if reason is not None:
+        registry.rejected[record.id] = (record, reason)
+        registry.warnings.append(f"{record.source}: {record.id!r} is not honoured: {reason}")
+    elif isinstance(record, Approval):
         registry.approvals[record.id] = record
     else:
         registry.consents[record.id] = record
 
 
-def _record(doc: Section) -> Approval | Consent:
+def parse_record(doc: Section) -> Record:
+    """One approval or consent record; schema errors name file, line and key."""
     kind = doc.str("kind", "approval", choices=("approval", "consent"))
     record_id = doc.str("id")
     if not record_id:
@@ -198,7 +327,7 @@ def _record(doc: Section) -> Approval | Consent:
     validity = Validity(_date(doc, "issued"), _date(doc, "expires"))
     if kind == "consent":
         doc.only("id", "kind", "talent", "uses", "production", "issued", "expires", "guild_ref",
-                 "notes")
+                 "notes", signing.SIGNATURE_KEY)
         uses = doc.strs("uses")
         for use in uses:
             if use not in TALENT_USES:
@@ -208,36 +337,46 @@ def _record(doc: Section) -> Approval | Consent:
             doc.fail(f"consent {record_id!r} needs 'talent', 'uses' and 'production'")
         return Consent(id=record_id, talent=talent, uses=frozenset(uses), production=production,
                        validity=validity, source=doc.path, guild_ref=doc.str("guild_ref"))
-    doc.only("id", "kind", "grants", "scope", "approver", "issued", "expires", "notes")
+    doc.only("id", "kind", "grants", "scope", "approver", "issued", "expires", "notes",
+             "conditions", signing.SIGNATURE_KEY)
     grants = doc.strs("grants")
     if not grants:
         doc.fail(f"approval {record_id!r} grants nothing (list rule ids or categories)")
-    return Approval(id=record_id, grants=frozenset(grants), scope=_scope(doc),
-                    approver=_approver(doc), validity=validity, source=doc.path,
-                    notes=doc.str("notes") or "")
+    name, approver = _approver(doc, record_id)
+    return Approval(id=record_id, grants=frozenset(grants), scope=_scope(doc, record_id),
+                    approver=approver, approver_name=name, validity=validity,
+                    source=doc.path, notes=doc.str("notes") or doc.str("conditions") or "")
 
 
-def _scope(doc: Section) -> Scope:
+def _scope(doc: Section, record_id: str) -> Scope:
     section = doc.section("scope")
     if section is None:
-        doc.fail(f"approval {doc.str('id')!r} has no 'scope': say which clips it covers")
-    section.only("clips", "media", "asset_ids", "show", "episodes")
+        doc.fail(f"approval {record_id!r} has no 'scope': say which clips it covers")
+    section.only("clips", "media", "asset_ids", "media_sha256", "show", "episodes",
+                 "all_clips")
+    episodes = section.get("episodes", (list, str, int), [])
+    episodes = episodes if isinstance(episodes, list) else [episodes]
     return Scope(clips=section.strs("clips"), media=section.strs("media"),
-                 asset_ids=section.strs("asset_ids"), show=section.str("show"),
-                 episodes=tuple(str(e) for e in section.get("episodes", list, [])))
+                 asset_ids=section.strs("asset_ids"),
+                 media_sha256=tuple(s.lower() for s in section.strs("media_sha256")),
+                 show=section.str("show"), episodes=tuple(str(e) for e in episodes),
+                 all_clips=section.bool("all_clips", False))
 
 
-def _approver(doc: Section) -> str:
+def _approver(doc: Section, record_id: str) -> tuple[str, str]:
+    """(name, display form)."""
     value = doc.get("approver", (str, dict))
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         section = doc.section("approver")
         assert section is not None
         section.only("name", "role")
         name, role = section.str("name"), section.str("role")
-        return f"{name} ({role})" if role else (name or "")
+        if not name:
+            section.fail(f"approval {record_id!r}: approver needs a 'name'")
+        return name, f"{name} ({role})" if role else name
     if not value:
-        doc.fail(f"approval {doc.str('id')!r} has no 'approver'")
-    return value
+        doc.fail(f"approval {record_id!r} has no 'approver'")
+    return value, value
 
 
 def _date(doc: Section, key: str) -> dt.date | None:
@@ -248,3 +387,16 @@ def _date(doc: Section, key: str) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError:
         doc.fail(f"{key}: {value!r} is not a date (YYYY-MM-DD)", key)
+
+
+def identity(clip: str, media_url: str | None, asset_id: str | None,
+             base: Path | None) -> ClipIdentity:
+    """A clip's identity for scope matching; media found relative to the timeline's folder."""
+    media_file = None
+    if media_url:
+        path = Path(globs.as_path(media_url))
+        if not path.is_absolute() and base is not None:
+            path = base / path
+        media_file = path if path.is_file() else None
+    return ClipIdentity(clip=clip, media=media_url, asset_id=asset_id, media_file=media_file)
+

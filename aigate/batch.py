@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import glob
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,9 +33,12 @@ class Options:
 class Session:
     """Plugins and one :class:`Gate` per config file, shared by every file of a run."""
 
-    def __init__(self, options: Options = Options(), plugins: Plugins | None = None) -> None:
+    def __init__(self, options: Options = Options(), plugins: Plugins | None = None,
+                 warn: Callable[[str], None] | None = None) -> None:
         self.options = options
         self.plugins = plugins or load_plugins(strict=options.strict_plugins)
+        #: receives warnings that are not findings (a blanket approval, a rejected record)
+        self.warn = warn or (lambda message: None)
         self._fixed = options.config or config_path_from_env()
         self._gates: dict[Path | None, Gate | AigateError] = {}
         self._found: dict[Path, Path | None] = {}
@@ -57,15 +60,21 @@ class Session:
                 if config_path and not config_path.is_file():
                     raise InputError(f"{config_path}: config file not found")
                 config = load_config(config_path) if config_path else Config()
-                self._gates[config_path] = Gate.build(
-                    self.plugins, config, policy=self.options.policy,
-                    approvals=self.options.approvals, as_of=self.options.as_of)
+                gate = Gate.build(self.plugins, config, policy=self.options.policy,
+                                  approvals=self.options.approvals, as_of=self.options.as_of)
+                for warning in gate.registry.warnings:
+                    self.warn(warning)
+                self._gates[config_path] = gate
             except AigateError as exc:
                 self._gates[config_path] = exc
-        gate = self._gates[config_path]
-        if isinstance(gate, AigateError):
-            raise gate
-        return gate
+        built = self._gates[config_path]
+        if isinstance(built, AigateError):
+            raise built
+        return built
+
+    def gates(self) -> list[Gate]:
+        """Every gate built so far (one per config met)."""
+        return [g for g in self._gates.values() if isinstance(g, Gate)]
 
     def check_file(self, path: Path) -> list[SubjectResult]:
         gate = self.gate(path)

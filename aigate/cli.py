@@ -75,6 +75,29 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--config", type=Path)
     doctor.set_defaults(run=cmd_doctor)
 
+    approvals = sub.add_parser("approvals", help="the approvals registry: keys, signing, "
+                               "verifying, stale records")
+    asub = approvals.add_subparsers(dest="approvals_command", metavar="ACTION", required=True)
+    keygen = asub.add_parser("keygen", help="make an Ed25519 key pair for an approver")
+    keygen.add_argument("name", help="file name for the pair, e.g. dana-ruiz")
+    keygen.add_argument("--out", type=Path, default=Path("."), help="folder (default: here)")
+    keygen.set_defaults(run=cmd_approvals_keygen)
+    sign = asub.add_parser("sign", help="sign a record file (one record) in place")
+    sign.add_argument("record", type=Path)
+    sign.add_argument("--key", type=Path, required=True, help="the approver's private key")
+    sign.set_defaults(run=cmd_approvals_sign)
+    verify = asub.add_parser("verify", help="check every record's signature and schema")
+    verify.add_argument("path", type=Path, help="a record file or the registry folder")
+    verify.add_argument("--config", type=Path, help="aigate.yaml with trusted_keys (default: "
+                        "AIGATE_CONFIG, else the nearest above PATH)")
+    verify.add_argument("--policy")
+    verify.set_defaults(run=cmd_approvals_verify)
+    unused = asub.add_parser("unused", help="records that waived nothing in these timelines")
+    unused.add_argument("path", type=Path, help="the registry (file or folder)")
+    unused.add_argument("--against", nargs="+", required=True, metavar="TIMELINE")
+    _gate_options(unused)
+    unused.set_defaults(run=cmd_approvals_unused)
+
     rules = sub.add_parser("rules", help="list rule ids and titles")
     rules.add_argument("--policy", help="show severities from this pack")
     rules.add_argument("--config", type=Path)
@@ -130,10 +153,14 @@ def _session(args: argparse.Namespace) -> Any:
                       approvals=getattr(args, "approvals", None),
                       config=getattr(args, "config", None), as_of=getattr(args, "as_of", None),
                       strict_plugins=getattr(args, "strict_plugins", False))
-    session = Session(options)
+    session = Session(options, warn=_warn)
     for problem in session.plugins.problems:
-        print(f"aigate: warning: {problem}", file=sys.stderr)
+        _warn(str(problem))
     return session
+
+
+def _warn(message: str) -> None:
+    print(f"aigate: warning: {message}", file=sys.stderr)
 
 
 def _formats(session: Any) -> dict[str, Any]:
@@ -227,6 +254,91 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     failing = [c for c in checks if not c.ok and c.fails_open]
     print("the gate would fail open here" if failing else "the gate is live")
     return EXIT_GATE if failing else EXIT_OK
+
+
+def cmd_approvals_keygen(args: argparse.Namespace) -> int:
+    from .signing import fingerprint, keygen, public_key_from_text
+
+    private, public = keygen(args.name, args.out)
+    key = public.read_text().strip()
+    print(f"private key: {private} (mode 600: keep it with the approver, never in the repo)")
+    print(f"public key:  {public} ({fingerprint(public_key_from_text(key, str(public)))})")
+    print("trust it in aigate.yaml:")
+    print(f"  trusted_keys:\n    - {{approver: <approver name>, key: {key}}}")
+    return EXIT_OK
+
+
+def cmd_approvals_sign(args: argparse.Namespace) -> int:
+    from .signing import load_private_key
+
+    key, warnings = load_private_key(args.key)
+    for warning in warnings:
+        _warn(warning)
+    block = _sign_file(args.record, key)
+    print(f"{args.record}: signed ({block['key']})")
+    return EXIT_OK
+
+
+def _sign_file(path: Path, key: Any) -> dict[str, str]:
+    """Sign the one record in ``path`` and write the signature into the file, keeping the
+    rest of the text (comments included) as it was; replaces an earlier signature."""
+    import re
+
+    from .approvals import parse_record
+    from .errors import UsageError
+    from .files import atomic_text
+    from .signing import SIGNATURE_KEY, sign
+    from .yamlfile import Section, load
+
+    data = load(path)
+    if not isinstance(data, dict):
+        raise UsageError(f"{path}: sign one record per file (this file holds "
+                         f"{'a list' if isinstance(data, list) else 'no record'})")
+    parse_record(Section(path, data))  # a record that would not load is not signed
+    block = sign(data, key)
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(rf"(?ms)^{SIGNATURE_KEY}:.*?(?=^\S|\Z)", "", text).rstrip("\n")
+    with atomic_text(path) as handle:
+        handle.write(f"{text}\n{SIGNATURE_KEY}:\n  key: {block['key']}\n"
+                     f"  value: {block['value']}\n")
+    return block
+
+
+def cmd_approvals_verify(args: argparse.Namespace) -> int:
+    from .approvals import load_registry
+
+    session = _session(args)
+    gate = session.gate(args.path)
+    registry = load_registry(args.path, gate.config.trusted_keys,
+                             gate.policy.require_signed_approvals)
+    failed = 0
+    for record in sorted(registry.records(), key=lambda r: (str(r.source), r.id)):
+        rejected = registry.rejected.get(record.id)
+        status = f"NOT HONOURED: {rejected[1]}" if rejected else "ok"
+        failed += rejected is not None
+        print(f"{record.source}: {record.id}: {status}")
+    signed = "required" if gate.policy.require_signed_approvals else "not required"
+    print(f"{len(registry.records())} record(s), {failed} not honoured "
+          f"(signatures {signed} by policy {gate.policy.name}, "
+          f"{len(gate.config.trusted_keys)} trusted key(s))")
+    return EXIT_GATE if failed else EXIT_OK
+
+
+def cmd_approvals_unused(args: argparse.Namespace) -> int:
+    args.approvals = args.path  # the registry under review, whatever the configs say
+    session = _session(args)
+    report = session.run(args.against)
+    for problem in report.errors:
+        _warn(str(problem))
+    gates = session.gates() or [session.gate(args.path)]
+    used = set().union(*(g.registry.used for g in gates))
+    records = {r.id: r for g in gates for r in g.registry.records()}
+    stale = [records[i] for i in sorted(records) if i not in used]
+    for record in stale:
+        print(f"{record.id}\t{record.source}")
+    print(f"{len(stale)} of {len(records)} record(s) waived nothing in "
+          f"{len(report.results)} timeline(s)", file=sys.stderr)
+    return EXIT_ERROR if report.errors else EXIT_OK
 
 
 def cmd_rules(args: argparse.Namespace) -> int:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from . import globs
 from .model import STAGES
+from .signing import TrustedKey, public_key_from_text
 from .yamlfile import Section
 
 CONFIG_NAME = "aigate.yaml"
@@ -45,6 +46,8 @@ class Config:
     policy: str = DEFAULT_POLICY
     approvals: Path | None = None
     show: str | None = None
+    episode: str | None = None
+    trusted_keys: tuple[TrustedKey, ...] = ()
     stage_rules: tuple[StageRule, ...] = DEFAULT_STAGE_RULES
     plugins: tuple[str, ...] = ()
     strict_plugins: bool = False
@@ -63,7 +66,8 @@ class Config:
 
 def load_config(path: Path) -> Config:
     doc = Section.from_file(path)
-    doc.only("policy", "approvals", "show", "stages", "plugins", "strict_plugins", "hooks")
+    doc.only("policy", "approvals", "show", "episode", "trusted_keys", "stages", "plugins",
+             "strict_plugins", "hooks")
     base = path.parent
     approvals = doc.str("approvals")
     rules = []
@@ -96,11 +100,36 @@ def load_config(path: Path) -> Config:
         policy=policy,
         approvals=(base / approvals) if approvals else None,
         show=doc.str("show"),
+        episode=str(doc.get("episode", (str, int))) if "episode" in doc else None,
+        trusted_keys=_trusted_keys(doc, base),
         stage_rules=tuple(rules) if "stages" in doc else DEFAULT_STAGE_RULES,
         plugins=doc.strs("plugins"),
         strict_plugins=doc.bool("strict_plugins", False),
         hooks=hook_settings,
     )
+
+
+def _trusted_keys(doc: Section, base: Path) -> tuple[TrustedKey, ...]:
+    keys = []
+    for entry in doc.sections("trusted_keys"):
+        entry.only("key", "file", "approver")
+        approver = entry.str("approver")
+        if not approver:
+            entry.fail(f"{entry.where}: needs 'approver' (whose key this is)")
+        text, where = entry.str("key"), f"{doc.path}:{entry.line('key')}"
+        if text is None:
+            file = entry.str("file")
+            if not file:
+                entry.fail(f"{entry.where}: needs 'key' (base64) or 'file' (a .pub file)")
+            key_path = base / file
+            try:
+                text = key_path.read_text()
+            except OSError as exc:
+                entry.fail(f"{entry.where}.file: cannot read {key_path}: {exc.strerror}",
+                           "file")
+            where = str(key_path)
+        keys.append(TrustedKey(public_key_from_text(text, where), approver))
+    return tuple(keys)
 
 
 def find_config(start: Path) -> Path | None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from . import stage as stages
-from .approvals import Registry, load_registry
+from .approvals import ClipIdentity, Registry, identity, load_registry
 from .config import Config
 from .errors import AigateError, InputError, UsageError
 from .model import (
@@ -80,9 +80,10 @@ class Gate:
             packs.update(contributed or {})
         base = Path.cwd() if policy else config.base_dir
         loaded = load_policy(policy or config.policy, rules, packs, base)
+        registry = load_registry(approvals or config.approvals, config.trusted_keys,
+                                 loaded.require_signed_approvals)
         return cls(plugins=plugins, config=config, policy=loaded, rules=rules,
-                   registry=load_registry(approvals or config.approvals),
-                   as_of=as_of or dt.date.today())
+                   registry=registry, as_of=as_of or dt.date.today())
 
     def collect(self, subject: Any, path: Path | None = None) -> list[Collected]:
         collected = self.plugins.hook.aigate_collect(subject=subject, path=path)
@@ -150,6 +151,7 @@ class Gate:
         context = CheckContext(subject=collected.name, path=path, config=self.config,
                                stage=stage)
         items = collected.items
+        base = path.parent if path else None
         claims: dict[int, list[Claim]] = {}
         for source in self.plugins.hook.aigate_claims(items=items, context=context):
             for index, claim in source or ():
@@ -159,35 +161,37 @@ class Gate:
         for index in sorted(claims):
             item = items[index]
             provenance = merge(claims[index])
-            results[index] = ItemResult(item, provenance,
-                                        self.evaluate(item, provenance, stage, policy, active))
+            findings = self.evaluate(item, provenance, stage, policy, active, base)
+            results[index] = ItemResult(item, provenance, findings)
         return SubjectResult(name=collected.name, path=path, stage=stage, policy=policy.name,
                              host=collected.host, items=tuple(results))
 
     def evaluate(self, item: Item, provenance: Provenance, stage: str, policy: Policy,
-                 active: Iterable[tuple[Rule, RuleSetting]]) -> tuple[Finding, ...]:
+                 active: Iterable[tuple[Rule, RuleSetting]],
+                 base: Path | None = None) -> tuple[Finding, ...]:
         findings = []
-        where = evidence = None
+        where = evidence = clip = None
         for rule, setting in active:
             severity = setting.severity[stage]
             if severity is Severity.PASS:
                 continue
             for hit in rule.check(item, provenance, policy):
-                if where is None:  # formatted once per flagged item, not per finding
+                if where is None:  # worked out once per flagged item, not per finding
                     where, evidence = location(item), provenance.evidence
+                    clip = identity(item.clip, item.media_url, provenance.asset_id, base)
                 finding = Finding(rule=rule.id, severity=severity, where=where,
                                   reason=hit.reason, remediation=rule.remediation,
                                   evidence=evidence)
-                findings.append(self._waive(rule, setting, finding, hit, item, provenance))
+                if setting.waivable and severity > Severity.INFO:
+                    finding = self._waive(rule, finding, hit, clip, provenance)
+                findings.append(finding)
         return tuple(findings)
 
-    def _waive(self, rule: Rule, setting: RuleSetting, finding: Finding, hit: Any,
-               item: Item, provenance: Provenance) -> Finding:
+    def _waive(self, rule: Rule, finding: Finding, hit: Any, clip: ClipIdentity,
+               provenance: Provenance) -> Finding:
         """The finding, waived if a registry record covers it, else saying why none does."""
         severity = finding.severity
-        if not setting.waivable or severity <= Severity.INFO:
-            return finding
-        show = self.config.show
+        show, episode = self.config.show, self.config.episode
         if hit.talent is not None:
             consent = self.registry.consent_for(hit.talent, show, self.as_of)
             if consent is not None:
@@ -195,15 +199,16 @@ class Gate:
                                approval=consent.id, approver=f"{consent.talent} (consent)")
             why = self.registry.why_not_consent(hit.talent, show, self.as_of)
         else:
-            approval = self.registry.approval_for(rule.id, rule.category, item, show,
-                                                  self.as_of)
-            if approval is not None:
+            match = self.registry.approval_for(rule.id, rule.category, clip, show, episode,
+                                               self.as_of)
+            if match is not None:
+                approval, by = match
                 return replace(finding, severity=Severity.INFO, waived_from=severity,
-                               approval=approval.id, approver=approval.approver)
-            why = "; ".join(filter(None, (
-                self.registry.why_not(i, rule.id, rule.category, item, show, self.as_of)
-                for i in provenance.approvals)))
-        return replace(finding, reason=f"{hit.reason} ({why})") if why else finding
+                               approval=approval.id, approver=approval.approver,
+                               reason=f"{finding.reason} [matched by {by}]")
+            why = self.registry.why_not(rule.id, rule.category, clip, show, episode,
+                                        self.as_of, provenance.approvals)
+        return replace(finding, reason=f"{finding.reason} ({why})") if why else finding
 
 
 def location(item: Item) -> str:

@@ -144,6 +144,7 @@ class Claim:
     depicts_real_events: bool = False
     approvals: tuple[str, ...] = ()
     notes: str | None = None
+    asset_id: str | None = None
     problems: tuple[str, ...] = ()
     detail: str | None = None
 
@@ -166,6 +167,7 @@ class Provenance:
     talent: tuple[TalentUse, ...] = ()
     depicts_real_events: bool = False
     approvals: tuple[str, ...] = ()
+    asset_id: str | None = None
     problems: tuple[str, ...] = ()
 
     @property

@@ -90,6 +90,8 @@ class Policy:
     vetted_tools: tuple[VettedTool, ...] = ()
     shows: Mapping[str, ShowOverride] = field(default_factory=dict)
     description: str = ""
+    #: honour only approval records signed by a trusted key (see docs/approvals.md)
+    require_signed_approvals: bool = False
 
     def vetted(self, tool: Tool | None) -> VettedTool | None:
         if tool is None:
@@ -136,7 +138,8 @@ def _load(ref: str, rules: Mapping[str, Rule], packs: Mapping[str, Path],
     if not path.is_file():
         raise InputError(f"{path}: policy file not found")
     doc = Section.from_file(path)
-    doc.only("aigate_policy", "name", "description", "extends", "vetted_tools", "rules", "shows")
+    doc.only("aigate_policy", "name", "description", "extends", "vetted_tools", "rules", "shows",
+             "require_signed_approvals")
     version = doc.get("aigate_policy", int, POLICY_FORMAT)
     if version != POLICY_FORMAT:
         doc.fail(f"aigate_policy: format {version} is not supported (expected 1)",
@@ -163,6 +166,8 @@ def _load(ref: str, rules: Mapping[str, Rule], packs: Mapping[str, Path],
         vetted_tools=parent.vetted_tools + _vetted_tools(doc),
         shows=shows,
         description=doc.str("description") or parent.description,
+        require_signed_approvals=doc.bool("require_signed_approvals",
+                                          parent.require_signed_approvals),
     )
 
 

@@ -94,6 +94,7 @@ def parse_contract(raw: Any, source: str, trust: Trust = Trust.CLAIMED) -> Claim
         depicts_real_events=bool(flag("depicts_real_events")),
         approvals=_strings(raw.get("approvals"), "approvals", problems),
         notes=text("notes"),
+        asset_id=text("asset_id"),
         problems=tuple(problems),
     )
 
@@ -119,6 +120,7 @@ def merge(claims: Iterable[Claim]) -> Provenance:
         talent=_union(c.talent for c in claims),
         depicts_real_events=any(c.depicts_real_events for c in claims),
         approvals=_union(c.approvals for c in claims),
+        asset_id=first("asset_id"),
         problems=tuple(f"{c.source}: {p}" for c in claims for p in c.problems),
     )
 

@@ -1,0 +1,149 @@
+"""Ed25519 signatures on approval records: keys, the canonical form that is signed, and the
+check of a record against the studio's trusted keys.
+
+A signed record carries ``signature: {key: ed25519:<fingerprint>, value: <base64>}``; what is
+signed is the record without its signature, as sorted compact JSON (dates as ISO text), so
+any change to any field after signing breaks it.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError, UsageError
+
+SIGNATURE_KEY = "signature"
+
+
+def _crypto() -> Any:
+    try:
+        from cryptography.hazmat.primitives.asymmetric import ed25519
+    except ImportError:  # a dependency, but say what to install if someone removed it
+        raise UsageError("signatures need the 'cryptography' package: "
+                         "pip install cryptography") from None
+    return ed25519
+
+
+@dataclass(frozen=True, slots=True)
+class TrustedKey:
+    """A public key the config trusts, and whose signature it is (the approver identity)."""
+
+    public: bytes
+    identity: str
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.public)
+
+
+def fingerprint(public: bytes) -> str:
+    return "ed25519:" + hashlib.sha256(public).hexdigest()[:16]
+
+
+def canonical(record: dict[str, Any]) -> bytes:
+    body = {k: v for k, v in record.items() if k != SIGNATURE_KEY}
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      default=_iso).encode("utf-8")
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"cannot sign a value of type {type(value).__name__}")
+
+
+def public_key_from_text(text: str, where: str) -> bytes:
+    try:
+        raw = base64.b64decode(text.strip(), validate=True)
+    except ValueError:
+        raise InputError(f"{where}: not a base64 Ed25519 public key") from None
+    if len(raw) != 32:
+        raise InputError(f"{where}: an Ed25519 public key is 32 bytes, this is {len(raw)}")
+    return raw
+
+
+def keygen(name: str, folder: Path) -> tuple[Path, Path]:
+    """Write NAME.key (private, PEM, mode 0600) and NAME.pub (base64) into ``folder``."""
+    ed25519 = _crypto()
+    from cryptography.hazmat.primitives import serialization
+
+    folder.mkdir(parents=True, exist_ok=True)
+    private_path, public_path = folder / f"{name}.key", folder / f"{name}.pub"
+    for path in (private_path, public_path):
+        if path.exists():
+            raise UsageError(f"{path}: already exists; not overwriting a key")
+    key = ed25519.Ed25519PrivateKey.generate()
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(pem)
+    public = key.public_key().public_bytes(serialization.Encoding.Raw,
+                                           serialization.PublicFormat.Raw)
+    public_path.write_text(base64.b64encode(public).decode() + "\n")
+    return private_path, public_path
+
+
+def load_private_key(path: Path) -> tuple[Any, list[str]]:
+    """The private key, and warnings (a key others can read is not private)."""
+    ed25519 = _crypto()
+    from cryptography.hazmat.primitives import serialization
+
+    warnings = []
+    try:
+        mode = path.stat().st_mode
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read key: {exc.strerror or exc}") from None
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        warnings.append(f"{path}: private key is readable by others (mode "
+                        f"{stat.S_IMODE(mode):o}); chmod 600 it")
+    try:
+        key = serialization.load_pem_private_key(data, password=None)
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"{path}: not an unencrypted PEM private key: {exc}") from None
+    if not isinstance(key, ed25519.Ed25519PrivateKey):
+        raise InputError(f"{path}: not an Ed25519 key")
+    return key, warnings
+
+
+def sign(record: dict[str, Any], key: Any) -> dict[str, str]:
+    """The signature block for ``record``."""
+    from cryptography.hazmat.primitives import serialization
+
+    public = key.public_key().public_bytes(serialization.Encoding.Raw,
+                                           serialization.PublicFormat.Raw)
+    value = key.sign(canonical(record))
+    return {"key": fingerprint(public), "value": base64.b64encode(value).decode()}
+
+
+def check(record: dict[str, Any], trusted: dict[str, TrustedKey]) -> tuple[TrustedKey | None,
+                                                                           str | None]:
+    """(the key that signed it, None) when the signature holds, else (None, why not)."""
+    block = record.get(SIGNATURE_KEY)
+    if block is None:
+        return None, "unsigned"
+    if not isinstance(block, dict) or not isinstance(block.get("key"), str) or \
+            not isinstance(block.get("value"), str):
+        return None, "signature block is malformed (needs key and value)"
+    key = trusted.get(block["key"])
+    if key is None:
+        return None, f"signed by key {block['key']}, which is not a trusted key"
+    ed25519 = _crypto()
+    from cryptography.exceptions import InvalidSignature
+
+    try:
+        signature = base64.b64decode(block["value"], validate=True)
+        ed25519.Ed25519PublicKey.from_public_bytes(key.public).verify(signature,
+                                                                       canonical(record))
+    except (InvalidSignature, ValueError):
+        return None, "signature does not match the record (changed after signing)"
+    return key, None
