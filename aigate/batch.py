@@ -85,17 +85,21 @@ class Session:
         return {s.lower() for group in self.plugins.hook.aigate_subject_suffixes()
                 for s in group or ()}
 
-    def run(self, paths: Iterable[str]) -> Report:
-        """Check every file ``paths`` name; bad files land in ``Report.errors``."""
+    def run(self, paths: Iterable[str],
+            progress: Callable[[int, int, Path], None] | None = None) -> Report:
+        """Check every file ``paths`` name; bad files land in ``Report.errors``.
+        ``progress(done, total, path)`` is called after each file."""
         report = Report(stage=self.options.stage, policy=self.options.policy)
         files, problems = expand(paths, self.timeline_suffixes())
         report.errors.extend(problems)
         report.files = len(files) + len(problems)
-        for path in files:
+        for done, path in enumerate(files, start=1):
             try:
                 report.results.extend(self.check_file(path))
             except AigateError as exc:
                 report.errors.append(problem(path, exc))
+            if progress is not None:
+                progress(done, len(files), path)
         return report
 
 

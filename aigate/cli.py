@@ -7,10 +7,11 @@ Exit codes: 0 no lock (nothing at or above --fail-on), 1 a lock (or --fail-on re
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -53,11 +54,14 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="+", metavar="PATH",
                        help="timeline files, folders (searched recursively) or globs")
     _gate_options(check)
-    check.add_argument("--format", default="text", help="text (default), json, or one a "
-                       "plugin adds")
+    check.add_argument("--format", default="text", help="text (default), json, junit, html, "
+                       "or one a plugin adds")
     check.add_argument("--output", type=Path, help="write the report here (atomically)")
     check.add_argument("--fail-on", choices=("warn", "lock"), default="lock",
-                       help="lowest verdict that makes the exit code 1 (default: lock)")
+                       help="lowest verdict that makes the exit code 1 and a JUnit testcase "
+                       "fail (default: lock)")
+    check.add_argument("--quiet", "-q", action="store_true",
+                       help="text: only locked clips and the summary")
     check.set_defaults(run=cmd_check)
 
     annotate = sub.add_parser(
@@ -70,6 +74,14 @@ def build_parser() -> argparse.ArgumentParser:
     _gate_options(annotate)
     annotate.add_argument("--fail-on", choices=("warn", "lock"), default="lock")
     annotate.set_defaults(run=cmd_annotate)
+
+    register = sub.add_parser(
+        "register", help="the disclosure register: one row per AI clip, for the studio")
+    register.add_argument("paths", nargs="+", metavar="PATH")
+    _gate_options(register)
+    register.add_argument("--format", choices=("csv", "json", "html"), default="csv")
+    register.add_argument("--output", type=Path, help="write it here (atomically)")
+    register.set_defaults(run=cmd_register)
 
     doctor = sub.add_parser("doctor", help="is the gate live here (plugins, policy, hooks)?")
     doctor.add_argument("--config", type=Path)
@@ -134,6 +146,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("aigate: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. piped into head: stop writing, quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except Exception as exc:  # a bug, not bad input: still one line unless --debug
         if args.debug:
             raise
@@ -177,16 +192,21 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.format not in formats:
         raise UsageError(f"--format: unknown format {args.format!r} "
                          f"(available: {', '.join(sorted(formats))})")
+    chosen = formats[args.format]
+    if chosen.needs_output and not args.output:
+        raise UsageError(f"--format {args.format} writes a whole document: give --output FILE")
     if args.config or args.policy or args.approvals:
         session.gate()  # a bad explicit policy/config is one usage error, not one per file
-    report = session.run(args.paths)
-    render: Callable[..., None] = formats[args.format].render
+    with _progress(len(args.paths)) as progress:
+        report = session.run(args.paths, progress=progress)
+    options = _report_options(args, sys.stdout if not args.output else None)
+    render: Callable[..., None] = chosen.render
     if args.output:
         with atomic_text(args.output) as handle:
-            render(report, handle)
+            render(report, handle, options)
     else:
         try:
-            render(report, sys.stdout)
+            render(report, sys.stdout, options)
             sys.stdout.flush()
         except BrokenPipeError:  # e.g. piped into head: the verdict still sets the exit code
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -196,6 +216,32 @@ def cmd_check(args: argparse.Namespace) -> int:
                 print(f"aigate: {problem}", file=sys.stderr)
         return EXIT_ERROR
     return _exit_code(report.results, args.fail_on)
+
+
+def _report_options(args: argparse.Namespace, terminal: Any) -> Any:
+    from .model import Severity
+    from .report import ReportOptions
+
+    color = (terminal is not None and terminal.isatty() and not os.environ.get("NO_COLOR")
+             and os.environ.get("TERM") != "dumb")
+    return ReportOptions(fail_on=Severity.WARN if args.fail_on == "warn" else Severity.LOCK,
+                         color=color, quiet=getattr(args, "quiet", False))
+
+
+@contextlib.contextmanager
+def _progress(paths: int) -> Iterator[Callable[[int, int, Path], None] | None]:
+    """A progress bar on stderr when it is a terminal (rich, loaded only then)."""
+    if not sys.stderr.isatty() or os.environ.get("CI"):
+        yield None
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task("checking", total=None)
+
+        def advance(done: int, total: int, path: Path) -> None:
+            bar.update(task, completed=done, total=total, description=f"checking {path.name}")
+        yield advance
 
 
 def _exit_code(results: Sequence[Any], fail_on: str) -> int:
@@ -227,6 +273,35 @@ def cmd_annotate(args: argparse.Namespace) -> int:
               f"{counts[Severity.LOCK]} lock, {counts[Severity.WARN]} warn, "
               f"{counts[Severity.INFO]} approved of {len(result.items)} clips annotated")
     return _exit_code(results, args.fail_on)
+
+
+def cmd_register(args: argparse.Namespace) -> int:
+    from .files import atomic_text
+    from .register import rows, write_csv, write_html, write_json
+
+    session = _session(args)
+    with _progress(len(args.paths)) as progress:
+        report = session.run(args.paths, progress=progress)
+    for problem in report.errors:
+        _warn(str(problem))
+    register = [row for result in report.results
+                for row in rows(result, session.gate(result.path))]
+    register.sort(key=lambda r: (r.timeline, r.path))  # stable: record order within each
+
+    def write(out: Any) -> None:
+        if args.format == "csv":
+            write_csv(register, out)
+        elif args.format == "json":
+            write_json(register, out, args.stage)
+        else:
+            write_html(register, out, args.stage)
+
+    if args.output:
+        with atomic_text(args.output) as handle:
+            write(handle)
+    else:
+        write(sys.stdout)
+    return EXIT_ERROR if report.errors else EXIT_OK
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:

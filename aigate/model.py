@@ -216,6 +216,14 @@ class ItemResult:
     def ai(self) -> bool:
         return self.provenance.ai
 
+    @property
+    def headline(self) -> Finding | None:
+        """The finding that names the verdict: the worst, unwaived first, and of equals the
+        last (packs list the general rules first, the specific ones after)."""
+        if not self.findings:
+            return None
+        return max(reversed(self.findings), key=lambda f: (f.severity, not f.waived))
+
 
 @dataclass(frozen=True, slots=True)
 class Collected:

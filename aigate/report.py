@@ -12,12 +12,26 @@ JSON_SCHEMA_VERSION = 1
 
 
 @dataclass(frozen=True, slots=True)
+class ReportOptions:
+    """How the user asked for the report."""
+
+    #: the lowest verdict that fails the run (and a JUnit testcase)
+    fail_on: Severity = Severity.LOCK
+    #: ANSI colour (text on a terminal, unless NO_COLOR is set)
+    color: bool = False
+    #: only locks and the summary
+    quiet: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class ReportFormat:
     """An output format for ``aigate check --format NAME``; ``render`` writes the report."""
 
     name: str
     description: str
-    render: Callable[[Report, TextIO], None]
+    render: Callable[[Report, TextIO, ReportOptions], None]
+    #: True when the format is a whole document that must go to --output (html)
+    needs_output: bool = False
 
 
 @dataclass(frozen=True, slots=True)

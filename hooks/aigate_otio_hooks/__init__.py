@@ -66,7 +66,7 @@ def post_adapter_read(timeline: Any, argument_map: dict[str, Any]) -> Any:
         log.log(level, "aigate: import check of %r: %s, %d of %d clips flagged", result.name,
                 result.verdict.label.upper(), len(flagged), len(result.items))
         for item_result in flagged:
-            worst = max(item_result.findings, key=lambda f: f.severity)
+            worst = item_result.headline
             log.log(level, "aigate:   %s %s [%s]", item_result.verdict.label.upper(),
                     worst.message, worst.rule)
     return timeline

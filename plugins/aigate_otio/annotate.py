@@ -41,14 +41,8 @@ def annotate(collected: Collected, result: SubjectResult, target: str | None) ->
             _mark(clip, item_result, (target or "otio").lower().lstrip("."))
 
 
-def headline(result: ItemResult) -> Finding:
-    """The finding that names the clip's verdict: the worst, unwaived first, and of equals
-    the last (packs list the general rules first, the specific ones after)."""
-    return max(reversed(result.findings), key=lambda f: (f.severity, not f.waived))
-
-
 def label(result: ItemResult) -> str:
-    return f"{PREFIX} {result.verdict.label.upper()} {headline(result).rule}"
+    return f"{PREFIX} {result.verdict.label.upper()} {result.headline.rule}"
 
 
 def line(finding: Finding) -> str:
@@ -59,7 +53,7 @@ def line(finding: Finding) -> str:
 def _mark(clip: otio.schema.Clip, result: ItemResult, target: str) -> None:
     verdict = result.verdict
     findings = [_finding_record(f) for f in result.findings]
-    reason = headline(result).reason
+    reason = result.headline.reason
     start = clip.source_range.start_time if clip.source_range else RationalTime(0, 24)
     clip.markers.append(otio.schema.Marker(
         name=label(result),

@@ -1,108 +1,14 @@
-"""The built-in report formats: human text and versioned JSON."""
+"""The built-in report formats: text, JSON, JUnit XML and a self-contained HTML report."""
 
 from __future__ import annotations
 
-import json
-from typing import Any, TextIO
-
-import aigate
 from aigate.hookspecs import hookimpl
-from aigate.model import Finding, ItemResult, Report, Severity, SubjectResult
-from aigate.report import JSON_SCHEMA_VERSION, ReportFormat, Summary
+from aigate.report import ReportFormat
 
-
-def render_text(report: Report, out: TextIO) -> None:
-    for result in report.results:
-        where = f"{result.path}: " if result.path else ""
-        out.write(f"{where}{result.name} [stage {result.stage}, policy {result.policy}] "
-                  f"{result.verdict.label.upper()}\n")
-        for item_result in result.items:
-            if item_result.verdict is Severity.PASS:
-                continue
-            item = item_result.item
-            out.write(f"  {item_result.verdict.label.upper():<4} {item.track} \"{item.clip}\" "
-                      f"{item.record_in}-{item.record_out}\n")
-            for finding in item_result.findings:
-                out.write(f"       {finding.severity.label} {finding.rule}{_waiver(finding)}: "
-                          f"{finding.reason}\n")
-                if finding.severity > Severity.INFO:
-                    out.write(f"            fix: {finding.remediation}\n")
-    for problem in report.errors:
-        out.write(f"error: {problem}\n")
-    out.write(f"summary: {Summary.of(report).line()}\n")
-
-
-def _waiver(finding: Finding) -> str:
-    if not finding.waived:
-        return ""
-    return (f" ({finding.waived_from.label}, waived by {finding.approval}, "
-            f"{finding.approver})")
-
-
-def json_document(report: Report) -> dict[str, Any]:
-    """The JSON report (schema version 1): every clip of every subject, pass ones included."""
-    return {
-        "aigate_version": aigate.__version__,
-        "schema": JSON_SCHEMA_VERSION,
-        "stage": report.stage,
-        "policy": report.policy,
-        "summary": _summary(report),
-        "subjects": [_subject(r) for r in report.results],
-        "errors": [{"path": e.path, "message": e.message} for e in report.errors],
-    }
-
-
-def _summary(report: Report) -> dict[str, int]:
-    summary = Summary.of(report)
-    return {name: getattr(summary, name) for name in summary.__slots__}
-
-
-def _subject(result: SubjectResult) -> dict[str, Any]:
-    return {
-        "path": str(result.path) if result.path else None,
-        "name": result.name,
-        "host": result.host,
-        "stage": result.stage,
-        "policy": result.policy,
-        "verdict": result.verdict.label,
-        "items": [_item(r) for r in result.items],
-    }
-
-
-def _item(result: ItemResult) -> dict[str, Any]:
-    item = result.item
-    return {
-        "track": item.track,
-        "track_kind": item.track_kind,
-        "clip": item.clip,
-        "index": item.index,
-        "record_in": item.record_in,
-        "record_out": item.record_out,
-        "source_in": item.source_in,
-        "source_out": item.source_out,
-        "media": item.media_url,
-        "ai": result.ai,
-        "verdict": result.verdict.label,
-        "evidence": list(result.provenance.evidence),
-        "findings": [_finding(f) for f in result.findings],
-    }
-
-
-def _finding(finding: Finding) -> dict[str, Any]:
-    return {
-        "rule": finding.rule,
-        "severity": finding.severity.label,
-        "message": finding.message,
-        "remediation": finding.remediation,
-        "approval": finding.approval,
-        "approver": finding.approver,
-        "waived_from": finding.waived_from.label if finding.waived_from else None,
-    }
-
-
-def render_json(report: Report, out: TextIO) -> None:
-    json.dump(json_document(report), out, indent=1)
-    out.write("\n")
+from .html import render_html
+from .json_report import render_json
+from .junit import render_junit
+from .text import render_text
 
 
 @hookimpl
@@ -110,4 +16,8 @@ def aigate_report_formats() -> list[ReportFormat]:
     return [
         ReportFormat("text", "human-readable, grouped by file", render_text),
         ReportFormat("json", "versioned JSON (schema 1) listing every clip", render_json),
+        ReportFormat("junit", "JUnit XML for CI: a testsuite per timeline, a testcase per "
+                     "flagged clip", render_junit),
+        ReportFormat("html", "one self-contained page: the cut drawn by verdict, findings",
+                     render_html, needs_output=True),
     ]

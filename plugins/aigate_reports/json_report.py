@@ -1,0 +1,76 @@
+"""Versioned JSON (schemas/report-v1.schema.json): every clip of every subject."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+
+import aigate
+from aigate.model import Finding, ItemResult, Report, SubjectResult
+from aigate.report import JSON_SCHEMA_VERSION, ReportOptions, Summary
+
+
+def json_document(report: Report) -> dict[str, Any]:
+    """The JSON report (schema version 1): every clip of every subject, pass ones included."""
+    return {
+        "aigate_version": aigate.__version__,
+        "schema": JSON_SCHEMA_VERSION,
+        "stage": report.stage,
+        "policy": report.policy,
+        "summary": _summary(report),
+        "subjects": [_subject(r) for r in report.results],
+        "errors": [{"path": e.path, "message": e.message} for e in report.errors],
+    }
+
+
+def _summary(report: Report) -> dict[str, int]:
+    summary = Summary.of(report)
+    return {name: getattr(summary, name) for name in summary.__slots__}
+
+
+def _subject(result: SubjectResult) -> dict[str, Any]:
+    return {
+        "path": str(result.path) if result.path else None,
+        "name": result.name,
+        "host": result.host,
+        "stage": result.stage,
+        "policy": result.policy,
+        "verdict": result.verdict.label,
+        "items": [_item(r) for r in result.items],
+    }
+
+
+def _item(result: ItemResult) -> dict[str, Any]:
+    item = result.item
+    return {
+        "track": item.track,
+        "track_kind": item.track_kind,
+        "clip": item.clip,
+        "index": item.index,
+        "record_in": item.record_in,
+        "record_out": item.record_out,
+        "source_in": item.source_in,
+        "source_out": item.source_out,
+        "media": item.media_url,
+        "ai": result.ai,
+        "verdict": result.verdict.label,
+        "evidence": list(result.provenance.evidence),
+        "findings": [_finding(f) for f in result.findings],
+    }
+
+
+def _finding(finding: Finding) -> dict[str, Any]:
+    return {
+        "rule": finding.rule,
+        "severity": finding.severity.label,
+        "message": finding.message,
+        "remediation": finding.remediation,
+        "approval": finding.approval,
+        "approver": finding.approver,
+        "waived_from": finding.waived_from.label if finding.waived_from else None,
+    }
+
+
+def render_json(report: Report, out: TextIO, options: ReportOptions) -> None:
+    json.dump(json_document(report), out, indent=1)
+    out.write("\n")
