@@ -1,0 +1,221 @@
+"""Reports people read: JUnit for CI, the HTML picture of the cut (in a real browser), the
+disclosure register, the JSON schema, and text on a terminal."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import pty
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from conftest import ROOT, SAMPLES, ai, clip, timeline, write
+
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+
+
+def test_junit_has_a_suite_per_timeline_and_a_failure_per_locked_clip(cli, tmp_path):
+    (tmp_path / "broken.otio").write_text("{")
+    out = tmp_path / "junit.xml"
+    run = cli("check", SAMPLES, tmp_path / "broken.otio", "--stage", "review",
+              "--format", "junit", "--output", out)
+    assert run.code == 2
+    root = ET.parse(out).getroot()
+    assert root.tag == "testsuites"
+    suites = {s.get("name") + ":" + Path(s.find("properties/property[@name='path']")
+                                         .get("value")).name: s
+              for s in root.findall("testsuite") if s.find("properties") is not None}
+    cut = suites["NIGHTFALL 101 cut v12:ep101_cut_v12.otio"]
+    cases = {c.get("name").split()[0]: c for c in cut.findall("testcase")}
+    assert sorted(cases) == ["GFX_poster_bg_v2", "INS_040_newscast_v2", "TEMP_MUSIC_gen_v1",
+                             "VFX_010_sky_v3", "VFX_020_deage_v1", "VFX_030_creature_v5"]
+    failed = sorted(n for n, c in cases.items() if c.find("failure") is not None)
+    assert failed == ["INS_040_newscast_v2", "VFX_020_deage_v1", "VFX_030_creature_v5"]
+    assert cut.get("tests") == "6" and cut.get("failures") == "3"
+    assert "WARN final-deliverable-use" in cases["VFX_010_sky_v3"].find("system-out").text
+    assert cases["VFX_020_deage_v1"].find("failure").get("message").startswith(
+        "talent-consent: Ray Holt")
+    errors = next(s for s in root.findall("testsuite") if s.get("name") == "unreadable files")
+    assert errors.find("testcase/error").get("type") == "input"
+    # --fail-on warn makes warnings fail too
+    cli("check", SAMPLES / "ep101_cut_v12.otio", "--stage", "review", "--format", "junit",
+        "--fail-on", "warn", "--output", out)
+    suite = ET.parse(out).getroot().find("testsuite")
+    assert suite.get("failures") == "5"  # all but the approved poster
+
+
+def test_json_output_validates_against_the_published_schema(cli, tmp_path):
+    schema = json.loads((ROOT / "schemas" / "report-v1.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    (tmp_path / "bad.edl").write_text("garbage\n")
+    odd = write(tmp_path / "odd.otio", timeline([clip("SH1", 2, ["not", "a", "mapping"])]))
+    for args in (["--stage", "final"], [], ["--stage", "import"]):
+        run = cli("check", SAMPLES, tmp_path / "bad.edl", odd, "--format", "json", *args)
+        jsonschema.validate(run.json, schema)
+    assert run.json["schema"] == 1
+
+
+def test_register_lists_exactly_the_ai_clips_in_timeline_and_record_order(cli, tmp_path):
+    run = cli("register", SAMPLES, "--stage", "final")
+    assert run.code == 0
+    rows = list(csv.DictReader(io.StringIO(run.out)))
+    assert [(r["timeline"], r["clip"]) for r in rows] == [
+        ("NIGHTFALL 101 cut v12", "TEMP_MUSIC_gen_v1"),
+        ("NIGHTFALL 101 cut v12", "GFX_poster_bg_v2"),
+        ("NIGHTFALL 101 cut v12", "VFX_010_sky_v3"),
+        ("NIGHTFALL 101 cut v12", "VFX_020_deage_v1"),
+        ("NIGHTFALL 101 cut v12", "VFX_030_creature_v5"),
+        ("NIGHTFALL 101 cut v12", "INS_040_newscast_v2"),
+        ("NIGHTFALL 102 picture v3", "VFX_110_deage_v2"),
+    ]
+    poster = next(r for r in rows if r["clip"] == "GFX_poster_bg_v2")
+    assert {k: poster[k] for k in ("show", "track", "record_in", "record_out", "duration",
+                                   "tool", "tool_version", "tool_vendor", "enterprise_secured",
+                                   "purpose", "role", "approvals", "verdict", "sources")} == {
+        "show": "NIGHTFALL", "track": "V2", "record_in": "01:00:02:00",
+        "record_out": "01:00:05:00", "duration": "00:00:03:00", "tool": "Firefly",
+        "tool_version": "4", "tool_vendor": "Adobe", "enterprise_secured": "yes",
+        "purpose": "final", "role": "incidental", "approvals": "APR-NF101-007",
+        "verdict": "info", "sources": "clip metadata (claimed)"}
+    creature = next(r for r in rows if r["clip"] == "VFX_030_creature_v5")
+    assert creature["enterprise_secured"] == "unknown" and creature["verdict"] == "lock"
+    deage = next(r for r in rows if r["clip"] == "VFX_020_deage_v1")
+    assert deage["talent"] == "Ray Holt (likeness; consent none on file)"
+    news = next(r for r in rows if r["clip"] == "INS_040_newscast_v2")
+    assert news["inputs"] == "public_figure"
+
+
+def test_register_json_and_html(cli, tmp_path):
+    out = tmp_path / "register.json"
+    assert cli("register", SAMPLES, "--format", "json", "--output", out).code == 0
+    document = json.loads(out.read_text())
+    assert document["kind"] == "disclosure-register" and len(document["rows"]) == 7
+    html = tmp_path / "register.html"
+    assert cli("register", SAMPLES, "--format", "html", "--output", html).code == 0
+    assert html.read_text().count("<tr>") == 8  # header + 7 AI clips
+
+
+def test_quiet_text_lists_only_locks_and_the_summary(cli):
+    run = cli("check", SAMPLES / "ep101_cut_v12.otio", "--stage", "edit", "--quiet")
+    lines = run.out.splitlines()
+    assert [x.split()[0] for x in lines if x.startswith("  ") and not x.startswith("     ")] \
+        == ["LOCK", "LOCK"]
+    assert not any(" warn " in x for x in lines)
+    assert lines[-1].startswith("summary: 1 file(s)")
+    assert "\033[" not in run.out  # captured, not a terminal: no colour
+
+
+def run_in_terminal(*args: str, env: dict[str, str] | None = None) -> str:
+    """Run aigate with stdout and stderr on a pseudo-terminal; what the terminal showed."""
+    main, secondary = pty.openpty()
+    full_env = {**os.environ, "TERM": "xterm-256color", **(env or {})}
+    full_env.pop("CI", None)
+    proc = subprocess.Popen([sys.executable, "-m", "aigate", *args], stdout=secondary,
+                            stderr=secondary, env=full_env, cwd=ROOT)
+    os.close(secondary)
+    chunks = []
+    while True:
+        try:
+            data = os.read(main, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=120)
+    os.close(main)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_colour_on_a_terminal_and_plain_with_no_color():
+    coloured = run_in_terminal("check", str(SAMPLES), "--stage", "final")
+    assert "\033[1;31mLOCK\033[0m" in coloured
+    plain = run_in_terminal("check", str(SAMPLES), "--stage", "final", env={"NO_COLOR": "1"})
+    assert "LOCK" in plain and "\033[1;31m" not in plain
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is not installed: .ci/run installs chromium and "
+                        "chromium-driver from Debian")
+        pytest.skip("needs Debian's chromium and chromium-driver (apt-get install chromium "
+                    "chromium-driver)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--disable-dev-shm-usage", "--window-size=1300,1600",
+                 f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+COUNT_BY_COLOUR = """
+const counts = {};
+for (const rect of document.querySelectorAll('svg.cut rect.clip')) {
+  const fill = getComputedStyle(rect).fill;
+  counts[fill] = (counts[fill] || 0) + 1;
+}
+return counts;
+"""
+
+
+def test_html_report_renders_in_chromium_with_the_right_counts(cli, tmp_path, browser):
+    out = tmp_path / "report.html"
+    run = cli("check", SAMPLES, "--stage", "final", "--format", "html", "--output", out)
+    assert run.code == 1
+    expected = cli("check", SAMPLES, "--stage", "final", "--format", "json").json
+    verdicts = [i["verdict"] for s in expected["subjects"] for i in s["items"]]
+    html = out.read_text()
+    assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert "https://" not in html and "<script" not in html and "<link" not in html
+    browser.get(out.as_uri())
+    counts = browser.execute_script(COUNT_BY_COLOUR)
+    assert counts == {"rgb(211, 48, 43)": verdicts.count("lock"),      # red: locked clips
+                      "rgb(46, 155, 79)": verdicts.count("info"),      # green: approved AI
+                      "rgb(184, 188, 194)": verdicts.count("pass")}    # grey: the rest
+    assert verdicts.count("lock") == 6
+    assert browser.execute_script(
+        "return performance.getEntriesByType('resource').length") == 0  # nothing fetched
+    summary = browser.find_element("id", "summary").text
+    assert "stage final" in summary and "policy nightfall" in summary
+    assert "6 lock, 1 waived" in summary
+    tooltip = browser.execute_script(
+        "return document.querySelector('section[data-verdict=lock] "
+        "rect[data-clip=\"VFX_020_deage_v1\"] title')"
+        ".textContent")
+    assert "talent-consent: Ray Holt (likeness)" in tooltip
+    rows = browser.execute_script("return document.querySelectorAll('table.findings tr.lock')"
+                                  ".length")
+    assert rows == 12  # every lock finding of ep101 (10) and ep102 (2) has a row
+    ARTIFACTS.mkdir(exist_ok=True)
+    assert browser.save_screenshot(str(ARTIFACTS / "report.png"))
+    pdf = browser.print_page()  # prints: Chromium's own PDF of the page
+    (ARTIFACTS / "report.pdf").write_bytes(__import__("base64").b64decode(pdf))
+    assert (ARTIFACTS / "report.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_html_needs_output_and_draws_warn_amber(cli, tmp_path, browser):
+    run = cli("check", SAMPLES, "--format", "html")
+    assert run.code == 2 and "give --output FILE" in run.err
+    path = write(tmp_path / "cut.otio", timeline([clip("CAM1"), clip("SH1", 2, ai())]))
+    out = tmp_path / "report.html"
+    cli("check", path, "--stage", "edit", "--format", "html", "--output", out)
+    browser.get(out.as_uri())
+    assert browser.execute_script(COUNT_BY_COLOUR) == {"rgb(184, 188, 194)": 1,
+                                                       "rgb(242, 165, 22)": 1}
