@@ -19,6 +19,7 @@ from typing import Any
 
 from . import globs, signing
 from .errors import InputError
+from .media import Media
 from .model import TalentUse
 from .provenance import TALENT_USES
 from .yamlfile import Section, load
@@ -389,14 +390,7 @@ def _date(doc: Section, key: str) -> dt.date | None:
         doc.fail(f"{key}: {value!r} is not a date (YYYY-MM-DD)", key)
 
 
-def identity(clip: str, media_url: str | None, asset_id: str | None,
-             base: Path | None) -> ClipIdentity:
-    """A clip's identity for scope matching; media found relative to the timeline's folder."""
-    media_file = None
-    if media_url:
-        path = Path(globs.as_path(media_url))
-        if not path.is_absolute() and base is not None:
-            path = base / path
-        media_file = path if path.is_file() else None
-    return ClipIdentity(clip=clip, media=media_url, asset_id=asset_id, media_file=media_file)
-
+def identity(clip: str, media: Media, asset_id: str | None) -> ClipIdentity:
+    """A clip's identity for scope matching (its media file only when the gate may read it)."""
+    return ClipIdentity(clip=clip, media=media.url, asset_id=asset_id,
+                        media_file=media.path if media.readable else None)

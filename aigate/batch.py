@@ -28,6 +28,7 @@ class Options:
     config: Path | None = None
     as_of: dt.date | None = None
     strict_plugins: bool = False
+    require_media: bool = False
 
 
 class Session:
@@ -61,7 +62,8 @@ class Session:
                     raise InputError(f"{config_path}: config file not found")
                 config = load_config(config_path) if config_path else Config()
                 gate = Gate.build(self.plugins, config, policy=self.options.policy,
-                                  approvals=self.options.approvals, as_of=self.options.as_of)
+                                  approvals=self.options.approvals, as_of=self.options.as_of,
+                                  require_media=self.options.require_media)
                 for warning in gate.registry.warnings:
                     self.warn(warning)
                 self._gates[config_path] = gate

@@ -40,6 +40,8 @@ def _gate_options(parser: argparse.ArgumentParser) -> None:
                         help="evaluate approval expiry at this date (default: today)")
     parser.add_argument("--strict-plugins", action="store_true",
                         help="a plugin that fails to load is an error")
+    parser.add_argument("--require-media", action="store_true",
+                        help="a clip whose media cannot be read is a finding (media-missing)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -167,7 +169,8 @@ def _session(args: argparse.Namespace) -> Any:
     options = Options(stage=getattr(args, "stage", None), policy=getattr(args, "policy", None),
                       approvals=getattr(args, "approvals", None),
                       config=getattr(args, "config", None), as_of=getattr(args, "as_of", None),
-                      strict_plugins=getattr(args, "strict_plugins", False))
+                      strict_plugins=getattr(args, "strict_plugins", False),
+                      require_media=getattr(args, "require_media", False))
     session = Session(options, warn=_warn)
     for problem in session.plugins.problems:
         _warn(str(problem))

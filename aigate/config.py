@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import globs
+from .cache import default_path as default_cache_path
+from .media import Remap
 from .model import STAGES
 from .signing import TrustedKey, public_key_from_text
 from .yamlfile import Section
@@ -40,6 +42,16 @@ class HookSettings:
     annotate_on_write: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class MediaSettings:
+    """Where media may be read from, and how paths from other machines map here."""
+
+    roots: tuple[Path, ...] = ()
+    remap: tuple[Remap, ...] = ()
+    #: a clip whose media cannot be read is a finding (media-missing), not just a note
+    require: bool = False
+
+
 @dataclass(frozen=True)
 class Config:
     path: Path | None = None
@@ -52,6 +64,15 @@ class Config:
     plugins: tuple[str, ...] = ()
     strict_plugins: bool = False
     hooks: HookSettings = field(default_factory=HookSettings)
+    media: MediaSettings = field(default_factory=lambda: MediaSettings())
+    #: the provenance cache (None: off)
+    cache: Path | None = field(default_factory=default_cache_path)
+    #: the studio's asset ledger (YAML or CSV), a trusted provenance source
+    ledger: Path | None = None
+    #: path/name globs that mark media as generated (a hint)
+    patterns: tuple[str, ...] = ()
+    #: PEM file of C2PA trust anchors: signers chaining to one are Trusted
+    c2pa_trust_anchors: Path | None = None
 
     @property
     def base_dir(self) -> Path | None:
@@ -67,7 +88,7 @@ class Config:
 def load_config(path: Path) -> Config:
     doc = Section.from_file(path)
     doc.only("policy", "approvals", "show", "episode", "trusted_keys", "stages", "plugins",
-             "strict_plugins", "hooks")
+             "strict_plugins", "hooks", "media", "cache", "ledger", "patterns", "c2pa")
     base = path.parent
     approvals = doc.str("approvals")
     rules = []
@@ -106,7 +127,46 @@ def load_config(path: Path) -> Config:
         plugins=doc.strs("plugins"),
         strict_plugins=doc.bool("strict_plugins", False),
         hooks=hook_settings,
+        media=_media(doc, base),
+        cache=_cache(doc, base),
+        ledger=(base / doc.str("ledger")) if doc.str("ledger") else None,
+        patterns=doc.strs("patterns"),
+        c2pa_trust_anchors=_c2pa(doc, base),
     )
+
+
+def _media(doc: Section, base: Path) -> MediaSettings:
+    section = doc.section("media")
+    if section is None:
+        return MediaSettings()
+    section.only("roots", "remap", "require")
+    remaps = []
+    for entry in section.sections("remap"):
+        entry.only("from", "to")
+        source, target = entry.str("from"), entry.str("to")
+        if not source or not target:
+            entry.fail(f"{entry.where}: needs 'from' and 'to' (path prefixes)")
+        remaps.append(Remap(source, target))
+    return MediaSettings(roots=tuple(base / r for r in section.strs("roots")),
+                         remap=tuple(remaps), require=section.bool("require", False))
+
+
+def _cache(doc: Section, base: Path) -> Path | None:
+    value = doc.get("cache", (str, bool))
+    if value is None or value is True:
+        return default_cache_path()
+    if value is False or value == "off":  # YAML reads a bare `off` as false
+        return None
+    return base / Path(value).expanduser()
+
+
+def _c2pa(doc: Section, base: Path) -> Path | None:
+    section = doc.section("c2pa")
+    if section is None:
+        return None
+    section.only("trust_anchors")
+    anchors = section.str("trust_anchors")
+    return base / anchors if anchors else None
 
 
 def _trusted_keys(doc: Section, base: Path) -> tuple[TrustedKey, ...]:

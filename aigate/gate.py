@@ -11,8 +11,10 @@ from typing import Any
 
 from . import stage as stages
 from .approvals import ClipIdentity, Registry, identity, load_registry
+from .cache import ProvenanceCache
 from .config import Config
 from .errors import AigateError, InputError, UsageError
+from .media import MediaResolver
 from .model import (
     CheckContext,
     Claim,
@@ -61,13 +63,16 @@ class Gate:
     rules: dict[str, Rule]
     registry: Registry
     as_of: dt.date
+    cache: ProvenanceCache | None = None
 
     @classmethod
     def build(cls, plugins: Plugins, config: Config | None = None, *,
               policy: str | Path | None = None, approvals: Path | None = None,
-              as_of: dt.date | None = None) -> Gate:
+              as_of: dt.date | None = None, require_media: bool = False) -> Gate:
         """Load the policy and approvals a config (and explicit overrides) point at."""
         config = config or Config()
+        if require_media and not config.media.require:
+            config = replace(config, media=replace(config.media, require=True))
         plugins.add_modules(config.plugins, f"config {config.path}")
         rules: dict[str, Rule] = {}
         for contributed in plugins.hook.aigate_rules():
@@ -83,7 +88,8 @@ class Gate:
         registry = load_registry(approvals or config.approvals, config.trusted_keys,
                                  loaded.require_signed_approvals)
         return cls(plugins=plugins, config=config, policy=loaded, rules=rules,
-                   registry=registry, as_of=as_of or dt.date.today())
+                   registry=registry, as_of=as_of or dt.date.today(),
+                   cache=ProvenanceCache(config.cache) if config.cache else None)
 
     def collect(self, subject: Any, path: Path | None = None) -> list[Collected]:
         collected = self.plugins.hook.aigate_collect(subject=subject, path=path)
@@ -148,27 +154,38 @@ class Gate:
         policy = self.policy.for_show(self.config.show)
         active = [(rule, policy.rules[rule.id]) for rule in self.rules.values()
                   if rule.id in policy.rules and policy.rules[rule.id].enabled]
+        base = path.parent if path else Path(stage_path).parent if stage_path else Path.cwd()
+        roots = self.config.media.roots or tuple(
+            p for p in (base, self.config.base_dir) if p is not None)
         context = CheckContext(subject=collected.name, path=path, config=self.config,
-                               stage=stage)
+                               stage=stage, cache=self.cache,
+                               resolver=MediaResolver(base, roots, self.config.media.remap))
         items = collected.items
-        base = path.parent if path else None
         claims: dict[int, list[Claim]] = {}
         for source in self.plugins.hook.aigate_claims(items=items, context=context):
             for index, claim in source or ():
                 claims.setdefault(index, []).append(claim)
+        if self.cache is not None:
+            self.cache.flush()
         # most clips of a cut carry no claim: they pass without touching the rules
         results = [ItemResult(item, _NO_PROVENANCE, ()) for item in items]
+        known = context.resolver.known
+        for result in results:
+            media = known(result.item.media_url)
+            if media is not None and media.detail:
+                result.media_note = media.detail
         for index in sorted(claims):
             item = items[index]
             provenance = merge(claims[index])
-            findings = self.evaluate(item, provenance, stage, policy, active, base)
-            results[index] = ItemResult(item, provenance, findings)
+            findings = self.evaluate(item, provenance, stage, policy, active, context)
+            results[index] = ItemResult(item, provenance, findings,
+                                        media_note=results[index].media_note)
         return SubjectResult(name=collected.name, path=path, stage=stage, policy=policy.name,
                              host=collected.host, items=tuple(results))
 
     def evaluate(self, item: Item, provenance: Provenance, stage: str, policy: Policy,
                  active: Iterable[tuple[Rule, RuleSetting]],
-                 base: Path | None = None) -> tuple[Finding, ...]:
+                 context: CheckContext) -> tuple[Finding, ...]:
         findings = []
         where = evidence = clip = None
         for rule, setting in active:
@@ -178,7 +195,7 @@ class Gate:
             for hit in rule.check(item, provenance, policy):
                 if where is None:  # worked out once per flagged item, not per finding
                     where, evidence = location(item), provenance.evidence
-                    clip = identity(item.clip, item.media_url, provenance.asset_id, base)
+                    clip = identity(item.clip, context.media(item), provenance.asset_id)
                 finding = Finding(rule=rule.id, severity=severity, where=where,
                                   reason=hit.reason, remediation=rule.remediation,
                                   evidence=evidence)

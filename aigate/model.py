@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .cache import ProvenanceCache
     from .config import Config
+    from .media import Media, MediaResolver
 
 #: Pipeline stages in order; ``final`` is picture lock, conform and deliverables.
 STAGES: tuple[str, ...] = ("import", "edit", "review", "final")
@@ -147,6 +149,11 @@ class Claim:
     asset_id: str | None = None
     problems: tuple[str, ...] = ()
     detail: str | None = None
+    #: a signed source's validation state (C2PA: Trusted, Valid or Invalid)
+    validation: str | None = None
+    #: the subject's own declaration (timeline metadata), as opposed to what the media,
+    #: a ledger or a path says about it
+    declaration: bool = False
 
     @property
     def evidence(self) -> str:
@@ -207,6 +214,8 @@ class ItemResult:
     findings: tuple[Finding, ...] = ()
     #: the worst finding's severity (computed from ``findings`` when not given)
     verdict: Severity = Severity.PASS
+    #: why the clip's media could not be read (information, not a finding)
+    media_note: str | None = None
 
     def __post_init__(self) -> None:
         if self.findings:
@@ -286,13 +295,20 @@ class Report:
 
 @dataclass(frozen=True, slots=True)
 class CheckContext:
-    """What provenance sources may need besides the item: where the subject lives, the
-    config (media roots, ledgers), and the stage being checked."""
+    """What provenance sources may need besides the items: where the subject lives, the
+    config (ledger, patterns, trust anchors), the stage, the media resolver and the
+    provenance cache."""
 
     subject: str
     path: Path | None
     config: Config
     stage: str
+    resolver: MediaResolver
+    cache: ProvenanceCache | None = None
+
+    def media(self, item: Item) -> Media:
+        """The item's media file, resolved once per subject (shared by every source)."""
+        return self.resolver.resolve(item.media_url)
 
 
 @dataclass(frozen=True, slots=True)

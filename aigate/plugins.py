@@ -27,6 +27,10 @@ ENTRY_POINT_GROUP = "aigate"
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "aigate_otio",
     "aigate_metadata",
+    "aigate_c2pa",
+    "aigate_xmp",
+    "aigate_ledger",
+    "aigate_paths",
     "aigate_guidance",
     "aigate_reports",
 )

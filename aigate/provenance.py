@@ -212,3 +212,24 @@ def _talent(value: Any, problems: list[str]) -> tuple[TalentUse, ...]:
             consent = None
         out.append(TalentUse(name=name, use=use, consent=consent))
     return tuple(out)
+
+
+def claim_to_dict(claim: Claim) -> dict[str, Any]:
+    """A claim as plain JSON values (for the provenance cache)."""
+    data = {f: getattr(claim, f) for f in Claim.__dataclass_fields__}
+    data["trust"] = claim.trust.name
+    data["tool"] = None if claim.tool is None else {
+        "name": claim.tool.name, "version": claim.tool.version, "vendor": claim.tool.vendor}
+    data["talent"] = [{"name": t.name, "use": t.use, "consent": t.consent}
+                      for t in claim.talent]
+    return data
+
+
+def claim_from_dict(data: dict[str, Any]) -> Claim:
+    values = dict(data)
+    values["trust"] = Trust[values["trust"]]
+    values["tool"] = Tool(**values["tool"]) if values.get("tool") else None
+    values["talent"] = tuple(TalentUse(**t) for t in values.get("talent") or ())
+    for key in ("inputs", "approvals", "problems"):
+        values[key] = tuple(values.get(key) or ())
+    return Claim(**values)

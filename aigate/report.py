@@ -44,6 +44,7 @@ class Summary:
     lock: int
     waived: int
     errors: int
+    no_media: int = 0
 
     @classmethod
     def of(cls, report: Report) -> Summary:
@@ -57,9 +58,12 @@ class Summary:
             lock=sum(r.verdict is Severity.LOCK for r in items),
             waived=sum(f.waived for r in items for f in r.findings),
             errors=len(report.errors),
+            no_media=sum(r.media_note is not None for r in items),
         )
 
     def line(self) -> str:
         text = (f"{self.files} file(s), {self.timelines} timeline(s), {self.clips} clips, "
                 f"{self.ai} AI, {self.warn} warn, {self.lock} lock, {self.waived} waived")
+        if self.no_media:
+            text += f", {self.no_media} without readable media"
         return text + (f", {self.errors} error(s)" if self.errors else "")

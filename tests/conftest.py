@@ -18,6 +18,13 @@ from aigate.cli import main
 from aigate_otio.files import without_aigate_hooks
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True, scope="session")
+def private_cache(tmp_path_factory: pytest.TempPathFactory):
+    """Tests (and the processes they start) never touch the user's provenance cache."""
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+    yield
 SAMPLES = ROOT / "sample_timelines"
 RATE = 24
 VETTED_PACK = """\

@@ -85,6 +85,25 @@ def _disclosure(item: Item, prov: Provenance, policy: Policy) -> Iterator[Hit]:
             yield Hit(f"disclosure incomplete: {' and '.join(missing)} not declared")
 
 
+def _undeclared(item: Item, prov: Provenance, policy: Policy) -> Iterator[Hit]:
+    if prov.ai and not any(c.declaration and c.generated for c in prov.claims):
+        sources = ", ".join(c.evidence for c in prov.claims if c.generated)
+        yield Hit(f"generated according to {sources}, but the timeline does not declare it")
+
+
+def _manifest_invalid(item: Item, prov: Provenance, policy: Policy) -> Iterator[Hit]:
+    for claim in prov.claims:
+        if claim.validation == "Invalid":
+            yield Hit(f"the media's Content Credentials do not validate ({claim.detail}): "
+                      "it changed after signing, or the manifest is damaged")
+
+
+def _media_missing(item: Item, prov: Provenance, policy: Policy) -> Iterator[Hit]:
+    for claim in prov.claims:
+        if claim.source == "media":
+            yield Hit(f"media cannot be checked: {claim.detail}")
+
+
 RULES: tuple[Rule, ...] = (
     Rule("provenance-malformed", "Provenance metadata is malformed", "integrity",
          "Every GenAI use must be disclosed accurately; metadata that cannot be read hides "
@@ -164,6 +183,25 @@ RULES: tuple[Rule, ...] = (
          "depicts_real_events: true",
          "Rework the material so it cannot be taken as real, or get a written approval "
          "granting real-events.", _real_events),
+    Rule("undeclared-ai", "AI material the timeline does not declare", "disclosure",
+         "Disclosure: every GenAI use is reported to the studio; material the media or the "
+         "studio ledger shows as generated must be declared.",
+         "a C2PA manifest, XMP, the ledger or a path pattern says generated and the clip's "
+         "own metadata does not",
+         "Declare the clip as generated (aigate metadata: generated, tool, purpose) and "
+         "disclose the use to the studio.", _undeclared),
+    Rule("manifest-invalid", "Content Credentials do not validate", "integrity",
+         "Content integrity: a C2PA manifest that no longer matches its media cannot be "
+         "relied on, and may hide what the clip is.",
+         "a C2PA manifest whose validation state is Invalid (e.g. a hash mismatch)",
+         "Go back to the original media from the vendor, or have it re-signed by the tool "
+         "that made it.", _manifest_invalid),
+    Rule("media-missing", "Media cannot be checked", "integrity",
+         "Disclosure and integrity: what cannot be read cannot be cleared.",
+         "with --require-media (media.require), a clip whose media is missing, outside the "
+         "media roots or unreadable",
+         "Relink the media, or add its folder to media.roots / media.remap in aigate.yaml.",
+         _media_missing),
     Rule("disclosure-incomplete", "GenAI use not fully disclosed", "disclosure",
          "Disclosure: every intended GenAI use is reported to the studio, with the tool and "
          "the purpose.",

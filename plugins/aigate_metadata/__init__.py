@@ -8,6 +8,7 @@ Timeline metadata is untrusted: its claims carry trust ``claimed``.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,8 @@ def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tupl
         for where, raw in item.declared:
             if isinstance(raw, Mapping) and GATE_KEYS.issuperset(raw.keys()):
                 continue
-            yield index, parse_contract(raw, source=f"{where} metadata", trust=Trust.CLAIMED)
+            claim = parse_contract(raw, source=f"{where} metadata", trust=Trust.CLAIMED)
+            yield index, replace(claim, declaration=True)
 
 
 @hookimpl

@@ -55,6 +55,7 @@ def _item(result: ItemResult) -> dict[str, Any]:
         "ai": result.ai,
         "verdict": result.verdict.label,
         "evidence": list(result.provenance.evidence),
+        "media_note": result.media_note,
         "findings": [_finding(f) for f in result.findings],
     }
 

@@ -1,0 +1,34 @@
+"""What paths say: media or clip names matching ``patterns`` in aigate.yaml (e.g.
+``**/genai/**``, ``*_gen_v*.mov``) are generated (a hint, the weakest trust); and, with
+``--require-media`` (``media.require``), a clip whose media cannot be read gets a ``media``
+claim that the media-missing rule turns into a finding."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from aigate import globs
+from aigate.hookspecs import hookimpl
+from aigate.model import CheckContext, Claim, Item, Trust
+
+MEDIA_SOURCE = "media"
+
+
+@hookimpl
+def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tuple[int, Claim]]:
+    patterns = context.config.patterns
+    require = context.config.media.require
+    if not patterns and not require:
+        return
+    for index, item in enumerate(items):
+        for pattern in patterns:
+            if (item.media_url and globs.match(item.media_url, pattern)) or \
+                    globs.match(item.clip, pattern):
+                yield index, Claim("path pattern", Trust.HINT, generated=True,
+                                   detail=f"matches {pattern}")
+                break
+        if require:
+            media = context.media(item)
+            if not media.readable:
+                yield index, Claim(MEDIA_SOURCE, Trust.HINT,
+                                   detail=media.detail or "no media reference")

@@ -1,0 +1,107 @@
+"""Provenance from XMP: a sidecar beside the media (same base name, .xmp) and the XMP packet
+embedded in the file. Reads Iptc4xmpExt:DigitalSourceType as an attribute, as element text
+or as rdf:resource. Parsed as hostile input (defusedxml: no entity expansion), from bounded
+reads of the file's ends. Unsigned, so the trust is ``claimed``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError, fromstring
+
+from aigate.cache import MISS
+from aigate.hookspecs import hookimpl
+from aigate.media import read_bounded
+from aigate.model import CheckContext, Claim, Item, Tool, Trust
+from aigate.provenance import (
+    claim_from_dict,
+    claim_to_dict,
+    is_genai_source_type,
+    normalise_source_type,
+)
+
+IPTC_EXT = "{http://iptc.org/std/Iptc4xmpExt/2008-02-29/}"
+RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
+XMP = "{http://ns.adobe.com/xap/1.0/}"
+HEAD = TAIL = 4 * 1024 * 1024  # where XMP packets sit (JPEG/PNG at the start, MP4 either end)
+MAX_SIDECAR = 4 * 1024 * 1024
+PACKET = re.compile(rb"<x:xmpmeta\b.*?</x:xmpmeta>", re.S)
+
+
+@hookimpl
+def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tuple[int, Claim]]:
+    for index, item in enumerate(items):
+        if not item.media_url:
+            continue
+        media = context.media(item)
+        if media.path is None or media.state not in ("ok", "missing"):
+            continue
+        sidecars = {media.path.with_suffix(".xmp"), Path(f"{media.path}.xmp")}
+        for sidecar_path in sorted(sidecars):
+            sidecar = context.resolver.resolve(str(sidecar_path))
+            if sidecar.readable:
+                yield index, _cached(context, sidecar, "xmp-sidecar",
+                                     lambda p: _read_sidecar(p))
+        if media.readable:
+            claim = _cached(context, media, "xmp-embedded", _read_embedded)
+            if claim is not None:
+                yield index, claim
+
+
+def _cached(context: CheckContext, media, key: str, read) -> Claim | None:
+    cached = context.cache.get(key, media) if context.cache else MISS
+    if cached is not MISS:
+        return cached and claim_from_dict(cached)
+    claim = read(media.path)
+    if context.cache:
+        context.cache.put(key, media, claim and claim_to_dict(claim))
+    return claim
+
+
+def _read_sidecar(path: Path) -> Claim:
+    where = f"XMP sidecar {path.name}"
+    if path.stat().st_size > MAX_SIDECAR:
+        return Claim("xmp sidecar", Trust.CLAIMED,
+                     problems=(f"{where} is over {MAX_SIDECAR} bytes: not read",))
+    claim = parse_packet(path.read_bytes(), "xmp sidecar", where)
+    return claim or Claim("xmp sidecar", Trust.CLAIMED, detail="no digital source type")
+
+
+def _read_embedded(path: Path) -> Claim | None:
+    try:
+        data = read_bounded(path, HEAD, TAIL)
+    except OSError:
+        return None
+    match = PACKET.search(data)
+    return parse_packet(match.group(0), "xmp embedded", "embedded XMP") if match else None
+
+
+def parse_packet(packet: bytes, source: str, where: str) -> Claim | None:
+    """The digital source type (and creator tool) an XMP packet declares, or None."""
+    try:
+        root = fromstring(packet, forbid_dtd=True)
+    except DefusedXmlException:
+        return Claim(source, Trust.CLAIMED,
+                     problems=(f"{where}: DTD or entity declarations refused (possible entity "
+                               "bomb)",))
+    except (ParseError, ValueError) as exc:
+        return Claim(source, Trust.CLAIMED, problems=(f"{where}: not well-formed XML ({exc})",))
+    source_type = tool = None
+    for element in root.iter():
+        value = element.attrib.get(f"{IPTC_EXT}DigitalSourceType")
+        if value is None and element.tag == f"{IPTC_EXT}DigitalSourceType":
+            value = element.attrib.get(f"{RDF}resource") or (element.text or "").strip()
+        if value and source_type is None:
+            source_type = normalise_source_type(value)
+        creator = element.attrib.get(f"{XMP}CreatorTool")
+        if creator is None and element.tag == f"{XMP}CreatorTool":
+            creator = (element.text or "").strip()
+        if creator and tool is None:
+            tool = Tool(name=creator)
+    if source_type is None:
+        return None
+    return Claim(source, Trust.CLAIMED, generated=is_genai_source_type(source_type),
+                 digital_source_type=source_type, tool=tool, detail=where)
