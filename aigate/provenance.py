@@ -22,6 +22,10 @@ ROLES = ("incidental", "background", "story", "key_character", "key_visual", "se
 INPUTS = ("proprietary", "personal_data", "copyrighted_reference", "public_figure",
           "deceased_person", "third_party_training")
 TALENT_USES = ("likeness", "voice", "digital_replica", "performance_alteration")
+#: keys that describe a GenAI use: declaring them without 'generated' is ambiguous (an
+#: asset_id or notes alone declare nothing)
+DESCRIBES_USE = ("tool", "purpose", "role", "inputs", "talent", "depicts_real_events",
+                 "approvals")
 
 
 def normalise_source_type(value: str) -> str:
@@ -78,7 +82,8 @@ def parse_contract(raw: Any, source: str, trust: Trust = Trust.CLAIMED) -> Claim
     if source_type is not None:
         source_type = normalise_source_type(source_type)
     ai = bool(generated) or (source_type is not None and source_type in GENAI_SOURCE_TYPES)
-    if generated is None and source_type is None and "generated" not in raw:
+    if generated is None and source_type is None and "generated" not in raw and \
+            any(k in raw for k in DESCRIBES_USE):
         problems.append("neither 'generated' nor 'digital_source_type' is declared")
 
     return Claim(
