@@ -107,14 +107,15 @@ def parse_contract(raw: Any, source: str, trust: Trust = Trust.CLAIMED) -> Claim
 def merge(claims: Iterable[Claim]) -> Provenance:
     """Merge claims monotonically: AI if any claim says so; concerns are the union of all
     claims; single-valued details come from the most trusted claim that has them."""
-    claims = tuple(claims)
-    if not claims:
+    # most trusted first; of equals, the subject's own declaration (it is the most detailed)
+    ranked = sorted(claims, key=lambda c: (-c.trust, not c.declaration))
+    if not ranked:
         return _EMPTY
-    ranked = sorted(claims, key=lambda c: -c.trust)
 
     def first(attr: str) -> Any:
         return next((getattr(c, attr) for c in ranked if getattr(c, attr)), None)
 
+    claims = tuple(ranked)
     return Provenance(
         claims=claims,
         ai=any(c.generated for c in claims),

@@ -1,10 +1,17 @@
-"""Rebuild the sample show: AIGATE_DISABLE=1 python sample_timelines/build.py
+"""Rebuild the sample show: AIGATE_DISABLE=1 python sample_timelines/build.py [--media]
 
 Writes ep101_cut_v12.otio (with aigate metadata, contract v1) and its exports
 ep101_cut_v12.edl (CMX 3600, picture track V1) and ep101_cut_v12.xml (FCP7 XML), made with
 OTIO's own adapters exactly as an editor's export loses the metadata; and
 ep102_picture_v3.otio, a one-track picture cut (CMX 3600 EDL holds one video track) for
 trying the export gate: otioconvert -i ep102_picture_v3.otio -o out.edl -H aigate_stage=final
+
+With --media (needs the test extras: c2pa-python, imageio-ffmpeg, Pillow) it also makes the
+media the clips point at, a few KB each: one-second 128x72 test-pattern movies from the
+ffmpeg binary in imageio-ffmpeg; the generated ones carry a C2PA manifest declaring
+trainedAlgorithmicMedia, signed by a throwaway CA whose certificate is kept as
+keys/c2pa-anchors.pem (its private key is not kept); the poster declares itself in an XMP
+sidecar; the temp music is known only to the studio ledger (ledger.yaml).
 """
 
 from __future__ import annotations
@@ -101,7 +108,44 @@ def build_ep102() -> otio.schema.Timeline:
     return timeline
 
 
+GENERATED = {  # clip -> how its media says it is generated
+    "VFX_010_sky_v3": ("c2pa", "Firefly"),
+    "VFX_020_deage_v1": ("c2pa", "FaceShift Pro"),
+    "VFX_030_creature_v5": ("c2pa", "DreamForge"),
+    "INS_040_newscast_v2": ("c2pa", "Firefly"),
+    "VFX_110_deage_v2": ("c2pa", "FaceShift Pro"),
+    "GFX_poster_bg_v2": ("xmp", "Firefly"),
+    "TEMP_MUSIC_gen_v1": ("ledger", "Stable Audio"),
+}
+
+
+def build_media(timelines: list[otio.schema.Timeline]) -> None:
+    import sys
+
+    sys.path.insert(0, str(HERE.parent / "tests"))
+    from mediakit import TRAINED, sign, signing_kit, video, xmp_packet
+
+    kit = signing_kit("NIGHTFALL sample vendors")
+    (HERE / "keys").mkdir(exist_ok=True)
+    kit.write_anchor(HERE / "keys" / "c2pa-anchors.pem")
+    media = HERE / "media"
+    plain = video(media / ".plain.mov")
+    for timeline in timelines:
+        for item in timeline.find_clips():
+            target = media / f"{item.name}.mov"
+            how, tool = GENERATED.get(item.name, (None, None))
+            if how == "c2pa":
+                sign(plain, target, kit, source_type=TRAINED, tool=tool, version="1")
+            else:
+                target.write_bytes(plain.read_bytes())
+            if how == "xmp":
+                (media / f"{item.name}.xmp").write_text(xmp_packet(TRAINED, "attribute", tool))
+    plain.unlink()
+
+
 def main() -> None:
+    import sys
+
     timeline = build()
     otio.adapters.write_to_file(timeline, str(HERE / "ep101_cut_v12.otio"))
     otio.adapters.write_to_file(timeline, str(HERE / "ep101_cut_v12.xml"), adapter_name="fcp_xml")
@@ -110,7 +154,10 @@ def main() -> None:
     picture.tracks.append(timeline.tracks[0].clone())
     otio.adapters.write_to_file(picture, str(HERE / "ep101_cut_v12.edl"),
                                 adapter_name="cmx_3600")
-    otio.adapters.write_to_file(build_ep102(), str(HERE / "ep102_picture_v3.otio"))
+    ep102 = build_ep102()
+    otio.adapters.write_to_file(ep102, str(HERE / "ep102_picture_v3.otio"))
+    if "--media" in sys.argv:
+        build_media([timeline, ep102])
 
 
 if __name__ == "__main__":

@@ -64,7 +64,8 @@ def test_json_output_validates_against_the_published_schema(cli, tmp_path):
 
 
 def test_register_lists_exactly_the_ai_clips_in_timeline_and_record_order(cli, tmp_path):
-    run = cli("register", SAMPLES, "--stage", "final")
+    run = cli("register", SAMPLES / "ep101_cut_v12.otio", SAMPLES / "ep102_picture_v3.otio",
+              "--stage", "final")
     assert run.code == 0
     rows = list(csv.DictReader(io.StringIO(run.out)))
     assert [(r["timeline"], r["clip"]) for r in rows] == [
@@ -84,7 +85,12 @@ def test_register_lists_exactly_the_ai_clips_in_timeline_and_record_order(cli, t
         "record_out": "01:00:05:00", "duration": "00:00:03:00", "tool": "Firefly",
         "tool_version": "4", "tool_vendor": "Adobe", "enterprise_secured": "yes",
         "purpose": "final", "role": "incidental", "approvals": "APR-NF101-007",
-        "verdict": "info", "sources": "clip metadata (claimed)"}
+        "verdict": "info",
+        "sources": "clip metadata (claimed); xmp sidecar (claimed): XMP sidecar "
+                   "GFX_poster_bg_v2.xmp"}
+    sky = next(r for r in rows if r["clip"] == "VFX_010_sky_v3")
+    assert sky["sources"] == "c2pa (trusted): Trusted; clip metadata (claimed)"
+    assert (sky["tool"], sky["tool_version"]) == ("Firefly", "1")  # the signed manifest wins
     creature = next(r for r in rows if r["clip"] == "VFX_030_creature_v5")
     assert creature["enterprise_secured"] == "unknown" and creature["verdict"] == "lock"
     deage = next(r for r in rows if r["clip"] == "VFX_020_deage_v1")
@@ -97,10 +103,10 @@ def test_register_json_and_html(cli, tmp_path):
     out = tmp_path / "register.json"
     assert cli("register", SAMPLES, "--format", "json", "--output", out).code == 0
     document = json.loads(out.read_text())
-    assert document["kind"] == "disclosure-register" and len(document["rows"]) == 7
+    assert document["kind"] == "disclosure-register" and len(document["rows"]) == 17
     html = tmp_path / "register.html"
     assert cli("register", SAMPLES, "--format", "html", "--output", html).code == 0
-    assert html.read_text().count("<tr>") == 8  # header + 7 AI clips
+    assert html.read_text().count("<tr>") == 18  # header + 17 AI clips
 
 
 def test_quiet_text_lists_only_locks_and_the_summary(cli):
@@ -189,20 +195,22 @@ def test_html_report_renders_in_chromium_with_the_right_counts(cli, tmp_path, br
     assert counts == {"rgb(211, 48, 43)": verdicts.count("lock"),      # red: locked clips
                       "rgb(46, 155, 79)": verdicts.count("info"),      # green: approved AI
                       "rgb(184, 188, 194)": verdicts.count("pass")}    # grey: the rest
-    assert verdicts.count("lock") == 6
+    assert verdicts.count("lock") == 16
     assert browser.execute_script(
         "return performance.getEntriesByType('resource').length") == 0  # nothing fetched
     summary = browser.find_element("id", "summary").text
     assert "stage final" in summary and "policy nightfall" in summary
-    assert "6 lock, 1 waived" in summary
+    assert "16 lock, 2 waived" in summary
     tooltip = browser.execute_script(
-        "return document.querySelector('section[data-verdict=lock] "
+        "return document.querySelector('section[data-path$=\"ep101_cut_v12.otio\"] "
         "rect[data-clip=\"VFX_020_deage_v1\"] title')"
         ".textContent")
     assert "talent-consent: Ray Holt (likeness)" in tooltip
     rows = browser.execute_script("return document.querySelectorAll('table.findings tr.lock')"
                                   ".length")
-    assert rows == 12  # every lock finding of ep101 (10) and ep102 (2) has a row
+    locks = sum(f["severity"] == "lock" for s in expected["subjects"] for i in s["items"]
+                for f in i["findings"])
+    assert rows == locks  # every lock finding has a row
     ARTIFACTS.mkdir(exist_ok=True)
     assert browser.save_screenshot(str(ARTIFACTS / "report.png"))
     pdf = browser.print_page()  # prints: Chromium's own PDF of the page

@@ -96,7 +96,8 @@ def _subject(result: SubjectResult, out: TextIO) -> None:
     ai = sum(r.ai for r in items)
     waived = sum(f.waived for r in items for f in r.findings)
     verdict = result.verdict.label
-    out.write(f'<section class="subject" data-verdict="{verdict}"><h2>'
+    out.write(f'<section class="subject" data-verdict="{verdict}" '
+              f'data-path="{escape(str(result.path or ""))}"><h2>'
               f'{escape(result.name)} <span class="badge {verdict}">{verdict.upper()}</span>'
               f'</h2><p class="meta">{escape(str(result.path or ""))} · stage '
               f"<b>{escape(result.stage)}</b> · policy {escape(result.policy)} · "
