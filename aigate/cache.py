@@ -64,6 +64,28 @@ class ProvenanceCache:
             return MISS
         return json.loads(row[2])
 
+    def get_many(self, source: str, media: list[Media]) -> dict[Path, Any]:
+        """Cached values for many files in a few queries (a conform checks thousands)."""
+        db = self._connect()
+        found: dict[Path, Any] = {}
+        if db is None:
+            return found
+        wanted = {str(m.path): m for m in media if m.path is not None}
+        names = list(wanted)
+        try:
+            for start in range(0, len(names), 500):
+                chunk = names[start:start + 500]
+                rows = db.execute(
+                    "SELECT path, size, mtime_ns, value FROM claims WHERE source=? AND path IN "
+                    f"({','.join('?' * len(chunk))})", (source, *chunk)).fetchall()
+                for path, size, mtime_ns, value in rows:
+                    m = wanted[path]
+                    if m.size == size and m.mtime_ns == mtime_ns:
+                        found[m.path] = json.loads(value)
+        except sqlite3.Error:
+            return {}
+        return found
+
     def put(self, source: str, media: Media, value: Any) -> None:
         db = self._connect()
         if db is None or media.path is None:

@@ -8,7 +8,9 @@ folder). Symlinks are resolved before that check; a loop is reported, never foll
 
 from __future__ import annotations
 
+import errno
 import os
+import stat as stat_module
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,9 +47,11 @@ class MediaResolver:
     def __init__(self, base: Path | None, roots: tuple[Path, ...],
                  remaps: tuple[Remap, ...] = ()) -> None:
         self.base = base
-        self.roots = tuple(str(r.resolve()) for r in roots)
+        self.roots = tuple(os.path.realpath(r) for r in roots)
         self.remaps = remaps
         self._seen: dict[str, Media] = {}
+        self._folders: dict[str, tuple[str, frozenset[str]] | None] = {}
+        self._real: dict[str, str] = {}
 
     def known(self, url: str | None) -> Media | None:
         """The media already resolved for ``url`` by some source, without resolving it."""
@@ -61,6 +65,24 @@ class MediaResolver:
             media = self._seen[url] = self._resolve(url)
         return media
 
+    def beside(self, media: Media, names: tuple[str, ...]) -> list[Media]:
+        """Readable files named ``names`` in ``media``'s folder (sidecars), found with one
+        listing per folder rather than a stat per clip."""
+        if media.path is None:
+            return []
+        folder = self._folder(str(media.path.parent))
+        if folder is None:
+            return []
+        return [self.resolve(os.path.join(folder[0], n)) for n in names if n in folder[1]]
+
+    def _folder(self, folder: str) -> tuple[str, frozenset[str]] | None:
+        if folder not in self._folders:
+            try:
+                self._folders[folder] = (folder, frozenset(os.listdir(folder)))
+            except OSError:
+                self._folders[folder] = None
+        return self._folders[folder]
+
     def _resolve(self, url: str) -> Media:
         if "://" in url and not url.startswith("file:"):
             return Media(url, MISSING, detail="not a local file")
@@ -69,26 +91,31 @@ class MediaResolver:
             if text.startswith(remap.source):
                 text = remap.target + text[len(remap.source):]
                 break
+        if not os.path.isabs(text) and self.base is not None:
+            text = os.path.join(self.base, text)
         path = Path(text)
-        if not path.is_absolute() and self.base is not None:
-            path = self.base / path
         try:
-            real = path.resolve(strict=True)
-            stat = real.stat()
+            stat = os.stat(text)  # follows links; a loop raises ELOOP
         except FileNotFoundError:
             return Media(url, MISSING, path, f"not found: {path}")
-        except RuntimeError:  # Python 3.11 reports a symlink loop this way
-            return Media(url, UNREADABLE, path, f"symlink loop: {path}")
         except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return Media(url, UNREADABLE, path, f"symlink loop: {path}")
             return Media(url, UNREADABLE, path, f"{exc.strerror or exc}: {path}")
-        if not any(str(real) == root or str(real).startswith(root + os.sep)
-                   for root in self.roots):
-            return Media(url, OUTSIDE, real, f"outside the media roots, not read: {real}")
-        if not real.is_file():
-            return Media(url, UNREADABLE, real, f"not a regular file: {real}")
-        if not os.access(real, os.R_OK):
-            return Media(url, UNREADABLE, real, f"permission denied: {real}")
-        return Media(url, OK, real, size=stat.st_size, mtime_ns=stat.st_mtime_ns)
+        # the real place decides the roots check; one realpath per folder, not per file
+        real = os.path.realpath(text) if os.path.islink(text) else os.path.join(
+            self._real_folder(os.path.dirname(text)), os.path.basename(text))
+        if not any(real == root or real.startswith(root + os.sep) for root in self.roots):
+            return Media(url, OUTSIDE, Path(real), f"outside the media roots, not read: {real}")
+        if not stat_module.S_ISREG(stat.st_mode):
+            return Media(url, UNREADABLE, Path(real), f"not a regular file: {real}")
+        return Media(url, OK, Path(real), size=stat.st_size, mtime_ns=stat.st_mtime_ns)
+
+    def _real_folder(self, folder: str) -> str:
+        real = self._real.get(folder)
+        if real is None:
+            real = self._real[folder] = os.path.realpath(folder)
+        return real
 
 
 def read_bounded(path: Path, head: int, tail: int = 0) -> bytes:

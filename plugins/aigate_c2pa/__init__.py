@@ -18,7 +18,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from aigate.cache import MISS
 from aigate.hookspecs import hookimpl
 from aigate.model import CheckContext, Claim, Diagnostic, Item, Tool, Trust
 from aigate.provenance import (
@@ -60,27 +59,28 @@ def _anchors(path: Path | None) -> tuple[str | None, str]:
 
 @hookimpl
 def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tuple[int, Claim]]:
-    anchors, digest = None, "none"
+    wanted = []
     for index, item in enumerate(items):
         url = item.media_url
-        if not url or url[url.rfind("."):].lower() not in SUFFIXES:
-            continue
-        media = context.media(item)
-        if not media.readable:
-            continue
-        sdk = _sdk()
-        if sdk is None:
-            return
-        if digest == "none" and context.config.c2pa_trust_anchors is not None:
-            anchors, digest = _anchors(context.config.c2pa_trust_anchors)
-        key = f"c2pa:{digest}"
-        cached = context.cache.get(key, media) if context.cache else MISS
-        if cached is MISS:
-            claim = read_claim(sdk, media.path, anchors)
-            if context.cache:
-                context.cache.put(key, media, claim and claim_to_dict(claim))
+        if url and url[url.rfind("."):].lower() in SUFFIXES:
+            media = context.media(item)
+            if media.readable:
+                wanted.append((index, media))
+    if not wanted or (sdk := _sdk()) is None:
+        return
+    anchors, digest = _anchors(context.config.c2pa_trust_anchors)
+    key = f"c2pa:{digest}"
+    cache = context.cache
+    known = cache.get_many(key, [m for _, m in wanted]) if cache else {}
+    for index, media in wanted:
+        if media.path in known:
+            value = known[media.path]
+            claim = value and claim_from_dict(value)
         else:
-            claim = cached and claim_from_dict(cached)
+            claim = read_claim(sdk, media.path, anchors)
+            known[media.path] = claim and claim_to_dict(claim)  # once per file
+            if cache:
+                cache.put(key, media, known[media.path])
         if claim is not None:
             yield index, claim
 

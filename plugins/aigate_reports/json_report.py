@@ -73,5 +73,6 @@ def _finding(finding: Finding) -> dict[str, Any]:
 
 
 def render_json(report: Report, out: TextIO, options: ReportOptions) -> None:
-    json.dump(json_document(report), out, indent=1)
+    # compact: the C encoder, several times faster than indent= on a 10,000-clip report
+    json.dump(json_document(report), out, separators=(",", ":"))
     out.write("\n")

@@ -6,15 +6,14 @@ reads of the file's ends. Unsigned, so the trust is ``claimed``."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
-from aigate.cache import MISS
 from aigate.hookspecs import hookimpl
-from aigate.media import read_bounded
+from aigate.media import Media, read_bounded
 from aigate.model import CheckContext, Claim, Item, Tool, Trust
 from aigate.provenance import (
     claim_from_dict,
@@ -33,32 +32,42 @@ PACKET = re.compile(rb"<x:xmpmeta\b.*?</x:xmpmeta>", re.S)
 
 @hookimpl
 def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tuple[int, Claim]]:
+    embedded = []
     for index, item in enumerate(items):
         if not item.media_url:
             continue
         media = context.media(item)
-        if media.path is None or media.state not in ("ok", "missing"):
+        if media.path is None:
             continue
-        sidecars = {media.path.with_suffix(".xmp"), Path(f"{media.path}.xmp")}
-        for sidecar_path in sorted(sidecars):
-            sidecar = context.resolver.resolve(str(sidecar_path))
+        names = (f"{media.path.stem}.xmp", f"{media.path.name}.xmp")
+        for sidecar in context.resolver.beside(media, names):
             if sidecar.readable:
-                yield index, _cached(context, sidecar, "xmp-sidecar",
-                                     lambda p: _read_sidecar(p))
+                yield index, _read(context, [sidecar], "xmp-sidecar", _read_sidecar)[0]
         if media.readable:
-            claim = _cached(context, media, "xmp-embedded", _read_embedded)
-            if claim is not None:
-                yield index, claim
+            embedded.append((index, media))
+    claims = _read(context, [m for _, m in embedded], "xmp-embedded", _read_embedded)
+    for (index, _), claim in zip(embedded, claims, strict=True):
+        if claim is not None:
+            yield index, claim
 
 
-def _cached(context: CheckContext, media, key: str, read) -> Claim | None:
-    cached = context.cache.get(key, media) if context.cache else MISS
-    if cached is not MISS:
-        return cached and claim_from_dict(cached)
-    claim = read(media.path)
-    if context.cache:
-        context.cache.put(key, media, claim and claim_to_dict(claim))
-    return claim
+def _read(context: CheckContext, media: list[Media], key: str,
+          read: Callable[[Path], Claim | None]) -> list[Claim | None]:
+    """Claims for ``media``, from the cache where it knows the file (one query for all)."""
+    cache = context.cache
+    known = cache.get_many(key, media) if cache else {}
+    out = []
+    for m in media:
+        if m.path in known:
+            value = known[m.path]
+            out.append(value and claim_from_dict(value))
+        else:
+            claim = read(m.path)
+            known[m.path] = claim and claim_to_dict(claim)
+            if cache:
+                cache.put(key, m, known[m.path])
+            out.append(claim)
+    return out
 
 
 def _read_sidecar(path: Path) -> Claim:
