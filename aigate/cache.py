@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .media import Media
+
+if TYPE_CHECKING:
+    import sqlite3
 
 SCHEMA = 1
 MISS = object()
@@ -35,6 +37,8 @@ class ProvenanceCache:
         self._pending = 0
 
     def _connect(self) -> sqlite3.Connection | None:
+        import sqlite3  # only when a source actually asks the cache
+
         if self._db is None and not self._broken:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -58,7 +62,7 @@ class ProvenanceCache:
         try:
             row = db.execute("SELECT size, mtime_ns, value FROM claims WHERE source=? AND "
                              "path=?", (source, str(media.path))).fetchone()
-        except sqlite3.Error:
+        except self._errors():
             return MISS
         if row is None or row[0] != media.size or row[1] != media.mtime_ns:
             return MISS
@@ -82,7 +86,7 @@ class ProvenanceCache:
                     m = wanted[path]
                     if m.size == size and m.mtime_ns == mtime_ns:
                         found[m.path] = json.loads(value)
-        except sqlite3.Error:
+        except self._errors():
             return {}
         return found
 
@@ -97,8 +101,14 @@ class ProvenanceCache:
             self._pending += 1
             if self._pending >= 200:
                 self.flush()
-        except sqlite3.Error:
+        except self._errors():
             pass
+
+    @staticmethod
+    def _errors() -> type[Exception]:
+        import sqlite3
+
+        return sqlite3.Error
 
     def flush(self) -> None:
         if self._db is not None and self._pending:

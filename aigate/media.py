@@ -13,6 +13,7 @@ import os
 import stat as stat_module
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
 
 from . import globs
 
@@ -52,6 +53,7 @@ class MediaResolver:
         self._seen: dict[str, Media] = {}
         self._folders: dict[str, tuple[str, frozenset[str]] | None] = {}
         self._real: dict[str, str] = {}
+        self._url_folders: dict[str, str] = {}
 
     def known(self, url: str | None) -> Media | None:
         """The media already resolved for ``url`` by some source, without resolving it."""
@@ -86,30 +88,45 @@ class MediaResolver:
     def _resolve(self, url: str) -> Media:
         if "://" in url and not url.startswith("file:"):
             return Media(url, MISSING, detail="not a local file")
-        text = globs.as_path(url)
-        for remap in self.remaps:
-            if text.startswith(remap.source):
-                text = remap.target + text[len(remap.source):]
-                break
-        if not os.path.isabs(text) and self.base is not None:
-            text = os.path.join(self.base, text)
-        path = Path(text)
+        # the folder part is worked out once per folder (a cut has thousands of clips in a
+        # few folders); whether the file is there comes from that folder's listing
+        head, _, name = url.replace("\\", "/").rpartition("/")
+        if url.startswith("file:"):
+            name = unquote(name)
+        folder = self._url_folders.get(head)
+        if folder is None:
+            folder = self._url_folders[head] = self._folder_text(head)
+        listing = self._folder(folder or ".")
+        text = f"{folder}/{name}" if folder else name
+        if listing is None or name not in listing[1]:
+            return Media(url, MISSING, None, f"not found: {text}")
         try:
             stat = os.stat(text)  # follows links; a loop raises ELOOP
         except FileNotFoundError:
-            return Media(url, MISSING, path, f"not found: {path}")
+            return Media(url, MISSING, None, f"not found: {text}")
         except OSError as exc:
             if exc.errno == errno.ELOOP:
-                return Media(url, UNREADABLE, path, f"symlink loop: {path}")
-            return Media(url, UNREADABLE, path, f"{exc.strerror or exc}: {path}")
+                return Media(url, UNREADABLE, Path(text), f"symlink loop: {text}")
+            return Media(url, UNREADABLE, Path(text), f"{exc.strerror or exc}: {text}")
         # the real place decides the roots check; one realpath per folder, not per file
         real = os.path.realpath(text) if os.path.islink(text) else os.path.join(
-            self._real_folder(os.path.dirname(text)), os.path.basename(text))
+            self._real_folder(folder or "."), name)
         if not any(real == root or real.startswith(root + os.sep) for root in self.roots):
             return Media(url, OUTSIDE, Path(real), f"outside the media roots, not read: {real}")
         if not stat_module.S_ISREG(stat.st_mode):
             return Media(url, UNREADABLE, Path(real), f"not a regular file: {real}")
         return Media(url, OK, Path(real), size=stat.st_size, mtime_ns=stat.st_mtime_ns)
+
+    def _folder_text(self, head: str) -> str:
+        """A URL's folder part as a local folder: file:// stripped, remapped, made absolute."""
+        text = globs.as_path(head + "/").rstrip("/") if head else ""
+        for remap in self.remaps:
+            if (text + "/").startswith(remap.source.rstrip("/") + "/"):
+                text = remap.target.rstrip("/") + text[len(remap.source.rstrip("/")):]
+                break
+        if not os.path.isabs(text) and self.base is not None:
+            text = os.path.join(self.base, text) if text else str(self.base)
+        return text
 
     def _real_folder(self, folder: str) -> str:
         real = self._real.get(folder)

@@ -42,7 +42,8 @@ def is_genai_source_type(value: str) -> bool:
     return normalise_source_type(value) in GENAI_SOURCE_TYPES
 
 
-def parse_contract(raw: Any, source: str, trust: Trust = Trust.CLAIMED) -> Claim:
+def parse_contract(raw: Any, source: str, trust: Trust = Trust.CLAIMED,
+                   declaration: bool = False) -> Claim:
     """Read one ``aigate`` metadata value (contract v1) into a claim.
 
     Never raises: anything malformed is listed in ``Claim.problems`` and the usable rest
@@ -50,8 +51,8 @@ def parse_contract(raw: Any, source: str, trust: Trust = Trust.CLAIMED) -> Claim
     does not make the clip "not AI" if a GenAI source type is also declared.
     """
     if not isinstance(raw, Mapping):
-        return Claim(source, trust, problems=(f"'{NAMESPACE}' metadata is {_kind(raw)}, "
-                                              "expected a mapping",))
+        return Claim(source, trust, declaration=declaration,
+                     problems=(f"'{NAMESPACE}' metadata is {_kind(raw)}, expected a mapping",))
     problems: list[str] = []
 
     def text(key: str, choices: Sequence[str] = ()) -> str | None:
@@ -101,6 +102,7 @@ def parse_contract(raw: Any, source: str, trust: Trust = Trust.CLAIMED) -> Claim
         notes=text("notes"),
         asset_id=text("asset_id"),
         problems=tuple(problems),
+        declaration=declaration,
     )
 
 

@@ -8,7 +8,6 @@ Timeline metadata is untrusted: its claims carry trust ``claimed``.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +26,8 @@ def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tupl
         for where, raw in item.declared:
             if isinstance(raw, Mapping) and GATE_KEYS.issuperset(raw.keys()):
                 continue
-            claim = parse_contract(raw, source=f"{where} metadata", trust=Trust.CLAIMED)
-            yield index, replace(claim, declaration=True)
+            yield index, parse_contract(raw, source=f"{where} metadata", trust=Trust.CLAIMED,
+                                        declaration=True)
 
 
 @hookimpl
