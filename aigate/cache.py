@@ -114,6 +114,6 @@ class ProvenanceCache:
         if self._db is not None and self._pending:
             try:
                 self._db.commit()
-            except sqlite3.Error:
+            except self._errors():
                 pass
             self._pending = 0
