@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 import glob
+import itertools
 import os
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from .config import Config, config_path_from_env, find_config, load_config
 from .errors import AigateError, InputError, UsageError
 from .gate import Gate, load_subject
-from .model import InputProblem, Report, SubjectResult
+from .model import FileOutcome, InputProblem, SubjectResult
 from .plugins import Plugins, load_plugins
+from .report import Report
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,12 @@ class Options:
     as_of: dt.date | None = None
     strict_plugins: bool = False
     require_media: bool = False
+
+    def portable(self) -> Options:
+        """These options with what the environment says folded in (AIGATE_STAGE,
+        AIGATE_CONFIG), so a worker elsewhere decides exactly as this process would."""
+        stage = self.stage or os.environ.get("AIGATE_STAGE") or None
+        return replace(self, stage=stage, config=self.config or config_path_from_env())
 
 
 class Session:
@@ -83,26 +91,40 @@ class Session:
         subject = load_subject(self.plugins, path)
         return gate.check(subject, stage=self.options.stage, path=path)
 
+    def outcome(self, path: Path) -> FileOutcome:
+        """One file's results, or its error: never raises for bad input."""
+        try:
+            return FileOutcome(str(path), self.check_file(path))
+        except AigateError as exc:
+            return FileOutcome(str(path), error=problem(path, exc))
+
     def timeline_suffixes(self) -> set[str]:
         return {s.lower() for group in self.plugins.hook.aigate_subject_suffixes()
                 for s in group or ()}
 
-    def run(self, paths: Iterable[str],
-            progress: Callable[[int, int, Path], None] | None = None) -> Report:
-        """Check every file ``paths`` name; bad files land in ``Report.errors``.
-        ``progress(done, total, path)`` is called after each file."""
-        report = Report(stage=self.options.stage, policy=self.options.policy)
+    def run(self, paths: Iterable[str], progress: Progress | None = None,
+            runner: Runner | None = None) -> Report:
+        """Check every file ``paths`` name, streamed in input order; bad files are reported,
+        never stop the others. ``runner`` spreads files over processes or a cluster
+        (:mod:`aigate.parallel`); by default they are checked here, one by one."""
         files, problems = expand(paths, self.timeline_suffixes())
-        report.errors.extend(problems)
-        report.files = len(files) + len(problems)
+        outcomes = [FileOutcome(p.path, error=p) for p in problems]
+        stream = (runner or self.serial)(files, progress or _no_progress)
+        return Report(itertools.chain(outcomes, stream), stage=self.options.stage,
+                      policy=self.options.policy, files=len(files) + len(problems))
+
+    def serial(self, files: Sequence[Path], progress: Progress) -> Iterator[FileOutcome]:
         for done, path in enumerate(files, start=1):
-            try:
-                report.results.extend(self.check_file(path))
-            except AigateError as exc:
-                report.errors.append(problem(path, exc))
-            if progress is not None:
-                progress(done, len(files), path)
-        return report
+            yield self.outcome(path)
+            progress(done, len(files), path)
+
+
+Progress = Callable[[int, int, Path], None]
+Runner = Callable[[Sequence[Path], Progress], Iterator[FileOutcome]]
+
+
+def _no_progress(done: int, total: int, path: Path) -> None:
+    pass
 
 
 def problem(path: Path | str, exc: BaseException) -> InputProblem:

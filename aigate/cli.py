@@ -44,6 +44,17 @@ def _gate_options(parser: argparse.ArgumentParser) -> None:
                         help="a clip whose media cannot be read is a finding (media-missing)")
 
 
+def _batch_options(parser: argparse.ArgumentParser) -> None:
+    """How many files at once, and where (this machine, or a Dask cluster)."""
+    parser.add_argument("--jobs", "-j", type=int, metavar="N",
+                        help="worker processes (default: the number of cores; 1: in-process)")
+    parser.add_argument("--executor", choices=("local", "dask"), default="local",
+                        help="local processes (default) or a Dask cluster")
+    parser.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                        help="with --executor dask: the cluster's scheduler (default: a local "
+                        "cluster of --jobs workers)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aigate", description="Check generative-AI material in timelines against the "
@@ -64,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "fail (default: lock)")
     check.add_argument("--quiet", "-q", action="store_true",
                        help="text: only locked clips and the summary")
+    _batch_options(check)
     check.set_defaults(run=cmd_check)
 
     annotate = sub.add_parser(
@@ -83,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     _gate_options(register)
     register.add_argument("--format", choices=("csv", "json", "html"), default="csv")
     register.add_argument("--output", type=Path, help="write it here (atomically)")
+    _batch_options(register)
     register.set_defaults(run=cmd_register)
 
     doctor = sub.add_parser("doctor", help="is the gate live here (plugins, policy, hooks)?")
@@ -188,7 +201,6 @@ def _formats(session: Any) -> dict[str, Any]:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .errors import UsageError
-    from .files import atomic_text
 
     session = _session(args)
     formats = _formats(session)
@@ -200,25 +212,51 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise UsageError(f"--format {args.format} writes a whole document: give --output FILE")
     if args.config or args.policy or args.approvals:
         session.gate()  # a bad explicit policy/config is one usage error, not one per file
-    with _progress(len(args.paths)) as progress:
-        report = session.run(args.paths, progress=progress)
-    options = _report_options(args, sys.stdout if not args.output else None)
-    render: Callable[..., None] = chosen.render
-    if args.output:
-        with atomic_text(args.output) as handle:
-            render(report, handle, options)
-    else:
-        try:
-            render(report, sys.stdout, options)
-            sys.stdout.flush()
-        except BrokenPipeError:  # e.g. piped into head: the verdict still sets the exit code
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    with _progress() as progress:
+        report = session.run(args.paths, progress=progress, runner=_runner(args, session))
+        options = _report_options(args, sys.stdout if not args.output else None)
+        _render(chosen.render, report, options, args.output)
+    if report.interrupted:
+        print(f"aigate: interrupted: {report.summary.not_checked} file(s) not checked",
+              file=sys.stderr)
+        return 130
     if report.errors:
         if args.output or args.format != "text":  # the text report already lists them
             for problem in report.errors:
                 print(f"aigate: {problem}", file=sys.stderr)
         return EXIT_ERROR
-    return _exit_code(report.results, args.fail_on)
+    return _exit_code(report.summary.worst, args.fail_on)
+
+
+def _render(render: Callable[..., None], report: Any, options: Any, output: Path | None) -> None:
+    from .files import atomic_text
+
+    if output:
+        with atomic_text(output) as handle:
+            render(report, handle, options)
+        return
+    try:
+        render(report, sys.stdout, options)
+        sys.stdout.flush()
+    except BrokenPipeError:  # e.g. piped into head: the verdict still sets the exit code
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        for _ in report:  # finish the run so the exit code is right
+            pass
+
+
+def _runner(args: argparse.Namespace, session: Any) -> Any:
+    """Where the files are checked: here (--jobs 1), local processes, or Dask."""
+    from .errors import UsageError
+    from .parallel import cores, in_processes, on_dask
+
+    jobs = args.jobs if args.jobs is not None else cores()
+    if jobs < 1:
+        raise UsageError("--jobs: give at least 1")
+    if args.executor == "dask":
+        return on_dask(session, args.scheduler, jobs)
+    if args.scheduler:
+        raise UsageError("--scheduler goes with --executor dask")
+    return in_processes(session, jobs) if jobs > 1 else None
 
 
 def _report_options(args: argparse.Namespace, terminal: Any) -> Any:
@@ -232,7 +270,7 @@ def _report_options(args: argparse.Namespace, terminal: Any) -> Any:
 
 
 @contextlib.contextmanager
-def _progress(paths: int) -> Iterator[Callable[[int, int, Path], None] | None]:
+def _progress() -> Iterator[Callable[[int, int, Path], None] | None]:
     """A progress bar on stderr when it is a terminal (rich, loaded only then)."""
     if not sys.stderr.isatty() or os.environ.get("CI"):
         yield None
@@ -247,11 +285,10 @@ def _progress(paths: int) -> Iterator[Callable[[int, int, Path], None] | None]:
         yield advance
 
 
-def _exit_code(results: Sequence[Any], fail_on: str) -> int:
+def _exit_code(worst: Any, fail_on: str) -> int:
     from .model import Severity
 
     threshold = Severity.WARN if fail_on == "warn" else Severity.LOCK
-    worst = max((r.verdict for r in results), default=Severity.PASS)
     return EXIT_GATE if worst >= threshold else EXIT_OK
 
 
@@ -275,7 +312,7 @@ def cmd_annotate(args: argparse.Namespace) -> int:
         print(f"{args.output}: {result.name} [stage {result.stage}] "
               f"{counts[Severity.LOCK]} lock, {counts[Severity.WARN]} warn, "
               f"{counts[Severity.INFO]} approved of {len(result.items)} clips annotated")
-    return _exit_code(results, args.fail_on)
+    return _exit_code(max((r.verdict for r in results), default=Severity.PASS), args.fail_on)
 
 
 def cmd_register(args: argparse.Namespace) -> int:
@@ -283,13 +320,14 @@ def cmd_register(args: argparse.Namespace) -> int:
     from .register import rows, write_csv, write_html, write_json
 
     session = _session(args)
-    with _progress(len(args.paths)) as progress:
-        report = session.run(args.paths, progress=progress)
+    with _progress() as progress:
+        report = session.run(args.paths, progress=progress, runner=_runner(args, session))
+        # rows are small (AI clips only): sorted by timeline, in record order within each
+        register = sorted((row for result in report.results()
+                           for row in rows(result, session.gate(result.path))),
+                          key=lambda r: (r.timeline, r.path))
     for problem in report.errors:
         _warn(str(problem))
-    register = [row for result in report.results
-                for row in rows(result, session.gate(result.path))]
-    register.sort(key=lambda r: (r.timeline, r.path))  # stable: record order within each
 
     def write(out: Any) -> None:
         if args.format == "csv":
@@ -304,6 +342,8 @@ def cmd_register(args: argparse.Namespace) -> int:
             write(handle)
     else:
         write(sys.stdout)
+    if report.interrupted:
+        return 130
     return EXIT_ERROR if report.errors else EXIT_OK
 
 
@@ -405,7 +445,8 @@ def cmd_approvals_verify(args: argparse.Namespace) -> int:
 def cmd_approvals_unused(args: argparse.Namespace) -> int:
     args.approvals = args.path  # the registry under review, whatever the configs say
     session = _session(args)
-    report = session.run(args.against)
+    report = session.run(args.against)  # in this process: the registries record their use
+    timelines = sum(1 for _ in report.results())
     for problem in report.errors:
         _warn(str(problem))
     gates = session.gates() or [session.gate(args.path)]
@@ -414,8 +455,8 @@ def cmd_approvals_unused(args: argparse.Namespace) -> int:
     stale = [records[i] for i in sorted(records) if i not in used]
     for record in stale:
         print(f"{record.id}\t{record.source}")
-    print(f"{len(stale)} of {len(records)} record(s) waived nothing in "
-          f"{len(report.results)} timeline(s)", file=sys.stderr)
+    print(f"{len(stale)} of {len(records)} record(s) waived nothing in {timelines} "
+          "timeline(s)", file=sys.stderr)
     return EXIT_ERROR if report.errors else EXIT_OK
 
 

@@ -285,17 +285,13 @@ class InputProblem:
         return f"{self.path}: {self.message}"
 
 
-@dataclass
-class Report:
-    """A batch: every subject checked and every file that could not be."""
+@dataclass(slots=True)
+class FileOutcome:
+    """What checking one file gave: its timelines' results, or why it could not be checked."""
 
-    stage: str | None
-    policy: str | None
+    path: str
     results: list[SubjectResult] = field(default_factory=list)
-    errors: list[InputProblem] = field(default_factory=list)
-    files: int = 0
-
-
+    error: InputProblem | None = None
 
 
 @dataclass(frozen=True, slots=True)

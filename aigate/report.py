@@ -1,12 +1,16 @@
-"""Report formats: what a format plugin provides, and the counts every format shows."""
+"""Reports: a run's results streamed to a format, and the counts every format shows.
+
+A :class:`Report` is iterated once, in input order, by the format that writes it: a
+10,000-file conform never holds every timeline in memory. Counts accumulate as results pass.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import TextIO
 
-from .model import Report, Severity
+from .model import FileOutcome, InputProblem, Severity, SubjectResult
 
 JSON_SCHEMA_VERSION = 1
 
@@ -23,47 +27,113 @@ class ReportOptions:
     quiet: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class ReportFormat:
-    """An output format for ``aigate check --format NAME``; ``render`` writes the report."""
-
-    name: str
-    description: str
-    render: Callable[[Report, TextIO, ReportOptions], None]
-    #: True when the format is a whole document that must go to --output (html)
-    needs_output: bool = False
-
-
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Summary:
-    files: int
-    timelines: int
-    clips: int
-    ai: int
-    warn: int
-    lock: int
-    waived: int
-    errors: int
-    no_media: int = 0
+    """Counts over a run. ``files`` given = checked + failed + not checked (interrupted)."""
 
-    @classmethod
-    def of(cls, report: Report) -> Summary:
-        items = [r for s in report.results for r in s.items]
-        return cls(
-            files=report.files,
-            timelines=len(report.results),
-            clips=len(items),
-            ai=sum(r.ai for r in items),
-            warn=sum(r.verdict is Severity.WARN for r in items),
-            lock=sum(r.verdict is Severity.LOCK for r in items),
-            waived=sum(f.waived for r in items for f in r.findings),
-            errors=len(report.errors),
-            no_media=sum(r.media_note is not None for r in items),
-        )
+    files: int = 0
+    checked: int = 0
+    failed: int = 0
+    timelines: int = 0
+    clips: int = 0
+    ai: int = 0
+    warn: int = 0
+    lock: int = 0
+    waived: int = 0
+    no_media: int = 0
+    worst: Severity = Severity.PASS
+    policies: list[str] = field(default_factory=list)
+
+    @property
+    def not_checked(self) -> int:
+        return self.files - self.checked - self.failed
+
+    def add(self, result: SubjectResult) -> None:
+        self.timelines += 1
+        if result.policy not in self.policies:
+            self.policies.append(result.policy)
+        self.worst = max(self.worst, result.verdict)
+        for r in result.items:
+            self.clips += 1
+            self.ai += r.ai
+            self.warn += r.verdict is Severity.WARN
+            self.lock += r.verdict is Severity.LOCK
+            self.waived += sum(f.waived for f in r.findings)
+            self.no_media += r.media_note is not None
+
+    def counts(self) -> dict[str, int]:
+        names = ("files", "checked", "failed", "timelines", "clips", "ai", "warn", "lock",
+                 "waived", "no_media")
+        return {name: getattr(self, name) for name in names} | {"errors": self.failed}
 
     def line(self) -> str:
         text = (f"{self.files} file(s), {self.timelines} timeline(s), {self.clips} clips, "
                 f"{self.ai} AI, {self.warn} warn, {self.lock} lock, {self.waived} waived")
         if self.no_media:
             text += f", {self.no_media} without readable media"
-        return text + (f", {self.errors} error(s)" if self.errors else "")
+        if self.failed:
+            text += f", {self.failed} error(s)"
+        if self.not_checked:
+            text += f", {self.not_checked} not checked (interrupted)"
+        return text
+
+
+class Report:
+    """A run's results, streamed: iterate once (a format does); the summary fills as it goes.
+
+    Yields each :class:`SubjectResult` and each :class:`InputProblem` in input order.
+    """
+
+    def __init__(self, outcomes: Iterable[FileOutcome], *, stage: str | None = None,
+                 policy: str | None = None, files: int = 0) -> None:
+        self.stage = stage
+        self.policy = policy
+        self.summary = Summary(files=files)
+        self.errors: list[InputProblem] = []
+        #: set when the run was stopped (Ctrl-C) before every file was checked
+        self.interrupted = False
+        self._outcomes = outcomes
+
+    @classmethod
+    def of(cls, results: Iterable[SubjectResult], errors: Iterable[InputProblem] = (), *,
+           stage: str | None = None) -> Report:
+        """A report over results already in hand (the Python API, tests)."""
+        outcomes = [FileOutcome(str(r.path), [r]) for r in results]
+        outcomes += [FileOutcome(e.path, error=e) for e in errors]
+        return cls(outcomes, stage=stage, files=len(outcomes))
+
+    def __iter__(self) -> Iterator[SubjectResult | InputProblem]:
+        outcomes = iter(self._outcomes)
+        while True:
+            try:
+                outcome = next(outcomes)
+            except StopIteration:
+                return
+            except KeyboardInterrupt:  # Ctrl-C: what was checked is still reported
+                self.interrupted = True
+                return
+            if outcome.error is not None:
+                self.summary.failed += 1
+                self.errors.append(outcome.error)
+                yield outcome.error
+                continue
+            self.summary.checked += 1
+            for result in outcome.results:
+                self.summary.add(result)
+                yield result
+
+    def results(self) -> Iterator[SubjectResult]:
+        """Only the results (errors still counted)."""
+        return (r for r in self if isinstance(r, SubjectResult))
+
+
+@dataclass(frozen=True, slots=True)
+class ReportFormat:
+    """An output format for ``aigate check --format NAME``: ``render`` iterates the report
+    once, writing as results arrive, and may use ``report.summary`` once done."""
+
+    name: str
+    description: str
+    render: Callable[[Report, TextIO, ReportOptions], None]
+    #: True when the format is a whole document that must go to --output (html)
+    needs_output: bool = False

@@ -9,8 +9,8 @@ from html import escape
 from typing import TextIO
 
 import aigate
-from aigate.model import ItemResult, Report, Severity, SubjectResult, timecode
-from aigate.report import ReportOptions, Summary
+from aigate.model import ItemResult, Severity, SubjectResult, timecode
+from aigate.report import Report, ReportOptions
 
 WIDTH = 1200  # SVG user units for the time axis
 LABEL = 70  # room for track names
@@ -60,34 +60,33 @@ tr.info td.sev { color: var(--info); }
 
 
 def render_html(report: Report, out: TextIO, options: ReportOptions) -> None:
-    summary = Summary.of(report)
+    """Sections are written as results arrive; the run's counts close the page."""
     stage = report.stage or "per timeline"
-    policies = sorted({r.policy for r in report.results}) or [report.policy or "-"]
+    policy = report.policy or "from each show's config"
     out.write('<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
               '<meta name="viewport" content="width=device-width, initial-scale=1">'
-              f"<title>aigate report: {escape(_title(report))}</title>"
+              "<title>aigate report</title>"
               f"<style>{STYLE}</style></head><body>\n")
-    out.write(f'<header><h1>aigate report</h1><p class="meta" id="summary">stage '
-              f"<b>{escape(stage)}</b> · policy <b>{escape(', '.join(policies))}</b> · "
-              f"{escape(summary.line())} · aigate {escape(aigate.__version__)} · "
+    out.write(f'<header><h1>aigate report</h1><p class="meta">stage <b>{escape(stage)}</b> · '
+              f"policy <b>{escape(policy)}</b> · aigate {escape(aigate.__version__)} · "
               f"{dt.datetime.now().strftime('%Y-%m-%d %H:%M')}</p>")
     out.write('<p class="legend">' + "".join(
         f'<span><i style="background:var(--{s})"></i>{label}</span>'
         for s, label in (("pass", "pass"), ("info", "AI, approved"), ("warn", "warn"),
                          ("lock", "lock"))) + "</p></header>\n")
-    for result in report.results:
-        _subject(result, out)
+    for result in report:
+        if isinstance(result, SubjectResult):
+            _subject(result, out)
     if report.errors:
         out.write('<h2>Files that could not be checked</h2><ul class="errors">')
         for problem in report.errors:
             out.write(f"<li>{escape(str(problem))}</li>")
         out.write("</ul>")
+    summary = report.summary
+    out.write(f'<footer><h2>Summary</h2><p class="meta" id="summary">stage <b>{escape(stage)}'
+              f"</b> · policy <b>{escape(', '.join(summary.policies) or policy)}</b> · "
+              f"{escape(summary.line())}</p></footer>")
     out.write("</body></html>\n")
-
-
-def _title(report: Report) -> str:
-    names = [r.name for r in report.results]
-    return names[0] if len(names) == 1 else f"{len(names)} timelines"
 
 
 def _subject(result: SubjectResult, out: TextIO) -> None:

@@ -6,26 +6,8 @@ import json
 from typing import Any, TextIO
 
 import aigate
-from aigate.model import Finding, ItemResult, Report, SubjectResult
-from aigate.report import JSON_SCHEMA_VERSION, ReportOptions, Summary
-
-
-def json_document(report: Report) -> dict[str, Any]:
-    """The JSON report (schema version 1): every clip of every subject, pass ones included."""
-    return {
-        "aigate_version": aigate.__version__,
-        "schema": JSON_SCHEMA_VERSION,
-        "stage": report.stage,
-        "policy": report.policy,
-        "summary": _summary(report),
-        "subjects": [_subject(r) for r in report.results],
-        "errors": [{"path": e.path, "message": e.message} for e in report.errors],
-    }
-
-
-def _summary(report: Report) -> dict[str, int]:
-    summary = Summary.of(report)
-    return {name: getattr(summary, name) for name in summary.__slots__}
+from aigate.model import Finding, ItemResult, SubjectResult
+from aigate.report import JSON_SCHEMA_VERSION, Report, ReportOptions
 
 
 def _subject(result: SubjectResult) -> dict[str, Any]:
@@ -73,6 +55,18 @@ def _finding(finding: Finding) -> dict[str, Any]:
 
 
 def render_json(report: Report, out: TextIO, options: ReportOptions) -> None:
-    # compact: the C encoder, several times faster than indent= on a 10,000-clip report
-    json.dump(json_document(report), out, separators=(",", ":"))
-    out.write("\n")
+    """Written as results arrive (subjects first, then errors and the summary); compact, so
+    the C encoder writes it, several times faster than indent= on a long cut."""
+    def dump(value: Any) -> str:
+        return json.dumps(value, separators=(",", ":"))
+
+    out.write(f'{{"aigate_version":{dump(aigate.__version__)},'
+              f'"schema":{JSON_SCHEMA_VERSION},"stage":{dump(report.stage)},'
+              f'"policy":{dump(report.policy)},"subjects":[')
+    first = True
+    for result in report:
+        if isinstance(result, SubjectResult):
+            out.write(("" if first else ",") + dump(_subject(result)))
+            first = False
+    errors = [{"path": e.path, "message": e.message} for e in report.errors]
+    out.write(f'],"errors":{dump(errors)},"summary":{dump(report.summary.counts())}}}\n')

@@ -7,59 +7,59 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import TextIO
 
-from aigate.model import Report
-from aigate.report import ReportOptions
+from aigate.model import SubjectResult
+from aigate.report import Report, ReportOptions
 
 
 def render_junit(report: Report, out: TextIO, options: ReportOptions) -> None:
-    root = ET.Element("testsuites", name="aigate")
-    total = failed = 0
-    for result in report.results:
-        suite = ET.SubElement(root, "testsuite", name=result.name)
-        properties = ET.SubElement(suite, "properties")
-        for name, value in (("path", str(result.path or "")), ("stage", result.stage),
-                            ("policy", result.policy), ("verdict", result.verdict.label)):
-            ET.SubElement(properties, "property", name=name, value=value)
-        cases = failures = 0
-        for item_result in result.items:
-            if not (item_result.findings or item_result.ai):
-                continue
-            item = item_result.item
-            cases += 1
-            case = ET.SubElement(suite, "testcase", classname=f"{result.name}.{item.track}",
-                                 name=f"{item.clip} {item.record_in}-{item.record_out}")
-            failing = [f for f in item_result.findings if f.severity >= options.fail_on]
-            lines = [f"{f.severity.label.upper()} {f.rule}: {f.message}"
-                     + (f" [waived by {f.approval}]" if f.waived else "")
-                     for f in item_result.findings]
-            if failing:
-                failures += 1
-                headline = item_result.headline
-                failure = ET.SubElement(case, "failure", type=headline.severity.label,
-                                        message=f"{headline.rule}: {headline.reason}")
-                failure.text = "\n".join(lines)
-            elif lines:
-                ET.SubElement(case, "system-out").text = "\n".join(lines)
-        suite.set("tests", str(cases))
-        suite.set("failures", str(failures))
-        suite.set("errors", "0")
-        suite.set("skipped", "0")
-        total += cases
-        failed += failures
+    """Each testsuite is written as its timeline's result arrives."""
+    out.write('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="aigate">\n')
+    for result in report:
+        if isinstance(result, SubjectResult):
+            suite = _suite(result, options)
+            ET.indent(suite, level=1)
+            out.write("  " + ET.tostring(suite, encoding="unicode") + "\n")
     if report.errors:
-        suite = ET.SubElement(root, "testsuite", name="unreadable files",
-                              tests=str(len(report.errors)), failures="0",
-                              errors=str(len(report.errors)), skipped="0")
+        suite = ET.Element("testsuite", name="unreadable files",
+                           tests=str(len(report.errors)), failures="0",
+                           errors=str(len(report.errors)), skipped="0")
         for problem in report.errors:
             case = ET.SubElement(suite, "testcase", classname="aigate.input",
                                  name=problem.path)
             ET.SubElement(case, "error", message=problem.message, type="input")
-    root.set("tests", str(total + len(report.errors)))
-    root.set("failures", str(failed))
-    root.set("errors", str(len(report.errors)))
-    ET.indent(root)
-    out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
-    out.write(ET.tostring(root, encoding="unicode"))
-    out.write("\n")
+        ET.indent(suite, level=1)
+        out.write("  " + ET.tostring(suite, encoding="unicode") + "\n")
+    out.write("</testsuites>\n")
 
 
+def _suite(result: SubjectResult, options: ReportOptions) -> ET.Element:
+    suite = ET.Element("testsuite", name=result.name)
+    properties = ET.SubElement(suite, "properties")
+    for name, value in (("path", str(result.path or "")), ("stage", result.stage),
+                        ("policy", result.policy), ("verdict", result.verdict.label)):
+        ET.SubElement(properties, "property", name=name, value=value)
+    cases = failures = 0
+    for item_result in result.items:
+        if not (item_result.findings or item_result.ai):
+            continue
+        item = item_result.item
+        cases += 1
+        case = ET.SubElement(suite, "testcase", classname=f"{result.name}.{item.track}",
+                             name=f"{item.clip} {item.record_in}-{item.record_out}")
+        failing = [f for f in item_result.findings if f.severity >= options.fail_on]
+        lines = [f"{f.severity.label.upper()} {f.rule}: {f.message}"
+                 + (f" [waived by {f.approval}]" if f.waived else "")
+                 for f in item_result.findings]
+        if failing:
+            failures += 1
+            headline = item_result.headline
+            failure = ET.SubElement(case, "failure", type=headline.severity.label,
+                                    message=f"{headline.rule}: {headline.reason}")
+            failure.text = "\n".join(lines)
+        elif lines:
+            ET.SubElement(case, "system-out").text = "\n".join(lines)
+    suite.set("tests", str(cases))
+    suite.set("failures", str(failures))
+    suite.set("errors", "0")
+    suite.set("skipped", "0")
+    return suite

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from aigate.model import Finding, Report, Severity
-from aigate.report import ReportOptions, Summary
+from aigate.model import Finding, InputProblem, Severity
+from aigate.report import Report, ReportOptions
 
 COLOURS = {Severity.LOCK: "\033[1;31m", Severity.WARN: "\033[33m", Severity.INFO: "\033[32m",
            Severity.PASS: "\033[2m"}
@@ -17,7 +17,10 @@ def render_text(report: Report, out: TextIO, options: ReportOptions) -> None:
         return f"{COLOURS[severity]}{text}{RESET}" if options.color else text
 
     shown = Severity.LOCK if options.quiet else Severity.INFO
-    for result in report.results:
+    for result in report:
+        if isinstance(result, InputProblem):
+            out.write(f"{paint(Severity.LOCK, 'error:')} {result}\n")
+            continue
         flagged = [r for r in result.items if r.verdict >= shown]
         if options.quiet and not flagged:
             continue
@@ -36,9 +39,7 @@ def render_text(report: Report, out: TextIO, options: ReportOptions) -> None:
                           f"{finding.rule}{_waiver(finding)}: {finding.reason}\n")
                 if finding.severity > Severity.INFO:
                     out.write(f"            fix: {finding.remediation}\n")
-    for problem in report.errors:
-        out.write(f"{paint(Severity.LOCK, 'error:')} {problem}\n")
-    out.write(f"summary: {Summary.of(report).line()}\n")
+    out.write(f"summary: {report.summary.line()}\n")
 
 
 def _waiver(finding: Finding) -> str:

@@ -1,0 +1,161 @@
+"""Checking files on every core, or on a Dask cluster when one machine is not enough.
+
+Both runners stream :class:`~aigate.model.FileOutcome` in input order with a bounded number
+of files in flight, so a 10,000-file run never holds every timeline in memory. What a task
+needs travels with it: the :class:`~aigate.batch.Options` (stage, policy, approvals and
+config paths as given) and the file path; each worker finds a file's aigate.yaml by walking
+up from the file, on its own filesystem, exactly as a local run does. Media are read where
+they live: workers need the same mounts (or ``media.remap``).
+
+A worker process that dies mid-file has that file retried once, alone; if it dies again the
+file is reported under errors ("the worker checking it died twice"), never silently missing.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .batch import Options, Progress, Session
+from .errors import UsageError
+from .model import FileOutcome, InputProblem
+
+WINDOW = 4  # files in flight per worker: enough to keep it busy, few enough to stream
+DIED = "the worker process checking this file died twice (crash or out of memory)"
+
+
+@lru_cache(maxsize=4)
+def _worker_session(options: Options) -> Session:
+    """One session per options in each worker process: plugins and gates load once."""
+    return Session(options, warn=lambda message: print(f"aigate: warning: {message}",
+                                                       file=sys.stderr))
+
+
+def check_one(path: str, options: Options) -> FileOutcome:
+    """The task a worker runs: check one file (also what Dask workers import and call)."""
+    return _worker_session(options).outcome(Path(path))
+
+
+def cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+        os.cpu_count() or 1)
+
+
+def in_processes(session: Session, jobs: int) -> Callable[..., Iterator[FileOutcome]]:
+    """A runner checking files in ``jobs`` worker processes (a single file: here)."""
+    options = session.options.portable()
+
+    def run(files: Sequence[Path], progress: Progress) -> Iterator[FileOutcome]:
+        if len(files) < 2:  # starting workers would cost more than the check
+            yield from session.serial(files, progress)
+            return
+        context = multiprocessing.get_context("forkserver" if sys.platform == "linux"
+                                              else "spawn")
+        pool = ProcessPoolExecutor(jobs, mp_context=context)
+        pending: deque[tuple[Path, Future[FileOutcome]]] = deque()
+        queue = iter(files)
+        done = 0
+        try:
+            while True:
+                while len(pending) < jobs * WINDOW and (path := next(queue, None)) is not None:
+                    pending.append((path, pool.submit(check_one, str(path), options)))
+                if not pending:
+                    return
+                path, future = pending[0]
+                try:
+                    outcome = future.result()
+                except BrokenProcessPool:
+                    # a worker died: every file in flight failed with it; retry each alone
+                    # (so the one that kills workers is found), then carry on
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    for stranded, _ in list(pending):
+                        pending.popleft()
+                        done += 1
+                        yield _alone(stranded, options, context)
+                        progress(done, len(files), stranded)
+                    pool = ProcessPoolExecutor(jobs, mp_context=context)
+                    continue
+                pending.popleft()
+                done += 1
+                yield outcome
+                progress(done, len(files), path)
+        finally:
+            _stop(pool)
+    return run
+
+
+def _alone(path: Path, options: Options, context: Any) -> FileOutcome:
+    with ProcessPoolExecutor(1, mp_context=context) as pool:
+        try:
+            return pool.submit(check_one, str(path), options).result()
+        except BrokenProcessPool:
+            return FileOutcome(str(path), error=InputProblem(str(path), DIED))
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Shut down without waiting for files in flight (Ctrl-C must stop promptly)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=5)
+
+
+def on_dask(session: Session, scheduler: str | None,
+            workers: int) -> Callable[..., Iterator[FileOutcome]]:
+    """A runner sending files to a Dask cluster: ``scheduler`` (tcp://HOST:PORT), or a local
+    cluster of ``workers`` processes on 127.0.0.1 when None."""
+    try:
+        import dask
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise UsageError("--executor dask needs Dask: pip install 'aigate[dask]'") from None
+    options = session.options.portable()
+
+    def run(files: Sequence[Path], progress: Progress) -> Iterator[FileOutcome]:
+        from distributed import KilledWorker
+
+        cluster = None
+        with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+            if scheduler is None:
+                cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
+                                       processes=True, host="127.0.0.1",
+                                       dashboard_address=None)
+            client = Client(cluster or scheduler)
+        pending: deque[tuple[Path, Any]] = deque()
+        queue = iter(files)
+        done = 0
+        try:
+            width = max(sum(w.get("nthreads", 1) for w in
+                            client.scheduler_info()["workers"].values()), 1) * WINDOW
+            while True:
+                while len(pending) < width and (path := next(queue, None)) is not None:
+                    pending.append((path, client.submit(check_one, str(path), options,
+                                                        pure=False)))
+                if not pending:
+                    return
+                path, future = pending.popleft()
+                try:
+                    outcome = future.result()
+                except KilledWorker:
+                    outcome = FileOutcome(str(path), error=InputProblem(str(path), DIED))
+                done += 1
+                yield outcome
+                progress(done, len(files), path)
+        finally:
+            for _, future in pending:
+                future.cancel()
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    return run

@@ -1,0 +1,144 @@
+"""Conform at scale (issue 8): every core, a real Dask cluster on 127.0.0.1, workers killed
+mid-file, Ctrl-C; results identical to a serial run and never a file missing."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import opentimelineio as otio
+import pytest
+
+from conftest import ROOT, ai, clip, run_process, timeline, write
+
+CRASHER = {"PYTHONPATH": str(ROOT / "tests" / "plugins"), "AIGATE_PLUGINS": "aigate_crasher"}
+
+
+@pytest.fixture(scope="module")
+def season(tmp_path_factory) -> Path:
+    """A folder of 12 timelines (some locked, one per cut of a season) and 2 bad files."""
+    root = tmp_path_factory.mktemp("season")
+    for episode in range(1, 13):
+        clips = [clip(f"E{episode:02d}_SH{i:03d}", 1) for i in range(40)]
+        clips[episode % 40] = clip(f"E{episode:02d}_AI", 2, ai(role="key_visual"))
+        write(root / f"ep{episode:02d}" / f"cut_v{episode}.otio",
+              timeline(clips, name=f"EP{episode:02d}"))
+    (root / "ep99").mkdir()
+    (root / "ep99" / "broken.otio").write_text("{")
+    (root / "ep99" / "broken.edl").write_text("not an edl\n")
+    return root
+
+
+def check(*args: str | Path, env: dict[str, str] | None = None):
+    return run_process("check", *args, "--format", "json", "--stage", "review", env=env)
+
+
+@pytest.fixture(scope="module")
+def serial(season):
+    run = check(season, "--jobs", "1")
+    assert run.code == 2  # the broken files
+    return run
+
+
+def test_jobs_give_the_same_report_in_the_same_order(season, serial):
+    parallel = check(season, "--jobs", "2")
+    assert parallel.code == serial.code
+    assert parallel.json == serial.json
+    names = [s["name"] for s in parallel.json["subjects"]]
+    assert names == [f"EP{e:02d}" for e in range(1, 13)]
+    summary = parallel.json["summary"]
+    assert (summary["files"], summary["checked"], summary["failed"]) == (14, 12, 2)
+    assert summary["files"] == summary["checked"] + summary["failed"]
+
+
+def crash_folder(tmp_path: Path, *names: str) -> Path:
+    text = otio.adapters.write_to_string(timeline([clip("SH1", 2, ai())]), "otio_json")
+    for name in names:
+        (tmp_path / name).write_text(text)
+    return tmp_path
+
+
+def test_a_killed_worker_gets_the_file_retried_once_then_reported(tmp_path):
+    folder = crash_folder(tmp_path, "a_fine.crash", "b_once.crash", "c_always.crash",
+                          "d_fine.crash", "e_fine.crash")
+    run = check(folder, "--jobs", "2", env=CRASHER)
+    assert run.code == 2, run.err
+    checked = sorted(Path(s["path"]).name for s in run.json["subjects"])
+    assert checked == ["a_fine.crash", "b_once.crash", "d_fine.crash", "e_fine.crash"]
+    [error] = run.json["errors"]
+    assert Path(error["path"]).name == "c_always.crash"
+    assert "died twice" in error["message"]
+    assert run.json["summary"]["files"] == 5
+
+
+def test_ctrl_c_stops_cleanly_with_a_partial_report(tmp_path):
+    folder = crash_folder(tmp_path, *(f"{i:02d}_slow.crash" for i in range(30)))
+    env = {**__import__("os").environ, **CRASHER}
+    env.pop("AIGATE_STAGE", None)
+    proc = subprocess.Popen([sys.executable, "-m", "aigate", "check", str(folder), "--jobs",
+                             "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env)
+    time.sleep(4)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    summary = out.strip().splitlines()[-1]
+    assert summary.startswith("summary: 30 file(s)") and "not checked (interrupted)" in summary
+    assert "aigate: interrupted:" in err and "Traceback" not in err
+
+
+@pytest.fixture(scope="module")
+def dask_cluster():
+    """A real Dask scheduler and two worker processes on 127.0.0.1, for this module only."""
+    import os
+
+    import dask
+    from dask.distributed import LocalCluster
+
+    saved = {k: os.environ.get(k) for k in CRASHER}
+    os.environ.update(CRASHER)  # the workers inherit it: they load the test plugin
+    sys.path.insert(0, CRASHER["PYTHONPATH"])  # spawned workers start from this sys.path
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                               host="127.0.0.1", dashboard_address=None)
+    yield cluster
+    cluster.close()
+    sys.path.remove(CRASHER["PYTHONPATH"])
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+def test_dask_cluster_gives_the_same_report(season, serial, dask_cluster):
+    assert dask_cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+    run = check(season, "--executor", "dask", "--scheduler", dask_cluster.scheduler_address)
+    assert run.code == serial.code, run.err
+    assert run.json == serial.json
+
+
+def test_dask_killed_worker_never_loses_a_file(tmp_path, dask_cluster):
+    folder = crash_folder(tmp_path, "a_fine.crash", "b_once.crash", "c_always.crash")
+    run = check(folder, "--executor", "dask", "--scheduler", dask_cluster.scheduler_address,
+                env=CRASHER)
+    checked = sorted(Path(s["path"]).name for s in run.json["subjects"])
+    assert checked == ["a_fine.crash", "b_once.crash"]
+    [error] = run.json["errors"]
+    assert Path(error["path"]).name == "c_always.crash" and "died twice" in error["message"]
+
+
+def test_local_dask_cluster_without_a_scheduler(season, serial):
+    run = check(season, "--executor", "dask", "--jobs", "2")
+    assert run.json == serial.json
+
+
+def test_register_in_parallel_matches_serial(season):
+    one = run_process("register", season, "--jobs", "1", "--format", "json")
+    two = run_process("register", season, "--jobs", "2", "--format", "json")
+    assert json.loads(one.out)["rows"] == json.loads(two.out)["rows"]
+    assert len(json.loads(two.out)["rows"]) == 12
