@@ -126,10 +126,16 @@ def test_dask_killed_worker_never_loses_a_file(tmp_path, dask_cluster):
     folder = crash_folder(tmp_path, "a_fine.crash", "b_once.crash", "c_always.crash")
     run = check(folder, "--executor", "dask", "--scheduler", dask_cluster.scheduler_address,
                 env=CRASHER)
-    checked = sorted(Path(s["path"]).name for s in run.json["subjects"])
-    assert checked == ["a_fine.crash", "b_once.crash"]
-    [error] = run.json["errors"]
-    assert Path(error["path"]).name == "c_always.crash" and "died twice" in error["message"]
+    checked = [Path(s["path"]).name for s in run.json["subjects"]]
+    failed = {Path(e["path"]).name: e["message"] for e in run.json["errors"]}
+    # every file is in the report exactly once; the one that always kills is an error
+    assert sorted(checked + list(failed)) == ["a_fine.crash", "b_once.crash",
+                                              "c_always.crash"]
+    assert "died twice" in failed["c_always.crash"]
+    # b_once is retried by the scheduler; Dask counts a death against every task the dead
+    # worker held, so a neighbour's crash may use up its retry: checked or reported, never
+    # missing (the process pool, which runs one file per worker, retries exactly once)
+    assert "a_fine.crash" in checked or "died" in failed.get("a_fine.crash", "")
 
 
 def test_local_dask_cluster_without_a_scheduler(season, serial):
