@@ -16,6 +16,7 @@ from .config import Config
 from .errors import AigateError, InputError, UsageError
 from .media import MediaResolver
 from .model import (
+    NO_PROVENANCE,
     CheckContext,
     Claim,
     Collected,
@@ -29,8 +30,6 @@ from .model import (
 from .plugins import Plugins
 from .policy import Policy, Rule, RuleSetting, load_policy
 from .provenance import merge
-
-_NO_PROVENANCE = Provenance()
 
 
 class GateLocked(AigateError):
@@ -168,7 +167,7 @@ class Gate:
         if self.cache is not None:
             self.cache.flush()
         # most clips of a cut carry no claim: they pass without touching the rules
-        results = [ItemResult(item, _NO_PROVENANCE, ()) for item in items]
+        results = [ItemResult(item, NO_PROVENANCE, ()) for item in items]
         known = context.resolver.known
         for result in results:
             media = known(result.item.media_url)

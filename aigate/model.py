@@ -86,6 +86,12 @@ class Item:
     media_url: str | None = None
     declared: tuple[tuple[str, Any], ...] = ()
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # positional: results cross process boundaries by the thousand (--jobs, Dask)
+        return Item, (self.track, self.track_kind, self.clip, self.index, self.rate,
+                      self.record_start, self.record_end, self.source_start, self.source_end,
+                      self.media_url, self.declared)
+
     @property
     def record_in(self) -> str:
         return timecode(self.record_start, self.rate)
@@ -226,6 +232,12 @@ class ItemResult:
         if self.findings:
             self.verdict = max(f.severity for f in self.findings)
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        if not self.provenance.claims:  # most clips: nothing but the item itself
+            return _unclaimed, (self.item, self.media_note)
+        return ItemResult, (self.item, self.provenance, self.findings, self.verdict,
+                            self.media_note)
+
     @property
     def ai(self) -> bool:
         return self.provenance.ai
@@ -237,6 +249,13 @@ class ItemResult:
         if not self.findings:
             return None
         return max(reversed(self.findings), key=lambda f: (f.severity, not f.waived))
+
+
+NO_PROVENANCE = Provenance()
+
+
+def _unclaimed(item: Item, media_note: str | None) -> ItemResult:
+    return ItemResult(item, NO_PROVENANCE, (), Severity.PASS, media_note)
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,10 +284,24 @@ class SubjectResult:
     host: str
     items: tuple[ItemResult, ...]
     verdict: Severity = Severity.PASS
+    #: counts over the items, worked out once where the check ran (not where it is reported)
+    counts: Mapping[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "verdict",
-                           max((r.verdict for r in self.items), default=Severity.PASS))
+        verdict, counts = Severity.PASS, dict.fromkeys(
+            ("clips", "ai", "warn", "lock", "waived", "no_media"), 0)
+        counts["clips"] = len(self.items)
+        for r in self.items:
+            if r.verdict > verdict:
+                verdict = r.verdict
+            if r.provenance.claims:
+                counts["ai"] += r.provenance.ai
+                counts["waived"] += sum(f.waived for f in r.findings)
+            counts["warn"] += r.verdict is Severity.WARN
+            counts["lock"] += r.verdict is Severity.LOCK
+            counts["no_media"] += r.media_note is not None
+        object.__setattr__(self, "verdict", verdict)
+        object.__setattr__(self, "counts", counts)
 
     def locked(self) -> list[ItemResult]:
         return [r for r in self.items if r.verdict is Severity.LOCK]

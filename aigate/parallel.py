@@ -16,6 +16,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -57,8 +58,7 @@ def in_processes(session: Session, jobs: int) -> Callable[..., Iterator[FileOutc
         if len(files) < 2:  # starting workers would cost more than the check
             yield from session.serial(files, progress)
             return
-        context = multiprocessing.get_context("forkserver" if sys.platform == "linux"
-                                              else "spawn")
+        context = multiprocessing.get_context(_start_method())
         pool = ProcessPoolExecutor(jobs, mp_context=context)
         pending: deque[tuple[Path, Future[FileOutcome]]] = deque()
         queue = iter(files)
@@ -90,6 +90,14 @@ def in_processes(session: Session, jobs: int) -> Callable[..., Iterator[FileOutc
         finally:
             _stop(pool)
     return run
+
+
+def _start_method() -> str:
+    """fork where it is safe (Linux, no other thread running): workers start with the
+    modules, plugins and policy already loaded; otherwise a clean forkserver or spawn."""
+    if sys.platform == "linux":
+        return "fork" if threading.active_count() == 1 else "forkserver"
+    return "spawn"
 
 
 def _alone(path: Path, options: Options, context: Any) -> FileOutcome:

@@ -53,13 +53,8 @@ class Summary:
         if result.policy not in self.policies:
             self.policies.append(result.policy)
         self.worst = max(self.worst, result.verdict)
-        for r in result.items:
-            self.clips += 1
-            self.ai += r.ai
-            self.warn += r.verdict is Severity.WARN
-            self.lock += r.verdict is Severity.LOCK
-            self.waived += sum(f.waived for f in r.findings)
-            self.no_media += r.media_note is not None
+        for name, count in result.counts.items():
+            setattr(self, name, getattr(self, name) + count)
 
     def counts(self) -> dict[str, int]:
         names = ("files", "checked", "failed", "timelines", "clips", "ai", "warn", "lock",
