@@ -26,6 +26,7 @@ ENTRY_POINT_GROUP = "aigate"
 #: The built-in plugins, in registration order. Each uses only the public hooks.
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "aigate_otio",
+    "aigate_blender",
     "aigate_metadata",
     "aigate_c2pa",
     "aigate_xmp",

@@ -9,10 +9,10 @@ import time
 from pathlib import Path
 
 import pytest
-from mediakit import CAPTURE, TRAINED, sign, signing_kit, sound, still, tamper, video, xmp_packet
 
 from aigate_c2pa import claim_from_store
 from conftest import ai, clip, timeline, write
+from mediakit import CAPTURE, TRAINED, sign, signing_kit, sound, still, tamper, video, xmp_packet
 
 STAGES = ("import", "edit", "review", "final")
 

@@ -1,0 +1,144 @@
+"""Host plugin for Blender's Video Sequence Editor: a scene's strips become items (channel ->
+track, strip -> clip, frame range -> record timecode at the scene's rate, movie/image/sound
+file -> media), with provenance from ``strip["aigate"]`` (metadata contract v1). Verdicts go
+back onto the strips: colour tags, a timeline marker per flagged strip, strip locks.
+
+bpy is imported only when a subject is a Blender scene or a .blend file is read: pip install
+'aigate[blender]' (the bpy wheel; Python 3.11 for Blender 4.2-5.0). Strip collections are
+``strips_all`` from Blender 4.4 and ``sequences_all`` before.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from aigate.errors import InputError
+from aigate.hookspecs import hookimpl
+from aigate.model import Collected, Item, Severity, SubjectResult
+
+HOST = "blender"
+NAMESPACE = "aigate"
+TAGS = {Severity.LOCK: "COLOR_01", Severity.WARN: "COLOR_03", Severity.INFO: "COLOR_04"}
+MARKER_PREFIX = "AIGATE "
+
+
+def _bpy() -> Any:
+    try:
+        import bpy
+    except ImportError:
+        raise InputError("Blender scenes need bpy: pip install 'aigate[blender]'") from None
+    return bpy
+
+
+def is_scene(subject: Any) -> bool:
+    kind = type(subject)
+    return kind.__name__ == "Scene" and kind.__module__.startswith("bpy")
+
+
+def strips(scene: Any) -> list[Any]:
+    editor = scene.sequence_editor
+    if editor is None:
+        return []
+    found = getattr(editor, "strips_all", None)  # Blender 4.4+
+    return list(found if found is not None else editor.sequences_all)
+
+
+@hookimpl
+def aigate_subject_suffixes() -> list[str]:
+    return ["blend"]
+
+
+@hookimpl
+def aigate_load_subject(path: Path) -> Any | None:
+    if path.suffix.lower() != ".blend":
+        return None
+    bpy = _bpy()
+    try:
+        bpy.ops.wm.open_mainfile(filepath=str(path), load_ui=False)
+    except RuntimeError as exc:
+        raise InputError(f"{path}: cannot open as a Blender file: {exc}") from None
+    return bpy.context.scene
+
+
+@hookimpl
+def aigate_collect(subject: Any, path: Path | None) -> list[Collected] | None:
+    if not is_scene(subject):
+        return None
+    return [collect_scene(subject)]
+
+
+def collect_scene(scene: Any) -> Collected:
+    bpy = _bpy()
+    rate = scene.render.fps / scene.render.fps_base
+    ordered = sorted(strips(scene), key=lambda s: (s.channel, s.frame_final_start, s.name))
+    items, handles, index = [], [], {}
+    for strip in ordered:
+        sound = strip.type == "SOUND"
+        track = f"{'A' if sound else 'V'}{strip.channel}"
+        position = index[track] = index.get(track, -1) + 1
+        declared = strip.get(NAMESPACE)
+        items.append(Item(
+            track, "Audio" if sound else "Video", strip.name, position, rate,
+            float(strip.frame_final_start), float(strip.frame_final_end),
+            media_url=_media(bpy, strip),
+            declared=(("strip", _plain(declared)),) if declared is not None else ()))
+        handles.append(strip)
+    metadata = _plain(scene.get(NAMESPACE)) if scene.get(NAMESPACE) is not None else {}
+    return Collected(name=scene.name, items=items, host=HOST,
+                     metadata=metadata if isinstance(metadata, dict) else {}, native=scene,
+                     handles=handles)
+
+
+def _media(bpy: Any, strip: Any) -> str | None:
+    if strip.type == "MOVIE":
+        path = strip.filepath
+    elif strip.type == "IMAGE" and len(strip.elements):
+        path = strip.directory + strip.elements[0].filename
+    elif strip.type == "SOUND" and strip.sound is not None:
+        path = strip.sound.filepath
+    else:
+        return None
+    return bpy.path.abspath(path) if path else None
+
+
+def _plain(value: Any) -> Any:
+    """IDProperty groups and arrays as plain dicts and lists."""
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    if hasattr(value, "to_list"):
+        return value.to_list()
+    return value
+
+
+@hookimpl
+def aigate_present(collected: Collected, result: SubjectResult, target: str | None) -> Any:
+    if collected.host != HOST:
+        return None
+    scene = collected.native
+    for marker in [m for m in scene.timeline_markers if m.name.startswith(MARKER_PREFIX)]:
+        scene.timeline_markers.remove(marker)
+    lines = []
+    for strip, item_result in zip(collected.handles, result.items, strict=True):
+        verdict = item_result.verdict
+        if strip.get("aigate_locked"):  # our lock, not the editor's
+            strip.lock = False
+            del strip["aigate_locked"]
+        if verdict is Severity.PASS:
+            if "aigate_verdict" in strip:
+                strip.color_tag = "NONE"
+                del strip["aigate_verdict"]
+            continue
+        headline = item_result.headline
+        strip.color_tag = TAGS[verdict]
+        strip["aigate_verdict"] = verdict.label
+        if verdict is Severity.LOCK and not strip.lock:
+            strip.lock = True
+            strip["aigate_locked"] = 1
+        scene.timeline_markers.new(
+            f"{MARKER_PREFIX}{verdict.label.upper()} {headline.rule} {strip.name}",
+            frame=int(strip.frame_final_start))
+        lines += [f"{f.severity.label.upper()} {f.message}" for f in item_result.findings]
+    scene["aigate_report"] = lines or ["no findings: every strip passes"]
+    scene["aigate_stage"] = result.stage
+    return True
