@@ -10,6 +10,8 @@ bpy is imported only when a subject is a Blender scene or a .blend file is read:
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -54,10 +56,17 @@ def aigate_load_subject(path: Path) -> Any | None:
     if path.suffix.lower() != ".blend":
         return None
     bpy = _bpy()
+    # Blender logs "Read blend: ..." to the C stdout, where a JSON report may be going
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
     try:
         bpy.ops.wm.open_mainfile(filepath=str(path), load_ui=False)
     except RuntimeError as exc:
         raise InputError(f"{path}: cannot open as a Blender file: {exc}") from None
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
     return bpy.context.scene
 
 

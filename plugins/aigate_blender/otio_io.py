@@ -56,7 +56,7 @@ def from_otio(timeline: otio.schema.Timeline, scene: Any) -> list[Any]:
     """Strips for every clip of ``timeline`` in ``scene``'s sequencer; the strips made."""
     rate = scene.render.fps / scene.render.fps_base
     editor = scene.sequence_editor or scene.sequence_editor_create()
-    collection = getattr(editor, "strips", None) or editor.sequences
+    collection = editor.strips if hasattr(editor, "strips") else editor.sequences
     start = timeline.global_start_time.value_rescaled_to(rate) if \
         timeline.global_start_time else 0.0
     made = []
