@@ -10,6 +10,8 @@ from typing import Any
 import opentimelineio as otio
 from opentimelineio.opentime import RationalTime, TimeRange
 
+from aigate_otio.collect import plain
+
 from . import NAMESPACE, _bpy, _media, _plain, strips
 
 MOVIES = {".mov", ".mp4", ".m4v", ".avi", ".mkv", ".mxf", ".webm"}
@@ -73,7 +75,7 @@ def from_otio(timeline: otio.schema.Timeline, scene: Any) -> list[Any]:
             strip = _strip(collection, child, channel, frame, length)
             metadata = child.metadata.get(NAMESPACE) if len(child.metadata) else None
             if metadata is not None:
-                strip[NAMESPACE] = _otio_plain(metadata)
+                strip[NAMESPACE] = plain(metadata)
             made.append(strip)
     return made
 
@@ -97,11 +99,3 @@ def _strip(collection: Any, clip: otio.schema.Clip, channel: int, frame: int,
                                       frame_start=frame, length=length)
     strip.frame_final_duration = length
     return strip
-
-
-def _otio_plain(value: Any) -> Any:
-    if isinstance(value, otio._otio.AnyDictionary):
-        return {k: _otio_plain(value[k]) for k in value.keys()}
-    if isinstance(value, otio._otio.AnyVector):
-        return [_otio_plain(value[i]) for i in range(len(value))]
-    return value
