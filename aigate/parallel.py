@@ -63,11 +63,13 @@ def in_processes(session: Session, jobs: int) -> Callable[..., Iterator[FileOutc
         pending: deque[tuple[Path, Future[FileOutcome]]] = deque()
         queue = iter(files)
         done = 0
+        finished = False
         try:
             while True:
                 while len(pending) < jobs * WINDOW and (path := next(queue, None)) is not None:
                     pending.append((path, pool.submit(check_one, str(path), options)))
                 if not pending:
+                    finished = True
                     return
                 path, future = pending[0]
                 try:
@@ -88,7 +90,10 @@ def in_processes(session: Session, jobs: int) -> Callable[..., Iterator[FileOutc
                 yield outcome
                 progress(done, len(files), path)
         finally:
-            _stop(pool)
+            if finished:
+                pool.shutdown(wait=True)
+            else:  # interrupted, or the reader stopped early: do not wait for files in flight
+                _stop(pool)
     return run
 
 

@@ -62,14 +62,12 @@ class Summary:
         return {name: getattr(self, name) for name in names} | {"errors": self.failed}
 
     def line(self) -> str:
-        text = (f"{self.files} file(s), {self.timelines} timeline(s), {self.clips} clips, "
-                f"{self.ai} AI, {self.warn} warn, {self.lock} lock, {self.waived} waived")
+        files = f"{self.files} file(s) ({self.checked} checked, {self.failed} failed"
+        files += f", {self.not_checked} not checked: interrupted)" if self.not_checked else ")"
+        text = (f"{files}, {self.timelines} timeline(s), {self.clips} clips, {self.ai} AI, "
+                f"{self.warn} warn, {self.lock} lock, {self.waived} waived")
         if self.no_media:
             text += f", {self.no_media} without readable media"
-        if self.failed:
-            text += f", {self.failed} error(s)"
-        if self.not_checked:
-            text += f", {self.not_checked} not checked (interrupted)"
         return text
 
 

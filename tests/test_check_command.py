@@ -54,7 +54,8 @@ def test_text_output_groups_by_file_and_names_clips_like_editors(cli, tmp_path):
                for x in lines)
     assert any(x.strip().startswith("fix: Record the talent's consent") for x in lines)
     assert "CAM1" not in run.out  # pass clips are not listed in text
-    assert lines[-1] == ("summary: 1 file(s), 1 timeline(s), 2 clips, 1 AI, 0 warn, 1 lock, "
+    assert lines[-1] == ("summary: 1 file(s) (1 checked, 0 failed), 1 timeline(s), 2 clips, "
+                         "1 AI, 0 warn, 1 lock, "
                          "0 waived, 2 without readable media")
 
 

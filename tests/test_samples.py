@@ -58,7 +58,8 @@ def test_sample_folder_check_reads_config_and_reports_every_file(cli):
                  "ep102_picture_v3.otio"):
         assert name in run.out
     assert "policy nightfall" in run.out
-    assert re.search(r"summary: 4 file\(s\), 4 timeline\(s\), 33 clips, 17 AI", run.out)
+    assert re.search(r"summary: 4 file\(s\) \(4 checked, 0 failed\), 4 timeline\(s\), "
+                     r"33 clips, 17 AI", run.out)
     # the approved poster is listed as waived with its approval
     assert "(warn, waived by APR-NF101-007, Dana Ruiz (Production Legal))" in run.out
 
