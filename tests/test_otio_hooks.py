@@ -152,3 +152,27 @@ def test_doctor_passes_here_and_fails_when_the_gate_would_fail_open():
     assert "FAIL hook pre_adapter_write: aigate_pre_adapter_write is not in OTIO's" in off.out
     disabled = run_process("doctor", env={"AIGATE_DISABLE": "1"})
     assert disabled.code == 1 and "FAIL AIGATE_DISABLE" in disabled.out
+
+
+def test_annotations_written_into_deliverables_keep_the_final_verdicts(tmp_path):
+    (tmp_path / "aigate.yaml").write_text("hooks: {annotate_on_write: true}\n"
+                                          "policy: pack.yaml\n")
+    (tmp_path / "pack.yaml").write_text("extends: netflix-genai\n"
+                                        "rules: {final-deliverable-use: {severity: info}}\n"
+                                        "vetted_tools: [{name: Firefly, vendor: Adobe, "
+                                        "enterprise: true}]\n")
+    tl = timeline([clip("SH1", 2, ai(role="key_visual"))])
+    out = tmp_path / "deliverables" / "cut.edl"
+    out.parent.mkdir()
+    with pytest.raises(GateLocked):  # key visual, unapproved: locked at final
+        otio.adapters.write_to_file(tl, str(out))
+    (tmp_path / "pack.yaml").write_text("extends: netflix-genai\n"
+                                        "rules: {final-deliverable-use: {severity: info}, "
+                                        "key-creative-element: {severity: {import: info, "
+                                        "edit: info, review: warn, final: warn}}}\n"
+                                        "vetted_tools: [{name: Firefly, vendor: Adobe, "
+                                        "enterprise: true}]\n")
+    otio.adapters.write_to_file(tl, str(out))  # final (the path): warn, written, annotated
+    text = out.read_text()
+    # OTIO's second, path-less call must not re-annotate at the default stage (info)
+    assert "AIGATE WARN key-creative-element" in text and text.count("* LOC:") == 1

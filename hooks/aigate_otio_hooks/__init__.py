@@ -72,9 +72,16 @@ def post_adapter_read(timeline: Any, argument_map: dict[str, Any]) -> Any:
     return timeline
 
 
+#: the copy the last export check annotated and returned. OTIO runs pre_adapter_write again
+#: (without the output path) on that very object for EDL and FCP XML; it was checked already.
+_handed_over: list[int] = []
+
+
 def pre_adapter_write(timeline: Any, argument_map: dict[str, Any]) -> Any:
     """Gate an export: raise GateLocked at final with a lock, else return what to write."""
     if disabled("pre_adapter_write"):
+        return timeline
+    if _handed_over and _handed_over[-1] == id(timeline):
         return timeline
     from aigate.batch import Session
     from aigate.stage import validate
@@ -88,4 +95,6 @@ def pre_adapter_write(timeline: Any, argument_map: dict[str, Any]) -> Any:
     if annotate:
         timeline = timeline.deepcopy()  # never the caller's object
     gate.guard_export(timeline, stage=stage, output=output, annotate=annotate)
+    if annotate:
+        _handed_over[:] = [id(timeline)]
     return timeline
