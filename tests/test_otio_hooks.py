@@ -154,7 +154,8 @@ def test_doctor_passes_here_and_fails_when_the_gate_would_fail_open():
     assert disabled.code == 1 and "FAIL AIGATE_DISABLE" in disabled.out
 
 
-def test_annotations_written_into_deliverables_keep_the_final_verdicts(tmp_path):
+def test_annotations_written_into_deliverables_keep_the_final_verdicts(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # OTIO's second call has no output path: config from here
     (tmp_path / "aigate.yaml").write_text("hooks: {annotate_on_write: true}\n"
                                           "policy: pack.yaml\n")
     (tmp_path / "pack.yaml").write_text("extends: netflix-genai\n"

@@ -73,7 +73,8 @@ def post_adapter_read(timeline: Any, argument_map: dict[str, Any]) -> Any:
 
 
 #: the copy the last export check annotated and returned. OTIO runs pre_adapter_write again
-#: (without the output path) on that very object for EDL and FCP XML; it was checked already.
+#: on that very object for EDL and FCP XML, without the output path (so the stage could come
+#: out differently): it was checked and annotated already.
 _handed_over: list[int] = []
 
 
