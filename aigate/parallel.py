@@ -13,21 +13,21 @@ file is reported under errors ("the worker checking it died twice"), never silen
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .batch import Options, Progress, Session
 from .errors import UsageError
 from .model import FileOutcome, InputProblem
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 WINDOW = 4  # files in flight per worker: enough to keep it busy, few enough to stream
 DIED = "the worker process checking this file died twice (crash or out of memory)"
@@ -58,6 +58,11 @@ def in_processes(session: Session, jobs: int) -> Callable[..., Iterator[FileOutc
         if len(files) < 2:  # starting workers would cost more than the check
             yield from session.serial(files, progress)
             return
+        # imported here: a one-file run (the common case in hooks and scripts) never pays
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
         context = multiprocessing.get_context(_start_method())
         pool = ProcessPoolExecutor(jobs, mp_context=context)
         pending: deque[tuple[Path, Future[FileOutcome]]] = deque()
@@ -106,6 +111,9 @@ def _start_method() -> str:
 
 
 def _alone(path: Path, options: Options, context: Any) -> FileOutcome:
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     with ProcessPoolExecutor(1, mp_context=context) as pool:
         try:
             return pool.submit(check_one, str(path), options).result()

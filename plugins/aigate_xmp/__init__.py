@@ -9,9 +9,6 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import ParseError, fromstring
-
 from aigate.hookspecs import hookimpl
 from aigate.media import Media, read_bounded
 from aigate.model import CheckContext, Claim, Item, Tool, Trust
@@ -90,6 +87,9 @@ def _read_embedded(path: Path) -> Claim | None:
 
 def parse_packet(packet: bytes, source: str, where: str) -> Claim | None:
     """The digital source type (and creator tool) an XMP packet declares, or None."""
+    from defusedxml import DefusedXmlException  # only when a packet was found
+    from defusedxml.ElementTree import ParseError, fromstring
+
     try:
         root = fromstring(packet, forbid_dtd=True)
     except DefusedXmlException:
