@@ -17,7 +17,7 @@ from typing import Any
 
 from aigate.errors import InputError
 from aigate.hookspecs import hookimpl
-from aigate.model import Collected, Item, Severity, SubjectResult
+from aigate.model import Collected, Diagnostic, Item, Severity, SubjectResult
 
 HOST = "blender"
 NAMESPACE = "aigate"
@@ -151,3 +151,15 @@ def aigate_present(collected: Collected, result: SubjectResult, target: str | No
     scene["aigate_report"] = lines or ["no findings: every strip passes"]
     scene["aigate_stage"] = result.stage
     return True
+
+
+@hookimpl
+def aigate_doctor() -> list[Diagnostic]:
+    import importlib.util
+
+    if importlib.util.find_spec("bpy") is None:
+        return [Diagnostic("Blender", False, "bpy is not installed: .blend files and the "
+                           "sequencer add-on need pip install 'aigate[blender]'",
+                           fails_open=False)]
+    return [Diagnostic("Blender", True, "bpy is importable (aigate.blender.register() adds "
+                       "the sequencer add-on)", fails_open=False)]
