@@ -17,7 +17,7 @@ from .errors import AigateError, InputError, UsageError
 from .gate import Gate, load_subject
 from .model import FileOutcome, InputProblem, SubjectResult
 from .plugins import Plugins, load_plugins
-from .report import Report
+from .report import Report, ReportFormat
 
 
 @dataclass(frozen=True)
@@ -97,6 +97,11 @@ class Session:
             return FileOutcome(str(path), self.check_file(path))
         except AigateError as exc:
             return FileOutcome(str(path), error=problem(path, exc))
+
+    def formats(self) -> dict[str, ReportFormat]:
+        """The report formats plugins offer, by name."""
+        return {f.name: f for group in self.plugins.hook.aigate_report_formats()
+                for f in group or ()}
 
     def timeline_suffixes(self) -> set[str]:
         return {s.lower() for group in self.plugins.hook.aigate_subject_suffixes()

@@ -194,16 +194,11 @@ def _warn(message: str) -> None:
     print(f"aigate: warning: {message}", file=sys.stderr)
 
 
-def _formats(session: Any) -> dict[str, Any]:
-    return {f.name: f for group in session.plugins.hook.aigate_report_formats()
-            for f in group or ()}
-
-
 def cmd_check(args: argparse.Namespace) -> int:
     from .errors import UsageError
 
     session = _session(args)
-    formats = _formats(session)
+    formats = session.formats()
     if args.format not in formats:
         raise UsageError(f"--format: unknown format {args.format!r} "
                          f"(available: {', '.join(sorted(formats))})")
@@ -212,10 +207,11 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise UsageError(f"--format {args.format} writes a whole document: give --output FILE")
     if args.config or args.policy or args.approvals:
         session.gate()  # a bad explicit policy/config is one usage error, not one per file
+    options = _report_options(args, sys.stdout if not args.output else None)
     with _progress() as progress:
-        report = session.run(args.paths, progress=progress, runner=_runner(args, session))
-        options = _report_options(args, sys.stdout if not args.output else None)
-        _render(chosen.render, report, options, args.output)
+        runner = _runner(args, session, render=(chosen.name, options))
+        report = session.run(args.paths, progress=progress, runner=runner)
+        _render(chosen, report, options, args.output)
     if report.interrupted:
         print(f"aigate: interrupted: {report.summary.not_checked} file(s) not checked",
               file=sys.stderr)
@@ -228,15 +224,15 @@ def cmd_check(args: argparse.Namespace) -> int:
     return _exit_code(report.summary.worst, args.fail_on)
 
 
-def _render(render: Callable[..., None], report: Any, options: Any, output: Path | None) -> None:
+def _render(report_format: Any, report: Any, options: Any, output: Path | None) -> None:
     from .files import atomic_text
 
     if output:
         with atomic_text(output) as handle:
-            render(report, handle, options)
+            report.write(report_format, handle, options)
         return
     try:
-        render(report, sys.stdout, options)
+        report.write(report_format, sys.stdout, options)
         sys.stdout.flush()
     except BrokenPipeError:  # e.g. piped into head: the verdict still sets the exit code
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -244,8 +240,9 @@ def _render(render: Callable[..., None], report: Any, options: Any, output: Path
             pass
 
 
-def _runner(args: argparse.Namespace, session: Any) -> Any:
-    """Where the files are checked: here (--jobs 1), local processes, or Dask."""
+def _runner(args: argparse.Namespace, session: Any, render: Any = None) -> Any:
+    """Where the files are checked: here (--jobs 1), local processes, or Dask. With
+    ``render`` (format name, options) the workers also render their timelines."""
     from .errors import UsageError
     from .parallel import cores, in_processes, on_dask
 
@@ -253,10 +250,10 @@ def _runner(args: argparse.Namespace, session: Any) -> Any:
     if jobs < 1:
         raise UsageError("--jobs: give at least 1")
     if args.executor == "dask":
-        return on_dask(session, args.scheduler, jobs)
+        return on_dask(session, args.scheduler, jobs, render)
     if args.scheduler:
         raise UsageError("--scheduler goes with --executor dask")
-    return in_processes(session, jobs) if jobs > 1 else None
+    return in_processes(session, jobs, render) if jobs > 1 else None
 
 
 def _report_options(args: argparse.Namespace, terminal: Any) -> Any:

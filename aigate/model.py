@@ -325,6 +325,10 @@ class FileOutcome:
     path: str
     results: list[SubjectResult] = field(default_factory=list)
     error: InputProblem | None = None
+    #: the results already rendered in the report's format (by a worker), with what the
+    #: summary needs of each: (policy, verdict, counts); ``results`` is then empty
+    rendered: list[str] | None = None
+    tallies: list[tuple[str, Severity, Mapping[str, int]]] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ A :class:`Report` is iterated once, in input order, by the format that writes it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -49,11 +49,15 @@ class Summary:
         return self.files - self.checked - self.failed
 
     def add(self, result: SubjectResult) -> None:
+        self.add_counts(tally(result))
+
+    def add_counts(self, counted: Tally) -> None:
+        policy, verdict, counts = counted
         self.timelines += 1
-        if result.policy not in self.policies:
-            self.policies.append(result.policy)
-        self.worst = max(self.worst, result.verdict)
-        for name, count in result.counts.items():
+        if policy not in self.policies:
+            self.policies.append(policy)
+        self.worst = max(self.worst, verdict)
+        for name, count in counts.items():
             setattr(self, name, getattr(self, name) + count)
 
     def counts(self) -> dict[str, int]:
@@ -69,6 +73,14 @@ class Summary:
         if self.no_media:
             text += f", {self.no_media} without readable media"
         return text
+
+
+#: what the summary needs of one timeline: its policy, verdict and counts
+Tally = tuple[str, Severity, Mapping[str, int]]
+
+
+def tally(result: SubjectResult) -> Tally:
+    return result.policy, result.verdict, result.counts
 
 
 class Report:
@@ -96,6 +108,35 @@ class Report:
         return cls(outcomes, stage=stage, files=len(outcomes))
 
     def __iter__(self) -> Iterator[SubjectResult | InputProblem]:
+        """Results and problems in input order (results rendered elsewhere are skipped)."""
+        for outcome in self._outcomes_counted():
+            if outcome.error is not None:
+                yield outcome.error
+            else:
+                yield from outcome.results
+
+    def results(self) -> Iterator[SubjectResult]:
+        """Only the results (errors still counted)."""
+        return (r for r in self if isinstance(r, SubjectResult))
+
+    def write(self, report_format: ReportFormat, out: TextIO, options: ReportOptions) -> None:
+        """Write the whole report in ``report_format``, streaming: each timeline as it comes
+        (already rendered by a worker, or rendered here), then errors and the summary."""
+        out.write(report_format.head(self, options))
+        first = True
+        for outcome in self._outcomes_counted():
+            if outcome.error is not None:
+                out.write(report_format.problem(outcome.error, options))
+                continue
+            chunks = outcome.rendered if outcome.rendered is not None else [
+                report_format.subject(r, options) for r in outcome.results]
+            for chunk in chunks:
+                if chunk:
+                    out.write(chunk if first else report_format.separator + chunk)
+                    first = False
+        out.write(report_format.tail(self, options))
+
+    def _outcomes_counted(self) -> Iterator[FileOutcome]:
         outcomes = iter(self._outcomes)
         while True:
             try:
@@ -108,25 +149,32 @@ class Report:
             if outcome.error is not None:
                 self.summary.failed += 1
                 self.errors.append(outcome.error)
-                yield outcome.error
-                continue
-            self.summary.checked += 1
-            for result in outcome.results:
-                self.summary.add(result)
-                yield result
+            else:
+                self.summary.checked += 1
+                for counted in outcome.tallies or [tally(r) for r in outcome.results]:
+                    self.summary.add_counts(counted)
+            yield outcome
 
-    def results(self) -> Iterator[SubjectResult]:
-        """Only the results (errors still counted)."""
-        return (r for r in self if isinstance(r, SubjectResult))
+
+def _nothing(*_: object) -> str:
+    return ""
 
 
 @dataclass(frozen=True, slots=True)
 class ReportFormat:
-    """An output format for ``aigate check --format NAME``: ``render`` iterates the report
-    once, writing as results arrive, and may use ``report.summary`` once done."""
+    """An output format for ``aigate check --format NAME``, in three parts so it streams and
+    so workers can render their own timelines: ``head(report, options)`` opens the document,
+    ``subject(result, options)`` renders one timeline (in a worker process when --jobs > 1:
+    it must not depend on anything else), ``tail(report, options)`` closes it once every
+    file is done (``report.summary`` and ``report.errors`` are complete then).
+    ``problem`` renders an unreadable file in place; ``separator`` goes between subjects."""
 
     name: str
     description: str
-    render: Callable[[Report, TextIO, ReportOptions], None]
+    head: Callable[[Report, ReportOptions], str]
+    subject: Callable[[SubjectResult, ReportOptions], str]
+    tail: Callable[[Report, ReportOptions], str]
+    problem: Callable[[InputProblem, ReportOptions], str] = _nothing
+    separator: str = ""
     #: True when the format is a whole document that must go to --output (html)
     needs_output: bool = False

@@ -5,19 +5,18 @@ from __future__ import annotations
 from aigate.hookspecs import hookimpl
 from aigate.report import ReportFormat
 
-from .html import render_html
-from .json_report import render_json
-from .junit import render_junit
-from .text import render_text
+from . import html, json_report, junit, text
 
 
 @hookimpl
 def aigate_report_formats() -> list[ReportFormat]:
     return [
-        ReportFormat("text", "human-readable, grouped by file", render_text),
-        ReportFormat("json", "versioned JSON (schema 1) listing every clip", render_json),
+        ReportFormat("text", "human-readable, grouped by file", text.head, text.subject,
+                     text.tail, problem=text.problem),
+        ReportFormat("json", "versioned JSON (schema 1) listing every clip", json_report.head,
+                     json_report.subject, json_report.tail, separator=","),
         ReportFormat("junit", "JUnit XML for CI: a testsuite per timeline, a testcase per "
-                     "flagged clip", render_junit),
+                     "flagged clip", junit.head, junit.subject, junit.tail),
         ReportFormat("html", "one self-contained page: the cut drawn by verdict, findings",
-                     render_html, needs_output=True),
+                     html.head, html.subject, html.tail, needs_output=True),
     ]

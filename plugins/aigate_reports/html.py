@@ -5,6 +5,7 @@ of the findings with record timecodes. Prints on paper as it shows on screen."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from html import escape
 from typing import TextIO
 
@@ -59,34 +60,39 @@ tr.info td.sev { color: var(--info); }
 """
 
 
-def render_html(report: Report, out: TextIO, options: ReportOptions) -> None:
-    """Sections are written as results arrive; the run's counts close the page."""
+def head(report: Report, options: ReportOptions) -> str:
     stage = report.stage or "per timeline"
     policy = report.policy or "from each show's config"
-    out.write('<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-              '<meta name="viewport" content="width=device-width, initial-scale=1">'
-              "<title>aigate report</title>"
-              f"<style>{STYLE}</style></head><body>\n")
-    out.write(f'<header><h1>aigate report</h1><p class="meta">stage <b>{escape(stage)}</b> · '
-              f"policy <b>{escape(policy)}</b> · aigate {escape(aigate.__version__)} · "
-              f"{dt.datetime.now().strftime('%Y-%m-%d %H:%M')}</p>")
-    out.write('<p class="legend">' + "".join(
-        f'<span><i style="background:var(--{s})"></i>{label}</span>'
-        for s, label in (("pass", "pass"), ("info", "AI, approved"), ("warn", "warn"),
-                         ("lock", "lock"))) + "</p></header>\n")
-    for result in report:
-        if isinstance(result, SubjectResult):
-            _subject(result, out)
+    legend = "".join(f'<span><i style="background:var(--{s})"></i>{label}</span>'
+                     for s, label in (("pass", "pass"), ("info", "AI, approved"),
+                                      ("warn", "warn"), ("lock", "lock")))
+    return ('<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>aigate report</title><style>{STYLE}</style></head><body>\n"
+            f'<header><h1>aigate report</h1><p class="meta">stage <b>{escape(stage)}</b> · '
+            f"policy <b>{escape(policy)}</b> · aigate {escape(aigate.__version__)} · "
+            f"{dt.datetime.now().strftime('%Y-%m-%d %H:%M')}</p>"
+            f'<p class="legend">{legend}</p></header>\n')
+
+
+def subject(result: SubjectResult, options: ReportOptions) -> str:
+    out = io.StringIO()
+    _subject(result, out)
+    return out.getvalue()
+
+
+def tail(report: Report, options: ReportOptions) -> str:
+    stage = report.stage or "per timeline"
+    policy = report.policy or "from each show's config"
+    text = ""
     if report.errors:
-        out.write('<h2>Files that could not be checked</h2><ul class="errors">')
-        for problem in report.errors:
-            out.write(f"<li>{escape(str(problem))}</li>")
-        out.write("</ul>")
+        text += '<h2>Files that could not be checked</h2><ul class="errors">'
+        text += "".join(f"<li>{escape(str(p))}</li>" for p in report.errors) + "</ul>"
     summary = report.summary
-    out.write(f'<footer><h2>Summary</h2><p class="meta" id="summary">stage <b>{escape(stage)}'
-              f"</b> · policy <b>{escape(', '.join(summary.policies) or policy)}</b> · "
-              f"{escape(summary.line())}</p></footer>")
-    out.write("</body></html>\n")
+    return (text + f'<footer><h2>Summary</h2><p class="meta" id="summary">stage '
+            f"<b>{escape(stage)}</b> · policy "
+            f"<b>{escape(', '.join(summary.policies) or policy)}</b> · "
+            f"{escape(summary.line())}</p></footer></body></html>\n")
 
 
 def _subject(result: SubjectResult, out: TextIO) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, TextIO
+from typing import Any
 
 import aigate
 from aigate.model import Finding, ItemResult, SubjectResult
@@ -54,19 +54,21 @@ def _finding(finding: Finding) -> dict[str, Any]:
     }
 
 
-def render_json(report: Report, out: TextIO, options: ReportOptions) -> None:
-    """Written as results arrive (subjects first, then errors and the summary); compact, so
-    the C encoder writes it, several times faster than indent= on a long cut."""
-    def dump(value: Any) -> str:
-        return json.dumps(value, separators=(",", ":"))
+def head(report: Report, options: ReportOptions) -> str:
+    return (f'{{"aigate_version":{_dump(aigate.__version__)},'
+            f'"schema":{JSON_SCHEMA_VERSION},"stage":{_dump(report.stage)},'
+            f'"policy":{_dump(report.policy)},"subjects":[')
 
-    out.write(f'{{"aigate_version":{dump(aigate.__version__)},'
-              f'"schema":{JSON_SCHEMA_VERSION},"stage":{dump(report.stage)},'
-              f'"policy":{dump(report.policy)},"subjects":[')
-    first = True
-    for result in report:
-        if isinstance(result, SubjectResult):
-            out.write(("" if first else ",") + dump(_subject(result)))
-            first = False
+
+def subject(result: SubjectResult, options: ReportOptions) -> str:
+    return _dump(_subject(result))
+
+
+def tail(report: Report, options: ReportOptions) -> str:
     errors = [{"path": e.path, "message": e.message} for e in report.errors]
-    out.write(f'],"errors":{dump(errors)},"summary":{dump(report.summary.counts())}}}\n')
+    return f'],"errors":{_dump(errors)},"summary":{_dump(report.summary.counts())}}}\n'
+
+
+def _dump(value: Any) -> str:
+    # compact: the C encoder, several times faster than indent= on a 10,000-clip report
+    return json.dumps(value, separators=(",", ":"))

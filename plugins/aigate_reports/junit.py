@@ -5,20 +5,23 @@ reported in the testcase's system-out without failing it."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from typing import TextIO
 
 from aigate.model import SubjectResult
 from aigate.report import Report, ReportOptions
 
 
-def render_junit(report: Report, out: TextIO, options: ReportOptions) -> None:
-    """Each testsuite is written as its timeline's result arrives."""
-    out.write('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="aigate">\n')
-    for result in report:
-        if isinstance(result, SubjectResult):
-            suite = _suite(result, options)
-            ET.indent(suite, level=1)
-            out.write("  " + ET.tostring(suite, encoding="unicode") + "\n")
+def head(report: Report, options: ReportOptions) -> str:
+    return '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="aigate">\n'
+
+
+def subject(result: SubjectResult, options: ReportOptions) -> str:
+    suite = _suite(result, options)
+    ET.indent(suite, level=1)
+    return "  " + ET.tostring(suite, encoding="unicode") + "\n"
+
+
+def tail(report: Report, options: ReportOptions) -> str:
+    text = ""
     if report.errors:
         suite = ET.Element("testsuite", name="unreadable files",
                            tests=str(len(report.errors)), failures="0",
@@ -28,8 +31,8 @@ def render_junit(report: Report, out: TextIO, options: ReportOptions) -> None:
                                  name=problem.path)
             ET.SubElement(case, "error", message=problem.message, type="input")
         ET.indent(suite, level=1)
-        out.write("  " + ET.tostring(suite, encoding="unicode") + "\n")
-    out.write("</testsuites>\n")
+        text = "  " + ET.tostring(suite, encoding="unicode") + "\n"
+    return text + "</testsuites>\n"
 
 
 def _suite(result: SubjectResult, options: ReportOptions) -> ET.Element:
