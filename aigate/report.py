@@ -99,14 +99,6 @@ class Report:
         self.interrupted = False
         self._outcomes = outcomes
 
-    @classmethod
-    def of(cls, results: Iterable[SubjectResult], errors: Iterable[InputProblem] = (), *,
-           stage: str | None = None) -> Report:
-        """A report over results already in hand (the Python API, tests)."""
-        outcomes = [FileOutcome(str(r.path), [r]) for r in results]
-        outcomes += [FileOutcome(e.path, error=e) for e in errors]
-        return cls(outcomes, stage=stage, files=len(outcomes))
-
     def __iter__(self) -> Iterator[SubjectResult | InputProblem]:
         """Results and problems in input order (results rendered elsewhere are skipped)."""
         for outcome in self._outcomes_counted():
