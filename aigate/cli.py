@@ -272,9 +272,10 @@ def _progress() -> Iterator[Callable[[int, int, Path], None] | None]:
     if not sys.stderr.isatty() or os.environ.get("CI"):
         yield None
         return
+    from rich.console import Console
     from rich.progress import Progress
 
-    with Progress(transient=True) as bar:
+    with Progress(console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("checking", total=None)
 
         def advance(done: int, total: int, path: Path) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import ROOT, SAMPLES, ai, clip, timeline, write
+from conftest import ROOT, SAMPLES, ai, clip, run_process, timeline, write
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
@@ -227,3 +227,12 @@ def test_html_needs_output_and_draws_warn_amber(cli, tmp_path, browser):
     browser.get(out.as_uri())
     assert browser.execute_script(COUNT_BY_COLOUR) == {"rgb(184, 188, 194)": 1,
                                                        "rgb(242, 165, 22)": 1}
+
+
+def test_progress_bar_on_a_terminal_only(tmp_path):
+    for i in range(6):
+        write(tmp_path / f"ep{i}.otio", timeline([clip(f"SH{i}", 2, ai())]))
+    shown = run_in_terminal("check", str(tmp_path), "--jobs", "2")
+    assert "checking ep" in shown  # the bar names the file it is on
+    piped = run_process("check", tmp_path, "--jobs", "2")
+    assert "checking" not in piped.err and "\033[" not in piped.out + piped.err
