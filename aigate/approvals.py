@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
-import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,25 +35,15 @@ class ClipIdentity:
     clip: str
     media: str | None = None
     asset_id: str | None = None
-    media_file: Path | None = None
+    #: the media file's sha256, worked out only if a record asks (None: cannot be read)
+    hasher: Callable[[], str | None] = lambda: None
     _sha256: str | None = field(default=None, repr=False)
+    _hashed: bool = field(default=False, repr=False)
 
     def sha256(self) -> str | None:
-        """The media file's sha256 (computed once, only if a record asks), None if unread."""
-        if self._sha256 is None and self.media_file is not None:
-            self._sha256 = _hash(self.media_file)
+        if not self._hashed:
+            self._sha256, self._hashed = self.hasher(), True
         return self._sha256
-
-
-def _hash(path: Path) -> str | None:
-    digest = hashlib.sha256()
-    try:
-        with path.open("rb") as handle:
-            while chunk := handle.read(1 << 20):
-                digest.update(chunk)
-    except OSError:
-        return None
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,7 +379,9 @@ def _date(doc: Section, key: str) -> dt.date | None:
         doc.fail(f"{key}: {value!r} is not a date (YYYY-MM-DD)", key)
 
 
-def identity(clip: str, media: Media, asset_id: str | None) -> ClipIdentity:
-    """A clip's identity for scope matching (its media file only when the gate may read it)."""
+def identity(clip: str, media: Media, asset_id: str | None,
+             hasher: Callable[[Media], str | None]) -> ClipIdentity:
+    """A clip's identity for scope matching (its media hashed only when the gate may read
+    it, and only if a record asks)."""
     return ClipIdentity(clip=clip, media=media.url, asset_id=asset_id,
-                        media_file=media.path if media.readable else None)
+                        hasher=lambda: hasher(media))

@@ -194,7 +194,8 @@ class Gate:
             for hit in rule.check(item, provenance, policy):
                 if where is None:  # worked out once per flagged item, not per finding
                     where, evidence = location(item), provenance.evidence
-                    clip = identity(item.clip, context.media(item), provenance.asset_id)
+                    clip = identity(item.clip, context.media(item), provenance.asset_id,
+                                    context.sha256)
                 finding = Finding(rule=rule.id, severity=severity, where=where,
                                   reason=hit.reason, remediation=rule.remediation,
                                   evidence=evidence)

@@ -9,6 +9,7 @@ folder). Symlinks are resolved before that check; a loop is reported, never foll
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import stat as stat_module
 from dataclasses import dataclass
@@ -145,3 +146,15 @@ def read_bounded(path: Path, head: int, tail: int = 0) -> bytes:
         size = handle.seek(0, os.SEEK_END)
         handle.seek(max(size - tail, head))
         return start + handle.read(tail)
+
+
+def file_sha256(path: Path) -> str | None:
+    """The sha256 of a file's content (read in chunks), None if it cannot be read."""
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+    except OSError:
+        return None
+    return digest.hexdigest()

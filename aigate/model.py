@@ -348,6 +348,22 @@ class CheckContext:
         """The item's media file, resolved once per subject (shared by every source)."""
         return self.resolver.resolve(item.media_url)
 
+    def sha256(self, media: Media) -> str | None:
+        """The media file's sha256, from the provenance cache when it knows the file;
+        None when the gate may not read it."""
+        from .cache import MISS
+        from .media import file_sha256
+
+        if not media.readable:
+            return None
+        cached = self.cache.get("sha256", media) if self.cache else MISS
+        if cached is not MISS:
+            return cached
+        value = file_sha256(media.path)
+        if self.cache and value is not None:
+            self.cache.put("sha256", media, value)
+        return value
+
 
 @dataclass(frozen=True, slots=True)
 class Diagnostic:

@@ -16,7 +16,6 @@ tool, tool_vendor, tool_version, purpose, role, inputs (``;``-separated), notes.
 from __future__ import annotations
 
 import csv
-import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -24,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from aigate import globs
-from aigate.cache import MISS
 from aigate.errors import InputError
 from aigate.hookspecs import hookimpl
 from aigate.model import CheckContext, Claim, Item, Trust
@@ -58,7 +56,7 @@ def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tupl
     for index, item in enumerate(items):
         asset_id = next((raw.get("asset_id") for _, raw in item.declared
                          if isinstance(raw, dict) and raw.get("asset_id")), None)
-        digest = _sha256(context, item) if hashes else None
+        digest = context.sha256(context.media(item)) if hashes else None
         for entry in entries:
             if (digest and entry.sha256 == digest) or \
                     (asset_id and entry.asset_id == asset_id) or \
@@ -66,23 +64,6 @@ def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tupl
                                                                      entry.media)):
                 yield index, entry.claim
                 break
-
-
-def _sha256(context: CheckContext, item: Item) -> str | None:
-    media = context.media(item)
-    if not media.readable:
-        return None
-    cached = context.cache.get("sha256", media) if context.cache else MISS
-    if cached is not MISS:
-        return cached
-    digest = hashlib.sha256()
-    with media.path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    value = digest.hexdigest()
-    if context.cache:
-        context.cache.put("sha256", media, value)
-    return value
 
 
 @lru_cache(maxsize=4)
