@@ -17,6 +17,10 @@ GENAI_SOURCE_TYPES = frozenset(
                  "compositeSynthetic")
 ) | {"http://c2pa.org/digitalsourcetype/trainedAlgorithmicData"}
 
+#: keys the gate itself writes into a clip's aigate metadata when annotating (never a
+#: declaration): a value holding only these declares nothing
+GATE_KEYS = frozenset({"findings", "verdict"})
+
 PURPOSES = ("ideation", "temp", "previz", "final")
 ROLES = ("incidental", "background", "story", "key_character", "key_visual", "setting")
 INPUTS = ("proprietary", "personal_data", "copyrighted_reference", "public_figure",

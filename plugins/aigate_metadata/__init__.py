@@ -14,10 +14,7 @@ from typing import Any
 from aigate.config import Config
 from aigate.hookspecs import hookimpl
 from aigate.model import CheckContext, Claim, Collected, Item, Trust
-from aigate.provenance import parse_contract
-
-#: Keys the gate itself writes when annotating; a value holding only these declares nothing.
-GATE_KEYS = frozenset({"findings", "verdict", "stage", "checked"})
+from aigate.provenance import GATE_KEYS, parse_contract
 
 
 @hookimpl

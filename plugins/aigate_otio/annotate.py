@@ -23,11 +23,11 @@ import opentimelineio as otio
 from opentimelineio.opentime import RationalTime, TimeRange
 
 from aigate.model import Collected, Finding, ItemResult, Severity, SubjectResult
+from aigate.provenance import GATE_KEYS
 
 from .collect import NAMESPACE, plain
 
 PREFIX = "AIGATE"
-GATE_KEYS = ("findings", "verdict")
 MARKER_COLOURS = {Severity.LOCK: otio.schema.MarkerColor.RED,
                   Severity.WARN: otio.schema.MarkerColor.YELLOW,
                   Severity.INFO: otio.schema.MarkerColor.GREEN}

@@ -31,9 +31,12 @@ def timeline_rate(timeline: otio.schema.Timeline) -> float:
     """The record rate: global_start_time's rate, else the first clip's."""
     if timeline.global_start_time is not None:
         return timeline.global_start_time.rate
-    for clip in timeline.find_clips():
-        if clip.source_range is not None:
-            return clip.source_range.duration.rate
+    # the first clip of each track is enough: find_clips() would wrap every clip of the cut
+    for track in timeline.tracks[:]:
+        if isinstance(track, otio.core.Composition):
+            for child in track[:]:
+                if isinstance(child, otio.schema.Clip) and child.source_range is not None:
+                    return child.source_range.duration.rate
     return DEFAULT_RATE
 
 
