@@ -12,8 +12,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .config import Config, config_path_from_env, find_config, load_config
-from .errors import AigateError, InputError, UsageError
+from .config import (
+    CONFIG_NAME,
+    Config,
+    ConfigSource,
+    config_path_from_env,
+    load_config,
+    locate_config,
+    trusted_roots_from_env,
+)
+from .errors import AigateError, InputError, PluginError, UsageError
 from .gate import Gate, load_subject
 from .model import FileOutcome, InputProblem, SubjectResult
 from .plugins import Plugins, load_plugins
@@ -31,12 +39,18 @@ class Options:
     as_of: dt.date | None = None
     strict_plugins: bool = False
     require_media: bool = False
+    #: folders whose aigate.yaml files may govern (None: AIGATE_TRUSTED_ROOTS decides)
+    trusted_roots: tuple[Path, ...] | None = None
 
     def portable(self) -> Options:
         """These options with what the environment says folded in (AIGATE_STAGE,
-        AIGATE_CONFIG), so a worker elsewhere decides exactly as this process would."""
+        AIGATE_CONFIG, AIGATE_TRUSTED_ROOTS), so a worker elsewhere decides exactly as this
+        process would."""
         stage = self.stage or os.environ.get("AIGATE_STAGE") or None
-        return replace(self, stage=stage, config=self.config or config_path_from_env())
+        roots = self.trusted_roots if self.trusted_roots is not None else (
+            trusted_roots_from_env())
+        return replace(self, stage=stage, config=self.config or config_path_from_env(),
+                       trusted_roots=roots)
 
 
 class Session:
@@ -48,32 +62,50 @@ class Session:
         self.plugins = plugins or load_plugins(strict=options.strict_plugins)
         #: receives warnings that are not findings (a blanket approval, a rejected record)
         self.warn = warn or (lambda message: None)
-        self._fixed = options.config or config_path_from_env()
+        self._pinned = options.config or config_path_from_env()
+        self._roots = (options.trusted_roots if options.trusted_roots is not None
+                       else trusted_roots_from_env())
         self._gates: dict[Path | None, Gate | AigateError] = {}
-        self._found: dict[Path, Path | None] = {}
+        self._found: dict[Path, ConfigSource] = {}
+        self._warned_problems = len(self.plugins.problems)
 
-    def config_path(self, near: Path | None) -> Path | None:
-        if self._fixed is not None or near is None:
-            return self._fixed
+    def config_source(self, near: Path | None) -> ConfigSource:
+        """Which aigate.yaml governs ``near`` and how far it is trusted (see
+        :func:`aigate.config.locate_config`)."""
+        if self._pinned is not None or near is None:
+            return locate_config(near, pinned=self._pinned, roots=self._roots)
         folder = (near if near.is_dir() else near.parent).resolve()
         if folder not in self._found:
-            self._found[folder] = find_config(folder)
+            self._found[folder] = locate_config(folder, pinned=None, roots=self._roots)
         return self._found[folder]
+
+    def config_path(self, near: Path | None) -> Path | None:
+        return self.config_source(near).path
 
     def gate(self, near: Path | None = None) -> Gate:
         """The gate for a file or folder ``near`` (its config found by walking up from
-        there), built once per config; without ``near``, the --config/AIGATE_CONFIG one."""
-        config_path = self.config_path(near)
+        there), built once per config; without ``near``, the --config/AIGATE_CONFIG one.
+        Raises for a config its origin does not allow (see :class:`ConfigSource`)."""
+        source = self.config_source(near)
+        config_path = source.path
         if config_path not in self._gates:
             try:
+                refused = source.refusal()
+                if refused is not None:
+                    raise refused
                 if config_path and not config_path.is_file():
                     raise InputError(f"{config_path}: config file not found")
-                config = load_config(config_path) if config_path else Config()
+                config = (load_config(config_path, allow_plugins=source.may_load_plugins)
+                          if config_path else Config())
                 gate = Gate.build(self.plugins, config, policy=self.options.policy,
                                   approvals=self.options.approvals, as_of=self.options.as_of,
                                   require_media=self.options.require_media)
+                self._warn_problems()
                 for warning in gate.registry.warnings:
                     self.warn(warning)
+                if config.strict_plugins and self.plugins.problems:
+                    raise PluginError(f"{config_path}: strict_plugins: "
+                                      + "; ".join(map(str, self.plugins.problems)))
                 self._gates[config_path] = gate
             except AigateError as exc:
                 self._gates[config_path] = exc
@@ -81,6 +113,12 @@ class Session:
         if isinstance(built, AigateError):
             raise built
         return built
+
+    def _warn_problems(self) -> None:
+        """Plugin load problems not yet told (a config's ``plugins:`` adds some)."""
+        for problem in self.plugins.problems[self._warned_problems:]:
+            self.warn(str(problem))
+        self._warned_problems = len(self.plugins.problems)
 
     def gates(self) -> list[Gate]:
         """Every gate built so far (one per config met)."""
@@ -98,6 +136,32 @@ class Session:
         except AigateError as exc:
             return FileOutcome(str(path), error=problem(path, exc))
 
+    def load_configs(self, paths: Iterable[str]) -> dict[Path | None, InputProblem]:
+        """Build the gate of every config that can govern files under ``paths`` before they
+        are expanded, so a host plugin a config names contributes its suffixes to the
+        search. Returns why each config that cannot be used could not, by its path."""
+        nears: list[Path | None] = []
+        if self._pinned is not None:
+            nears.append(None)
+        else:
+            for text in paths:
+                path = Path(text)
+                if path.is_dir():
+                    nears.append(path)
+                    nears.extend(Path(root) for root, _, names in os.walk(path)
+                                 if CONFIG_NAME in names)
+        unusable: dict[Path | None, InputProblem] = {}
+        for near in nears:
+            try:
+                self.gate(near)
+            except AigateError as exc:
+                config = self.config_path(near)
+                where, _, message = str(exc).partition(": ")
+                unusable[config] = (InputProblem(where, message)
+                                    if where.startswith(str(config)) and message
+                                    else problem(str(config), exc))
+        return unusable
+
     def formats(self) -> dict[str, ReportFormat]:
         """The report formats plugins offer, by name."""
         return {f.name: f for group in self.plugins.hook.aigate_report_formats()
@@ -112,7 +176,13 @@ class Session:
         """Check every file ``paths`` name, streamed in input order; bad files are reported,
         never stop the others. ``runner`` spreads files over processes or a cluster
         (:mod:`aigate.parallel`); by default they are checked here, one by one."""
+        paths = list(paths)
+        unusable = self.load_configs(paths)
         files, problems = expand(paths, self.timeline_suffixes())
+        # a config that could not be used is reported on the files it governs; if it hid
+        # them all (its host plugin refused), it is reported itself: never a silent pass
+        governed = {self.config_path(f) for f in files} if unusable else set()
+        problems += [p for path, p in unusable.items() if path not in governed]
         outcomes = [FileOutcome(p.path, error=p) for p in problems]
         stream = (runner or self.serial)(files, progress or _no_progress)
         return Report(itertools.chain(outcomes, stream), stage=self.options.stage,

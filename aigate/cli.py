@@ -34,14 +34,24 @@ def _gate_options(parser: argparse.ArgumentParser) -> None:
                         "from AIGATE_STAGE, the timeline, config path rules, else edit)")
     parser.add_argument("--policy", help="a built-in pack name or a policy YAML file")
     parser.add_argument("--approvals", type=Path, help="approvals registry: file or folder")
-    parser.add_argument("--config", type=Path, help="aigate.yaml (default: AIGATE_CONFIG, "
-                        "else the nearest one above each timeline)")
+    parser.add_argument("--config", type=Path, help="aigate.yaml for every file, nothing "
+                        "discovered (default: AIGATE_CONFIG, else the nearest one above each "
+                        "timeline, inside AIGATE_TRUSTED_ROOTS when that is set)")
     parser.add_argument("--as-of", type=_date, metavar="DATE",
                         help="evaluate approval expiry at this date (default: today)")
     parser.add_argument("--strict-plugins", action="store_true",
                         help="a plugin that fails to load is an error")
     parser.add_argument("--require-media", action="store_true",
                         help="a clip whose media cannot be read is a finding (media-missing)")
+
+
+def _config_options(parser: argparse.ArgumentParser) -> None:
+    """doctor and plugins read aigate.yaml exactly as check would for a file in ``where``."""
+    parser.add_argument("where", nargs="?", type=Path, default=None, metavar="PATH",
+                        help="a timeline or folder: read the aigate.yaml that check would use "
+                        "for it (default: the current folder)")
+    parser.add_argument("--config", type=Path, help="aigate.yaml (default: AIGATE_CONFIG, "
+                        "else the nearest one above PATH)")
 
 
 def _batch_options(parser: argparse.ArgumentParser) -> None:
@@ -99,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     register.set_defaults(run=cmd_register)
 
     doctor = sub.add_parser("doctor", help="is the gate live here (plugins, policy, hooks)?")
-    doctor.add_argument("--config", type=Path)
+    _config_options(doctor)
     doctor.set_defaults(run=cmd_doctor)
 
     approvals = sub.add_parser("approvals", help="the approvals registry: keys, signing, "
@@ -139,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     plugins = sub.add_parser("plugins", help="list loaded plugins and their hooks")
     plugins.add_argument("--json", action="store_true")
     plugins.add_argument("--strict-plugins", action="store_true")
+    _config_options(plugins)
     plugins.set_defaults(run=cmd_plugins)
     return parser
 
@@ -355,14 +366,19 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     checks = [Diagnostic("AIGATE_DISABLE", not os.environ.get("AIGATE_DISABLE"),
                          "set: every aigate hook lets material through" if
                          os.environ.get("AIGATE_DISABLE") else "not set")]
-    checks += [Diagnostic(f"plugin {p.name}", False, f"{p.origin}: {p.message}")
-               for p in session.plugins.problems]
+    where = args.where or Path.cwd()
+    source = session.config_source(where)
+    # discovery without trusted roots: a delivery's own aigate.yaml would be obeyed
+    checks.append(Diagnostic("config", source.origin != "discovered", source.describe(),
+                             fails_open=False))
     try:
-        gate = session.gate(Path.cwd())
+        gate = session.gate(where)  # as check does: this also loads the config's plugins
         checks.append(Diagnostic("policy", True, f"{gate.policy.name} ({gate.policy.origin}), "
                                  f"{len(gate.rules)} rules"))
     except AigateError as exc:
         checks.append(Diagnostic("policy", False, str(exc)))
+    checks += [Diagnostic(f"plugin {p.name}", False, f"{p.origin}: {p.message}")
+               for p in session.plugins.problems]
     checks += [d for group in session.plugins.hook.aigate_doctor() for d in group or ()]
     for check in checks:
         status = "ok  " if check.ok else ("FAIL" if check.fails_open else "warn")
@@ -503,20 +519,35 @@ def cmd_explain(args: argparse.Namespace) -> int:
 def cmd_plugins(args: argparse.Namespace) -> int:
     import json
 
+    from .errors import AigateError
+
     session = _session(args)
+    where = args.where or Path.cwd()
+    source = session.config_source(where)
+    error = None
+    try:
+        session.gate(where)  # as check does: loads the plugins the config names
+    except AigateError as exc:
+        error = str(exc)
     infos = session.plugins.info()
+    problems = session.plugins.problems
     if args.json:
-        json.dump({"plugins": [{"name": i.name, "origin": i.origin, "location": i.location,
+        json.dump({"config": {"path": str(source.path) if source.path else None,
+                              "origin": source.origin, "error": error},
+                   "plugins": [{"name": i.name, "origin": i.origin, "location": i.location,
                                 "hooks": list(i.hooks)} for i in infos],
                    "problems": [{"name": p.name, "origin": p.origin, "message": p.message}
-                                for p in session.plugins.problems]},
+                                for p in problems]},
                   sys.stdout, indent=1)
         print()
-        return EXIT_OK
-    for info in infos:
-        print(f"{info.name}  [{info.origin}]  {info.location}")
-        print(f"    hooks: {', '.join(info.hooks)}")
-    return EXIT_OK
+    else:
+        print(f"config: {source.describe()}" + (f"\n    error: {error}" if error else ""))
+        for info in infos:
+            print(f"{info.name}  [{info.origin}]  {info.location}")
+            print(f"    hooks: {', '.join(info.hooks)}")
+        for problem in problems:
+            print(f"NOT LOADED {problem.name}  [{problem.origin}]  {problem.message}")
+    return EXIT_ERROR if error else EXIT_OK
 
 
 if __name__ == "__main__":

@@ -1,7 +1,11 @@
 """aigate.yaml: where a production keeps its policy, approvals, stage path rules and plugins.
 
-Found by --config, then AIGATE_CONFIG, then walking up from the timeline's folder. Relative
-paths inside it are relative to the file. Every key is documented in docs/config.md.
+Found by --config, then AIGATE_CONFIG (either pins it: nothing is discovered), then walking up
+from the timeline's folder. A discovered config is trusted only as far as its origin: a
+delivery can carry its own aigate.yaml, so with AIGATE_TRUSTED_ROOTS set one outside those
+folders is refused, and ``plugins:`` is only honoured in a pinned config or one inside a
+trusted root (:func:`locate_config`). Relative paths inside a config are relative to the
+file. Every key is documented in docs/config.md.
 """
 
 from __future__ import annotations
@@ -9,15 +13,20 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from . import globs
 from .cache import default_path as default_cache_path
+from .errors import InputError
 from .media import Remap
 from .model import STAGES
 from .signing import TrustedKey, public_key_from_text
 from .yamlfile import Section
 
 CONFIG_NAME = "aigate.yaml"
+CONFIG_ENV = "AIGATE_CONFIG"
+#: the site's trusted trees (os.pathsep-separated): only configs inside them are used
+TRUSTED_ROOTS_ENV = "AIGATE_TRUSTED_ROOTS"
 DEFAULT_POLICY = "netflix-genai"
 HOOK_READ_MODES = ("report", "annotate", "off")
 
@@ -85,7 +94,10 @@ class Config:
         return next((r.stage for r in self.stage_rules if globs.match(text, r.pattern)), None)
 
 
-def load_config(path: Path) -> Config:
+def load_config(path: Path, *, allow_plugins: bool = True) -> Config:
+    """Read ``path``. With ``allow_plugins`` false (a config discovered outside the trusted
+    roots) a non-empty ``plugins:`` is an error naming file and line: it would run code a
+    delivery chose."""
     doc = Section.from_file(path)
     doc.only("policy", "approvals", "show", "episode", "trusted_keys", "stages", "plugins",
              "strict_plugins", "hooks", "media", "cache", "ledger", "patterns", "c2pa")
@@ -113,6 +125,12 @@ def load_config(path: Path) -> Config:
         )
     else:
         hook_settings = HookSettings()
+    if doc.strs("plugins") and not allow_plugins:
+        doc.fail("plugins: refused: this aigate.yaml was found by walking up from the "
+                 f"timeline, not inside a trusted root ({TRUSTED_ROOTS_ENV}), so it may not "
+                 "load code (a delivery can carry its own aigate.yaml); pin the "
+                 f"config (--config or {CONFIG_ENV}), add its folder to {TRUSTED_ROOTS_ENV}, "
+                 "or name the plugin in AIGATE_PLUGINS", "plugins")
     policy = doc.str("policy", DEFAULT_POLICY)
     if policy.endswith((".yaml", ".yml")) and not Path(policy).is_absolute():
         policy = str(base / policy)
@@ -203,5 +221,71 @@ def find_config(start: Path) -> Path | None:
 
 
 def config_path_from_env() -> Path | None:
-    value = os.environ.get("AIGATE_CONFIG")
+    value = os.environ.get(CONFIG_ENV)
     return Path(value) if value else None
+
+
+def trusted_roots_from_env() -> tuple[Path, ...] | None:
+    """The folders AIGATE_TRUSTED_ROOTS names, resolved; None when it is not set."""
+    value = os.environ.get(TRUSTED_ROOTS_ENV, "")
+    roots = tuple(Path(p).expanduser().resolve() for p in value.split(os.pathsep) if p.strip())
+    return roots or None
+
+
+#: how a config was chosen: ``pinned`` (--config or AIGATE_CONFIG), ``trusted`` (discovered
+#: inside a trusted root), ``discovered`` (AIGATE_TRUSTED_ROOTS not set), ``untrusted``
+#: (discovered outside every trusted root: refused), ``none`` (no config: built-in defaults)
+ConfigOrigin = Literal["pinned", "trusted", "discovered", "untrusted", "none"]
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigSource:
+    """Which aigate.yaml governs a file, and how far it is trusted."""
+
+    path: Path | None
+    origin: ConfigOrigin
+
+    @property
+    def may_load_plugins(self) -> bool:
+        """Only a config the operator chose or a trusted tree holds may name code to run."""
+        return self.origin in ("pinned", "trusted")
+
+    def describe(self) -> str:
+        """One phrase for reports and ``aigate doctor``."""
+        return {
+            "pinned": f"{self.path} (pinned by --config or {CONFIG_ENV})",
+            "trusted": f"{self.path} (found by walking up, inside {TRUSTED_ROOTS_ENV})",
+            "discovered": f"{self.path} (found by walking up; {TRUSTED_ROOTS_ENV} not set, "
+                          "so any aigate.yaml above a timeline is used, without its plugins)",
+            "untrusted": f"{self.path} (found by walking up, outside {TRUSTED_ROOTS_ENV}: "
+                         "refused)",
+            "none": "none: built-in defaults",
+        }[self.origin]
+
+    def refusal(self) -> InputError | None:
+        """Why this config may not govern anything (fail closed), or None."""
+        if self.origin != "untrusted":
+            return None
+        return InputError(
+            f"{self.path}: config refused: it lies outside the trusted roots "
+            f"({TRUSTED_ROOTS_ENV}), e.g. a delivery's own aigate.yaml; pin the config "
+            f"(--config or {CONFIG_ENV}) or add its folder to {TRUSTED_ROOTS_ENV}")
+
+
+def locate_config(near: Path | None, *, pinned: Path | None,
+                  roots: tuple[Path, ...] | None) -> ConfigSource:
+    """The one discovery rule (``check``, ``doctor``, ``plugins``, workers and hooks all come
+    through here): a pinned config governs everything; else the nearest aigate.yaml at or
+    above ``near`` (a file or folder), judged against the trusted ``roots``."""
+    if pinned is not None:
+        return ConfigSource(pinned, "pinned")
+    if near is None:
+        return ConfigSource(None, "none")
+    found = find_config(near if near.is_dir() else near.parent)
+    if found is None:
+        return ConfigSource(None, "none")
+    if roots is None:
+        return ConfigSource(found, "discovered")
+    real = found.resolve()
+    inside = any(real.is_relative_to(root) for root in roots)
+    return ConfigSource(found, "trusted" if inside else "untrusted")

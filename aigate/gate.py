@@ -180,7 +180,8 @@ class Gate:
             results[index] = ItemResult(item, provenance, findings,
                                         media_note=results[index].media_note)
         return SubjectResult(name=collected.name, path=path, stage=stage, policy=policy.name,
-                             host=collected.host, items=tuple(results))
+                             host=collected.host, items=tuple(results),
+                             config=str(self.config.path) if self.config.path else None)
 
     def evaluate(self, item: Item, provenance: Provenance, stage: str, policy: Policy,
                  active: Iterable[tuple[Rule, RuleSetting]],

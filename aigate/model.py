@@ -286,6 +286,8 @@ class SubjectResult:
     verdict: Severity = Severity.PASS
     #: counts over the items, worked out once where the check ran (not where it is reported)
     counts: Mapping[str, int] = field(default_factory=dict)
+    #: the aigate.yaml that governed this check (None: no config, built-in defaults)
+    config: str | None = None
 
     def __post_init__(self) -> None:
         verdict, counts = Severity.PASS, dict.fromkeys(

@@ -2,15 +2,23 @@
 AIGATE_PLUGINS or a config's ``plugins:``.
 
 Nothing is registered at import time: :func:`load_plugins` builds a fresh manager. A plugin
-that fails to load (import error, hook with a misspelt name or wrong arguments) becomes a
-:class:`LoadProblem` that ``aigate`` prints; with ``strict`` it is a :class:`PluginError`.
+that fails to load (import error, hook with a misspelt name or wrong arguments, even a
+``SystemExit`` at import) becomes a :class:`LoadProblem` that ``aigate`` prints; with
+``strict`` it is a :class:`PluginError`. A module registered from two sources (an entry point
+and AIGATE_PLUGINS, say) loads once.
+
+Every hook implementation is guarded: whatever it raises besides the gate's own errors
+(:class:`~aigate.errors.AigateError`) and a Ctrl-C, ``SystemExit`` and ``GeneratorExit``
+included, comes out of the hook call as a :class:`HookError` naming the plugin and the hook,
+so a misbehaving plugin makes that file an error, never a clean exit.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from types import ModuleType
@@ -19,7 +27,7 @@ from typing import Any
 import pluggy
 
 from . import hookspecs
-from .errors import PluginError
+from .errors import AigateError, PluginError
 
 ENTRY_POINT_GROUP = "aigate"
 
@@ -55,6 +63,55 @@ class LoadProblem:
         return f"plugin {self.name!r} ({self.origin}) not loaded: {self.message}"
 
 
+class HookError(PluginError):
+    """A plugin's hook raised something other than the gate's own errors: the file being
+    checked is an error naming the plugin and the hook (never a pass, never an exit)."""
+
+    def __init__(self, plugin: str, hook: str, exc: BaseException) -> None:
+        self.plugin, self.hook, self.exc = plugin, hook, exc
+        super().__init__(f"plugin {plugin!r} failed in {hook}: {_one_line(exc)}")
+
+
+def describe_failure(exc: BaseException) -> str:
+    """One line for an exception that escaped a check: which plugin and hook raised it when
+    known (:class:`HookError`), else its type and first line."""
+    if isinstance(exc, AigateError):
+        return str(exc)
+    return _one_line(exc)
+
+
+def _passes_through(exc: BaseException) -> bool:
+    """The gate's own errors keep their message; a Ctrl-C stays a Ctrl-C (exit 130)."""
+    return isinstance(exc, AigateError | KeyboardInterrupt)
+
+
+def _guard(function: Callable[..., Any], plugin: str, hook: str) -> Callable[..., Any]:
+    @functools.wraps(function)
+    def guarded(*args: Any) -> Any:
+        try:
+            result = function(*args)
+        except BaseException as exc:
+            if _passes_through(exc):
+                raise
+            raise HookError(plugin, hook, exc) from exc
+        # a hook may answer lazily (a generator): guard the iteration too
+        return _guarded_iter(result, plugin, hook) if isinstance(result, Iterator) else result
+    return guarded
+
+
+def _guarded_iter(items: Iterator[Any], plugin: str, hook: str) -> Iterator[Any]:
+    while True:
+        try:
+            value = next(items)
+        except StopIteration:
+            return
+        except BaseException as exc:
+            if _passes_through(exc):
+                raise
+            raise HookError(plugin, hook, exc) from exc
+        yield value  # a GeneratorExit thrown in here (the reader stopped) is not the plugin's
+
+
 @dataclass
 class Plugins:
     """A plugin manager and the record of how each plugin got there."""
@@ -63,6 +120,12 @@ class Plugins:
     strict: bool = False
     origins: dict[str, str] = field(default_factory=dict)
     problems: list[LoadProblem] = field(default_factory=list)
+    #: module names already tried (loaded or not): a second source does not load it again
+    tried: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        # backstop for what the per-implementation guard cannot see (hook wrappers)
+        self.manager.add_hookcall_monitoring(_before_call, _after_call)
 
     @property
     def hook(self) -> Any:
@@ -70,7 +133,9 @@ class Plugins:
 
     def add(self, plugin: object, name: str, origin: str) -> bool:
         """Register ``plugin``; a failure is recorded (or raised when strict), never silent."""
-        if self.manager.has_plugin(name):
+        # the same module under another name (an entry point named differently from the
+        # module AIGATE_PLUGINS names) is one plugin: its hooks must run once
+        if self.manager.has_plugin(name) or self.manager.is_registered(plugin):
             return True
         try:
             self.manager.register(plugin, name=name)
@@ -81,20 +146,28 @@ class Plugins:
                 self.manager.unregister(plugin)
             self._problem(name, origin, _one_line(exc))
             return False
+        for caller in self.manager.get_hookcallers(plugin) or ():
+            for impl in caller.get_hookimpls():
+                if impl.plugin is plugin and not (impl.wrapper or impl.hookwrapper):
+                    # typed Final by pluggy, but a plain slot: the guard names plugin and hook
+                    setattr(impl, "function", _guard(impl.function, name, caller.name))  # noqa: B010
         self.origins[name] = origin
         return True
 
     def add_module(self, module_name: str, origin: str) -> bool:
+        self.tried.add(module_name)
         try:
             module = importlib.import_module(module_name)
-        except Exception as exc:
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # SystemExit(0) at import must not end the run clean
             self._problem(module_name, origin, f"import failed: {_one_line(exc)}")
             return False
         return self.add(module, module_name, origin)
 
     def add_modules(self, names: Iterable[str], origin: str) -> None:
         for name in names:
-            if name and not self.manager.has_plugin(name):
+            if name and name not in self.tried and not self.manager.has_plugin(name):
                 self.add_module(name, origin)
 
     def _problem(self, name: str, origin: str, message: str) -> None:
@@ -123,9 +196,12 @@ def load_plugins(*, extra: Iterable[str] = (), strict: bool = False,
     if entry_points:
         for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
             origin = f"entry point {ep.dist.name if ep.dist else ep.value}"
+            plugins.tried.add(ep.module)
             try:
                 loaded = ep.load()
-            except Exception as exc:
+            except KeyboardInterrupt:
+                raise
+            except BaseException as exc:  # SystemExit at import is a load problem too
                 plugins._problem(ep.name, origin, f"import failed: {_one_line(exc)}")
                 continue
             plugins.add(loaded, ep.name, origin)
@@ -133,6 +209,20 @@ def load_plugins(*, extra: Iterable[str] = (), strict: bool = False,
     plugins.add_modules((n.strip() for n in env.split(",")), "AIGATE_PLUGINS")
     plugins.add_modules(extra, "argument")
     return plugins
+
+
+def _before_call(hook: str, impls: Sequence[pluggy.HookImpl],
+                 kwargs: Mapping[str, object]) -> None:
+    pass
+
+
+def _after_call(outcome: pluggy.Result[Any], hook: str, impls: Sequence[pluggy.HookImpl],
+                kwargs: Mapping[str, object]) -> None:
+    exc = outcome.exception
+    if exc is None or _passes_through(exc):
+        return
+    wrappers = [i.plugin_name for i in impls if i.wrapper or i.hookwrapper]
+    outcome.force_exception(HookError(", ".join(wrappers) or "unknown", hook, exc))
 
 
 def _location(plugin: object) -> str:

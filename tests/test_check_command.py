@@ -48,7 +48,7 @@ def test_text_output_groups_by_file_and_names_clips_like_editors(cli, tmp_path):
         talent=[{"name": "Ray Holt", "use": "voice"}]))]))
     run = cli("check", path, "--stage", "review")
     lines = run.out.splitlines()
-    assert lines[0] == f"{path}: cut [stage review, policy netflix-genai] LOCK"
+    assert lines[0] == f"{path}: cut [stage review, policy netflix-genai, no aigate.yaml] LOCK"
     assert lines[1] == '  LOCK V1 "SH1" 01:00:02:00-01:00:04:00'
     assert any("lock talent-consent: Ray Holt (voice) has no documented consent" in x
                for x in lines)

@@ -106,6 +106,7 @@ def _subject(result: SubjectResult, out: TextIO) -> None:
               f'{escape(result.name)} <span class="badge {verdict}">{verdict.upper()}</span>'
               f'</h2><p class="meta">{escape(str(result.path or ""))} · stage '
               f"<b>{escape(result.stage)}</b> · policy {escape(result.policy)} · "
+              f"config {escape(result.config or 'none (built-in defaults)')} · "
               f"{len(items)} clips, {ai} AI, {counts[Severity.WARN]} warn, "
               f"{counts[Severity.LOCK]} lock, {waived} waived</p>\n")
     _picture(result, out)

@@ -17,6 +17,7 @@ def _subject(result: SubjectResult) -> dict[str, Any]:
         "host": result.host,
         "stage": result.stage,
         "policy": result.policy,
+        "config": result.config,
         "verdict": result.verdict.label,
         "items": [_item(r) for r in result.items],
     }

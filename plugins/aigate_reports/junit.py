@@ -39,7 +39,8 @@ def _suite(result: SubjectResult, options: ReportOptions) -> ET.Element:
     suite = ET.Element("testsuite", name=result.name)
     properties = ET.SubElement(suite, "properties")
     for name, value in (("path", str(result.path or "")), ("stage", result.stage),
-                        ("policy", result.policy), ("verdict", result.verdict.label)):
+                        ("policy", result.policy), ("verdict", result.verdict.label),
+                        ("config", result.config or "")):
         ET.SubElement(properties, "property", name=name, value=value)
     cases = failures = 0
     for item_result in result.items:

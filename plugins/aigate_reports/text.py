@@ -24,7 +24,8 @@ def subject(result: SubjectResult, options: ReportOptions) -> str:
     if options.quiet and not flagged:
         return ""
     where = f"{result.path}: " if result.path else ""
-    lines = [f"{where}{result.name} [stage {result.stage}, policy {result.policy}] "
+    config = f"config {result.config}" if result.config else "no aigate.yaml"
+    lines = [f"{where}{result.name} [stage {result.stage}, policy {result.policy}, {config}] "
              f"{_paint(options, result.verdict, result.verdict.label.upper())}"]
     for item_result in flagged:
         item, verdict = item_result.item, item_result.verdict
