@@ -4,6 +4,7 @@ AIGATE_PLUGINS, config and entry points, and broken plugins reported, never sile
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,11 @@ from aigate.plugins import DEFAULT_PLUGINS, load_plugins
 from conftest import ROOT, clip, run_process, timeline, write
 
 EXAMPLES = ROOT / "docs" / "examples"
+
+
+def pythonpath(*folders: Path) -> str:
+    """``folders`` ahead of this checkout's PYTHONPATH: the CLI started is this code."""
+    return os.pathsep.join([*map(str, folders), os.environ.get("PYTHONPATH", "")])
 
 
 def shot_list(tmp_path: Path) -> Path:
@@ -44,6 +50,8 @@ def test_new_host_plugin_from_aigate_plugins_runs_end_to_end(tmp_path):
 def test_plugin_named_in_config_is_loaded(tmp_path, monkeypatch, cli):
     monkeypatch.syspath_prepend(str(EXAMPLES))
     (tmp_path / "aigate.yaml").write_text("plugins: [aigate_shotlist]\n")
+    # a discovered config loads code only inside a trusted root (tests/test_config_trust.py)
+    monkeypatch.setenv("AIGATE_TRUSTED_ROOTS", str(tmp_path))
     run = cli("check", shot_list(tmp_path), "--format", "json")
     assert run.json["subjects"][0]["host"] == "shotlist"
 
@@ -141,3 +149,148 @@ def test_load_plugins_is_fresh_each_time_and_strict_raises(monkeypatch, tmp_path
     assert [str(p) for p in loose.problems] == [
         "plugin 'bad_plugin' (argument) not loaded: import failed: RuntimeError: boom"]
     assert json.dumps([i.name for i in loose.info()])  # the others are still there
+
+
+def test_config_strict_plugins_is_honoured_and_problems_of_every_source_are_told(tmp_path):
+    (tmp_path / "broken_env.py").write_text("raise ImportError('no module named studio_sdk')\n")
+    cut = write(tmp_path / "cut.otio", timeline([clip("SH1")]))
+    config = tmp_path / "aigate.yaml"
+    config.write_text("plugins: [missing_from_config]\n")
+    env = {"PYTHONPATH": pythonpath(tmp_path), "AIGATE_PLUGINS": "broken_env",
+           "AIGATE_TRUSTED_ROOTS": str(tmp_path)}
+    run = run_process("check", cut, env=env)
+    assert run.code == 0, run.out  # not strict: told, not fatal
+    told = [x for x in run.err.splitlines() if "not loaded" in x]
+    assert told == [
+        "aigate: warning: plugin 'broken_env' (AIGATE_PLUGINS) not loaded: import failed: "
+        "ImportError: no module named studio_sdk",
+        f"aigate: warning: plugin 'missing_from_config' (config {config}) not loaded: import "
+        "failed: ModuleNotFoundError: No module named 'missing_from_config'"]
+    # `aigate plugins` and `aigate doctor` read the same aigate.yaml and say which
+    listed = run_process("plugins", "--json", tmp_path, env=env).json
+    assert listed["config"] == {"path": str(config), "origin": "trusted", "error": None}
+    assert [p["name"] for p in listed["problems"]] == ["broken_env", "missing_from_config"]
+    text = run_process("plugins", env=env, cwd=tmp_path).out
+    assert text.startswith(f"config: {config} (found by walking up, inside")
+    assert "NOT LOADED missing_from_config  [config" in text
+    doctor = run_process("doctor", env=env, cwd=tmp_path)
+    assert f"ok   config: {config}" in doctor.out
+    assert "FAIL plugin missing_from_config: config" in doctor.out and doctor.code == 1
+    # strict_plugins: true in the config makes any of them fatal for the files it governs
+    config.write_text("strict_plugins: true\n")
+    strict = run_process("check", cut, env=env)
+    assert strict.code == 2
+    assert f"{config}: strict_plugins: plugin 'broken_env' (AIGATE_PLUGINS)" in strict.out
+
+
+ALIAS_PLUGIN = RULE_PLUGIN  # contributes a rule: registered twice, its id would clash
+
+
+def test_a_plugin_named_by_every_source_loads_once(tmp_path):
+    (tmp_path / "studio_rules.py").write_text(ALIAS_PLUGIN)
+    info = tmp_path / "studio_rules-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: studio-rules\nVersion: 1.0\n")
+    # the entry point's name differs from the module name AIGATE_PLUGINS and config use
+    (info / "entry_points.txt").write_text("[aigate]\nstudio = studio_rules\n")
+    config = tmp_path / "aigate.yaml"
+    config.write_text("plugins: [studio_rules]\n")
+    pack = tmp_path / "pack.yaml"
+    pack.write_text("extends: netflix-genai\nrules:\n  long-ai-shot: {severity: lock}\n")
+    env = {"PYTHONPATH": pythonpath(tmp_path), "AIGATE_PLUGINS": "studio_rules"}
+    cut = write(tmp_path / "cut.otio", timeline([clip("SH1", 3, {"generated": True,
+                                                                  "purpose": "temp"})]))
+    run = run_process("check", cut, "--config", config, "--policy", pack, "--format", "json",
+                      env=env)
+    assert run.code == 1, run.err
+    assert run.findings("SH1")["long-ai-shot"] == "lock"
+    assert "not loaded" not in run.err
+    listed = run_process("plugins", "--json", "--config", config, env=env).json
+    assert [p["name"] for p in listed["plugins"] if "studio" in p["name"]] == ["studio"]
+    assert listed["problems"] == []
+
+
+ESCAPES = {
+    "system_exit_0": "raise SystemExit(0)",
+    "generator_exit": "raise GeneratorExit()",
+    "base_exception": "class Escape(BaseException):\n    pass\n\nraise Escape('out')",
+}
+
+
+@pytest.mark.parametrize("name", sorted(ESCAPES))
+def test_nothing_a_plugin_raises_at_import_ends_the_run_clean(tmp_path, name):
+    (tmp_path / f"{name}.py").write_text(ESCAPES[name] + "\n")
+    cut = write(tmp_path / "cut.otio", timeline([clip("SH1", 2, {
+        "v": 1, "generated": True, "tool": {"name": "Firefly"}, "purpose": "final"})]))
+    env = {"PYTHONPATH": pythonpath(tmp_path), "AIGATE_PLUGINS": name}
+    run = run_process("check", cut, "--stage", "final", env=env)
+    assert run.code == 1, run.err  # the gate ran: the locked clip still locks
+    assert f"plugin '{name}' (AIGATE_PLUGINS) not loaded: import failed:" in run.err
+    strict = run_process("check", cut, "--stage", "final", "--strict-plugins", env=env)
+    assert strict.code == 2 and f"plugin '{name}'" in strict.err
+
+
+HOOK_ESCAPES = {
+    "system_exit": "def aigate_claims(items, context):\n    raise SystemExit(0)\n",
+    "generator_exit": "def aigate_claims(items, context):\n    raise GeneratorExit()\n",
+    "lazy_base_exception": ("class Escape(BaseException):\n    pass\n\n\n"
+                            "def aigate_claims(items, context):\n    yield from ()\n"
+                            "    raise Escape('from a generator')\n"),
+    "stop_iteration_in_load": ("def aigate_load_subject(path):\n"
+                               "    raise StopIteration\n"),
+}
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("name", sorted(HOOK_ESCAPES))
+def test_nothing_a_plugin_raises_in_a_hook_ends_the_run_clean(tmp_path, name, jobs):
+    source = HOOK_ESCAPES[name].replace("def aigate_", "@hookimpl\ndef aigate_")
+    (tmp_path / f"{name}.py").write_text(f"from aigate.hookspecs import hookimpl\n\n\n{source}")
+    cuts = [write(tmp_path / f"cut{i}.otio", timeline([clip("SH1")])) for i in (1, 2)]
+    env = {"PYTHONPATH": pythonpath(tmp_path), "AIGATE_PLUGINS": name}
+    run = run_process("check", *cuts, "--jobs", jobs, env=env)
+    assert run.code == 2, run.out + run.err
+    hook = "aigate_load_subject" if "load" in name else "aigate_claims"
+    errors = [x for x in run.out.splitlines() if x.startswith("error:")]
+    assert len(errors) == 2 and all(f"plugin {name!r} failed in {hook}:" in x for x in errors)
+    assert "Traceback" not in run.err
+
+
+WRAPPER = """from aigate.hookspecs import hookimpl
+
+
+@hookimpl(wrapper=True)
+def aigate_claims(items, context):
+    raise SystemExit(0)
+    yield
+"""
+
+
+def test_a_hook_wrapper_that_exits_is_named_too(tmp_path, cli, monkeypatch):
+    (tmp_path / "exiting_wrapper.py").write_text(WRAPPER)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("AIGATE_PLUGINS", "exiting_wrapper")
+    cut = write(tmp_path / "cut.otio", timeline([clip("SH1")]))
+    run = cli("check", cut)
+    assert run.code == 2
+    assert "plugin 'exiting_wrapper' failed in aigate_claims: SystemExit: 0" in run.out
+
+
+def test_describe_failure_names_plugin_and_hook(monkeypatch, tmp_path):
+    from aigate.batch import Session
+    from aigate.plugins import HookError, describe_failure
+
+    (tmp_path / "exiting_claims.py").write_text(
+        "from aigate.hookspecs import hookimpl\n\n\n@hookimpl\n"
+        "def aigate_claims(items, context):\n    raise SystemExit(3)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    session = Session(plugins=load_plugins(extra=["exiting_claims"]))
+    cut = write(tmp_path / "cut.otio", timeline([clip("SH1")]))
+    with pytest.raises(HookError) as caught:
+        session.check_file(cut)
+    error = caught.value
+    assert (error.plugin, error.hook, type(error.exc)) == (
+        "exiting_claims", "aigate_claims", SystemExit)
+    assert describe_failure(error) == (
+        "plugin 'exiting_claims' failed in aigate_claims: SystemExit: 3")
+    assert describe_failure(GeneratorExit()) == "GeneratorExit"
