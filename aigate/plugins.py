@@ -67,9 +67,18 @@ class HookError(PluginError):
     """A plugin's hook raised something other than the gate's own errors: the file being
     checked is an error naming the plugin and the hook (never a pass, never an exit)."""
 
-    def __init__(self, plugin: str, hook: str, exc: BaseException) -> None:
+    def __init__(self, plugin: str, hook: str, exc: BaseException | None,
+                 message: str | None = None) -> None:
+        #: what the plugin raised (None once sent across processes: only the text travels)
         self.plugin, self.hook, self.exc = plugin, hook, exc
-        super().__init__(f"plugin {plugin!r} failed in {hook}: {_one_line(exc)}")
+        if message is None:
+            what = f": {_one_line(exc)}" if exc is not None else ""
+            message = f"plugin {plugin!r} failed in {hook}{what}"
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # picklable for worker processes, whatever the plugin's own exception is
+        return (HookError, (self.plugin, self.hook, None, str(self)))
 
 
 def describe_failure(exc: BaseException) -> str:

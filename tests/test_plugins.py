@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 from pathlib import Path
 
 import pytest
@@ -294,3 +295,6 @@ def test_describe_failure_names_plugin_and_hook(monkeypatch, tmp_path):
     assert describe_failure(error) == (
         "plugin 'exiting_claims' failed in aigate_claims: SystemExit: 3")
     assert describe_failure(GeneratorExit()) == "GeneratorExit"
+    # it crosses from a worker process intact, whatever the plugin raised
+    copy = pickle.loads(pickle.dumps(error))
+    assert (str(copy), copy.plugin, copy.hook) == (str(error), "exiting_claims", "aigate_claims")
