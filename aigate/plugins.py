@@ -19,7 +19,7 @@ import functools
 import importlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from types import ModuleType
 from typing import Any
@@ -28,6 +28,8 @@ import pluggy
 
 from . import hookspecs
 from .errors import AigateError, PluginError
+from .policy import Rule
+from .report import ReportFormat
 
 ENTRY_POINT_GROUP = "aigate"
 
@@ -104,8 +106,28 @@ def _guard(function: Callable[..., Any], plugin: str, hook: str) -> Callable[...
                 raise
             raise HookError(plugin, hook, exc) from exc
         # a hook may answer lazily (a generator): guard the iteration too
-        return _guarded_iter(result, plugin, hook) if isinstance(result, Iterator) else result
+        if isinstance(result, Iterator):
+            result = _guarded_iter(result, plugin, hook)
+        if hook in _CONTRIBUTING and result is not None:
+            result = [_guard_contribution(value, plugin) for value in result]
+        return result
     return guarded
+
+
+#: hooks whose answers carry the plugin's code, called later (rule checks, report parts)
+_CONTRIBUTING = ("aigate_rules", "aigate_report_formats")
+
+
+def _guard_contribution(value: Any, plugin: str) -> Any:
+    if isinstance(value, Rule):
+        return replace(value, check=_guard(value.check, plugin, f"rule {value.id}"))
+    if isinstance(value, ReportFormat):
+        where = f"report format {value.name}"
+        return replace(value, head=_guard(value.head, plugin, where),
+                       subject=_guard(value.subject, plugin, where),
+                       tail=_guard(value.tail, plugin, where),
+                       problem=_guard(value.problem, plugin, where))
+    return value
 
 
 def _guarded_iter(items: Iterator[Any], plugin: str, hook: str) -> Iterator[Any]:

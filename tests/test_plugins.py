@@ -298,3 +298,51 @@ def test_describe_failure_names_plugin_and_hook(monkeypatch, tmp_path):
     # it crosses from a worker process intact, whatever the plugin raised
     copy = pickle.loads(pickle.dumps(error))
     assert (str(copy), copy.plugin, copy.hook) == (str(error), "exiting_claims", "aigate_claims")
+
+
+EXITING_CONTRIBUTIONS = '''
+from aigate.hookspecs import hookimpl
+from aigate.policy import Rule
+from aigate.report import ReportFormat
+
+
+def _check(item, prov, policy):
+    raise SystemExit(0)
+    yield
+
+
+def _exit(*args):
+    raise SystemExit(0)
+
+
+@hookimpl
+def aigate_rules():
+    return [Rule("exiting-rule", "Exits", "studio", "Studio rule.", "any AI clip", "None.",
+                 _check)]
+
+
+@hookimpl
+def aigate_report_formats():
+    return [ReportFormat("exiting", "exits while rendering", _exit, _exit, _exit)]
+'''
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_code_a_plugin_contributes_cannot_exit_clean_either(tmp_path, jobs):
+    """Rule checks and report formats are the plugin's code too, called later."""
+    (tmp_path / "exiting_parts.py").write_text(EXITING_CONTRIBUTIONS)
+    pack = tmp_path / "pack.yaml"
+    pack.write_text("extends: netflix-genai\nrules:\n  exiting-rule: {severity: lock}\n")
+    cuts = [write(tmp_path / f"cut{i}.otio", timeline([clip("SH1", 2, {
+        "generated": True, "purpose": "temp"})])) for i in (1, 2)]
+    env = {"PYTHONPATH": pythonpath(tmp_path), "AIGATE_PLUGINS": "exiting_parts"}
+    run = run_process("check", *cuts, "--policy", pack, "--jobs", jobs, env=env)
+    assert run.code == 2
+    assert run.out.count("plugin 'exiting_parts' failed in rule exiting-rule: SystemExit: 0"
+                         ) == 2
+    clean = write(tmp_path / "clean.otio", timeline([clip("CAM1")]))
+    report = run_process("check", clean, cuts[0], "--format", "exiting", "--jobs", jobs,
+                         env=env)
+    assert report.code == 2
+    assert ("plugin 'exiting_parts' failed in report format exiting: SystemExit: 0"
+            in report.err)
