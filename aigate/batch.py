@@ -63,8 +63,8 @@ class Session:
         #: receives warnings that are not findings (a blanket approval, a rejected record)
         self.warn = warn or (lambda message: None)
         self._pinned = options.config or config_path_from_env()
-        self._roots = (options.trusted_roots if options.trusted_roots is not None
-                       else trusted_roots_from_env())
+        self._roots = (tuple(p.resolve() for p in options.trusted_roots)
+                       if options.trusted_roots is not None else trusted_roots_from_env())
         self._gates: dict[Path | None, Gate | AigateError] = {}
         self._found: dict[Path, ConfigSource] = {}
         self._warned_problems = len(self.plugins.problems)
