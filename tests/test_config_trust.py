@@ -13,9 +13,12 @@ from pathlib import Path
 import jsonschema
 import opentimelineio as otio
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from aigate.batch import Options, Session
 from aigate.config import locate_config
+from aigate.errors import InputError
 from aigate.gate import Gate
 from aigate.parallel import check_one
 from aigate.plugins import load_plugins
@@ -192,3 +195,37 @@ def test_every_report_names_the_config_of_each_file(site, tmp_path):
     page = tmp_path / "report.html"
     run_process("check", inside, "--format", "html", "--output", page)
     assert f"config {show_config}" in page.read_text()
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(depth=st.integers(1, 4), configs=st.sets(st.integers(0, 4)),
+       trusted=st.sets(st.integers(0, 4)), use_roots=st.booleans())
+def test_no_file_is_governed_by_a_config_outside_the_trusted_roots(
+        tmp_path_factory, depth, configs, trusted, use_roots):
+    """Whatever the layout: a timeline is checked under a config inside a trusted root, or
+    under none (built-in defaults), or it is an error naming the refused config."""
+    base = tmp_path_factory.mktemp("tree")
+    folders = [base]
+    for level in range(depth):
+        folders.append(folders[-1] / f"d{level}")
+    folders[-1].mkdir(parents=True)
+    for level in configs:
+        if level <= depth:
+            (folders[level] / "aigate.yaml").write_text(f"show: LEVEL{level}\n")
+    cut = write(folders[-1] / "cut.otio", timeline([clip("SH1")]))
+    roots = tuple(folders[i] for i in trusted if i <= depth) if use_roots else None
+    session = Session(Options(trusted_roots=roots))
+    nearest = next((folders[i] for i in range(depth, -1, -1) if i in configs), None)
+    try:
+        [result] = session.check_file(cut)
+    except InputError as exc:
+        assert roots is not None and nearest is not None
+        assert f"{nearest / 'aigate.yaml'}: config refused" in str(exc)
+        assert not any(nearest.is_relative_to(r) for r in roots)
+        return
+    if nearest is None:
+        assert result.config is None
+    else:
+        assert result.config == str(nearest / "aigate.yaml")
+        assert roots is None or any(nearest.is_relative_to(r) for r in roots)
