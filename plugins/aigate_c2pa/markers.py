@@ -94,8 +94,10 @@ def _jpeg(handle: BinaryIO) -> str | None:
             pos += 1 if marker == 0xFF else 2
             continue
         length = int.from_bytes(header[2:4], "big")
-        if marker == 0xEB and b"jumb" in handle.read(min(max(length - 2, 0), 32)):
-            return "JPEG APP11 JUMBF"
+        if marker == 0xEB:  # APP11: JPEG XT boxes; C2PA's has a "c2pa" JUMBF description
+            start = handle.read(min(max(length - 2, 0), 64))
+            if b"jumb" in start and b"c2pa" in start:
+                return "JPEG APP11 C2PA JUMBF"
         pos += 2 + length
     return None
 
