@@ -271,7 +271,7 @@ def edited_by_genai(tmp_path: Path, kit, *, agent: bool = True) -> Path:
     generative tool (``EditGen`` when ``agent``); the parent was created by ``OriginGen``."""
     plain = still(tmp_path / "src" / "plain.jpg")
     parent = sign(plain, tmp_path / "src" / "parent.jpg", kit, tool="OriginGen", version="1")
-    edited = {"action": "c2pa.edited", "digitalSourceType": TRAINED}
+    edited: dict[str, object] = {"action": "c2pa.edited", "digitalSourceType": TRAINED}
     if agent:
         edited["softwareAgent"] = {"name": "EditGen", "version": "2"}
     manifest = {"claim_generator_info": [{"name": "SuiteApp", "version": "9"}],

@@ -45,8 +45,8 @@ def claim_from_store(store: Any) -> Claim:
     """What a manifest store report says (see the module docstring)."""
     if not isinstance(store, dict) or not isinstance(store.get("manifests"), dict):
         return Claim(SOURCE, Trust.HINT, problems=("manifest store JSON has no manifests",))
-    state = store.get("validation_state") if isinstance(store.get("validation_state"),
-                                                        str) else INVALID
+    reported = store.get("validation_state")
+    state: str = reported if isinstance(reported, str) else INVALID
     manifests = store["manifests"]
     active = manifests.get(store.get("active_manifest"))
     if not isinstance(active, dict):
@@ -54,8 +54,8 @@ def claim_from_store(store: Any) -> Claim:
                      validation=state)
     actions = list(_actions(active, manifests, set()))
     generative = [a for a in actions if a.source_type and is_genai_source_type(a.source_type)]
-    codes = [s.get("code") for s in store.get("validation_status") or []
-             if isinstance(s, dict) and isinstance(s.get("code"), str)]
+    codes: list[str] = [s["code"] for s in store.get("validation_status") or []
+                        if isinstance(s, dict) and isinstance(s.get("code"), str)]
     detail = state + (f" ({', '.join(codes[:3])})" if codes else "")
     if state not in (*TRUST, INVALID):  # fail closed on a state the gate does not know
         detail = f"validation state {state[:40]!r} is not Trusted, Valid or Invalid"
@@ -90,8 +90,8 @@ def _actions(manifest: dict, manifests: dict, seen: set[int]) -> Iterator[Action
         data = assertion.get("data")
         if not isinstance(data, dict):
             continue
-        agents = data.get("softwareAgents") if isinstance(data.get("softwareAgents"),
-                                                          list) else []
+        listed = data.get("softwareAgents")
+        agents: list[Any] = listed if isinstance(listed, list) else []
         for action in data.get("actions") or []:
             if isinstance(action, dict):
                 source_type = action.get("digitalSourceType")
