@@ -2,10 +2,12 @@
 
 The digital source type comes from the actions assertions (``c2pa.actions`` and
 ``c2pa.actions.v2``) of the active manifest and, for composites, of its ingredients; the
-tool from the action's softwareAgent or the claim generator. The validation state is the
-claim's trust: Trusted (the signer chains to a trust anchor in ``c2pa.trust_anchors``),
-Valid (signed, signer not trusted), Invalid (e.g. the media changed after signing: the
-``manifest-invalid`` rule). Needs the ``c2pa`` extra: pip install 'aigate[c2pa]'.
+tool from the softwareAgent of the generative action (see :mod:`aigate_c2pa.store`). The
+validation state is the claim's trust: Trusted (the signer chains to a trust anchor in
+``c2pa.trust_anchors``), Valid (signed, signer not trusted), Invalid (e.g. the media changed
+after signing: the ``manifest-invalid`` rule), or Unverifiable (present but not readable or
+not validated in full, or remote-only: the ``manifest-unverifiable`` rule). Every read is
+offline (:mod:`aigate_c2pa.offline`). Needs the ``c2pa`` extra: pip install 'aigate[c2pa]'.
 """
 
 from __future__ import annotations
