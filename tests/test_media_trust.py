@@ -4,6 +4,7 @@ listener, or built with several actions; checked through the real CLI."""
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -314,3 +315,23 @@ def test_unknown_validation_state_fails_closed():
     assert claim.validation == "Unverifiable"
     assert claim.evidence == ("c2pa (unverifiable): validation state 'Pending' is not Trusted, "
                               "Valid or Invalid")
+
+
+def test_without_the_sdk_signed_media_is_unverifiable_not_clean(tmp_path, kit):
+    plain = still(tmp_path / "src" / "plain.jpg")
+    path = cut_of(tmp_path / "show", {
+        "SIGNED": sign(plain, tmp_path / "src" / "signed.jpg", kit), "PLAIN": plain})
+    shadow = tmp_path / "shadow"  # c2pa-python cannot be imported in this process
+    shadow.mkdir()
+    (shadow / "c2pa.py").write_text("raise ImportError('c2pa-python is not installed')\n")
+    env = {"PYTHONPATH": os.pathsep.join([str(shadow), os.environ.get("PYTHONPATH", "")]),
+           "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    run = run_process("check", path, "--stage", "final", "--format", "json", env=env)
+    assert run.code == 1, run.err
+    assert "c2pa-python is not installed" in run.err
+    got = items(run)
+    assert got["PLAIN"]["verdict"] == "pass"
+    assert rules(got["SIGNED"]) == {"manifest-unverifiable": "lock"}
+    assert got["SIGNED"]["evidence"][0].startswith(
+        "c2pa (unverifiable): JPEG APP11 C2PA JUMBF present, not verified: c2pa-python is "
+        "not installed")

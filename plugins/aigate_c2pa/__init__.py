@@ -53,8 +53,9 @@ def _sdk() -> Any:
     try:
         import c2pa
     except ImportError:
-        log.warning("aigate: C2PA Content Credentials are not read: c2pa-python is not "
-                    "installed (%s)", INSTALL)
+        log.warning("aigate: C2PA Content Credentials are not verified: c2pa-python is not "
+                    "installed (%s); media that carry them are manifest-unverifiable",
+                    INSTALL)
         return None
     return c2pa
 
@@ -77,10 +78,11 @@ def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tupl
             media = context.media(item)
             if media.readable:
                 wanted.append((index, media))
-    if not wanted or (sdk := _sdk()) is None:
+    if not wanted:
         return
+    sdk = _sdk()
     anchors, digest = _anchors(context.config.c2pa_trust_anchors)
-    key = f"c2pa/{READER}:{digest}"
+    key = f"c2pa/{READER}:{digest if sdk is not None else 'no-sdk'}"
     cache = context.cache
     known = cache.get_many(key, [m for _, m in wanted]) if cache else {}
     for index, media in wanted:
@@ -102,8 +104,18 @@ def read_claim(sdk: Any, path: Path, anchors: str | None) -> Claim | None:
     Offline (see :mod:`aigate_c2pa.offline`). Credentials that are there but cannot be read
     or validated in full (damaged store, truncated or padded file, missing signature,
     remote-only manifest, a store the SDK does not find although the container holds one)
-    give an ``Unverifiable`` claim: a finding, never "no provenance".
+    give an ``Unverifiable`` claim: a finding, never "no provenance". Without the SDK
+    (``sdk`` None), a file that carries Content Credentials is unverifiable too.
     """
+    if sdk is None:
+        markers = sniff(path)
+        if markers.carrier:
+            return unverifiable(f"{markers.carrier} present, not verified: c2pa-python is "
+                                f"not installed ({INSTALL})")
+        if markers.remote_url:
+            return unverifiable(f"remote manifest at {host_of(markers.remote_url)}, not "
+                                f"fetched; c2pa-python is not installed ({INSTALL})")
+        return None
     try:
         context = reader_context(sdk, anchors)
     except Exception as exc:  # never fall back to the SDK's default (fetching) context
