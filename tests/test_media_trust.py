@@ -335,3 +335,32 @@ def test_without_the_sdk_signed_media_is_unverifiable_not_clean(tmp_path, kit):
     assert got["SIGNED"]["evidence"][0].startswith(
         "c2pa (unverifiable): JPEG APP11 C2PA JUMBF present, not verified: c2pa-python is "
         "not installed")
+
+
+def _read_in_forked_child(path: str) -> tuple[str, bool]:
+    import c2pa
+
+    from aigate_c2pa import read_claim
+    from aigate_c2pa.offline import _context, reader_context
+
+    claim = read_claim(c2pa, Path(path), None)
+    inherited = _context(c2pa, os.getppid(), None)  # the parent's, copied by fork
+    return (claim.evidence if claim else ""), reader_context(c2pa, None) is not inherited
+
+
+def test_a_forked_process_builds_its_own_offline_context(tmp_path, kit, listener):
+    import multiprocessing
+
+    import c2pa
+
+    from aigate_c2pa.offline import reader_context
+
+    remote = sign(still(tmp_path / "plain.jpg"), tmp_path / "remote.jpg", kit,
+                  remote_url=listener.url)
+    reader_context(c2pa, None)  # the parent has one before it forks
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        evidence, own = pool.apply(_read_in_forked_child, (str(remote),))
+    assert own is True
+    assert evidence == (f"c2pa (unverifiable): remote manifest at 127.0.0.1:{listener.port}, "
+                        "not fetched")
+    assert listener.seen == []
