@@ -86,14 +86,17 @@ def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tupl
     cache = context.cache
     known = cache.get_many(key, [m for _, m in wanted]) if cache else {}
     for index, media in wanted:
-        if media.path in known:
-            value = known[media.path]
+        path = media.path
+        if path is None:  # a readable media always has its path
+            continue
+        if path in known:
+            value = known[path]
             claim = value and claim_from_dict(value)
         else:
-            claim = read_claim(sdk, media.path, anchors)
-            known[media.path] = claim and claim_to_dict(claim)  # once per file
+            claim = read_claim(sdk, path, anchors)
+            known[path] = claim and claim_to_dict(claim)  # once per file
             if cache:
-                cache.put(key, media, known[media.path])
+                cache.put(key, media, known[path])
         if claim is not None:
             yield index, claim
 
