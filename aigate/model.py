@@ -61,6 +61,7 @@ class Trust(IntEnum):
 # Enum.name is a slow descriptor; labels are read for every finding and every report line
 _SEVERITY_LABELS = {s: s.name.lower() for s in Severity}
 _TRUST_LABELS = {t: t.name.lower() for t in Trust}
+_TRUST_NAMES = frozenset(_TRUST_LABELS.values())
 
 
 @dataclass(slots=True)  # not frozen: a frozen __init__ costs ~2 us a clip on a long cut
@@ -168,7 +169,12 @@ class Claim:
 
     @property
     def evidence(self) -> str:
-        text = f"{self.source} ({self.trust.label})"
+        # a signed source that failed validation, or could not be validated, is labelled by
+        # that state ("c2pa (invalid)"), not by the trust it fell back to
+        label = self.trust.label
+        if self.validation and self.validation.lower() not in _TRUST_NAMES:
+            label = self.validation.lower()
+        text = f"{self.source} ({label})"
         return f"{text}: {self.detail}" if self.detail else text
 
 

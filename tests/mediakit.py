@@ -117,10 +117,11 @@ def sound(path: Path, seconds: float = 0.5, rate: int = 8000) -> Path:
 
 
 def sign(source: Path, target: Path, kit: SigningKit, *, source_type: str = TRAINED,
-         tool: str = "GenTool", version: str = "3.1") -> Path:
-    """Embed a signed C2PA manifest whose created action declares ``source_type``."""
-    import c2pa
+         tool: str = "GenTool", version: str = "3.1", remote_url: str | None = None) -> Path:
+    """Embed a signed C2PA manifest whose created action declares ``source_type``.
 
+    With ``remote_url`` the manifest is not embedded: the file only names that URL (a
+    remote-only manifest, as a cloud service writes it)."""
     manifest = {
         "claim_generator_info": [{"name": tool, "version": version}],
         "title": target.name,
@@ -128,12 +129,30 @@ def sign(source: Path, target: Path, kit: SigningKit, *, source_type: str = TRAI
             "action": "c2pa.created", "digitalSourceType": source_type,
             "softwareAgent": {"name": tool, "version": version}}]}}],
     }
+    return sign_manifest(source, target, kit, manifest, remote_url=remote_url)
+
+
+def sign_manifest(source: Path, target: Path, kit: SigningKit, manifest: dict, *,
+                  parent: Path | None = None, remote_url: str | None = None) -> Path:
+    """Sign ``manifest`` into a copy of ``source``. ``parent`` (a signed file) becomes its
+    parentOf ingredient, labelled ``parent`` for actions' ``ingredientIds``."""
+    import c2pa
+
     signer = c2pa.Signer.from_info(c2pa.C2paSignerInfo(b"ed25519", kit.chain_pem, kit.key_pem,
                                                        None))
     target.parent.mkdir(parents=True, exist_ok=True)
-    with c2pa.Builder(manifest) as builder, source.open("rb") as src, \
-            target.open("wb") as dst:
-        builder.sign(signer, source.suffix.lstrip(".").lower(), src, dst)
+    kind = source.suffix.lstrip(".").lower()
+    with c2pa.Builder(manifest) as builder:
+        if parent is not None:
+            with parent.open("rb") as handle:
+                builder.add_ingredient({"title": parent.name, "relationship": "parentOf",
+                                        "label": "parent"},
+                                       parent.suffix.lstrip(".").lower(), handle)
+        if remote_url:
+            builder.set_no_embed()
+            builder.set_remote_url(remote_url)
+        with source.open("rb") as src, target.open("wb") as dst:
+            builder.sign(signer, kind, src, dst)
     return target
 
 
@@ -162,3 +181,48 @@ def xmp_packet(source_type: str, form: str = "attribute", creator: str | None = 
     return (f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
             f'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">{body}</rdf:RDF>'
             "</x:xmpmeta>")
+
+
+# Damage done to a signed file, as a careless transfer or an attacker would do it.
+
+def appended(source: Path, target: Path, extra: bytes = b"\x00trailing data" * 64) -> Path:
+    """A copy with bytes appended after the end of the file."""
+    target.write_bytes(source.read_bytes() + extra)
+    return target
+
+
+def cut_tail(source: Path, target: Path, size: int = 256) -> Path:
+    """A copy with its last ``size`` bytes cut off (an interrupted transfer)."""
+    target.write_bytes(source.read_bytes()[:-size])
+    return target
+
+
+def flipped_in_manifest(source: Path, target: Path, offset: int = 300) -> Path:
+    """A copy with one byte flipped ``offset`` bytes into the C2PA manifest store."""
+    data = bytearray(source.read_bytes())
+    data[data.index(b"jumb") + offset] ^= 0xFF
+    target.write_bytes(bytes(data))
+    return target
+
+
+def without_signature(source: Path, target: Path) -> Path:
+    """A copy whose claim signature is removed: the COSE bytes in the signature box (JUMBF
+    description type ``c2cs``) are zeroed, the boxes around them left in place."""
+    data = source.read_bytes()
+    box = data.index(b"cbor", data.index(b"jumdc2cs"))
+    size = int.from_bytes(data[box - 4:box], "big")
+    start, end = box + 4, box - 4 + size
+    target.write_bytes(data[:start] + bytes(end - start) + data[end:])
+    return target
+
+
+def empty_c2pa_chunk(source: Path, target: Path) -> Path:
+    """A PNG holding an empty ``caBX`` chunk (C2PA's): it looks signed and holds nothing."""
+    import zlib
+
+    data = source.read_bytes()
+    assert data[12:16] == b"IHDR"
+    chunk = b"\x00\x00\x00\x00caBX" + zlib.crc32(b"caBX").to_bytes(4, "big")
+    end_of_ihdr = 8 + 12 + int.from_bytes(data[8:12], "big")
+    target.write_bytes(data[:end_of_ihdr] + chunk + data[end_of_ihdr:])
+    return target

@@ -86,7 +86,7 @@ def test_tampered_copy_is_an_invalid_manifest_finding(cli, tmp_path, movies):
         sh = item(run, "SH001")
         got[stage] = {f["rule"]: f["severity"] for f in sh["findings"]}["manifest-invalid"]
     assert got == {"import": "warn", "edit": "warn", "review": "lock", "final": "lock"}
-    assert sh["evidence"][0].startswith("c2pa (claimed): Invalid (")
+    assert sh["evidence"][0].startswith("c2pa (invalid): Invalid (")
     assert "assertion.bmffHash.mismatch" in sh["evidence"][0]
 
 
@@ -260,8 +260,13 @@ def test_hostile_media_is_a_note_or_finding_never_a_crash(cli, tmp_path, movies,
     assert bad["ai"] is False
     if kind == "symlink-loop":
         assert bad["media_note"].startswith("symlink loop")
-    elif kind in ("truncated", "not-media"):
+    elif kind == "truncated":  # the manifest store is still there: it cannot be verified
+        assert bad["evidence"][0].startswith(
+            "c2pa (unverifiable): ISO BMFF C2PA uuid box present but unreadable:")
+        assert bad["findings"][0]["rule"] == "manifest-unverifiable"
+    elif kind == "not-media":  # nothing in it looks like Content Credentials: a note
         assert bad["evidence"][0].startswith("c2pa (hint): unreadable:")
+        assert bad["verdict"] == "pass"
     assert item(run, "GOOD")["ai"] is True
 
 
@@ -287,7 +292,7 @@ def test_cache_serves_a_rerun_and_notices_a_changed_file(cli, tmp_path, movies):
     cache = Path(os.environ["XDG_CACHE_HOME"]) / "aigate" / "provenance.sqlite"
     rows = sqlite3.connect(cache).execute(
         "SELECT source FROM claims WHERE path=?", (str(media),)).fetchall()
-    assert ("c2pa:none",) in rows
+    assert ("c2pa/2:none",) in rows
     # same size and mtime, other content: the cache answers (it is keyed by size and mtime)
     stat = media.stat()
     media.write_bytes(movies["plain"].read_bytes().ljust(stat.st_size, b"\x00")[:stat.st_size])

@@ -2,10 +2,12 @@
 
 The digital source type comes from the actions assertions (``c2pa.actions`` and
 ``c2pa.actions.v2``) of the active manifest and, for composites, of its ingredients; the
-tool from the action's softwareAgent or the claim generator. The validation state is the
-claim's trust: Trusted (the signer chains to a trust anchor in ``c2pa.trust_anchors``),
-Valid (signed, signer not trusted), Invalid (e.g. the media changed after signing: the
-``manifest-invalid`` rule). Needs the ``c2pa`` extra: pip install 'aigate[c2pa]'.
+tool from the softwareAgent of the generative action (see :mod:`aigate_c2pa.store`). The
+validation state is the claim's trust: Trusted (the signer chains to a trust anchor in
+``c2pa.trust_anchors``), Valid (signed, signer not trusted), Invalid (e.g. the media changed
+after signing: the ``manifest-invalid`` rule), or Unverifiable (present but not readable or
+not validated in full, or remote-only: the ``manifest-unverifiable`` rule). Every read is
+offline (:mod:`aigate_c2pa.offline`). Needs the ``c2pa`` extra: pip install 'aigate[c2pa]'.
 """
 
 from __future__ import annotations
@@ -13,19 +15,21 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from aigate.hookspecs import hookimpl
-from aigate.model import CheckContext, Claim, Diagnostic, Item, Tool, Trust
-from aigate.provenance import (
-    claim_from_dict,
-    claim_to_dict,
-    is_genai_source_type,
-    normalise_source_type,
-)
+from aigate.model import CheckContext, Claim, Diagnostic, Item, Trust
+from aigate.provenance import claim_from_dict, claim_to_dict
+
+from .markers import host_of, sniff
+from .offline import reader_context
+from .store import claim_from_store, unverifiable
+
+__all__ = ["claim_from_store", "read_claim"]
 
 log = logging.getLogger("aigate.c2pa")
 
@@ -33,8 +37,15 @@ log = logging.getLogger("aigate.c2pa")
 SUFFIXES = frozenset({".mp4", ".m4v", ".mov", ".m4a", ".avi", ".jpg", ".jpeg", ".png",
                       ".webp", ".avif", ".heic", ".heif", ".tif", ".tiff", ".gif", ".wav",
                       ".mp3", ".svg", ".dng", ".arw", ".nef", ".pdf"})
-TRUST = {"Trusted": Trust.TRUSTED, "Valid": Trust.VALID}
 INSTALL = "pip install 'aigate[c2pa]'"
+#: the SDK's refusal to read a remote-only manifest (fetching is off)
+REMOTE = re.compile(r"remote manifests? from url (\S+)", re.I)
+#: SDK error kinds that mean a manifest store was found and failed (not a container error)
+MANIFEST_ERRORS = frozenset({"Assertion", "AssertionNotFound", "Decoding", "Json", "Manifest",
+                             "Signature", "Verify", "Remote", "RemoteManifest",
+                             "ResourceNotFound"})
+#: bumped when the reading changes what a file's claim is (old cached answers are not used)
+READER = 2
 
 
 @lru_cache(maxsize=1)
@@ -42,8 +53,9 @@ def _sdk() -> Any:
     try:
         import c2pa
     except ImportError:
-        log.warning("aigate: C2PA Content Credentials are not read: c2pa-python is not "
-                    "installed (%s)", INSTALL)
+        log.warning("aigate: C2PA Content Credentials are not verified: c2pa-python is not "
+                    "installed (%s); media that carry them are manifest-unverifiable",
+                    INSTALL)
         return None
     return c2pa
 
@@ -66,104 +78,85 @@ def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tupl
             media = context.media(item)
             if media.readable:
                 wanted.append((index, media))
-    if not wanted or (sdk := _sdk()) is None:
+    if not wanted:
         return
+    sdk = _sdk()
     anchors, digest = _anchors(context.config.c2pa_trust_anchors)
-    key = f"c2pa:{digest}"
+    key = f"c2pa/{READER}:{digest if sdk is not None else 'no-sdk'}"
     cache = context.cache
     known = cache.get_many(key, [m for _, m in wanted]) if cache else {}
     for index, media in wanted:
-        if media.path in known:
-            value = known[media.path]
+        path = media.path
+        if path is None:  # a readable media always has its path
+            continue
+        if path in known:
+            value = known[path]
             claim = value and claim_from_dict(value)
         else:
-            claim = read_claim(sdk, media.path, anchors)
-            known[media.path] = claim and claim_to_dict(claim)  # once per file
+            claim = read_claim(sdk, path, anchors)
+            known[path] = claim and claim_to_dict(claim)  # once per file
             if cache:
-                cache.put(key, media, known[media.path])
+                cache.put(key, media, known[path])
         if claim is not None:
             yield index, claim
 
 
 def read_claim(sdk: Any, path: Path, anchors: str | None) -> Claim | None:
-    """What the manifest store in ``path`` says, or None when there is none."""
-    settings: dict[str, Any] = {"verify": {"verify_trust": True}}
-    if anchors:
-        settings["trust"] = {"trust_anchors": anchors}
+    """What the Content Credentials in ``path`` say, or None when it has none.
+
+    Offline (see :mod:`aigate_c2pa.offline`). Credentials that are there but cannot be read
+    or validated in full (damaged store, truncated or padded file, missing signature,
+    remote-only manifest, a store the SDK does not find although the container holds one)
+    give an ``Unverifiable`` claim: a finding, never "no provenance". Without the SDK
+    (``sdk`` None), a file that carries Content Credentials is unverifiable too.
+    """
+    if sdk is None:
+        markers = sniff(path)
+        if markers.carrier:
+            return unverifiable(f"{markers.carrier} present, not verified: c2pa-python is "
+                                f"not installed ({INSTALL})")
+        if markers.remote_url:
+            return unverifiable(f"remote manifest at {host_of(markers.remote_url)}, not "
+                                f"fetched; c2pa-python is not installed ({INSTALL})")
+        return None
     try:
-        context = sdk.Context(sdk.Settings.from_dict(settings))
+        context = reader_context(sdk, anchors)
+    except Exception as exc:  # never fall back to the SDK's default (fetching) context
+        return unverifiable(f"not read: the SDK refused the offline settings "
+                            f"({_first_line(exc)})")
+    try:
         with sdk.Reader(str(path), context=context) as reader:
-            store = json.loads(reader.json())
+            text = reader.json()
     except Exception as exc:  # the SDK's errors are its own classes, by kind
-        kind = type(exc).__name__
-        if "ManifestNotFound" in kind or "NotFound" in str(exc)[:40]:
-            return None
-        return Claim("c2pa", Trust.HINT, detail=f"unreadable: {_first_line(exc)}")
+        return _failed(path, exc)
+    try:
+        store = json.loads(text)
+    except ValueError as exc:
+        return unverifiable(f"the SDK's report is not JSON ({_first_line(exc)})")
     return claim_from_store(store)
 
 
-def claim_from_store(store: Any) -> Claim:
-    """Read a manifest store report (the SDK's JSON) defensively: it is hostile input."""
-    if not isinstance(store, dict) or not isinstance(store.get("manifests"), dict):
-        return Claim("c2pa", Trust.HINT, problems=("manifest store JSON has no manifests",))
-    state = store.get("validation_state") if isinstance(store.get("validation_state"),
-                                                        str) else "Invalid"
-    manifests = store["manifests"]
-    active = manifests.get(store.get("active_manifest"))
-    if not isinstance(active, dict):
-        return Claim("c2pa", Trust.HINT, problems=("manifest store has no active manifest",),
-                     validation=state)
-    found = list(_actions(active, manifests, set()))
-    genai = [(t, agent) for t, agent in found if t and is_genai_source_type(t)]
-    source_type, agent = (genai or found or [(None, None)])[0]
-    codes = [s.get("code") for s in store.get("validation_status") or []
-             if isinstance(s, dict) and isinstance(s.get("code"), str)]
-    detail = state + (f" ({', '.join(codes[:3])})" if codes else "")
-    return Claim("c2pa", TRUST.get(state, Trust.CLAIMED), generated=bool(genai),
-                 digital_source_type=source_type, tool=agent or _generator(active),
-                 detail=detail, validation=state)
-
-
-def _actions(manifest: dict, manifests: dict, seen: set[int]) -> Iterator[tuple[str | None,
-                                                                                Tool | None]]:
-    """(digital source type, software agent) of every action, ingredients included."""
-    if id(manifest) in seen:  # a hostile store may loop
-        return
-    seen.add(id(manifest))
-    for assertion in manifest.get("assertions") or []:
-        if not isinstance(assertion, dict):
-            continue
-        label = assertion.get("label")
-        if not isinstance(label, str) or not label.startswith("c2pa.actions"):
-            continue
-        data = assertion.get("data")
-        for action in (data.get("actions") if isinstance(data, dict) else None) or []:
-            if isinstance(action, dict):
-                source_type = action.get("digitalSourceType")
-                yield (normalise_source_type(source_type) if isinstance(source_type, str)
-                       else None), _agent(action.get("softwareAgent"))
-    for ingredient in manifest.get("ingredients") or []:
-        if isinstance(ingredient, dict):
-            label = ingredient.get("active_manifest")
-            if isinstance(label, str) and isinstance(manifests.get(label), dict):
-                yield from _actions(manifests[label], manifests, seen)
-
-
-def _agent(value: Any) -> Tool | None:
-    if isinstance(value, str) and value:
-        return Tool(name=value)
-    if isinstance(value, dict) and isinstance(value.get("name"), str):
-        version = value.get("version")
-        return Tool(name=value["name"], version=version if isinstance(version, str) else None)
-    return None
-
-
-def _generator(manifest: dict) -> Tool | None:
-    info = manifest.get("claim_generator_info")
-    if isinstance(info, list) and info:
-        return _agent(info[0])
-    generator = manifest.get("claim_generator")
-    return Tool(name=generator.split("/")[0]) if isinstance(generator, str) else None
+def _failed(path: Path, exc: Exception) -> Claim | None:
+    """The claim for a read the SDK refused: by what it says, and by what the file holds."""
+    message = _first_line(exc)
+    markers = sniff(path)
+    remote = REMOTE.search(message)
+    if remote:
+        return unverifiable(f"remote manifest at {host_of(remote.group(1))}, not fetched")
+    kind = type(exc).__name__
+    if "ManifestNotFound" in kind or message.startswith("ManifestNotFound"):
+        if markers.carrier:
+            return unverifiable(f"{markers.carrier} present, but the SDK finds no manifest "
+                                f"store in it ({message})")
+        return None
+    if markers.carrier or message.split(":", 1)[0] in MANIFEST_ERRORS:
+        where = markers.carrier or "manifest store"
+        return unverifiable(f"{where} present but unreadable: {message}")
+    if markers.remote_url:
+        return unverifiable(f"remote manifest at {host_of(markers.remote_url)}, not fetched "
+                            f"({message})")
+    # the container itself could not be parsed and nothing in it looks like C2PA
+    return Claim("c2pa", Trust.HINT, detail=f"unreadable: {message}")
 
 
 def _first_line(exc: BaseException) -> str:

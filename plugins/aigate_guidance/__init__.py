@@ -98,6 +98,13 @@ def _manifest_invalid(item: Item, prov: Provenance, policy: Policy) -> Iterator[
                       "it changed after signing, or the manifest is damaged")
 
 
+def _manifest_unverifiable(item: Item, prov: Provenance, policy: Policy) -> Iterator[Hit]:
+    for claim in prov.claims:
+        if claim.validation == "Unverifiable":
+            yield Hit(f"the media carries Content Credentials that cannot be verified "
+                      f"({claim.detail}): what they say about the clip is unknown")
+
+
 def _media_missing(item: Item, prov: Provenance, policy: Policy) -> Iterator[Hit]:
     for claim in prov.claims:
         if claim.source == "media":
@@ -196,6 +203,20 @@ RULES: tuple[Rule, ...] = (
          "a C2PA manifest whose validation state is Invalid (e.g. a hash mismatch)",
          "Go back to the original media from the vendor, or have it re-signed by the tool "
          "that made it.", _manifest_invalid),
+    Rule("manifest-unverifiable", "Content Credentials cannot be verified", "integrity",
+         "Content integrity: Content Credentials that are present but cannot be read or "
+         "validated in full may hide what the clip is; they are not the same as no "
+         "credentials. The gate reads media offline, so a manifest kept only at a remote URL "
+         "is never fetched and cannot be verified either.",
+         "a C2PA manifest store the SDK cannot read or validate offline (damaged, truncated "
+         "or padded file, missing signature, unsupported algorithm or structure), a "
+         "container that holds one (JUMBF, APP11, caBX, C2PA box) the SDK finds nothing in, "
+         "or a remote-only manifest. A rule of its own rather than manifest-invalid: Invalid "
+         "means the manifest was checked and the media no longer matches it; unverifiable "
+         "means it could not be checked at all, and the remedy differs",
+         "Get the media from the vendor with its Content Credentials embedded (not "
+         "remote-only) and intact, or re-signed by the tool that made it.",
+         _manifest_unverifiable),
     Rule("media-missing", "Media cannot be checked", "integrity",
          "Disclosure and integrity: what cannot be read cannot be cleared.",
          "with --require-media (media.require), a clip whose media is missing, outside the "

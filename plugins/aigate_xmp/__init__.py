@@ -1,7 +1,11 @@
 """Provenance from XMP: a sidecar beside the media (same base name, .xmp) and the XMP packet
 embedded in the file. Reads Iptc4xmpExt:DigitalSourceType as an attribute, as element text
 or as rdf:resource. Parsed as hostile input (defusedxml: no entity expansion), from bounded
-reads of the file's ends. Unsigned, so the trust is ``claimed``."""
+reads of the file's ends. Unsigned, so the trust is ``claimed``.
+
+XMP that is present but cannot be read (a sidecar that cannot be opened, is not well-formed
+or is not XMP at all; an embedded packet cut off before its end) is a problem on the claim
+(the ``provenance-malformed`` finding), never "no XMP"."""
 
 from __future__ import annotations
 
@@ -24,7 +28,11 @@ RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
 XMP = "{http://ns.adobe.com/xap/1.0/}"
 HEAD = TAIL = 4 * 1024 * 1024  # where XMP packets sit (JPEG/PNG at the start, MP4 either end)
 MAX_SIDECAR = 4 * 1024 * 1024
-PACKET = re.compile(rb"<x:xmpmeta\b.*?</x:xmpmeta>", re.S)
+#: an XMP packet: x:xmpmeta (x:xapmeta in old files) or a bare rdf:RDF, which the XMP
+#: specification also allows
+PACKET = re.compile(rb"<(x:xmpmeta|x:xapmeta|rdf:RDF)\b.*?</\1\s*>", re.S)
+OPENING = re.compile(rb"<(?:x:xmpmeta|x:xapmeta|rdf:RDF)\b")
+ROOTS = ("{adobe:ns:meta/}xmpmeta", "{adobe:ns:meta/}xapmeta", f"{RDF}RDF")
 
 
 @hookimpl
@@ -72,7 +80,12 @@ def _read_sidecar(path: Path) -> Claim:
     if path.stat().st_size > MAX_SIDECAR:
         return Claim("xmp sidecar", Trust.CLAIMED,
                      problems=(f"{where} is over {MAX_SIDECAR} bytes: not read",))
-    claim = parse_packet(path.read_bytes(), "xmp sidecar", where)
+    try:
+        packet = path.read_bytes()
+    except OSError as exc:  # present but unreadable is not "no XMP"
+        return Claim("xmp sidecar", Trust.CLAIMED,
+                     problems=(f"{where} cannot be read ({exc.strerror or exc})",))
+    claim = parse_packet(packet, "xmp sidecar", where)
     return claim or Claim("xmp sidecar", Trust.CLAIMED, detail="no digital source type")
 
 
@@ -82,7 +95,14 @@ def _read_embedded(path: Path) -> Claim | None:
     except OSError:
         return None
     match = PACKET.search(data)
-    return parse_packet(match.group(0), "xmp embedded", "embedded XMP") if match else None
+    if match:
+        return parse_packet(match.group(0), "xmp embedded", "embedded XMP")
+    opening = OPENING.search(data)
+    if opening:  # a packet that starts and never ends: cut off or damaged, not "no XMP"
+        return Claim("xmp embedded", Trust.CLAIMED,
+                     problems=(f"embedded XMP: the packet at byte {opening.start()} has no "
+                               "end (cut off or damaged)",))
+    return None
 
 
 def parse_packet(packet: bytes, source: str, where: str) -> Claim | None:
@@ -98,6 +118,9 @@ def parse_packet(packet: bytes, source: str, where: str) -> Claim | None:
                                "bomb)",))
     except (ParseError, ValueError) as exc:
         return Claim(source, Trust.CLAIMED, problems=(f"{where}: not well-formed XML ({exc})",))
+    if root.tag not in ROOTS:
+        return Claim(source, Trust.CLAIMED, problems=(
+            f"{where}: not an XMP packet (root element {str(root.tag)[:80]!r})",))
     source_type = tool = None
     for element in root.iter():
         value = element.attrib.get(f"{IPTC_EXT}DigitalSourceType")
