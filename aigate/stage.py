@@ -4,12 +4,14 @@ caller, with an explicit purpose.
 - A **check** asks a question and writes nothing the stage decides (``aigate check``,
   ``aigate.check``, ``Gate.check``/``annotate``, the OTIO read hook, Blender's Check). The
   caller's stage (argument, else ``AIGATE_STAGE``) is the operator's question and wins;
-  without one, the higher of the timeline's metadata and the config's path rule for the file.
+  without one, the higher of the timeline's metadata and the config's path rule for the file
+  (``edit`` where no rule matches).
 - An **export** writes a file (the OTIO write hook, Blender's render, ``Gate.guard_export``).
   The config's path rule for the *output* is a floor nothing lowers: a caller asking for a
   lower stage is refused (:class:`StageRefused`); metadata may raise the stage, never lower it.
 
-Timeline metadata is untrusted in both: it can only raise the stage above the path rule. The
+Timeline metadata is untrusted in both: it can only raise the stage above the path rule (or
+above ``edit`` where no rule matches, unless a caller asked for a stage). The
 README's "Stages" section has the table; tests/test_stage_order.py tests every row.
 """
 
@@ -125,11 +127,12 @@ def resolve(purpose: Purpose, request: Request, declared: object | None,
             and rank(asked.stage) < rank(path_rule.stage)):
         raise StageRefused(request, path_rule)  # rows 5, 6
     candidates = [asked] if asked is not None else []
-    if declared is not None and declared != "":
-        candidates.append(ResolvedStage(validate(str(declared), declared_where), "metadata"))
     if path_rule is not None:
         candidates.append(ResolvedStage(path_rule.stage, "path rule"))
-    if not candidates:
-        return ResolvedStage(DEFAULT_STAGE, "default")  # rows 4, 9
+    elif asked is None:
+        candidates.append(ResolvedStage(DEFAULT_STAGE, "default"))  # rows 4, 9
+    if declared is not None and declared != "":
+        # untrusted: it only raises, above the rule (or the default where none matches)
+        candidates.append(ResolvedStage(validate(str(declared), declared_where), "metadata"))
     # the highest wins (rows 3, 7, 8); on a tie the first named keeps the credit
     return max(candidates, key=lambda c: rank(c.stage))
