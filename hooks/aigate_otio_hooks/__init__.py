@@ -120,6 +120,8 @@ def _import_check(timeline: Any, argument_map: dict[str, Any]) -> None:
                 result.verdict.label.upper(), len(flagged), len(result.items))
         for item_result in flagged:
             worst = item_result.headline
+            if worst is None:  # a flagged clip always has a finding; typed as optional
+                continue
             log.log(level, "aigate:   %s %s [%s]", item_result.verdict.label.upper(),
                     worst.message, worst.rule)
 
