@@ -142,6 +142,9 @@ def pre_adapter_write(timeline: Any, argument_map: dict[str, Any]) -> Any:
         return timeline
     if isinstance(getattr(timeline, HANDED_OVER, None), HandedOver):
         return timeline  # OTIO's second call on the copy the first one gated and annotated
+    # Without annotate_on_write the writer gets the caller's own object, which is never
+    # marked: OTIO's second call then checks it again, without the output path. That can
+    # only add a refusal (the first call already ran at the output's stage), never lift one.
     from aigate.batch import Session
     from aigate.stage import validate
 
