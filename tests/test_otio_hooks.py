@@ -317,6 +317,7 @@ def test_read_hook_never_raises_whatever_the_timeline_holds(tmp_path, caplog, ca
 
 RAISES = {"SystemExit": "SystemExit(3)", "GeneratorExit": "GeneratorExit()",
           "BaseException": "Boom('bang')", "RecursionError": "RecursionError()",
+          "unprintable": "Unprintable()",
           "UnicodeDecodeError": "UnicodeDecodeError('utf-8', b'\\xff', 0, 1, 'bad')"}
 
 
@@ -325,6 +326,7 @@ def raising_plugin(folder: Path, monkeypatch: pytest.MonkeyPatch, name: str,
     (folder / f"{name}.py").write_text(
         "from aigate.hookspecs import hookimpl\n\n\n"
         "class Boom(BaseException):\n    pass\n\n\n"
+        "class Unprintable(Exception):\n    def __str__(self):\n        raise ValueError\n\n\n"
         "@hookimpl\ndef aigate_claims(items, context):\n"
         f"    raise {raised}\n")
     monkeypatch.syspath_prepend(str(folder))

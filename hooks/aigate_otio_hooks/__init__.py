@@ -131,7 +131,10 @@ def _warn(message: str) -> None:
 
 
 def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
+    try:
+        text = str(exc).strip().splitlines()
+    except Exception:  # an exception whose message itself fails: its type says enough
+        text = []
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
