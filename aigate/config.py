@@ -88,10 +88,15 @@ class Config:
         return self.path.parent if self.path else None
 
     def stage_for_path(self, path: Path | str | None) -> str | None:
+        rule = self.stage_rule_for_path(path)
+        return rule.stage if rule else None
+
+    def stage_rule_for_path(self, path: Path | str | None) -> StageRule | None:
+        """The first stage path rule matching ``path`` (an export's output, a timeline)."""
         if path is None:
             return None
         text = str(Path(path).resolve()) if not str(path).startswith("file:") else str(path)
-        return next((r.stage for r in self.stage_rules if globs.match(text, r.pattern)), None)
+        return next((r for r in self.stage_rules if globs.match(text, r.pattern)), None)
 
 
 def load_config(path: Path, *, allow_plugins: bool = True) -> Config:

@@ -98,16 +98,33 @@ class Gate:
         return collected
 
     def checked(self, subject: Any, *, stage: str | None = None, path: Path | None = None,
-                stage_path: Path | str | None = None) -> list[tuple[Collected, SubjectResult]]:
+                stage_path: Path | str | None = None,
+                purpose: stages.Purpose = stages.Purpose.CHECK,
+                stage_source: str = "--stage") -> list[tuple[Collected, SubjectResult]]:
         """Each timeline in ``subject`` with its result. ``stage_path`` (default ``path``) is
-        matched against the config's stage path rules, e.g. the output path of an export."""
-        override = stages.explicit_or_env(stage)
-        return [(c, self.check_collected(c, override, path, stage_path or path))
+        matched against the config's stage path rules: the file checked, or for an export
+        its output path. ``purpose`` says which: see :mod:`aigate.stage` for the order;
+        ``stage_source`` names where ``stage`` was given, for a refusal's message."""
+        request = stages.Request.read(stage, stage_source)
+        if purpose is stages.Purpose.EXPORT:
+            # refused before anything is collected: a refusal does not depend on the subject
+            stages.resolve(purpose, request, None, self.path_stage(stage_path or path))
+        return [(c, self.check_collected(c, request, path, stage_path or path, purpose))
                 for c in self.collect(subject, path)]
+
+    def path_stage(self, path: Path | str | None) -> stages.PathStage | None:
+        """What the config's stage path rules give ``path``, with the rule, for messages."""
+        rule = self.config.stage_rule_for_path(path)
+        if rule is None or path is None:
+            return None
+        return stages.PathStage(rule.stage, rule.pattern, str(path),
+                                str(self.config.path) if self.config.path
+                                else "the built-in rules")
 
     def check(self, subject: Any, *, stage: str | None = None, path: Path | None = None,
               stage_path: Path | str | None = None) -> list[SubjectResult]:
-        """Check every timeline in ``subject``."""
+        """Check every timeline in ``subject`` (purpose check: ``stage`` is the caller's
+        question and may be lower than the path rule; nothing is written)."""
         return [r for _, r in self.checked(subject, stage=stage, path=path,
                                            stage_path=stage_path)]
 
@@ -123,15 +140,20 @@ class Gate:
         return results
 
     def guard_export(self, subject: Any, *, stage: str | None = None,
-                     output: Path | str | None = None,
-                     annotate: bool = False) -> list[SubjectResult]:
-        """The export gate: check (at the stage the output path implies, unless told), show
-        the verdicts on the subject first if ``annotate``, let hosts act, and raise
-        :class:`GateLocked` when a timeline is locked at the final stage, so nothing is
-        written."""
+                     output: Path | str | None = None, annotate: bool = False,
+                     stage_source: str = "the stage argument") -> list[SubjectResult]:
+        """The export gate: check at the export's stage, show the verdicts on the subject
+        first if ``annotate``, let hosts act, and raise :class:`GateLocked` when a timeline
+        is locked at the final stage, so nothing is written.
+
+        The stage is never below what the config's path rules give ``output``: a ``stage``
+        (or AIGATE_STAGE) asking for less raises :class:`aigate.stage.StageRefused`, naming
+        ``stage_source``; timeline metadata may raise it, never lower it."""
         target = Path(output).suffix.lstrip(".").lower() if output else None
         results = []
-        for collected, result in self.checked(subject, stage=stage, stage_path=output):
+        for collected, result in self.checked(subject, stage=stage, stage_path=output,
+                                              purpose=stages.Purpose.EXPORT,
+                                              stage_source=stage_source):
             if annotate:
                 self.plugins.hook.aigate_present(collected=collected, result=result,
                                                  target=target)
@@ -142,13 +164,14 @@ class Gate:
             raise GateLocked(locked)
         return results
 
-    def check_collected(self, collected: Collected, override: stages.ResolvedStage | None,
-                        path: Path | None, stage_path: Path | str | None) -> SubjectResult:
+    def check_collected(self, collected: Collected, request: stages.Request,
+                        path: Path | None, stage_path: Path | str | None,
+                        purpose: stages.Purpose = stages.Purpose.CHECK) -> SubjectResult:
         where = f"{path or collected.name}: timeline metadata aigate.stage"
         declared = self.plugins.hook.aigate_resolve_stage(collected=collected, path=path,
                                                           config=self.config)
-        resolved = stages.resolve(override, declared, where,
-                                  self.config.stage_for_path(stage_path))
+        resolved = stages.resolve(purpose, request, declared, self.path_stage(stage_path),
+                                  where)
         stage = resolved.stage
         policy = self.policy.for_show(self.config.show)
         active = [(rule, policy.rules[rule.id]) for rule in self.rules.values()

@@ -87,7 +87,8 @@ def aigate_policy_packs() -> Mapping[str, Path]:
 def aigate_resolve_stage(collected: Collected, path: Path | None, config: Config) -> str | None:
     """The stage the subject itself declares (e.g. timeline metadata), or None.
 
-    Consulted after an explicit ``--stage`` and AIGATE_STAGE, before config path rules.
+    Untrusted: it can raise the stage above the config's path rule, never lower it; a
+    check's ``--stage`` or AIGATE_STAGE overrides it (see :func:`aigate.stage.resolve`).
     """
 
 

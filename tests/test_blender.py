@@ -150,6 +150,54 @@ def test_safety_net_mutes_locked_strips_in_any_final_render(project, tmp_path, c
     assert not strip(scene, "DEAGE_SH020").mute  # restored afterwards
 
 
+def test_a_render_into_deliverables_is_final_whatever_asks_for_less(project, tmp_path,
+                                                                     monkeypatch):
+    monkeypatch.delenv("AIGATE_STAGE", raising=False)
+    scene = build(project)
+    out = tmp_path / "deliverables" / "frame.png"
+    scene.render.filepath = str(out)
+    scene.aigate_stage = "edit"  # the sidebar asks for less than the output's stage: refused
+    with pytest.raises(RuntimeError, match=r"the scene's aigate stage \(sidebar\) asks for "
+                       r"stage edit, but the output path is at stage final \(path rule "
+                       r"'\*\*/deliverables/\*\*'"):
+        bpy.ops.aigate.render()
+    scene.aigate_stage = "AUTO"
+    scene["aigate"] = {"stage": "edit"}  # the scene's own metadata cannot lower it either
+    with pytest.raises(RuntimeError, match=r'(?s)export refused at stage final: .*"DEAGE_SH020"'):
+        bpy.ops.aigate.render()
+    monkeypatch.setenv("AIGATE_STAGE", "review")
+    with pytest.raises(RuntimeError, match="AIGATE_STAGE asks for stage review"):
+        bpy.ops.aigate.render()
+    monkeypatch.delenv("AIGATE_STAGE")
+    assert not out.parent.exists() or list(out.parent.iterdir()) == []
+    for name in ("DEAGE_SH020", "CREATURE"):  # nothing locked at final any more: rendered
+        del strip(scene, name)["aigate"]
+    assert bpy.ops.aigate.render() == {"FINISHED"}
+    assert out.exists()
+
+
+def test_safety_net_checks_at_the_output_paths_stage(project, tmp_path, capfd):
+    scene = build(project)
+    scene.aigate_stage = "edit"  # a handler cannot refuse: it checks at final and says so
+    scene.render.filepath = str(tmp_path / "deliverables" / "frame.png")
+    bpy.ops.render.render(write_still=True)
+    blue = pixel(tmp_path / "deliverables" / "frame.png")
+    assert blue[2] > 150 and blue[0] < 100  # the locked strip is absent from the output
+    err = capfd.readouterr().err
+    assert "SAFETY NET: aigate: export to " in err
+    assert ("asks for stage edit, but the output path is at stage final (path rule "
+            "'**/deliverables/**' in " in err)
+    assert "this render is checked at stage final" in err
+    assert "leaves out locked strips: " in err and "DEAGE_SH020" in err
+    assert not strip(scene, "DEAGE_SH020").mute  # restored afterwards
+    scene.aigate_stage = "AUTO"
+    scene["aigate"] = {"stage": "edit"}
+    scene.render.filepath = str(tmp_path / "EP101_FINAL_frame.png")
+    bpy.ops.render.render(write_still=True)
+    blue = pixel(tmp_path / "EP101_FINAL_frame.png")
+    assert blue[2] > 150 and blue[0] < 100
+
+
 def test_edits_are_rechecked_debounced(project):
     scene = build(project)
     if bpy.app.timers.is_registered(addon._recheck):
@@ -168,7 +216,8 @@ def test_load_post_runs_the_import_check_and_properties_persist(project):
     scene = bpy.context.scene
     assert strip(scene, "DEAGE_SH020")["aigate"].to_dict()["talent"][0]["name"] == "Ray Holt"
     assert strip(scene, "DEAGE_SH020").color_tag == "COLOR_01"  # tagged on load
-    assert scene["aigate_stage"] == "import"
+    assert scene["aigate_checked_stage"] == "import"
+    assert scene.aigate_stage == "AUTO"  # the result never overwrites the user's choice
 
 
 def test_otio_round_trip_keeps_the_edit_and_the_provenance(project, cli):

@@ -3,6 +3,7 @@ through OTIO's own entry points (otioconvert, adapters.write_to_file/read_from_f
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
@@ -11,9 +12,12 @@ from pathlib import Path
 
 import opentimelineio as otio
 import pytest
+from opentimelineio.opentime import RationalTime, TimeRange
 
 from aigate import GateLocked
 from aigate.errors import UsageError
+from aigate.stage import StageRefused
+from aigate_otio.files import without_aigate_hooks
 from conftest import SAMPLES, ai, clip, run_process, timeline, write
 
 DEAGE = ai(purpose="temp", talent=[{"name": "Ray Holt", "use": "likeness"}])
@@ -177,3 +181,227 @@ def test_annotations_written_into_deliverables_keep_the_final_verdicts(tmp_path,
     text = out.read_text()
     # OTIO's second, path-less call must not re-annotate at the default stage (info)
     assert "AIGATE WARN key-creative-element" in text and text.count("* LOC:") == 1
+
+
+# -- the export stage: the output path's rule is a floor --------------------------------
+
+def test_export_asked_below_the_output_path_rule_is_refused_and_says_why(tmp_path,
+                                                                          monkeypatch):
+    clean = timeline([clip("CAM1"), clip("CAM2")])  # nothing to lock: the stage alone refuses
+    out = tmp_path / "deliverables" / "cut.edl"
+    with pytest.raises(StageRefused) as caught:
+        otio.adapters.write_to_file(clean, str(out),
+                                    hook_function_argument_map={"aigate_stage": "edit"})
+    assert ("OTIO hook argument aigate_stage asks for stage edit, but the output path is at "
+            "stage final (path rule '**/deliverables/**' in the built-in rules)"
+            in str(caught.value))
+    assert not out.exists() and not out.parent.exists()
+    out.parent.mkdir()
+    monkeypatch.setenv("AIGATE_STAGE", "review")
+    with pytest.raises(StageRefused, match="AIGATE_STAGE asks for stage review"):
+        otio.adapters.write_to_file(clean, str(out))
+    assert not out.exists()
+    assert list(out.parent.iterdir()) == []
+    # asking for the output's stage (or a higher one) is accepted
+    otio.adapters.write_to_file(clean, str(out),
+                                hook_function_argument_map={"aigate_stage": "final"})
+    assert out.exists()
+
+
+def test_metadata_cannot_lower_an_export_below_the_output_path(tmp_path):
+    declared = timeline([clip("SH1", 2, DEAGE)], metadata={"stage": "edit"})
+    error = refused(declared, tmp_path / "deliverables" / "cut.otio")
+    assert error.results[0].stage == "final"
+    # and it raises one: the same timeline declared final is refused anywhere
+    refused(timeline([clip("SH1", 2, DEAGE)], metadata={"stage": "final"}),
+            tmp_path / "cut.otio", aigate_stage="edit")
+
+
+def test_otioconvert_cannot_lower_the_stage_of_a_deliverable(tmp_path):
+    out = tmp_path / "deliverables" / "out.edl"
+    run = otioconvert("-i", SAMPLES / "ep102_picture_v3.otio", "-o", out,
+                      "-H", "aigate_stage=edit", cwd=tmp_path)
+    assert run.returncode != 0
+    assert "StageRefused" in run.stderr
+    assert "aigate_stage asks for stage edit, but the output path is at stage final" \
+        in run.stderr
+    assert not out.exists()
+
+
+# -- OTIO's second pre_adapter_write call ----------------------------------------------
+
+@pytest.mark.parametrize("annotate", [True, False], ids=["annotate", "plain"])
+@pytest.mark.parametrize("suffix", ["edl", "xml"])
+def test_many_exports_alternating_allowed_and_refused_each_decided_alone(tmp_path, annotate,
+                                                                          suffix):
+    """OTIO runs pre_adapter_write twice for EDL and FCP XML; recognising the second call
+    must never wave a later export through. Fresh copies are written in a loop (freed
+    objects' memory, and so their id(), is reused): every refused export stays refused."""
+    (tmp_path / "aigate.yaml").write_text(
+        f"hooks: {{annotate_on_write: {str(annotate).lower()}}}\n")
+    locked = timeline([clip("CAM1"), clip("SH1", 2, DEAGE)])
+    clean = timeline([clip("CAM1"), clip("CAM2")])
+    plan = []  # (timeline, output, allowed)
+    for i in range(12):
+        plan += [(clean, tmp_path / "deliverables" / f"clean{i}.{suffix}", True),
+                 (locked, tmp_path / "edit" / f"locked{i}.{suffix}", True),
+                 (locked, tmp_path / "deliverables" / f"locked{i}.{suffix}", False)]
+    outcome = []
+    for template, out, _ in plan:
+        out.parent.mkdir(exist_ok=True)
+        try:
+            otio.adapters.write_to_file(template.deepcopy(), str(out))
+            outcome.append(True)
+        except GateLocked:
+            outcome.append(False)
+    assert outcome == [allowed for _, _, allowed in plan]
+    assert {p.name for p in (tmp_path / "deliverables").iterdir()} == \
+        {out.name for _, out, allowed in plan if allowed and out.parent.name == "deliverables"}
+    back = read_back(tmp_path / "edit" / f"locked11.{suffix}")
+    markers = [m.name.upper() for c in back.find_clips() if c.name == "SH1" for m in c.markers]
+    assert markers == (["AIGATE LOCK TALENT-CONSENT"] if annotate else [])  # EDL: upper case
+
+
+def read_back(path: Path) -> otio.schema.Timeline:
+    with without_aigate_hooks():
+        return otio.adapters.read_from_file(str(path))
+
+
+# -- the read hook: never raises, logs only, config from the file's folder --------------
+
+def nested_otio(depth: int) -> str:
+    """A timeline whose one clip sits ``depth`` stacks deep (built as text: too deep for
+    Python's own JSON encoder)."""
+    inner = json.dumps({
+        "OTIO_SCHEMA": "Clip.1", "name": "DEEP", "metadata": {"aigate": ai()},
+        "source_range": {"OTIO_SCHEMA": "TimeRange.1",
+                         "start_time": {"OTIO_SCHEMA": "RationalTime.1", "rate": 24, "value": 0},
+                         "duration": {"OTIO_SCHEMA": "RationalTime.1", "rate": 24,
+                                      "value": 24}}})
+    stacks = '{"OTIO_SCHEMA": "Stack.1", "name": "s", "children": [' * depth + inner + "]}" * depth
+    return ('{"OTIO_SCHEMA": "Timeline.1", "name": "deep", "tracks": {"OTIO_SCHEMA": '
+            '"Stack.1", "children": [{"OTIO_SCHEMA": "Track.1", "name": "V1", "kind": '
+            '"Video", "children": [' + stacks + "]}]}}")
+
+
+def hostile_timeline(kind: str, folder: Path) -> Path:
+    path = folder / f"{kind}.otio"
+    if kind == "nan-rate":
+        tl = timeline([clip("SH1", 2, DEAGE)])
+        nan = float("nan")
+        tl.find_clips()[0].source_range = TimeRange(RationalTime(0, nan), RationalTime(48, nan))
+        write(path, tl)
+    elif kind == "invalid-utf8-name":
+        text = otio.adapters.write_to_string(timeline([clip("SHXX", 2, DEAGE)]), "otio_json")
+        path.write_bytes(text.encode().replace(b'"SHXX"', b'"SH\xff\xfe"'))
+    elif kind == "absurd-nesting":
+        path.write_text(nested_otio(1500))  # deeper than Python's recursion limit
+    elif kind == "stage-not-text":
+        write(path, timeline([clip("SH1", 2, DEAGE)], metadata={"stage": {"x": [1]}}))
+    return path
+
+
+@pytest.mark.parametrize("kind", ["nan-rate", "invalid-utf8-name", "absurd-nesting",
+                                  "stage-not-text"])
+def test_read_hook_never_raises_whatever_the_timeline_holds(tmp_path, caplog, capfd, kind):
+    path = hostile_timeline(kind, tmp_path)
+    with caplog.at_level(logging.DEBUG, logger="aigate.otio"):
+        tl = otio.adapters.read_from_file(str(path))
+    assert isinstance(tl, otio.schema.Timeline)  # the caller gets its timeline
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""  # through logging only, never a print
+    said = [r for r in caplog.records if r.name == "aigate.otio"]
+    # an AI clip it could check, or a check it could not finish: either way it speaks up
+    assert max(r.levelno for r in said) >= logging.WARNING, caplog.text
+
+
+RAISES = {"SystemExit": "SystemExit(3)", "GeneratorExit": "GeneratorExit()",
+          "BaseException": "Boom('bang')", "RecursionError": "RecursionError()",
+          "unprintable": "Unprintable()",
+          "UnicodeDecodeError": "UnicodeDecodeError('utf-8', b'\\xff', 0, 1, 'bad')"}
+
+
+def raising_plugin(folder: Path, monkeypatch: pytest.MonkeyPatch, name: str,
+                   raised: str) -> None:
+    (folder / f"{name}.py").write_text(
+        "from aigate.hookspecs import hookimpl\n\n\n"
+        "class Boom(BaseException):\n    pass\n\n\n"
+        "class Unprintable(Exception):\n    def __str__(self):\n        raise ValueError\n\n\n"
+        "@hookimpl\ndef aigate_claims(items, context):\n"
+        f"    raise {raised}\n")
+    monkeypatch.syspath_prepend(str(folder))
+    monkeypatch.setenv("AIGATE_PLUGINS", name)
+
+
+@pytest.mark.parametrize("kind", sorted(RAISES))
+def test_read_hook_survives_any_exception_a_plugin_raises(tmp_path, monkeypatch, caplog,
+                                                          kind):
+    raising_plugin(tmp_path, monkeypatch, f"aigate_raises_{kind.lower()}", RAISES[kind])
+    path = write(tmp_path / "cut.otio", timeline([clip("SH1", 2, DEAGE)]))
+    with caplog.at_level(logging.WARNING, logger="aigate.otio"):
+        tl = otio.adapters.read_from_file(str(path))
+    assert [c.name for c in tl.find_clips()] == ["SH1"]
+    assert "aigate: import check failed:" in caplog.text
+    # the export gate, though, fails closed on the same plugin: nothing is written
+    with pytest.raises(BaseException):  # noqa: B017 - whatever the plugin raised
+        otio.adapters.write_to_file(tl, str(tmp_path / "out.otio"))
+    assert not (tmp_path / "out.otio").exists()
+
+
+def test_read_hook_lets_ctrl_c_through(tmp_path, monkeypatch):
+    raising_plugin(tmp_path, monkeypatch, "aigate_raises_ctrl_c", "KeyboardInterrupt()")
+    path = write(tmp_path / "cut.otio", timeline([clip("SH1", 2, DEAGE)]))
+    with pytest.raises(KeyboardInterrupt):
+        otio.adapters.read_from_file(str(path))
+
+
+def test_read_hook_is_silent_on_a_clean_timeline(tmp_path, caplog):
+    clean = write(tmp_path / "clean.otio", timeline([clip("CAM1"), clip("CAM2")]))
+    flagged = write(tmp_path / "flagged.otio", timeline([clip("SH1", 2, DEAGE)]))
+    code = "import sys, opentimelineio as otio; otio.adapters.read_from_file(sys.argv[1])"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIGATE_")}
+    runs = {p.stem: subprocess.run([sys.executable, "-c", code, str(p)], capture_output=True,
+                                   text=True, env=env, cwd=tmp_path, timeout=300)
+            for p in (clean, flagged)}
+    assert (runs["clean"].returncode, runs["clean"].stdout, runs["clean"].stderr) == (0, "", "")
+    assert "import check of 'cut': LOCK, 1 of 1 clips flagged" in runs["flagged"].stderr
+    with caplog.at_level(logging.INFO, logger="aigate.otio"):
+        otio.adapters.read_from_file(str(clean))
+    assert [r for r in caplog.records if r.name == "aigate.otio"] == []
+
+
+def test_aigate_disable_is_said_through_logging(tmp_path, monkeypatch, caplog, capfd):
+    monkeypatch.setenv("AIGATE_DISABLE", "1")
+    path = write(tmp_path / "deliverables" / "cut.otio", timeline([clip("SH1", 2, DEAGE)]))
+    with caplog.at_level(logging.WARNING, logger="aigate.otio"):
+        tl = otio.adapters.read_from_file(str(path))
+        otio.adapters.write_to_file(tl, str(tmp_path / "deliverables" / "out.otio"))
+    assert [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "aigate.otio"] \
+        == [("WARNING", f"aigate: AIGATE_DISABLE is set: the {hook} gate is OFF for this call")
+            for hook in ("post_adapter_read", "pre_adapter_write")]
+    assert capfd.readouterr().err == ""
+
+
+def test_read_hook_takes_its_config_from_the_files_folder(tmp_path, monkeypatch):
+    show, elsewhere = tmp_path / "show", tmp_path / "elsewhere"
+    path = write(show / "cut.otio", timeline([clip("CAM1"), clip("SH1", 2, DEAGE)]))
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+
+    def markers(tl: otio.schema.Timeline) -> list[str]:
+        return [m.name for c in tl.find_clips() for m in c.markers]
+
+    (show / "aigate.yaml").write_text("hooks: {on_read: annotate}\n")
+    (elsewhere / "aigate.yaml").write_text("hooks: {on_read: off}\n")
+    assert markers(otio.adapters.read_from_file(str(path))) == ["AIGATE LOCK talent-consent"]
+    assert markers(otio.adapters.read_from_file(os.path.relpath(path))) == \
+        ["AIGATE LOCK talent-consent"]
+    (show / "aigate.yaml").write_text("hooks: {on_read: off}\n")
+    (elsewhere / "aigate.yaml").write_text("hooks: {on_read: annotate}\n")
+    assert markers(otio.adapters.read_from_file(str(path))) == []
+    # a read from a string has no file: its config comes from the current folder (the
+    # documented limit), unless the caller names the file the way OTIO does for writes
+    text = path.read_text()
+    assert markers(otio.adapters.read_from_string(text)) == ["AIGATE LOCK talent-consent"]
+    assert markers(otio.adapters.read_from_string(
+        text, hook_function_argument_map={"_filepath": str(path)})) == []

@@ -7,12 +7,15 @@ it, or put it on PYTHONPATH), or, with bpy as a module, call ``aigate.blender.re
 - on load (load_post): the import check; strips are tagged, nothing is blocked;
 - on edits: the check again, debounced (one second after the last change);
 - ``aigate.check`` (sidebar > aigate > Check): tags strips at the scene's stage;
-- ``aigate.render``: the gated render. At stage final with a lock verdict it reports an
-  ERROR naming the strips and cancels (a scripted ``bpy.ops.aigate.render()`` raises
-  RuntimeError);
-- the safety net: a render started any other way (F12, ``bpy.ops.render.render``) at stage
-  final renders with the locked strips muted, restores them afterwards, and says so loudly.
-  (A handler cannot stop a render; muting is what it can do.)
+- ``aigate.render``: the gated render, at the export's stage (README, "Stages"): never below
+  what the config's path rules give the render's output path. A sidebar stage below that is
+  refused, saying why; at stage final with a lock verdict it reports an ERROR naming the
+  strips and cancels (a scripted ``bpy.ops.aigate.render()`` raises RuntimeError);
+- the safety net: a render started any other way (F12, ``bpy.ops.render.render``) is
+  checked at the same export stage; at final it renders with the locked strips muted,
+  restores them afterwards, and says so loudly. (A handler cannot stop a render; muting is
+  what it can do. So a sidebar stage below the output's is not refused here: it says so and
+  checks at the output's stage.)
 
 Colour tags: red lock, yellow warn, green AI approved; a timeline marker "AIGATE LOCK <rule>
 <strip>" at each flagged strip's start; locked verdicts lock the strip. The sidebar panel
@@ -38,11 +41,14 @@ bl_info = {
     "category": "Sequencer",
 }
 
-STAGE_ITEMS = [("AUTO", "Auto", "AIGATE_STAGE, the scene, then the config's path rules"),
+STAGE_ITEMS = [("AUTO", "Auto", "AIGATE_STAGE, else the scene's metadata and the config's "
+                "path rules (for a render: never below its output path's rule)"),
                ("import", "Import", ""), ("edit", "Edit", ""), ("review", "Review", ""),
                ("final", "Final", "picture lock, conform, deliverables")]
 _muted: list[tuple[str, str]] = []  # (scene, strip) muted by the safety net, to restore
 DEBOUNCE = 1.0
+#: how a refusal names the stage the user picked
+SIDEBAR_STAGE = "the scene's aigate stage (sidebar)"
 
 
 def _stage(scene: Any) -> str | None:
@@ -57,10 +63,52 @@ def _gate(scene: Any) -> Any:
     return Session(warn=lambda m: print(f"aigate: warning: {m}", file=sys.stderr)).gate(blend)
 
 
+def _blend() -> Path | None:
+    return Path(bpy.data.filepath) if bpy.data.filepath else None
+
+
+def render_output(scene: Any) -> str:
+    """The file this scene's render writes (its first frame for an animation): the path
+    the config's stage path rules are matched against."""
+    frame = scene.frame_start if scene.render.is_movie_format else scene.frame_current
+    return bpy.path.abspath(scene.render.frame_path(frame=frame))
+
+
 def check(scene: Any, stage: str | None = None) -> Any:
     """Check the scene and tag its strips; the scene's result."""
-    [result] = _gate(scene).annotate(scene, None, stage=stage or _stage(scene))
+    [result] = _gate(scene).annotate(scene, None, stage=stage or _stage(scene), path=_blend())
     return result
+
+
+def guard_render(scene: Any) -> list[Any]:
+    """Check the scene for a render to its output path, at the export's stage, tagging its
+    strips. Raises StageRefused (the sidebar asks for less than the output's stage) or
+    GateLocked (locked at final); the results otherwise."""
+    return _gate(scene).guard_export(scene, stage=_stage(scene), output=render_output(scene),
+                                     annotate=True, stage_source=SIDEBAR_STAGE)
+
+
+def locked_for_render(scene: Any) -> list[Any]:
+    """The safety net's check: the results locked at final for a render of ``scene`` (none:
+    nothing to mute). It cannot refuse a render, so a stage below the output's is said and
+    replaced by the output's."""
+    from aigate.gate import GateLocked
+    from aigate.stage import StageRefused
+
+    gate, output = _gate(scene), render_output(scene)
+    stage = _stage(scene)
+    try:
+        try:
+            gate.guard_export(scene, stage=stage, output=output, annotate=True,
+                              stage_source=SIDEBAR_STAGE)
+        except StageRefused as exc:
+            print(f"aigate: SAFETY NET: {exc}: this render is checked at stage "
+                  f"{exc.required}", file=sys.stderr)
+            gate.guard_export(scene, stage=exc.required, output=output, annotate=True,
+                              stage_source=SIDEBAR_STAGE)
+    except GateLocked as exc:
+        return exc.results
+    return []
 
 
 def _summary(result: Any) -> str:
@@ -102,12 +150,9 @@ class AIGATE_OT_render(bpy.types.Operator):
     def execute(self, context: Any) -> set[str]:
         from aigate.errors import AigateError
 
-        scene = context.scene
         try:
-            _gate(scene).guard_export(scene, stage=_stage(scene),
-                                      output=bpy.path.abspath(scene.render.filepath),
-                                      annotate=True)
-        except AigateError as exc:  # GateLocked names every locked strip
+            guard_render(context.scene)
+        except AigateError as exc:  # GateLocked names every locked strip, StageRefused why
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
         bpy.ops.render.render(animation=self.animation, write_still=not self.animation)
@@ -162,18 +207,17 @@ def _on_edit(scene: Any, *_: Any) -> None:
 def _on_render_init(scene: Any, *_: Any) -> None:
     """The safety net: locked strips are muted for a final render started any way."""
     try:
-        result = check(scene)
+        locked = locked_for_render(scene)
     except Exception as exc:
         print(f"aigate: SAFETY NET could not check the scene: {exc}", file=sys.stderr)
         return
-    if result.stage != "final":
-        return
     by_name = {s.name: s for s in _strips(scene)}
-    for item_result in result.items:
-        strip = by_name.get(item_result.item.clip)
-        if item_result.verdict.label == "lock" and strip is not None and not strip.mute:
-            strip.mute = True
-            _muted.append((scene.name, strip.name))
+    for result in locked:
+        for item_result in result.items:
+            strip = by_name.get(item_result.item.clip)
+            if item_result.verdict.label == "lock" and strip is not None and not strip.mute:
+                strip.mute = True
+                _muted.append((scene.name, strip.name))
     if _muted:
         names = ", ".join(name for _, name in _muted)
         print(f"aigate: SAFETY NET: this final render leaves out locked strips: {names}",

@@ -1,20 +1,22 @@
 """The gate inside every OpenTimelineIO tool: hook scripts registered through OTIO's
 ``opentimelineio.plugins`` entry point (see plugin_manifest.json).
 
-- post_adapter_read: the import check. Never blocks; ``hooks.on_read`` in aigate.yaml says
-  whether it logs (``report``, the default), adds markers to the timeline just read
-  (``annotate``) or does nothing (``off``).
-- pre_adapter_write: the export gate. The stage comes from the hook argument
-  ``aigate_stage`` (``otioconvert -H aigate_stage=final``), then AIGATE_STAGE, the timeline's
-  metadata, the config's path rules applied to the output path. At final with a lock verdict
-  it raises :class:`aigate.GateLocked` and nothing is written. OTIO runs it twice for EDL and
-  FCP XML, so it is idempotent; it only changes what is written when
+- post_adapter_read: the import check. Never blocks and never raises into the caller;
+  ``hooks.on_read`` in aigate.yaml says whether it logs (``report``, the default), adds
+  markers to the timeline just read (``annotate``) or does nothing (``off``). Its config is
+  found from the file's folder (see :func:`read_path` for how the path is found).
+- pre_adapter_write: the export gate, at the export's stage (README, "Stages"): never below
+  what the config's path rules give the output path; a hook argument ``aigate_stage`` (or
+  AIGATE_STAGE) asking for less is refused, and timeline metadata can only raise it. At
+  final with a lock verdict it raises :class:`aigate.GateLocked` and nothing is written.
+  OTIO runs it twice for EDL and FCP XML; it only changes what is written when
   ``hooks.annotate_on_write`` asks for it, and then on a copy.
 
-AIGATE_DISABLE=1 turns both off and says so on stderr every time. OTIO only logs a plugin
-that fails to import (it fails open), and a Python caller can skip hooks: the CLI and
-``aigate.check`` remain the authoritative gate; run ``aigate doctor`` to see that these hooks
-are live.
+Both log through :mod:`logging` (logger ``aigate.otio``), never print. AIGATE_DISABLE=1
+turns both off and says so at WARNING every time (on stderr unless the application routes
+logging elsewhere). OTIO only logs a plugin that fails to import (it fails open), and a
+Python caller can skip hooks: the CLI and ``aigate.check`` remain the authoritative gate;
+run ``aigate doctor`` to see that these hooks are live.
 
 Importing this module is cheap on purpose: OTIO imports it whenever it loads its manifest.
 """
@@ -24,78 +26,144 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 log = logging.getLogger("aigate.otio")
 
+#: Attribute set on the copy pre_adapter_write annotated and handed to OTIO's writer.
+#: OTIO calls the hook a second time with that very object for EDL and FCP XML, without the
+#: output path (so the stage could come out lower): the mark says it was gated for this
+#: write already. The mark lives on the object, so it dies with it: a later timeline that
+#: happens to reuse its memory (and its id()) carries no mark. It is a Python attribute, so
+#: it is never serialised and never copied, and the caller never holds the marked copy.
+HANDED_OVER = "_aigate_handed_over"
+
+#: OTIO's module whose Adapter.read_from_file frame holds the path being read.
+_OTIO_ADAPTER_MODULE = "opentimelineio.adapters.adapter"
+
+
+@dataclass(frozen=True, slots=True)
+class HandedOver:
+    """What the first pre_adapter_write call of a write decided about the copy it marks."""
+
+    output: str | None
+    stages: tuple[str, ...]
+
 
 def disabled(hook: str) -> bool:
     if os.environ.get("AIGATE_DISABLE", "").strip() not in ("", "0"):
-        print(f"aigate: AIGATE_DISABLE is set: the {hook} gate is OFF for this call",
-              file=sys.stderr)
+        log.warning("aigate: AIGATE_DISABLE is set: the %s gate is OFF for this call", hook)
         return True
     return False
 
 
+def read_path(argument_map: dict[str, Any]) -> Path | None:
+    """The file post_adapter_read is checking, or None (a read from a string).
+
+    OTIO 0.18.1 passes the path to write hooks (``_filepath``) but not to read hooks. So:
+    ``_filepath`` when a caller passes it (``hook_function_argument_map``), else the
+    ``filepath`` argument of OTIO's own ``Adapter.read_from_file`` frame that runs this
+    hook, found on the call stack.
+    """
+    given = argument_map.get("_filepath")
+    if isinstance(given, str | os.PathLike) and str(given):
+        return Path(given)
+    frame = sys._getframe(1)
+    try:
+        while frame is not None:
+            if (frame.f_code.co_name == "read_from_file"
+                    and frame.f_globals.get("__name__") == _OTIO_ADAPTER_MODULE):
+                found = frame.f_locals.get("filepath")
+                return Path(found) if isinstance(found, str | os.PathLike) else None
+            frame = frame.f_back  # type: ignore[assignment]
+        return None
+    finally:
+        del frame  # a frame kept in a local makes a reference cycle
+
+
 def post_adapter_read(timeline: Any, argument_map: dict[str, Any]) -> Any:
-    """Check a timeline just read, at stage import. Never raises: an import is never
-    blocked, problems are logged."""
+    """Check a timeline just read, at stage import. Never raises into the caller (an import
+    is never blocked, whatever the timeline holds or a plugin does): problems are logged."""
+    try:
+        _import_check(timeline, argument_map)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # SystemExit from a plugin included: the read goes on
+        log.error("aigate: import check failed: %s", _one_line(exc))
+        log.debug("aigate: import check failure", exc_info=True)
+    return timeline
+
+
+def _import_check(timeline: Any, argument_map: dict[str, Any]) -> None:
     if disabled("post_adapter_read"):
-        return timeline
+        return
     from aigate.batch import Session
-    from aigate.errors import AigateError
     from aigate.model import Severity
 
-    try:
-        session = Session()
-        gate = session.gate(Path.cwd())  # config: AIGATE_CONFIG, else from here upward
-        mode = gate.config.hooks.on_read
-        if mode == "off":
-            return timeline
-        if mode == "annotate":
-            results = gate.annotate(timeline, None, stage="import")
-        else:
-            results = gate.check(timeline, stage="import")
-    except AigateError as exc:
-        log.error("aigate: import check failed: %s", exc)
-        return timeline
+    path = read_path(argument_map)
+    # config from the file's folder upward (AIGATE_CONFIG pins it); a string: from here
+    gate = Session(warn=_warn).gate(path if path is not None else Path.cwd())
+    mode = gate.config.hooks.on_read
+    if mode == "off":
+        return
+    if mode == "annotate":
+        results = gate.annotate(timeline, None, stage="import", path=path)
+    else:
+        results = gate.check(timeline, stage="import", path=path)
     for result in results:
         flagged = [r for r in result.items if r.verdict >= Severity.WARN]
-        level = logging.WARNING if flagged else logging.INFO
+        # a clean timeline stays silent unless the application asks for debug output
+        level = logging.WARNING if flagged else logging.DEBUG
         log.log(level, "aigate: import check of %r: %s, %d of %d clips flagged", result.name,
                 result.verdict.label.upper(), len(flagged), len(result.items))
         for item_result in flagged:
             worst = item_result.headline
+            if worst is None:  # a flagged clip always has a finding; typed as optional
+                continue
             log.log(level, "aigate:   %s %s [%s]", item_result.verdict.label.upper(),
                     worst.message, worst.rule)
-    return timeline
 
 
-#: the copy the last export check annotated and returned. OTIO runs pre_adapter_write again
-#: on that very object for EDL and FCP XML, without the output path (so the stage could come
-#: out differently): it was checked and annotated already.
-_handed_over: list[int] = []
+def _warn(message: str) -> None:
+    log.warning("aigate: warning: %s", message)
+
+
+def _one_line(exc: BaseException) -> str:
+    try:
+        text = str(exc).strip().splitlines()
+    except Exception:  # an exception whose message itself fails: its type says enough
+        text = []
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
 def pre_adapter_write(timeline: Any, argument_map: dict[str, Any]) -> Any:
-    """Gate an export: raise GateLocked at final with a lock, else return what to write."""
+    """Gate an export: raise GateLocked at final with a lock (StageRefused when asked for a
+    stage below the output's), else return what to write."""
     if disabled("pre_adapter_write"):
         return timeline
-    if _handed_over and _handed_over[-1] == id(timeline):
-        return timeline
+    if isinstance(getattr(timeline, HANDED_OVER, None), HandedOver):
+        return timeline  # OTIO's second call on the copy the first one gated and annotated
+    # Without annotate_on_write the writer gets the caller's own object, which is never
+    # marked: OTIO's second call then checks it again, without the output path. That can
+    # only add a refusal (the first call already ran at the output's stage), never lift one.
     from aigate.batch import Session
     from aigate.stage import validate
 
     stage = argument_map.get("aigate_stage")
-    if stage is not None:
-        validate(str(stage), "OTIO hook argument aigate_stage")  # unknown: refuse the export
+    if stage is not None:  # unknown (or empty): refuse the export
+        stage = validate(str(stage), "OTIO hook argument aigate_stage")
     output = argument_map.get("_filepath")  # absent on OTIO's second, string-level call
-    gate = Session().gate(Path(output) if output else Path.cwd())
+    gate = Session(warn=_warn).gate(Path(output) if output else Path.cwd())
     annotate = gate.config.hooks.annotate_on_write
     if annotate:
         timeline = timeline.deepcopy()  # never the caller's object
-    gate.guard_export(timeline, stage=stage, output=output, annotate=annotate)
+    results = gate.guard_export(timeline, stage=stage, output=output, annotate=annotate,
+                                stage_source="OTIO hook argument aigate_stage")
     if annotate:
-        _handed_over[:] = [id(timeline)]
+        # only our own copy is marked: a mark on the caller's object would outlive this
+        # write and wave its next export through
+        setattr(timeline, HANDED_OVER,
+                HandedOver(str(output) if output else None, tuple(r.stage for r in results)))
     return timeline

@@ -149,7 +149,9 @@ def aigate_present(collected: Collected, result: SubjectResult, target: str | No
             frame=int(strip.frame_final_start))
         lines += [f"{f.severity.label.upper()} {f.message}" for f in item_result.findings]
     scene["aigate_report"] = lines or ["no findings: every strip passes"]
-    scene["aigate_stage"] = result.stage
+    # not "aigate_stage": before Blender 5.0 that is the storage of the add-on's own stage
+    # property, which a string would reset to Auto after every check
+    scene["aigate_checked_stage"] = result.stage
     return True
 
 
