@@ -11,6 +11,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
+from operator import sub
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -155,11 +156,13 @@ def items_timing_problem(rate: float, items: Sequence[Item]) -> str | None:
     ends = [i.record_end for i in items]
     sources = [v for i in items for v in (i.source_start, i.source_end) if v is not None]
     if all(math.isfinite(sum(v)) and max(map(abs, v), default=0) <= limit
-           for v in (starts, ends, sources)):
+           for v in (starts, ends, sources)) and min(map(sub, ends, starts), default=0) >= 0:
         return None
     for item in items:
         found = timing_problem(item.rate, (item.record_start, item.record_end,
                                            item.source_start, item.source_end))
+        if found is None and item.record_end < item.record_start:
+            found = f"negative duration ({item.record_end - item.record_start:g} frames)"
         if found is not None:
             return f'{item.track} "{item.clip}" (clip {item.index + 1}): {found}'
     return None
