@@ -66,13 +66,22 @@ def read(path: Path) -> Any:
     """A timeline from ``path`` through OTIO's adapters, after the checks that keep a hostile
     file from crashing or exhausting the interpreter (size, nesting depth, zip expansion)."""
     suffix = path.suffix.lower().lstrip(".")
+    text = None
     if suffix in JSON_SUFFIXES:
-        check_depth(path, _json_bytes(path, suffix))
+        data = _json_bytes(path, suffix)
+        check_depth(path, data)
+        if suffix != "otiod":  # the bundle adapter resolves media paths: it reads itself
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise InputError(f"{path}: not UTF-8 text (byte {exc.start})") from None
     elif path.is_file() and path.stat().st_size > MAX_BYTES:
         raise InputError(f"{path}: file is {path.stat().st_size} bytes, over the "
                          f"{MAX_BYTES}-byte limit for a timeline")
     try:
         with without_aigate_hooks():
+            if text is not None:  # read once, and names OTIO cannot open (not UTF-8) work
+                return otio.adapters.read_from_string(text, "otio_json")
             return otio.adapters.read_from_file(str(path))
     except Exception as exc:  # adapters raise anything from ValueError to KeyError
         raise InputError(f"{path}: cannot read as {suffix.upper()}: {first_line(exc)}") from exc
