@@ -185,7 +185,13 @@ def _terminate_by_exception() -> None:
 
     from .files import Terminated
 
+    main_pid = os.getpid()
+
     def handler(signum: int, frame: Any) -> None:
+        if os.getpid() != main_pid:  # a forked worker: end as the signal asks, quietly
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
         raise Terminated(signum)
 
     if threading.current_thread() is threading.main_thread():
