@@ -80,20 +80,36 @@ def test_a_killed_worker_gets_the_file_retried_once_then_reported(tmp_path):
     assert run.json["summary"]["files"] == 5
 
 
-def test_ctrl_c_stops_cleanly_with_a_partial_report(tmp_path):
-    folder = crash_folder(tmp_path, *(f"{i:02d}_slow.crash" for i in range(30)))
+def interrupted(folder: Path, *args: str) -> tuple[int, str, str]:
+    """Run a check, press Ctrl-C once a worker is checking a file, and wait for the end."""
     started, tell = os.pipe()  # the plugin writes a byte when a worker starts a file
     env = {**os.environ, **CRASHER, "AIGATE_TEST_STARTED_FD": str(tell)}
     env.pop("AIGATE_STAGE", None)
     proc = subprocess.Popen([sys.executable, "-m", "aigate", "check", str(folder), "--jobs",
-                             "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=env, pass_fds=(tell,))
+                             "2", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env, pass_fds=(tell,))
     os.close(tell)
     assert os.read(started, 1) == b"x"  # blocks until a worker is checking a file
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     os.close(started)
-    assert proc.returncode == 130, err
+    return proc.returncode, out, err
+
+
+def test_ctrl_c_json_summary_counts_the_files_not_checked(tmp_path):
+    folder = crash_folder(tmp_path, *(f"{i:02d}_slow.crash" for i in range(30)))
+    code, out, err = interrupted(folder, "--format", "json")
+    assert code == 130, err
+    summary = json.loads(out)["summary"]
+    assert summary["files"] == 30 and summary["not_checked"] > 0
+    assert summary["checked"] + summary["failed"] + summary["not_checked"] == 30
+    assert f"interrupted: {summary['not_checked']} file(s) not checked" in err
+
+
+def test_ctrl_c_stops_cleanly_with_a_partial_report(tmp_path):
+    folder = crash_folder(tmp_path, *(f"{i:02d}_slow.crash" for i in range(30)))
+    code, out, err = interrupted(folder)
+    assert code == 130, err
     summary = out.strip().splitlines()[-1]
     checked, failed, left = map(int, re.search(
         r"summary: 30 file\(s\) \((\d+) checked, (\d+) failed, (\d+) not checked: "
