@@ -14,9 +14,12 @@ from pathlib import Path
 import aaf2
 import opentimelineio as otio
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from opentimelineio.opentime import RationalTime, TimeRange
 
-from aigate_otio.files import without_aigate_hooks
+from aigate.errors import InputError
+from aigate_otio.files import check_depth, without_aigate_hooks
 from conftest import ai, clip, run_process, timeline, write
 
 #: a test plugin that misbehaves on clips with these names, from its claims hook
@@ -309,3 +312,39 @@ def test_an_exception_naming_its_plugin_and_hook_is_reported_with_them():
     exc.plugin, exc.hook = "aigate_shotlist", "aigate_collect"  # type: ignore[attr-defined]
     assert describe(exc) == "KeyError in plugin aigate_shotlist (hook aigate_collect): 'slot'"
 
+
+
+def _depth(value: object) -> int:
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    return 0
+
+
+_TRICKY = "[]{}\"\\ab\n"  # brackets, quotes and backslashes inside strings
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(alphabet=_TRICKY, max_size=6),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(
+        st.text(alphabet=_TRICKY, max_size=4), children, max_size=3),
+    max_leaves=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_JSON, st.integers(min_value=0, max_value=8), st.booleans())
+def test_the_depth_check_counts_exactly_what_a_json_reader_nests(value, limit, indent):
+    """Brackets, quotes and backslashes inside strings neither count nor hide nesting."""
+    data = json.dumps(value, indent=1 if indent else None).encode()
+    try:
+        check_depth(Path("x.otio"), data, limit)
+        refused = False
+    except InputError:
+        refused = True
+    assert refused == (_depth(value) > limit)
+
+
+def test_names_made_of_closing_brackets_cannot_hide_nesting(tmp_path):
+    levels = 2000
+    text = '{"n":"]]]]}}}}\\\\","c":[' * levels + "1" + "]}" * levels
+    with pytest.raises(InputError, match="nested 4000 levels deep"):
+        check_depth(tmp_path / "x.otio", text.encode())
