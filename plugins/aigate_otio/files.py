@@ -73,7 +73,8 @@ def read(path: Path) -> Any:
             try:
                 text = data.decode("utf-8")
             except UnicodeDecodeError as exc:
-                raise InputError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+                raise InputError(f"{path}: cannot read as {suffix.upper()}: not UTF-8 text "
+                                 f"(byte {exc.start})") from None
     elif path.is_file() and path.stat().st_size > MAX_BYTES:
         raise InputError(f"{path}: file is {path.stat().st_size} bytes, over the "
                          f"{MAX_BYTES}-byte limit for a timeline")
