@@ -196,8 +196,9 @@ def _terminate_by_exception() -> None:
 
     if threading.current_thread() is threading.main_thread():
         for name in ("SIGTERM", "SIGHUP"):
-            if hasattr(signal, name) and signal.getsignal(getattr(signal, name)) in (
-                    signal.SIG_DFL, None):
+            # a signal the caller ignores (nohup) stays ignored
+            if hasattr(signal, name) and signal.getsignal(getattr(signal, name)) is not \
+                    signal.SIG_IGN:
                 signal.signal(getattr(signal, name), handler)
 
 
