@@ -348,3 +348,27 @@ def test_names_made_of_closing_brackets_cannot_hide_nesting(tmp_path):
     text = '{"n":"]]]]}}}}\\\\","c":[' * levels + "1" + "]}" * levels
     with pytest.raises(InputError, match="nested 4000 levels deep"):
         check_depth(tmp_path / "x.otio", text.encode())
+
+
+@pytest.mark.parametrize("name", ["huge.otio", "huge.edl"])
+def test_a_huge_timeline_is_refused_without_being_read(tmp_path, cli, name):
+    path = tmp_path / name
+    with path.open("wb") as handle:  # sparse: 2 GiB on paper, nothing on disk
+        handle.truncate(2 * 1024**3)
+    read_before = _bytes_read()
+    run = cli("check", path, "--format", "json")
+    assert run.code == 2
+    [error] = run.json["errors"]
+    assert error["message"] == (f"file is {2 * 1024**3} bytes, over the {1024**3}-byte limit "
+                                "for a timeline")
+    if read_before is not None:
+        assert _bytes_read() - read_before < 1024**2
+
+
+def _bytes_read() -> int | None:
+    """Bytes this process has read so far (Linux), or None."""
+    try:
+        text = Path("/proc/self/io").read_text()
+    except OSError:
+        return None
+    return int(next(line.split()[1] for line in text.splitlines() if line.startswith("rchar")))

@@ -4,6 +4,7 @@ OTIO hooks (aigate reading a file must not trigger an import check of itself).""
 from __future__ import annotations
 
 import contextlib
+import os
 import zipfile
 from collections.abc import Iterator
 from itertools import accumulate
@@ -94,10 +95,14 @@ def _json_bytes(path: Path, suffix: str) -> bytes:
     source = path / "content.otio" if suffix == "otiod" else path
     try:
         with open(source, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > MAX_BYTES:  # refused before a byte is read
+                raise InputError(f"{path}: file is {size} bytes, over the {MAX_BYTES}-byte "
+                                 "limit for a timeline")
             data = handle.read(MAX_BYTES + 1)
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if len(data) > MAX_BYTES:
+    if len(data) > MAX_BYTES:  # grew while being read
         raise InputError(f"{path}: file is over the {MAX_BYTES}-byte limit for a timeline")
     return data
 
