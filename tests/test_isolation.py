@@ -330,7 +330,7 @@ _JSON = st.recursive(
     max_leaves=40)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, database=None)  # nothing written in the repo
 @given(_JSON, st.integers(min_value=0, max_value=8), st.booleans())
 def test_the_depth_check_counts_exactly_what_a_json_reader_nests(value, limit, indent):
     """Brackets, quotes and backslashes inside strings neither count nor hide nesting."""
