@@ -8,19 +8,23 @@ import json
 import math
 import os
 import socket
+import tempfile
 import zipfile
 from pathlib import Path
 
 import aaf2
 import opentimelineio as otio
 import pytest
-from hypothesis import given, settings
+from hypothesis import configuration, given, settings
 from hypothesis import strategies as st
 from opentimelineio.opentime import RationalTime, TimeRange
 
 from aigate.errors import InputError
 from aigate_otio.files import check_depth, without_aigate_hooks
 from conftest import ai, clip, run_process, timeline, write
+
+# hypothesis keeps its caches outside the repository
+configuration.set_hypothesis_home_dir(tempfile.mkdtemp(prefix="aigate-hypothesis-"))
 
 #: a test plugin that misbehaves on clips with these names, from its claims hook
 RAISER = '''
