@@ -3,10 +3,17 @@ and keep going when a file is bad."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
 import glob
+import io
 import itertools
 import os
+import stat
+import sys
+import traceback
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -130,11 +137,18 @@ class Session:
         return gate.check(subject, stage=self.options.stage, path=path)
 
     def outcome(self, path: Path) -> FileOutcome:
-        """One file's results, or its error: never raises for bad input."""
+        """One file's results, or its error: never raises for anything one file does (bad
+        input, a plugin's exception, deep recursion, running out of memory); only Ctrl-C
+        and termination go through. What readers print or warn goes to stderr, never into
+        a report on stdout."""
         try:
-            return FileOutcome(str(path), self.check_file(path))
+            regular(path)
+            with quiet_stdout(path):
+                return FileOutcome(str(path), self.check_file(path))
         except AigateError as exc:
             return FileOutcome(str(path), error=problem(path, exc))
+        except Exception as exc:  # isolation: one file never stops a run
+            return FileOutcome(str(path), error=InputProblem(str(path), describe(exc)))
 
     def load_configs(self, paths: Iterable[str]) -> dict[Path | None, InputProblem]:
         """Build the gate of every config that can govern files under ``paths`` before they
@@ -208,6 +222,61 @@ def problem(path: Path | str, exc: BaseException) -> InputProblem:
     return InputProblem(str(path), message.removeprefix(prefix))
 
 
+def describe(exc: BaseException) -> str:
+    """One line for an unexpected exception: what it was, which plugin and hook raised it
+    (when the exception says so), and where (the innermost frame)."""
+    kind = type(exc).__name__
+    text = (str(exc).strip().splitlines() or [""])[0][:300]
+    if isinstance(exc, MemoryError):
+        text = text or "out of memory"
+    elif isinstance(exc, RecursionError):
+        text = "nested too deeply to read"
+    plugin, hook = getattr(exc, "plugin", None), getattr(exc, "hook", None)
+    by = f" in plugin {plugin}" if plugin else ""
+    by += f" (hook {hook})" if hook else ""
+    frames = traceback.extract_tb(exc.__traceback__)
+    place = ""
+    if frames:
+        frame = frames[-1]
+        parts = Path(frame.filename).parts
+        place = f" at {'/'.join(parts[-2:])}:{frame.lineno} ({frame.name})"
+    return f"{kind}{by}: {text or kind}{place}"
+
+
+def regular(path: Path) -> None:
+    """Refuse what must never be opened: FIFOs, devices and sockets (opening one can block
+    forever), and symlink loops. Folders pass (a bundle such as .otiod is one)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise InputError(f"{path}: symlink loop: not followed") from None
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return
+    kind = ("a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a file")
+    raise InputError(f"{path}: {kind}, not a regular file: skipped, never opened")
+
+
+@contextlib.contextmanager
+def quiet_stdout(path: Path) -> Iterator[None]:
+    """Keep stdout for the report while a file is read and checked: what adapters print
+    (the AAF adapter's "Unable find slot_id...") and the warnings they raise are sent to
+    stderr, each line naming the file."""
+    printed = io.StringIO()
+    try:
+        with warnings.catch_warnings(record=True) as caught, \
+                contextlib.redirect_stdout(printed):
+            warnings.simplefilter("always")
+            yield
+    finally:
+        notes = [line for line in printed.getvalue().splitlines() if line.strip()]
+        notes += [f"{w.category.__name__}: {w.message}" for w in caught]
+        for note in dict.fromkeys(notes):
+            print(f"aigate: note: {path}: {note}", file=sys.stderr)
+
+
 def expand(paths: Iterable[str], suffixes: set[str]) -> tuple[list[Path], list[InputProblem]]:
     """Files named, folders searched recursively for timeline files, globs expanded."""
     files: list[Path] = []
@@ -215,17 +284,29 @@ def expand(paths: Iterable[str], suffixes: set[str]) -> tuple[list[Path], list[I
     for text in paths:
         path = Path(text)
         if path.is_dir() and not _is_timeline(path, suffixes):
-            files.extend(_walk(path, suffixes))
-        elif path.exists():
+            files.extend(found := _walk(path, suffixes))
+            if not found:
+                problems.append(InputProblem(text, "no timeline file in this folder "
+                                             f"(searched recursively for {_listed(suffixes)})"))
+        elif path.exists() or path.is_symlink():  # a loop or dangling link: reported later
             files.append(path)
         elif glob.has_magic(text):
             matches = sorted(Path(p) for p in glob.glob(text, recursive=True))
+            chosen = [p for p in matches
+                      if p.is_file() or (p.is_dir() and _is_timeline(p, suffixes))]
             if not matches:
                 problems.append(InputProblem(text, "no file matches this pattern"))
-            files.extend(p for p in matches if p.is_file())
+            elif not chosen:
+                problems.append(InputProblem(text, f"the pattern matches {len(matches)} "
+                                             "folder(s) or other entries but no timeline file"))
+            files.extend(chosen)
         else:
             problems.append(InputProblem(text, "no such file or folder"))
     return list(dict.fromkeys(files)), problems
+
+
+def _listed(suffixes: set[str]) -> str:
+    return ", ".join(f".{s}" for s in sorted(suffixes)) or "no suffix: no host plugin loaded"
 
 
 def _is_timeline(path: Path, suffixes: set[str]) -> bool:

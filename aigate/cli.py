@@ -161,9 +161,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_ERROR
     from .errors import AigateError
+    from .files import Terminated
 
+    _terminate_by_exception()
     try:
         return args.run(args)
+    except Terminated as exc:  # temporary outputs are gone by now
+        print(f"aigate: {exc}", file=sys.stderr)
+        return 128 + exc.signum
     except AigateError as exc:
         if args.debug:
             raise
@@ -181,6 +186,55 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"aigate: internal error: {type(exc).__name__}: {exc} (run with --debug for "
               "the traceback)", file=sys.stderr)
         return EXIT_ERROR
+
+
+def _terminate_by_exception() -> None:
+    """SIGTERM and SIGHUP raise :class:`~aigate.files.Terminated` (in the main thread), so
+    an output being written is removed, not left half-written or as a temporary file."""
+    import signal
+    import threading
+
+    from .files import Terminated
+
+    main_pid = os.getpid()
+
+    def handler(signum: int, frame: Any) -> None:
+        if os.getpid() != main_pid:  # a forked worker: end as the signal asks, quietly
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        raise Terminated(signum)
+
+    if threading.current_thread() is threading.main_thread():
+        for name in ("SIGTERM", "SIGHUP"):
+            # a signal the caller ignores (nohup) stays ignored
+            if hasattr(signal, name) and signal.getsignal(getattr(signal, name)) is not \
+                    signal.SIG_IGN:
+                signal.signal(getattr(signal, name), handler)
+
+
+def _refuse_output(output: Path | None, paths: Sequence[str], suffixes: set[str]) -> None:
+    """Refuse an --output that is a folder or would overwrite an input (after resolving
+    symlinks: a link to an input is that input), before anything is checked."""
+    import glob
+
+    from .errors import UsageError
+
+    if output is None:
+        return
+    if output.is_dir():
+        raise UsageError(f"--output {output}: is a folder; give a file name")
+    target = output.resolve()
+    for text in paths:
+        named = [Path(text)] if Path(text).exists() or not glob.has_magic(text) else [
+            Path(p) for p in glob.glob(text, recursive=True)]
+        for path in named:
+            resolved = path.resolve()
+            inside = (path.is_dir() and target.is_relative_to(resolved)
+                      and target.suffix.lower().lstrip(".") in suffixes)
+            if resolved == target or inside:
+                raise UsageError(f"--output {output}: is one of the inputs ({text}); "
+                                 "inputs are never overwritten")
 
 
 def _session(args: argparse.Namespace) -> Any:
@@ -216,6 +270,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     chosen = formats[args.format]
     if chosen.needs_output and not args.output:
         raise UsageError(f"--format {args.format} writes a whole document: give --output FILE")
+    _refuse_output(args.output, args.paths, session.timeline_suffixes())
     if args.config or args.policy or args.approvals:
         session.gate()  # a bad explicit policy/config is one usage error, not one per file
     options = _report_options(args, sys.stdout if not args.output else None)
@@ -239,9 +294,10 @@ def _render(report_format: Any, report: Any, options: Any, output: Path | None) 
     from .files import atomic_text
 
     if output:
-        with atomic_text(output) as handle:
+        with atomic_text(output, errors="backslashreplace") as handle:
             report.write(report_format, handle, options)
         return
+    _tolerant_stdout()
     try:
         report.write(report_format, sys.stdout, options)
         sys.stdout.flush()
@@ -249,6 +305,14 @@ def _render(report_format: Any, report: Any, options: Any, output: Path | None) 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         for _ in report:  # finish the run so the exit code is right
             pass
+
+
+def _tolerant_stdout() -> None:
+    """Undecodable bytes of a file name (kept as surrogates) print as escapes instead of
+    stopping the report half-way with a UnicodeEncodeError."""
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(errors="backslashreplace")
 
 
 def _runner(args: argparse.Namespace, session: Any, render: Any = None) -> Any:
@@ -329,6 +393,7 @@ def cmd_register(args: argparse.Namespace) -> int:
     from .register import rows, write_csv, write_html, write_json
 
     session = _session(args)
+    _refuse_output(args.output, args.paths, session.timeline_suffixes())
     with _progress() as progress:
         report = session.run(args.paths, progress=progress, runner=_runner(args, session))
         # rows are small (AI clips only): sorted by timeline, in record order within each
@@ -347,9 +412,10 @@ def cmd_register(args: argparse.Namespace) -> int:
             write_html(register, out, args.stage)
 
     if args.output:
-        with atomic_text(args.output) as handle:
+        with atomic_text(args.output, errors="backslashreplace") as handle:
             write(handle)
     else:
+        _tolerant_stdout()
         write(sys.stdout)
     if report.interrupted:
         return 130

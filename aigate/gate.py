@@ -36,17 +36,20 @@ class GateLocked(AigateError):
     """Raised at the final stage when a subject's verdict is lock: nothing may be exported.
 
     ``results`` holds every locked subject; the message names each locked clip with its
-    track and record timecode.
+    track and record timecode (control characters in names shown as escapes: a host prints
+    this message, and a clip name must not forge lines of it or drive the terminal).
     """
 
     def __init__(self, results: list[SubjectResult]) -> None:
+        from .report import printable as p
+
         self.results = results
         lines = []
         for result in results:
             for r in result.locked():
                 rules = ", ".join(f.rule for f in r.findings if f.severity is Severity.LOCK)
-                lines.append(f'  {result.name}: {r.item.track} "{r.item.clip}" '
-                             f"{r.item.record_in}-{r.item.record_out} ({rules})")
+                lines.append(f'  {p(result.name)}: {p(r.item.track)} "{p(r.item.clip)}" '
+                             f"{r.item.record_in}-{r.item.record_out} ({p(rules)})")
         count = sum(len(r.locked()) for r in results)
         super().__init__(f"aigate: export refused at stage final: {count} locked clip(s)\n"
                          + "\n".join(lines))

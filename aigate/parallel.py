@@ -22,10 +22,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .batch import Options, Progress, Session
+from .batch import Options, Progress, Session, describe
 from .errors import UsageError
 from .model import FileOutcome, InputProblem
-from .report import ReportOptions, tally
+from .report import ReportOptions, rendered, tally
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -56,11 +56,18 @@ def check_one(path: str, options: Options, render: Render = None) -> FileOutcome
     outcome = session.outcome(Path(path))
     if render is not None and outcome.error is None:
         name, report_options = render
-        report_format = session.formats()[name]
-        outcome.rendered = [report_format.subject(r, report_options) for r in outcome.results]
-        outcome.tallies = [tally(r) for r in outcome.results]
-        outcome.results = []
+        outcome = rendered(session.formats()[name], outcome, report_options)
+        if outcome.error is None:
+            outcome.tallies = [tally(r) for r in outcome.results]
+            outcome.results = []
     return outcome
+
+
+def failed(path: Path, exc: BaseException) -> FileOutcome:
+    """A file whose outcome could not come back from its worker (it did not pickle, the
+    task raised): its error line, never a stopped run."""
+    return FileOutcome(str(path), error=InputProblem(
+        str(path), f"the worker could not return this file's result: {describe(exc)}"))
 
 
 def cores() -> int:
@@ -109,6 +116,8 @@ def in_processes(session: Session, jobs: int,
                         progress(done, len(files), stranded)
                     pool = ProcessPoolExecutor(jobs, mp_context=context)
                     continue
+                except Exception as exc:  # this file's error, not the run's
+                    outcome = failed(path, exc)
                 pending.popleft()
                 done += 1
                 yield outcome
@@ -138,6 +147,8 @@ def _alone(path: Path, options: Options, render: Render, context: Any) -> FileOu
             return pool.submit(check_one, str(path), options, render).result()
         except BrokenProcessPool:
             return FileOutcome(str(path), error=InputProblem(str(path), DIED))
+        except Exception as exc:  # this file's error, not the run's
+            return failed(path, exc)
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
@@ -189,6 +200,8 @@ def on_dask(session: Session, scheduler: str | None, workers: int,
                     outcome = future.result()
                 except KilledWorker:
                     outcome = FileOutcome(str(path), error=InputProblem(str(path), DIED))
+                except Exception as exc:  # this file's error, not the run's
+                    outcome = failed(path, exc)
                 done += 1
                 yield outcome
                 progress(done, len(files), path)

@@ -83,10 +83,21 @@ def rows(result: SubjectResult, gate: Gate) -> list[RegisterRow]:
 
 
 def write_csv(register: Iterable[RegisterRow], out: TextIO) -> None:
-    writer = csv.writer(out, lineterminator="\n")
+    """CSV for a spreadsheet: every cell is quoted, and a cell a spreadsheet would run as a
+    formula (starting with =, +, -, @, tab or CR) gets a leading apostrophe (OWASP's
+    CSV injection advice): clip names and metadata come from the files checked."""
+    writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(COLUMNS)
     for row in register:
-        writer.writerow(dataclasses.astuple(row))
+        writer.writerow([inert(value) for value in dataclasses.astuple(row)])
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def inert(value: str) -> str:
+    """A cell value a spreadsheet shows as text, never evaluates."""
+    return f"'{value}" if value.startswith(_FORMULA_START) else value
 
 
 def write_json(register: Iterable[RegisterRow], out: TextIO, stage: str | None) -> None:

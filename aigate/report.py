@@ -61,8 +61,8 @@ class Summary:
             setattr(self, name, getattr(self, name) + count)
 
     def counts(self) -> dict[str, int]:
-        names = ("files", "checked", "failed", "timelines", "clips", "ai", "warn", "lock",
-                 "waived", "no_media")
+        names = ("files", "checked", "failed", "not_checked", "timelines", "clips", "ai",
+                 "warn", "lock", "waived", "no_media")
         return {name: getattr(self, name) for name in names} | {"errors": self.failed}
 
     def line(self) -> str:
@@ -116,19 +116,18 @@ class Report:
         (already rendered by a worker, or rendered here), then errors and the summary."""
         out.write(report_format.head(self, options))
         first = True
-        for outcome in self._outcomes_counted():
+        for outcome in self._outcomes_counted(lambda o: rendered(report_format, o, options)):
             if outcome.error is not None:
                 out.write(report_format.problem(outcome.error, options))
                 continue
-            chunks = outcome.rendered if outcome.rendered is not None else [
-                report_format.subject(r, options) for r in outcome.results]
-            for chunk in chunks:
+            for chunk in outcome.rendered or ():
                 if chunk:
                     out.write(chunk if first else report_format.separator + chunk)
                     first = False
         out.write(report_format.tail(self, options))
 
-    def _outcomes_counted(self) -> Iterator[FileOutcome]:
+    def _outcomes_counted(self, prepare: Callable[[FileOutcome], FileOutcome] | None = None
+                          ) -> Iterator[FileOutcome]:
         outcomes = iter(self._outcomes)
         while True:
             try:
@@ -138,6 +137,8 @@ class Report:
             except KeyboardInterrupt:  # Ctrl-C: what was checked is still reported
                 self.interrupted = True
                 return
+            if prepare is not None:
+                outcome = prepare(outcome)
             if outcome.error is not None:
                 self.summary.failed += 1
                 self.errors.append(outcome.error)
@@ -146,6 +147,37 @@ class Report:
                 for counted in outcome.tallies or [tally(r) for r in outcome.results]:
                     self.summary.add_counts(counted)
             yield outcome
+
+
+def rendered(report_format: ReportFormat, outcome: FileOutcome,
+             options: ReportOptions) -> FileOutcome:
+    """``outcome`` with its timelines rendered (unless a worker did it); a timeline the
+    format cannot render makes the file's error, never a broken report."""
+    if outcome.error is not None or outcome.rendered is not None:
+        return outcome
+    try:
+        outcome.rendered = [report_format.subject(r, options) for r in outcome.results]
+    except Exception as exc:  # one file never breaks the report
+        from .batch import describe
+
+        return FileOutcome(outcome.path, error=InputProblem(
+            outcome.path, f"cannot render in {report_format.name}: {describe(exc)}"))
+    return outcome
+
+
+#: C0 and C1 control characters, DEL, and lone surrogates (undecodable bytes of a file
+#: name), shown as escapes: a name must not move the cursor, clear the screen or forge lines
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7f, 0xa0))}
+_CONTROLS |= {c: f"\\x{c - 0xdc00:02x}" for c in range(0xdc80, 0xdd00)}
+_CONTROLS |= {c: f"\\u{c:04x}" for c in (*range(0xd800, 0xdc80), *range(0xdd00, 0xe000),
+                                           0x2028, 0x2029, 0x202e, 0x2066, 0x2067, 0x2068,
+                                           0x2069, 0x202a, 0x202b, 0x202c, 0x202d)}
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print on a terminal or put in a one-line message: control
+    characters (newlines included), bidi overrides and undecodable bytes become escapes."""
+    return text.translate(_CONTROLS) if not text.isprintable() else text
 
 
 def _nothing(*_: object) -> str:

@@ -1,7 +1,7 @@
 """Reading the gate's own YAML files (policy packs, config, approvals) as hostile input.
 
 Values keep the line they came from so every error names file, line and key. Aliases are
-refused (no alias bombs), files are size-capped and must be UTF-8.
+refused (no alias bombs), files are size-capped and depth-capped and must be UTF-8.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ import yaml
 from .errors import InputError
 
 MAX_BYTES = 4 * 1024 * 1024
+#: the deepest nesting accepted (a policy or record is under 10 levels)
+MAX_DEPTH = 100
 
 
 class _Map(dict):
@@ -28,11 +30,23 @@ class _List(list):
 
 
 class _Loader(yaml.SafeLoader):
+    _depth = 0
+
     def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
         if self.check_event(yaml.AliasEvent):
             mark = self.peek_event().start_mark
             raise yaml.MarkedYAMLError(problem="YAML aliases are not allowed", problem_mark=mark)
-        return super().compose_node(parent, index)
+        # the composer and constructor recurse per level: refuse deep nesting before
+        # Python's recursion limit turns it into a RecursionError
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.MarkedYAMLError(
+                    problem=f"nested more than {MAX_DEPTH} levels deep",
+                    problem_mark=self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
     def construct_yaml_map(self, node: yaml.MappingNode) -> Iterator[_Map]:  # type: ignore[override]
         data = _Map()

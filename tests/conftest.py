@@ -119,6 +119,9 @@ def run_process(*args: str | Path, env: dict[str, str] | None = None,
     full_env = {k: v for k, v in os.environ.items()
                 if k not in ("AIGATE_STAGE", "AIGATE_CONFIG", "AIGATE_PLUGINS")}
     full_env.update(env or {})
+    if env and "PYTHONPATH" in env and os.environ.get("PYTHONPATH"):
+        # a test's folders go in front of the suite's, never instead (the code under test)
+        full_env["PYTHONPATH"] = os.pathsep.join((env["PYTHONPATH"], os.environ["PYTHONPATH"]))
     proc = subprocess.run([sys.executable, "-m", "aigate", *map(str, args)],
                           capture_output=True, text=True, env=full_env, cwd=cwd, timeout=300)
     return Run(proc.returncode, proc.stdout, proc.stderr)

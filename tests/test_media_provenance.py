@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import time
 from pathlib import Path
 
 import pytest
@@ -252,10 +251,11 @@ def test_hostile_media_is_a_note_or_finding_never_a_crash(cli, tmp_path, movies,
     (tmp_path / "aigate.yaml").write_text("show: T\n")
     path = write(tmp_path / "cut.otio", timeline([clip("BAD", 2, url="media/bad.mp4"),
                                                   clip("GOOD", 2, ai())]))
-    started = time.monotonic()
+    read_before = _bytes_read()
     run = cli("check", path, "--format", "json")
-    assert run.code in (0, 1) and "Traceback" not in run.err
-    assert time.monotonic() - started < 60  # bounded reads: nothing read to the end
+    assert run.code == 0 and "Traceback" not in run.err, run.err  # GOOD is vetted: info
+    if kind == "huge" and read_before is not None:  # bounded reads: not read to the end
+        assert _bytes_read() - read_before < 1024**3
     bad = item(run, "BAD")
     assert bad["ai"] is False
     if kind == "symlink-loop":
@@ -264,10 +264,19 @@ def test_hostile_media_is_a_note_or_finding_never_a_crash(cli, tmp_path, movies,
         assert bad["evidence"][0].startswith(
             "c2pa (unverifiable): ISO BMFF C2PA uuid box present but unreadable:")
         assert bad["findings"][0]["rule"] == "manifest-unverifiable"
-    elif kind == "not-media":  # nothing in it looks like Content Credentials: a note
+    else:  # nothing in it looks like Content Credentials: a note
         assert bad["evidence"][0].startswith("c2pa (hint): unreadable:")
         assert bad["verdict"] == "pass"
     assert item(run, "GOOD")["ai"] is True
+
+
+def _bytes_read() -> int | None:
+    """Bytes this process has read so far (Linux), or None."""
+    try:
+        text = Path("/proc/self/io").read_text()
+    except OSError:
+        return None
+    return int(next(line.split()[1] for line in text.splitlines() if line.startswith("rchar")))
 
 
 def test_unexpected_manifest_json_is_handled():

@@ -4,11 +4,11 @@ mid-file, Ctrl-C; results identical to a serial run and never a file missing."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import opentimelineio as otio
@@ -16,7 +16,11 @@ import pytest
 
 from conftest import ROOT, ai, clip, run_process, timeline, write
 
-CRASHER = {"PYTHONPATH": str(ROOT / "tests" / "plugins"), "AIGATE_PLUGINS": "aigate_crasher"}
+PLUGINS = str(ROOT / "tests" / "plugins")
+# the test plugin's folder added to (not instead of) the PYTHONPATH the suite runs under
+CRASHER = {"PYTHONPATH": os.pathsep.join(p for p in (PLUGINS, os.environ.get("PYTHONPATH"))
+                                         if p),
+           "AIGATE_PLUGINS": "aigate_crasher"}
 
 
 @pytest.fixture(scope="module")
@@ -76,17 +80,36 @@ def test_a_killed_worker_gets_the_file_retried_once_then_reported(tmp_path):
     assert run.json["summary"]["files"] == 5
 
 
-def test_ctrl_c_stops_cleanly_with_a_partial_report(tmp_path):
-    folder = crash_folder(tmp_path, *(f"{i:02d}_slow.crash" for i in range(30)))
-    env = {**__import__("os").environ, **CRASHER}
+def interrupted(folder: Path, *args: str) -> tuple[int, str, str]:
+    """Run a check, press Ctrl-C once a worker is checking a file, and wait for the end."""
+    started, tell = os.pipe()  # the plugin writes a byte when a worker starts a file
+    env = {**os.environ, **CRASHER, "AIGATE_TEST_STARTED_FD": str(tell)}
     env.pop("AIGATE_STAGE", None)
     proc = subprocess.Popen([sys.executable, "-m", "aigate", "check", str(folder), "--jobs",
-                             "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=env)
-    time.sleep(4)
+                             "2", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env, pass_fds=(tell,))
+    os.close(tell)
+    assert os.read(started, 1) == b"x"  # blocks until a worker is checking a file
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
+    os.close(started)
+    return proc.returncode, out, err
+
+
+def test_ctrl_c_json_summary_counts_the_files_not_checked(tmp_path):
+    folder = crash_folder(tmp_path, *(f"{i:02d}_slow.crash" for i in range(30)))
+    code, out, err = interrupted(folder, "--format", "json")
+    assert code == 130, err
+    summary = json.loads(out)["summary"]
+    assert summary["files"] == 30 and summary["not_checked"] > 0
+    assert summary["checked"] + summary["failed"] + summary["not_checked"] == 30
+    assert f"interrupted: {summary['not_checked']} file(s) not checked" in err
+
+
+def test_ctrl_c_stops_cleanly_with_a_partial_report(tmp_path):
+    folder = crash_folder(tmp_path, *(f"{i:02d}_slow.crash" for i in range(30)))
+    code, out, err = interrupted(folder)
+    assert code == 130, err
     summary = out.strip().splitlines()[-1]
     checked, failed, left = map(int, re.search(
         r"summary: 30 file\(s\) \((\d+) checked, (\d+) failed, (\d+) not checked: "
@@ -105,13 +128,13 @@ def dask_cluster():
 
     saved = {k: os.environ.get(k) for k in CRASHER}
     os.environ.update(CRASHER)  # the workers inherit it: they load the test plugin
-    sys.path.insert(0, CRASHER["PYTHONPATH"])  # spawned workers start from this sys.path
+    sys.path.insert(0, PLUGINS)  # spawned workers start from this sys.path
     with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
         cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                host="127.0.0.1", dashboard_address=None)
     yield cluster
     cluster.close()
-    sys.path.remove(CRASHER["PYTHONPATH"])
+    sys.path.remove(PLUGINS)
     for key, value in saved.items():
         if value is None:
             os.environ.pop(key, None)
@@ -124,6 +147,17 @@ def test_dask_cluster_gives_the_same_report(season, serial, dask_cluster):
     run = check(season, "--executor", "dask", "--scheduler", dask_cluster.scheduler_address)
     assert run.code == serial.code, run.err
     assert run.json == serial.json
+
+
+def test_dask_retries_a_file_whose_worker_died_once(tmp_path, dask_cluster):
+    folder = crash_folder(tmp_path, "a_fine.crash", "b_once.crash")
+    run = check(folder, "--executor", "dask", "--scheduler", dask_cluster.scheduler_address,
+                env=CRASHER)
+    assert (folder / "b_once.crashed").exists(), (run.out, run.err)  # its worker died
+    verdicts = {Path(s["path"]).name: s["verdict"] for s in run.json["subjects"]}
+    assert run.json["errors"] == [], run.err
+    assert verdicts == {"a_fine.crash": "lock", "b_once.crash": "lock"}
+    assert run.code == 1
 
 
 def test_dask_killed_worker_never_loses_a_file(tmp_path, dask_cluster):

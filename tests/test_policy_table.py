@@ -63,7 +63,9 @@ def test_approval_whose_scope_does_not_cover_the_clip_is_not_honoured(cli, studi
     run = cli("check", one_clip(studio, ai(approvals=["APR-2"])), "--stage", "final",
               "--format", "json")
     assert run.verdicts()["SH010"] == "lock"
-    assert "does not cover this clip" in str(run.json)
+    [finding] = [f for f in next(i for i in run.json["subjects"][0]["items"]
+                                 if i["clip"] == "SH010")["findings"] if f["severity"] == "lock"]
+    assert "APR-2" in finding["message"] and "does not cover this clip" in finding["message"]
 
 
 @pytest.mark.parametrize("tool", [None, {"name": "DreamForge"}, {"name": "LeakyGen"}],

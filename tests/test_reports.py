@@ -18,7 +18,6 @@ import pytest
 
 from conftest import ROOT, SAMPLES, ai, clip, run_process, timeline, write
 
-ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 
 
@@ -211,11 +210,10 @@ def test_html_report_renders_in_chromium_with_the_right_counts(cli, tmp_path, br
     locks = sum(f["severity"] == "lock" for s in expected["subjects"] for i in s["items"]
                 for f in i["findings"])
     assert rows == locks  # every lock finding has a row
-    ARTIFACTS.mkdir(exist_ok=True)
-    assert browser.save_screenshot(str(ARTIFACTS / "report.png"))
+    assert browser.save_screenshot(str(tmp_path / "report.png"))  # never into the repo
     pdf = browser.print_page()  # prints: Chromium's own PDF of the page
-    (ARTIFACTS / "report.pdf").write_bytes(__import__("base64").b64decode(pdf))
-    assert (ARTIFACTS / "report.pdf").read_bytes().startswith(b"%PDF")
+    (tmp_path / "report.pdf").write_bytes(__import__("base64").b64decode(pdf))
+    assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
 
 
 def test_html_needs_output_and_draws_warn_amber(cli, tmp_path, browser):

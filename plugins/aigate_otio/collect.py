@@ -7,7 +7,7 @@ from typing import Any
 import opentimelineio as otio
 
 from aigate.errors import InputError
-from aigate.model import Collected, Item
+from aigate.model import MAX_RATE, Collected, Item, items_timing_problem, timing_problem
 
 HOST = "otio"
 NAMESPACE = "aigate"
@@ -55,6 +55,8 @@ def collect_timeline(timeline: otio.schema.Timeline) -> Collected:
         if isinstance(track, otio.core.Composition):
             # an EDL read by OTIO keeps its first record TC as a negative track trim
             _walk(track, name, kind, offset - _trim(track, rate), rate, items, clips)
+    if (problem := items_timing_problem(rate, items)) is not None:
+        raise InputError(f"timeline {timeline.name!r}: {problem}")
     metadata = _lookup(timeline.metadata, NAMESPACE)
     return Collected(name=timeline.name or "(unnamed timeline)", items=items, host=HOST,
                      metadata=metadata if isinstance(metadata, dict) else {}, native=timeline,
@@ -107,6 +109,9 @@ def _item(clip: otio.schema.Clip, track: str, kind: str, index: int, rate: float
           record_in: float) -> Item:
     source = clip.source_range
     if source is not None:
+        if not (0 < source.start_time.rate <= MAX_RATE and 0 < source.duration.rate <= MAX_RATE):
+            bad = min(source.start_time.rate, source.duration.rate, key=lambda r: 0 < r)
+            raise InputError(f"clip {clip.name!r}: {timing_problem(bad, ())}")
         source_in = source.start_time.value_rescaled_to(rate)
         duration = source.duration.value_rescaled_to(rate)
     else:

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import zipfile
 from collections.abc import Iterator
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
 import opentimelineio as otio
 
 from aigate.errors import InputError
+from aigate.files import atomic_path
 
 from .collect import first_line
 
@@ -48,13 +50,113 @@ def _hooks() -> Any:
     return otio.plugins.ActiveManifest().hooks
 
 
+#: the largest timeline file read (a 100,000-clip .otio is ~150 MB)
+MAX_BYTES = 1024**3
+#: the deepest JSON nesting handed to OTIO's reader, which recurses in C++ and crashes the
+#: interpreter (a segfault, not an exception) near 20,000 levels; real cuts stay under 100
+MAX_DEPTH = 1000
+#: .otioz: the largest content.otio, and the largest expansion over its compressed size
+#: (OTIO JSON compresses ~10:1; a zip bomb by 1,000:1 or more)
+MAX_UNZIPPED = MAX_BYTES
+MAX_RATIO = 200
+JSON_SUFFIXES = {"otio", "otiod", "otioz"}
+
+
 def read(path: Path) -> Any:
+    """A timeline from ``path`` through OTIO's adapters, after the checks that keep a hostile
+    file from crashing or exhausting the interpreter (size, nesting depth, zip expansion)."""
     suffix = path.suffix.lower().lstrip(".")
+    text = None
+    if suffix in JSON_SUFFIXES:
+        data = _json_bytes(path, suffix)
+        check_depth(path, data)
+        if suffix != "otiod":  # the bundle adapter resolves media paths: it reads itself
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise InputError(f"{path}: cannot read as {suffix.upper()}: not UTF-8 text "
+                                 f"(byte {exc.start})") from None
+    elif path.is_file() and path.stat().st_size > MAX_BYTES:
+        raise InputError(f"{path}: file is {path.stat().st_size} bytes, over the "
+                         f"{MAX_BYTES}-byte limit for a timeline")
     try:
         with without_aigate_hooks():
+            if text is not None:  # read once, and names OTIO cannot open (not UTF-8) work
+                return otio.adapters.read_from_string(text, "otio_json")
             return otio.adapters.read_from_file(str(path))
     except Exception as exc:  # adapters raise anything from ValueError to KeyError
         raise InputError(f"{path}: cannot read as {suffix.upper()}: {first_line(exc)}") from exc
+
+
+def _json_bytes(path: Path, suffix: str) -> bytes:
+    """The OTIO JSON of a .otio file, .otiod bundle or .otioz archive, read with caps."""
+    if suffix == "otioz":
+        return _unzipped(path)
+    source = path / "content.otio" if suffix == "otiod" else path
+    try:
+        with open(source, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > MAX_BYTES:  # refused before a byte is read
+                raise InputError(f"{path}: file is {size} bytes, over the {MAX_BYTES}-byte "
+                                 "limit for a timeline")
+            data = handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if len(data) > MAX_BYTES:  # grew while being read
+        raise InputError(f"{path}: file is over the {MAX_BYTES}-byte limit for a timeline")
+    return data
+
+
+def _unzipped(path: Path) -> bytes:
+    """content.otio from an .otioz, refusing a zip bomb before inflating it (the sizes the
+    archive declares are checked first, then the bytes actually read)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            info = archive.getinfo("content.otio")
+            declared = max(info.file_size, 0)
+            if declared > MAX_UNZIPPED:
+                raise InputError(f"{path}: refused: content.otio would inflate to {declared} "
+                                 f"bytes, over the {MAX_UNZIPPED}-byte limit")
+            if declared > 1024**2 and declared > MAX_RATIO * max(info.compress_size, 1):
+                raise InputError(f"{path}: refused: content.otio would inflate "
+                                 f"{declared // max(info.compress_size, 1)}:1 "
+                                 f"(limit {MAX_RATIO}:1), a decompression bomb")
+            with archive.open(info) as member:
+                data = member.read(min(declared, MAX_UNZIPPED) + 1)
+    except InputError:
+        raise
+    except KeyError:
+        raise InputError(f"{path}: cannot read as OTIOZ: no content.otio in the archive"
+                         ) from None
+    except (OSError, zipfile.BadZipFile, EOFError, ValueError, RuntimeError) as exc:
+        raise InputError(f"{path}: cannot read as OTIOZ: {first_line(exc)}") from None
+    if len(data) > declared:
+        raise InputError(f"{path}: refused: content.otio inflates past the size the "
+                         "archive declares")
+    return data
+
+
+_QUOTES_AND_BRACKETS = bytes(b for b in range(256) if b not in b'"[]{}')
+_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+
+
+def check_depth(path: Path, data: bytes, limit: int = MAX_DEPTH) -> None:
+    """Refuse JSON nested deeper than ``limit`` before a recursive reader sees it. Brackets
+    inside strings neither count nor hide nesting. All in C, a fraction of OTIO's own
+    parse: escaped backslashes and quotes go first (left to right, as JSON reads them),
+    then everything but quotes and brackets, then the strings, then the running depth."""
+    if b"\\" in data:
+        data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
+    kept = data.translate(None, _QUOTES_AND_BRACKETS)
+    outside_strings = b"".join(kept.split(b'"')[::2])
+    brackets = outside_strings.translate(None, _BRACKETS)
+    if brackets.count(b"[") + brackets.count(b"{") <= limit:
+        return
+    depth = max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
+    if depth > limit:
+        raise InputError(f"{path}: refused: nested {depth} levels deep, over the limit of "
+                         f"{limit} (a real timeline stays under 100)")
 
 
 def write(subject: Any, path: Path) -> None:
@@ -64,16 +166,10 @@ def write(subject: Any, path: Path) -> None:
     options = {}
     if suffix == ".aaf" and not _from_aaf(subject):
         options["use_empty_mob_ids"] = True  # clips that did not come from an AAF have none
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix, dir=path.parent)
-    os.close(fd)
     try:
-        with without_aigate_hooks():
-            otio.adapters.write_to_file(subject, tmp, **options)
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp, without_aigate_hooks():
+            otio.adapters.write_to_file(subject, str(tmp), **options)
     except Exception as exc:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
         raise InputError(f"{path}: cannot write as {suffix.lstrip('.').upper()}: "
                          f"{first_line(exc)}") from exc
 

@@ -1,9 +1,14 @@
 """JUnit XML for CI: one testsuite per timeline, one testcase per clip with findings (every
 AI clip), a failure per clip at or above --fail-on (lock by default); lower findings are
-reported in the testcase's system-out without failing it."""
+reported in the testcase's system-out without failing it.
+
+Always well-formed XML 1.0: characters XML forbids (control characters, undecodable bytes
+of a file name) are written as visible escapes such as ``\\x1b``; markup is escaped by
+ElementTree."""
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 from aigate.model import SubjectResult
@@ -17,7 +22,7 @@ def head(report: Report, options: ReportOptions) -> str:
 def subject(result: SubjectResult, options: ReportOptions) -> str:
     suite = _suite(result, options)
     ET.indent(suite, level=1)
-    return "  " + ET.tostring(suite, encoding="unicode") + "\n"
+    return "  " + xml_safe(ET.tostring(suite, encoding="unicode")) + "\n"
 
 
 def tail(report: Report, options: ReportOptions) -> str:
@@ -31,8 +36,24 @@ def tail(report: Report, options: ReportOptions) -> str:
                                  name=problem.path)
             ET.SubElement(case, "error", message=problem.message, type="input")
         ET.indent(suite, level=1)
-        text = "  " + ET.tostring(suite, encoding="unicode") + "\n"
+        text = "  " + xml_safe(ET.tostring(suite, encoding="unicode")) + "\n"
     return text + "</testsuites>\n"
+
+
+#: what XML 1.0 forbids anywhere in a document (its Char production, inverted)
+_FORBIDDEN = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` with every character XML 1.0 forbids replaced by a visible escape."""
+    return _FORBIDDEN.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:  # a byte of a file name that was not UTF-8
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def _suite(result: SubjectResult, options: ReportOptions) -> ET.Element:

@@ -1,9 +1,12 @@
-"""Human text: grouped by file, every non-pass clip named the way editors name it."""
+"""Human text: grouped by file, every non-pass clip named the way editors name it. Names
+and messages come from the files checked: their control characters are shown as escapes,
+so a clip name cannot clear the screen, recolour the output or forge a summary line."""
 
 from __future__ import annotations
 
 from aigate.model import Finding, InputProblem, Severity, SubjectResult
 from aigate.report import Report, ReportOptions
+from aigate.report import printable as _p
 
 COLOURS = {Severity.LOCK: "\033[1;31m", Severity.WARN: "\033[33m", Severity.INFO: "\033[32m",
            Severity.PASS: "\033[2m"}
@@ -23,26 +26,27 @@ def subject(result: SubjectResult, options: ReportOptions) -> str:
     flagged = [r for r in result.items if r.verdict >= shown]
     if options.quiet and not flagged:
         return ""
-    where = f"{result.path}: " if result.path else ""
-    config = f"config {result.config}" if result.config else "no aigate.yaml"
-    lines = [f"{where}{result.name} [stage {result.stage}, policy {result.policy}, {config}] "
+    where = f"{_p(str(result.path))}: " if result.path else ""
+    config = f"config {_p(result.config)}" if result.config else "no aigate.yaml"
+    lines = [f"{where}{_p(result.name)} [stage {_p(result.stage)}, policy {_p(result.policy)}, "
+             f"{config}] "
              f"{_paint(options, result.verdict, result.verdict.label.upper())}"]
     for item_result in flagged:
         item, verdict = item_result.item, item_result.verdict
         lines.append(f"  {_paint(options, verdict, f'{verdict.label.upper():<4}')} "
-                     f"{item.track} \"{item.clip}\" {item.record_in}-{item.record_out}")
+                     f"{_p(item.track)} \"{_p(item.clip)}\" {item.record_in}-{item.record_out}")
         for finding in item_result.findings:
             if options.quiet and finding.severity < Severity.LOCK:
                 continue
             lines.append(f"       {_paint(options, finding.severity, finding.severity.label)} "
-                         f"{finding.rule}{_waiver(finding)}: {finding.reason}")
+                         f"{finding.rule}{_waiver(finding)}: {_p(finding.reason)}")
             if finding.severity > Severity.INFO:
-                lines.append(f"            fix: {finding.remediation}")
+                lines.append(f"            fix: {_p(finding.remediation)}")
     return "\n".join(lines) + "\n"
 
 
 def problem(error: InputProblem, options: ReportOptions) -> str:
-    return f"{_paint(options, Severity.LOCK, 'error:')} {error}\n"
+    return f"{_paint(options, Severity.LOCK, 'error:')} {_p(str(error))}\n"
 
 
 def tail(report: Report, options: ReportOptions) -> str:
@@ -52,5 +56,5 @@ def tail(report: Report, options: ReportOptions) -> str:
 def _waiver(finding: Finding) -> str:
     if not finding.waived:
         return ""
-    return (f" ({finding.waived_from.label}, waived by {finding.approval}, "
-            f"{finding.approver})")
+    return (f" ({finding.waived_from.label}, waived by {_p(finding.approval or '')}, "
+            f"{_p(finding.approver or '')})")
