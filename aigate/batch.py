@@ -12,7 +12,6 @@ import itertools
 import os
 import stat
 import sys
-import traceback
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -28,7 +27,7 @@ from .config import (
     locate_config,
     trusted_roots_from_env,
 )
-from .errors import AigateError, InputError, PluginError, UsageError
+from .errors import AigateError, InputError, PluginError, UsageError, describe
 from .gate import Gate, load_subject
 from .model import FileOutcome, InputProblem, SubjectResult
 from .plugins import Plugins, load_plugins
@@ -220,27 +219,6 @@ def problem(path: Path | str, exc: BaseException) -> InputProblem:
     message = str(exc)
     prefix = f"{path}: "
     return InputProblem(str(path), message.removeprefix(prefix))
-
-
-def describe(exc: BaseException) -> str:
-    """One line for an unexpected exception: what it was, which plugin and hook raised it
-    (when the exception says so), and where (the innermost frame)."""
-    kind = type(exc).__name__
-    text = (str(exc).strip().splitlines() or [""])[0][:300]
-    if isinstance(exc, MemoryError):
-        text = text or "out of memory"
-    elif isinstance(exc, RecursionError):
-        text = "nested too deeply to read"
-    plugin, hook = getattr(exc, "plugin", None), getattr(exc, "hook", None)
-    by = f" in plugin {plugin}" if plugin else ""
-    by += f" (hook {hook})" if hook else ""
-    frames = traceback.extract_tb(exc.__traceback__)
-    place = ""
-    if frames:
-        frame = frames[-1]
-        parts = Path(frame.filename).parts
-        place = f" at {'/'.join(parts[-2:])}:{frame.lineno} ({frame.name})"
-    return f"{kind}{by}: {text or kind}{place}"
 
 
 def regular(path: Path) -> None:

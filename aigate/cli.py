@@ -160,8 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "run", None):
         parser.print_help()
         return EXIT_ERROR
-    from .errors import AigateError
-    from .files import Terminated
+    from .errors import AigateError, Terminated
 
     _terminate_by_exception()
     try:
@@ -189,12 +188,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _terminate_by_exception() -> None:
-    """SIGTERM and SIGHUP raise :class:`~aigate.files.Terminated` (in the main thread), so
+    """SIGTERM and SIGHUP raise :class:`~aigate.errors.Terminated` (in the main thread), so
     an output being written is removed, not left half-written or as a temporary file."""
     import signal
     import threading
 
-    from .files import Terminated
+    from .errors import Terminated
 
     main_pid = os.getpid()
 

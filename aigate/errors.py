@@ -17,3 +17,40 @@ class InputError(AigateError):
 
 class PluginError(AigateError):
     """A plugin failed to load or misbehaved while --strict-plugins is on."""
+
+
+class Terminated(BaseException):
+    """A termination signal (SIGTERM, SIGHUP) turned into an exception, so that temporary
+    outputs are removed on the way out (BaseException: no ``except Exception`` swallows it)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"terminated by signal {signum}")
+        self.signum = signum
+
+
+def one_line(exc: BaseException) -> str:
+    """``Type: first line of the message`` (the type alone when there is no message, or
+    when the message itself cannot be produced)."""
+    try:
+        lines = str(exc).strip().splitlines()
+    except Exception:  # an exception whose __str__ fails: its type says enough
+        lines = []
+    if isinstance(exc, RecursionError):
+        lines = ["nested too deeply to read"]
+    elif isinstance(exc, MemoryError) and not lines:
+        lines = ["out of memory"]
+    return f"{type(exc).__name__}: {lines[0][:300]}" if lines else type(exc).__name__
+
+
+def describe(exc: BaseException) -> str:
+    """One line for an exception nobody raised on purpose: :func:`one_line` and where it
+    was raised (the innermost frame), so a user can tell a plugin's bug from a bad file."""
+    import traceback
+    from pathlib import Path
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return one_line(exc)
+    frame = frames[-1]
+    where = "/".join(Path(frame.filename).parts[-2:])
+    return f"{one_line(exc)} at {where}:{frame.lineno} ({frame.name})"

@@ -59,12 +59,3 @@ def atomic_text(path: Path, errors: str = "strict") -> Iterator[TextIO]:
     with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="",
                                         errors=errors) as handle:
         yield handle
-
-
-class Terminated(BaseException):
-    """A termination signal (SIGTERM, SIGHUP) turned into an exception, so that temporary
-    outputs are removed on the way out (BaseException: no ``except Exception`` swallows it)."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(f"terminated by signal {signum}")
-        self.signum = signum

@@ -22,8 +22,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .batch import Options, Progress, Session, describe
-from .errors import UsageError
+from .batch import Options, Progress, Session
+from .errors import UsageError, describe
 from .model import FileOutcome, InputProblem
 from .report import ReportOptions, rendered, tally
 

@@ -27,7 +27,7 @@ from typing import Any
 import pluggy
 
 from . import hookspecs
-from .errors import AigateError, PluginError
+from .errors import AigateError, PluginError, Terminated, describe, one_line
 from .policy import Rule
 from .report import ReportFormat
 
@@ -74,7 +74,7 @@ class HookError(PluginError):
         #: what the plugin raised (None once sent across processes: only the text travels)
         self.plugin, self.hook, self.exc = plugin, hook, exc
         if message is None:
-            what = f": {_one_line(exc)}" if exc is not None else ""
+            what = f": {describe(exc)}" if exc is not None else ""
             message = f"plugin {plugin!r} failed in {hook}{what}"
         super().__init__(message)
 
@@ -83,17 +83,10 @@ class HookError(PluginError):
         return (HookError, (self.plugin, self.hook, None, str(self)))
 
 
-def describe_failure(exc: BaseException) -> str:
-    """One line for an exception that escaped a check: which plugin and hook raised it when
-    known (:class:`HookError`), else its type and first line."""
-    if isinstance(exc, AigateError):
-        return str(exc)
-    return _one_line(exc)
-
-
 def _passes_through(exc: BaseException) -> bool:
-    """The gate's own errors keep their message; a Ctrl-C stays a Ctrl-C (exit 130)."""
-    return isinstance(exc, AigateError | KeyboardInterrupt)
+    """The gate's own errors keep their message; a Ctrl-C or a termination signal stays one
+    (exit 130, 143)."""
+    return isinstance(exc, AigateError | KeyboardInterrupt | Terminated)
 
 
 def _guard(function: Callable[..., Any], plugin: str, hook: str) -> Callable[..., Any]:
@@ -175,7 +168,7 @@ class Plugins:
         except Exception as exc:
             if self.manager.is_registered(plugin):
                 self.manager.unregister(plugin)
-            self._problem(name, origin, _one_line(exc))
+            self._problem(name, origin, one_line(exc))
             return False
         for caller in self.manager.get_hookcallers(plugin) or ():
             for impl in caller.get_hookimpls():
@@ -192,7 +185,7 @@ class Plugins:
         except KeyboardInterrupt:
             raise
         except BaseException as exc:  # SystemExit(0) at import must not end the run clean
-            self._problem(module_name, origin, f"import failed: {_one_line(exc)}")
+            self._problem(module_name, origin, f"import failed: {one_line(exc)}")
             return False
         return self.add(module, module_name, origin)
 
@@ -233,7 +226,7 @@ def load_plugins(*, extra: Iterable[str] = (), strict: bool = False,
             except KeyboardInterrupt:
                 raise
             except BaseException as exc:  # SystemExit at import is a load problem too
-                plugins._problem(ep.name, origin, f"import failed: {_one_line(exc)}")
+                plugins._problem(ep.name, origin, f"import failed: {one_line(exc)}")
                 continue
             plugins.add(loaded, ep.name, origin)
     env = os.environ.get("AIGATE_PLUGINS", "")
@@ -260,8 +253,3 @@ def _location(plugin: object) -> str:
     if isinstance(plugin, ModuleType):
         return getattr(plugin, "__file__", None) or plugin.__name__
     return f"{type(plugin).__module__}.{type(plugin).__qualname__}"
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")

@@ -158,7 +158,7 @@ def rendered(report_format: ReportFormat, outcome: FileOutcome,
     try:
         outcome.rendered = [report_format.subject(r, options) for r in outcome.results]
     except Exception as exc:  # one file never breaks the report
-        from .batch import describe
+        from .errors import describe
 
         return FileOutcome(outcome.path, error=InputProblem(
             outcome.path, f"cannot render in {report_format.name}: {describe(exc)}"))

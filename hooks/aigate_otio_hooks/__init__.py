@@ -91,7 +91,9 @@ def post_adapter_read(timeline: Any, argument_map: dict[str, Any]) -> Any:
     except KeyboardInterrupt:
         raise
     except BaseException as exc:  # SystemExit from a plugin included: the read goes on
-        log.error("aigate: import check failed: %s", _one_line(exc))
+        from aigate.errors import one_line
+
+        log.error("aigate: import check failed: %s", one_line(exc))
         log.debug("aigate: import check failure", exc_info=True)
     return timeline
 
@@ -128,14 +130,6 @@ def _import_check(timeline: Any, argument_map: dict[str, Any]) -> None:
 
 def _warn(message: str) -> None:
     log.warning("aigate: warning: %s", message)
-
-
-def _one_line(exc: BaseException) -> str:
-    try:
-        text = str(exc).strip().splitlines()
-    except Exception:  # an exception whose message itself fails: its type says enough
-        text = []
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
 def pre_adapter_write(timeline: Any, argument_map: dict[str, Any]) -> Any:
