@@ -59,7 +59,7 @@ class _PassThroughParser(argparse.ArgumentParser):
     """A subcommand whose arguments after ``--`` are kept as ``renderer_args``, whatever
     they look like (argparse alone cannot take them after options)."""
 
-    def parse_known_args(self, args: Sequence[str] | None = None,
+    def parse_known_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
                          namespace: argparse.Namespace | None = None) -> Any:
         given = list(sys.argv[1:] if args is None else args)
         rest = given[given.index("--") + 1:] if "--" in given else []

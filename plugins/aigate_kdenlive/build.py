@@ -31,7 +31,10 @@ class ClipSpec:
     color: str | None = None
     source_in: int = 0
     start: int | None = None
+    #: contract v1 on the clip (bin clip and timeline producer) and on this use of it (the
+    #: playlist entry)
     aigate: Any = None
+    entry_aigate: Any = None
 
 
 @dataclass
@@ -83,7 +86,7 @@ def build(tracks: Sequence[TrackSpec], *, profile: ProfileSpec | None = None,
         "colorspace": "709"})
     ids = _Ids()
     bin_entries: list[tuple[str, int]] = []
-    bin_ids: dict[tuple[str | None, str | None, str], str] = {}
+    bin_ids: dict[tuple[str | None, str | None, str, str], str] = {}
     timeline_parts: list[ET.Element] = []
     # Kdenlive's tractor order: audio tracks (A1 nearest the video), then video from V1 up
     audio = [t for t in tracks if t.audio]
@@ -102,17 +105,19 @@ def build(tracks: Sequence[TrackSpec], *, profile: ProfileSpec | None = None,
                 raise ValueError(f"clip {spec.name!r} overlaps the previous clip")
             if start > position:
                 ET.SubElement(playlist, "blank", length=clock(start - position, rate))
-            key = (spec.resource, spec.color, spec.name)
-            if key not in bin_ids:
-                bin_ids[key] = str(len(bin_ids) + 2)  # Kdenlive numbers bin clips from 2
-                bin_clip = _producer(spec, bin_ids[key], ids, rate)
+            source = (spec.resource, spec.color, spec.name, json.dumps(spec.aigate))
+            if source not in bin_ids:
+                bin_ids[source] = str(len(bin_ids) + 2)  # Kdenlive numbers bin clips from 2
+                bin_clip = _producer(spec, bin_ids[source], ids, rate)
                 mlt.append(bin_clip)
                 bin_entries.append((bin_clip.get("id", ""), spec.source_in + spec.length))
-            producer = _producer(spec, bin_ids[key], ids, rate)
+            producer = _producer(spec, bin_ids[source], ids, rate)
             timeline_parts.append(producer)
-            ET.SubElement(playlist, "entry", {
+            entry = ET.SubElement(playlist, "entry", {
                 "producer": producer.get("id", ""), "in": clock(spec.source_in, rate),
                 "out": clock(spec.source_in + spec.length - 1, rate)})
+            if spec.entry_aigate is not None:
+                _prop(entry, CONTRACT, json.dumps(spec.entry_aigate))
             position = start + spec.length
         end = max(end, position)
         second = ET.Element("playlist", id=ids.next("playlist"))

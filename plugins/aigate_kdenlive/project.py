@@ -159,8 +159,8 @@ def frames(text: str, rate: float) -> int:
         return (h * 3600 + m * 60 + s) * round(rate) + f
     clock = _CLOCK.fullmatch(value)
     if clock:
-        h, m, s = clock.groups()
-        seconds = int(h or 0) * 3600 + int(m) * 60 + float(s.replace(",", "."))
+        hours, minutes, secs = clock.groups()
+        seconds = int(hours or 0) * 3600 + int(minutes) * 60 + float(secs.replace(",", "."))
         return round(seconds * rate)
     number = float(value)  # ValueError for text that is no time
     if not math.isfinite(number):
@@ -190,8 +190,9 @@ def timeline(project: Project) -> ET.Element:
 
 
 def tracks(project: Project) -> list[Track]:
-    """The timeline's tracks, numbered as Kdenlive shows them: video V1 upwards in MLT
-    order, audio A1 nearest the video tracks (MLT lists audio tracks bottom-up first)."""
+    """The timeline's tracks, numbered as Kdenlive shows them (video V1 upwards in MLT
+    order; audio A1 nearest the video tracks, as MLT lists audio tracks bottom-up first),
+    video first."""
     services = project.services()
     main = timeline(project)
     if main.tag == "playlist":
@@ -229,7 +230,8 @@ def tracks(project: Project) -> list[Track]:
             video += 1
             label = f"V{video}"
         out.append(Track(label, kind, playlists))
-    return out
+    # as an editor lists them: V1, V2..., then A1, A2...
+    return sorted(out, key=lambda t: (t.kind == "Audio", int(t.label[1:])))
 
 
 def collect(project: Project) -> Collected:
