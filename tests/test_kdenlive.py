@@ -413,6 +413,18 @@ def test_a_declaration_on_the_timeline_entry_counts_and_survives_otio(production
     assert dict(back.declared) == {"entry": DEAGE}
 
 
+def test_the_project_declares_its_stage(production, cli):
+    built = build([TrackSpec([ClipSpec("SKY_X", 10, color="red", aigate=ai())])],
+                  settings={"stage": "final"})
+    project = production / "declared.kdenlive"
+    write(built, project)
+    run = cli("check", project, "--format", "json")
+    assert run.json["subjects"][0]["stage"] == "final"
+    assert run.verdicts() == {"SKY_X": "lock"}
+    assert cli("render", project, production / "out.mp4").code == 1
+    assert not (production / "out.mp4").exists()
+
+
 def test_plain_mlt_with_frame_and_smpte_times(production, cli, tmp_path):
     """A hand-written MLT file: the played playlist is the track, markers go on the
     producer (there is no bin), and melt plays it."""

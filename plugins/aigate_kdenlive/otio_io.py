@@ -8,8 +8,8 @@ clip's ``metadata["aigate"]``; and back. The project's own settings (``stage``) 
 timeline's ``metadata["aigate"]``. Colour clips travel as OTIO ``SolidColor`` generator
 references; each Kdenlive track is an OTIO track (V1, A1...), blanks are gaps.
 
-(OTIO's own Kdenlive adapter, ``otio-kdenlive-adapter`` 0.0.3, drops clip metadata and is
-marked inactive, so aigate does not use it.)
+(OTIO's Kdenlive adapter, ``otio-kdenlive-adapter`` 0.0.3, reads these projects with OTIO
+0.18 but drops clip metadata and is deprecated by its authors, so aigate does not use it.)
 """
 
 from __future__ import annotations
