@@ -16,10 +16,12 @@ from xml.sax.saxutils import escape
 import imageio_ffmpeg
 import opentimelineio as otio
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from aigate_kdenlive.build import ClipSpec, ProfileSpec, TrackSpec, build
 from aigate_kdenlive.otio_io import from_otio, to_otio
-from aigate_kdenlive.project import collect, prop, read, write
+from aigate_kdenlive.project import clock, collect, frames, prop, read, write
 from conftest import ai, run_process
 from conftest import write as write_otio
 from mediakit import sound, video
@@ -288,6 +290,9 @@ def test_check_gives_every_clip_its_verdict(episode, cli):
                   if i["clip"] == "POSTER_BG")
     assert poster["findings"][0]["approval"] == "APR-K1"
     assert poster["record_in"] == "00:00:01:05"
+    # a folder of projects is searched for .kdenlive files, checked in worker processes
+    folder = cli("check", episode.parent, "--stage", "final", "--format", "json", "--jobs", "2")
+    assert folder.verdicts() == run.verdicts()
     text = cli("check", episode, "--stage", "edit")
     assert 'LOCK V1 "cam.mp4" 00:00:00:00-00:00:01:00' in text.out
     assert 'WARN A1 "VO_TEMP" 00:00:00:10-00:00:00:22' in text.out
@@ -491,3 +496,13 @@ def test_doctor_says_whether_melt_is_found_and_its_version():
     run = run_process("doctor")
     line = next(line for line in run.out.splitlines() if " melt:" in line)
     assert re.match(r"ok\s+melt: melt \d+\.\d+", line), line
+
+
+@given(st.integers(min_value=0, max_value=10_000_000),
+       st.sampled_from([(24000, 1001), (24, 1), (25, 1), (30000, 1001), (50, 1),
+                        (60000, 1001)]))
+def test_clock_times_as_kdenlive_writes_them_read_back_to_the_same_frame(frame, rate):
+    """Kdenlive writes in/out as clock strings (millisecond precision): every frame of a
+    long project at the usual rates reads back as itself."""
+    fps = rate[0] / rate[1]
+    assert frames(clock(frame, fps), fps) == frame
