@@ -492,10 +492,19 @@ def _raw_property(name: str, text: str) -> Any:
     return element
 
 
-def test_doctor_says_whether_melt_is_found_and_its_version():
+def test_doctor_says_whether_melt_is_found_and_its_version(episode, tmp_path):
     run = run_process("doctor")
     line = next(line for line in run.out.splitlines() if " melt:" in line)
     assert re.match(r"ok\s+melt: melt \d+\.\d+", line), line
+    # without melt on PATH: doctor says so (checking still works, so not a fail-open) and
+    # a render is a clear error that writes nothing
+    bare = {"PATH": str(tmp_path / "empty")}
+    run = run_process("doctor", env=bare)
+    assert "warn melt: not found" in run.out
+    out = tmp_path / "ep101.mp4"
+    run = run_process("render", episode, out, "--stage", "edit", env=bare)
+    assert run.code == 2 and "melt is not installed" in run.err
+    assert not out.exists() and list(tmp_path.glob(".ep101*")) == []
 
 
 @given(st.integers(min_value=0, max_value=10_000_000),

@@ -46,9 +46,11 @@ def render(project: Path, output: Path, args: Sequence[str]) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{output.stem}.", suffix=output.suffix,
                                dir=output.parent)
     os.close(fd)
-    # real_time=-1: render every frame (a real-time consumer may drop frames)
-    command = [melt, str(project), "-consumer", f"avformat:{tmp}", "real_time=-1",
-               *args]
+    # absolute paths, the project named as XML: a file name with ':' or a leading '-' is
+    # never read as a melt service or option; real_time=-1 renders every frame (a
+    # real-time consumer may drop frames)
+    command = [melt, f"xml:{project.resolve()}", "-consumer",
+               f"avformat:{Path(tmp).resolve()}", "real_time=-1", *args]
     try:
         proc = subprocess.run(command, capture_output=True, text=True,
                               stdin=subprocess.DEVNULL)
