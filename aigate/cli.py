@@ -65,6 +65,20 @@ def _batch_options(parser: argparse.ArgumentParser) -> None:
                         "cluster of --jobs workers)")
 
 
+class _PassThroughParser(argparse.ArgumentParser):
+    """A subcommand whose arguments after ``--`` are kept as ``renderer_args``, whatever
+    they look like (argparse alone cannot take them after options)."""
+
+    def parse_known_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
+                         namespace: argparse.Namespace | None = None) -> Any:
+        given = list(sys.argv[1:] if args is None else args)
+        rest = given[given.index("--") + 1:] if "--" in given else []
+        own = given[:given.index("--")] if "--" in given else given
+        parsed, unknown = super().parse_known_args(own, namespace)
+        parsed.renderer_args = rest
+        return parsed, unknown
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aigate", description="Check generative-AI material in timelines against the "
@@ -98,6 +112,19 @@ def build_parser() -> argparse.ArgumentParser:
     _gate_options(annotate)
     annotate.add_argument("--fail-on", choices=("warn", "lock"), default="lock")
     annotate.set_defaults(run=cmd_annotate)
+
+    render = sub.add_parser(
+        "render", help="render a project through the export gate (melt for Kdenlive/MLT)",
+        usage="aigate render PROJECT OUT [options] [-- RENDERER OPTION...]",
+        description="Check PROJECT at the stage OUT implies (its config path rules, or "
+        "--stage) and render it to OUT with the host's renderer; everything after -- goes to "
+        "the renderer (melt: e.g. vcodec=libx264). At stage final with a lock nothing is "
+        "rendered and the exit code is 1. OUT is written atomically.")
+    render.__class__ = _PassThroughParser  # "-- ..." reaches the renderer untouched
+    render.add_argument("project", type=Path, metavar="PROJECT")
+    render.add_argument("output", type=Path, metavar="OUT")
+    _gate_options(render)
+    render.set_defaults(run=cmd_render, renderer_args=[])
 
     register = sub.add_parser(
         "register", help="the disclosure register: one row per AI clip, for the studio")
@@ -385,6 +412,32 @@ def cmd_annotate(args: argparse.Namespace) -> int:
               f"{counts[Severity.LOCK]} lock, {counts[Severity.WARN]} warn, "
               f"{counts[Severity.INFO]} approved of {len(result.items)} clips annotated")
     return _exit_code(max((r.verdict for r in results), default=Severity.PASS), args.fail_on)
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    """The export gate at OUT's stage, then the host's renderer (hook ``aigate_render``)."""
+    from .errors import UsageError
+    from .gate import GateLocked, load_subject
+
+    if args.output.resolve() == args.project.resolve():
+        raise UsageError("OUT must be another file: the project is never modified")
+    session = _session(args)
+    gate = session.gate(args.project)
+    subject = load_subject(session.plugins, args.project)
+    try:
+        results = gate.guard_export(subject, stage=args.stage, output=args.output)
+    except GateLocked as exc:
+        print(f"{exc}\n{args.output}: not rendered", file=sys.stderr)
+        return EXIT_GATE
+    written = session.plugins.hook.aigate_render(subject=subject, path=args.project,
+                                                 output=args.output,
+                                                 args=list(args.renderer_args))
+    if written is None:
+        raise UsageError(f"{args.project}: no host plugin renders this project")
+    for result in results:
+        print(f"{args.output}: rendered {result.name} [stage {result.stage}] "
+              f"{result.verdict.label.upper()}")
+    return EXIT_OK
 
 
 def cmd_register(args: argparse.Namespace) -> int:

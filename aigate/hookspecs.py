@@ -123,6 +123,23 @@ def aigate_enforce(collected: Collected, result: SubjectResult) -> None:
     """
 
 
+@hookspec(firstresult=True)
+def aigate_render(subject: Any, path: Path | None, output: Path,
+                  args: Sequence[str]) -> Path | None:
+    """Render ``subject`` (read from ``path``) to the media file ``output`` with the host's own
+    renderer (Kdenlive and MLT: melt), passing ``args`` (extra renderer options, e.g. melt's
+    ``vcodec=libx264``) through.
+
+    Called by ``aigate render`` only after the export gate
+    (:meth:`aigate.gate.Gate.guard_export` with ``output``, so the stage follows the output
+    path's config rule) let the subject through: a host never decides whether a locked cut
+    may be rendered. Write ``output`` atomically (render to a temporary file in
+    its folder, then rename), so a failed render leaves nothing behind. Return the path
+    written; return None when the subject is not yours. The first plugin that answers wins.
+    Raise :class:`aigate.errors.InputError` with one line when the render fails.
+    """
+
+
 @hookspec
 def aigate_doctor() -> Iterable[Diagnostic]:
     """Checks that this plugin's integration is live here (for a host: that the host will

@@ -37,6 +37,7 @@ ENTRY_POINT_GROUP = "aigate"
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "aigate_otio",
     "aigate_blender",
+    "aigate_kdenlive",
     "aigate_metadata",
     "aigate_c2pa",
     "aigate_xmp",

@@ -1,0 +1,79 @@
+"""Host plugin for Kdenlive (``.kdenlive``) and MLT XML (``.mlt``) projects: every entry of
+every track becomes an item (track V1/A1 as Kdenlive numbers them, clip name from the bin,
+record in/out on Kdenlive's ruler at the profile's frame rate, the media file), with
+provenance from a ``kdenlive:aigate`` property holding contract v1 as JSON. Verdicts go
+back as clip markers and project guides (:mod:`.present`), and ``aigate render`` renders
+with melt (:mod:`.render`). Kdenlive itself is not needed: only the project file, and melt
+to render.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from aigate.hookspecs import hookimpl
+from aigate.model import Collected, Diagnostic, SubjectResult
+
+from . import project as projects
+from . import render as renders
+from .present import present
+from .project import HOST, SUFFIXES, Project
+
+
+@hookimpl
+def aigate_subject_suffixes() -> list[str]:
+    return list(SUFFIXES)
+
+
+@hookimpl
+def aigate_load_subject(path: Path) -> Any | None:
+    if path.suffix.lower().lstrip(".") not in SUFFIXES:
+        return None
+    return projects.read(path)
+
+
+@hookimpl
+def aigate_collect(subject: Any, path: Path | None) -> list[Collected] | None:
+    if not isinstance(subject, Project):
+        return None
+    return [projects.collect(subject)]
+
+
+@hookimpl
+def aigate_present(collected: Collected, result: SubjectResult, target: str | None) -> Any:
+    if collected.host != HOST:
+        return None
+    present(collected, result)
+    return True
+
+
+@hookimpl
+def aigate_save_subject(subject: Any, path: Path) -> Any:
+    if not isinstance(subject, Project):
+        return None
+    if path.suffix.lower().lstrip(".") not in SUFFIXES:
+        from aigate.errors import InputError
+
+        raise InputError(f"{path}: a Kdenlive project is written as .kdenlive or .mlt "
+                         "(aigate_kdenlive.otio_io.to_otio converts it to OTIO)")
+    projects.write(subject, path)
+    return True
+
+
+@hookimpl
+def aigate_render(subject: Any, path: Path | None, output: Path,
+                  args: Sequence[str]) -> Any:
+    if not isinstance(subject, Project):
+        return None
+    if path is None:  # melt renders the file: write the in-memory project beside the output
+        from aigate.errors import UsageError
+
+        raise UsageError("a Kdenlive project is rendered from its file")
+    return renders.render(path, output, args)
+
+
+@hookimpl
+def aigate_doctor() -> list[Diagnostic]:
+    return renders.diagnose()
