@@ -187,14 +187,15 @@ class Gate:
                  context: CheckContext) -> tuple[Finding, ...]:
         findings = []
         where = evidence = clip = None
+        views = _tool_views(provenance)
         for rule, setting in active:
             severity = setting.severity[stage]
             if severity is Severity.PASS:
                 continue
-            for hit in rule.check(item, provenance, policy):
+            for hit in _hits(rule, item, views, policy):
                 if where is None:  # worked out once per flagged item, not per finding
                     where, evidence = location(item), provenance.evidence
-                    clip = identity(item.clip, context.media(item), provenance.asset_id,
+                    clip = identity(item.clip, context.media(item), provenance.claims,
                                     context.sha256)
                 finding = Finding(rule=rule.id, severity=severity, where=where,
                                   reason=hit.reason, remediation=rule.remediation,
@@ -226,6 +227,25 @@ class Gate:
             why = self.registry.why_not(rule.id, rule.category, clip, show, episode,
                                         self.as_of, provenance.approvals)
         return replace(finding, reason=f"{finding.reason} ({why})") if why else finding
+
+
+def _tool_views(provenance: Provenance) -> tuple[Provenance, ...]:
+    """The provenance once per tool its claims name, most trusted first: every rule judges
+    every named tool, so a source naming a vetted tool cannot hide the unvetted one another
+    source (the timeline itself) declares."""
+    tools = dict.fromkeys(c.tool for c in provenance.claims if c.tool is not None)
+    if len(tools) < 2:
+        return (provenance,)
+    return tuple(replace(provenance, tool=tool) for tool in tools)
+
+
+def _hits(rule: Rule, item: Item, views: tuple[Provenance, ...], policy: Policy) -> list[Any]:
+    """A rule's hits on the first view it flags (one verdict per rule, not one per tool)."""
+    for view in views:
+        hits = list(rule.check(item, view, policy))
+        if hits:
+            return hits
+    return []
 
 
 def location(item: Item) -> str:

@@ -110,9 +110,20 @@ def parse_contract(raw: Any, source: str, trust: Trust = Trust.CLAIMED,
     )
 
 
+#: how much each declared value concerns the policy, for the monotone merge (higher wins)
+_CONCERN = {
+    "purpose": {p: rank for rank, p in enumerate(PURPOSES)},  # final is the most concerning
+    "role": {"incidental": 0, "background": 0, "story": 1, "key_character": 2,
+             "key_visual": 2, "setting": 2},
+}
+
+
 def merge(claims: Iterable[Claim]) -> Provenance:
-    """Merge claims monotonically: AI if any claim says so; concerns are the union of all
-    claims; single-valued details come from the most trusted claim that has them."""
+    """Merge claims monotonically: a source can add concerns, never erase one another
+    source states. AI if any claim says so; inputs, talent, approvals and problems are the
+    union of all claims; depicts_real_events if any says so; purpose and role are the most
+    concerning any claim states (of equals, the most trusted); the tool shown is the most
+    trusted claim's, and the gate's rules judge every tool any claim names."""
     # most trusted first; of equals, the subject's own declaration (it is the most detailed)
     ranked = sorted(claims, key=lambda c: (-c.trust, not c.declaration))
     if not ranked:
@@ -121,13 +132,19 @@ def merge(claims: Iterable[Claim]) -> Provenance:
     def first(attr: str) -> Any:
         return next((getattr(c, attr) for c in ranked if getattr(c, attr)), None)
 
+    def worst(attr: str) -> Any:
+        concern = _CONCERN[attr]
+        values = [getattr(c, attr) for c in ranked if getattr(c, attr)]
+        # max() keeps the first of equals: the most trusted
+        return max(values, key=lambda v: concern.get(v, len(concern)), default=None)
+
     claims = tuple(ranked)
     return Provenance(
         claims=claims,
         ai=any(c.generated for c in claims),
         tool=first("tool"),
-        purpose=first("purpose"),
-        role=first("role"),
+        purpose=worst("purpose"),
+        role=worst("role"),
         inputs=_union(c.inputs for c in claims),
         talent=_union(c.talent for c in claims),
         depicts_real_events=any(c.depicts_real_events for c in claims),

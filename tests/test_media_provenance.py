@@ -165,7 +165,9 @@ def test_ledger_by_media_glob_asset_id_and_sha256(cli, tmp_path, movies):
     run = cli("check", path, "--format", "json")
     assert [item(run, n)["evidence"] for n in ("SH001", "SH002", "SH003")] == [
         ["ledger (trusted): ledger.yaml:4"], ["ledger (trusted): ledger.yaml:6"],
-        ["ledger (trusted): ledger.yaml:3", "clip metadata (claimed)"]]
+        # found only by the asset id the clip claims: no more trusted than that claim
+        ["clip metadata (claimed)",
+         "ledger (claimed): ledger.yaml:3, found only by the asset id 'NF-0042' the clip claims"]]
     assert all(item(run, n)["ai"] for n in ("SH001", "SH002", "SH003"))
     # the ledger is the studio's word, so undeclared-ai fires where the timeline is silent
     assert "undeclared-ai" in str(item(run, "SH001")["findings"])
