@@ -179,6 +179,8 @@ class Gate:
             findings = self.evaluate(item, provenance, stage, policy, active, context)
             results[index] = ItemResult(item, provenance, findings,
                                         media_note=results[index].media_note)
+        if self.cache is not None:  # the hashes approval scopes asked for
+            self.cache.flush()
         return SubjectResult(name=collected.name, path=path, stage=stage, policy=policy.name,
                              host=collected.host, items=tuple(results))
 

@@ -131,7 +131,7 @@ def probe_paths() -> tuple[tuple[str, ...], ...]:
     file:// URL, Windows, remote URL and bare file name, each for both groups of names;
     shallow and deep (generated, the same every run)."""
     rnd = random.Random(11262026)
-    groups = []
+    groups: list[tuple[str, ...]] = []
     for names in probe_names():
         forms: list[list[str]] = [[] for _ in range(6)]
         for name in names:

@@ -255,10 +255,37 @@ def claim_to_dict(claim: Claim) -> dict[str, Any]:
 
 
 def claim_from_dict(data: dict[str, Any]) -> Claim:
+    """A claim from :func:`claim_to_dict`'s form. Strict: a value of the wrong type (a
+    damaged or hand-edited cache row) raises ValueError or TypeError, never makes a claim
+    that says less than was stored."""
+    if not isinstance(data, dict):
+        raise TypeError("a stored claim is a mapping")
     values = dict(data)
+    for key in ("generated", "depicts_real_events", "declaration"):
+        if not isinstance(values.get(key, False), bool):
+            raise TypeError(f"stored claim {key!r} is not true or false")
+    for key in ("source", "digital_source_type", "purpose", "role", "notes", "asset_id",
+                "detail", "validation"):
+        if not isinstance(values.get(key), str | None):
+            raise TypeError(f"stored claim {key!r} is not text")
+    if not isinstance(values.get("source"), str):
+        raise TypeError("stored claim has no source")
     values["trust"] = Trust[values["trust"]]
-    values["tool"] = Tool(**values["tool"]) if values.get("tool") else None
-    values["talent"] = tuple(TalentUse(**t) for t in values.get("talent") or ())
+    tool = values.get("tool")
+    if tool is not None and not (isinstance(tool, dict) and all(
+            isinstance(v, str | None) for v in tool.values())):
+        raise TypeError("stored claim 'tool' is not a mapping of text")
+    values["tool"] = Tool(**tool) if tool else None
+    talent = values.get("talent") or []
+    if not isinstance(talent, list) or not all(
+            isinstance(t, dict) and isinstance(t.get("name"), str)
+            and isinstance(t.get("use"), str) and isinstance(t.get("consent"), str | None)
+            for t in talent):
+        raise TypeError("stored claim 'talent' is not a list of mappings of text")
+    values["talent"] = tuple(TalentUse(**t) for t in talent)
     for key in ("inputs", "approvals", "problems"):
-        values[key] = tuple(values.get(key) or ())
+        entries = values.get(key) or []
+        if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
+            raise TypeError(f"stored claim {key!r} is not a list of text")
+        values[key] = tuple(entries)
     return Claim(**values)

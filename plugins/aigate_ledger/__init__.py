@@ -93,9 +93,9 @@ def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tupl
         for entry in found:
             yield index, replace(entry.claim, asset_id=entry.asset_id)
         claimed = _claimed_asset_id(item)
-        entry = ledger.by_asset_id.get(claimed) if claimed else None
-        if claimed and entry is not None and entry not in found:
-            yield index, _by_claim(entry, claimed, digest)
+        by_claim = ledger.by_asset_id.get(claimed) if claimed else None
+        if claimed and by_claim is not None and by_claim not in found:
+            yield index, _by_claim(by_claim, claimed, digest)
 
 
 def _claimed_asset_id(item: Item) -> str | None:
