@@ -1,6 +1,8 @@
 """Provenance from the studio's asset ledger (``ledger:`` in aigate.yaml): a YAML or CSV
 register of assets keyed by media sha256, asset id, or media path glob, carrying the
-metadata contract v1 fields. The studio keeps it, so its claims are ``trusted``.
+metadata contract v1 fields. The studio keeps it, so an entry found by the media's sha256
+or path is ``trusted`` and its asset id is the clip's identity for approval scopes; an entry
+found only by the asset id the clip's own metadata claims is no more than that claim.
 
 YAML::
 
