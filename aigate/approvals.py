@@ -84,7 +84,7 @@ class Scope:
         """(covered, by what or why not)."""
         if self.show and self.show != show:
             return False, f"is for show {self.show!r}, not {show!r}"
-        if self.episodes and episode not in self.episodes:
+        if not self.applies(show, episode):
             return False, f"is for episode(s) {', '.join(self.episodes)}, not {episode!r}"
         if self.all_clips:
             return True, "every clip (blanket approval)"
@@ -115,6 +115,11 @@ class Scope:
         if any(globs.match_name(clip.clip, p) for p in self.clips):
             return True, "clip name"
         return False, "does not cover this clip"
+
+    def applies(self, show: str | None, episode: str | None) -> bool:
+        """True when the show and episode the scope narrows to are this check's."""
+        return (not self.show or self.show == show) and (
+            not self.episodes or episode in self.episodes)
 
     def blankets(self) -> list[str]:
         """The scope's globs that cover every clip or every path (see :func:`globs.blanket`);
@@ -251,7 +256,8 @@ class Registry:
                 covered, why = record.scope.match(clip, show, episode)
                 if problem and covered:
                     reasons.append(f"approval {record.id!r} {problem}")
-                elif not problem and not covered and record.scope.weaker_match(clip):
+                elif (not problem and not covered and record.scope.applies(show, episode)
+                      and record.scope.weaker_match(clip)):
                     # it names this clip by a weaker identity: say why that does not count
                     reasons.append(f"approval {record.id!r} {why}")
         return "; ".join(r for r in reasons if r) or None
