@@ -28,7 +28,7 @@ from .model import (
     SubjectResult,
 )
 from .plugins import Plugins
-from .policy import Policy, Rule, RuleSetting, load_policy
+from .policy import Hit, Policy, Rule, RuleSetting, load_policy
 from .provenance import merge
 
 
@@ -188,14 +188,16 @@ class Gate:
                  active: Iterable[tuple[Rule, RuleSetting]],
                  context: CheckContext) -> tuple[Finding, ...]:
         findings = []
-        where = evidence = clip = None
+        where: str | None = None
+        evidence: tuple[str, ...] = ()
+        clip: ClipIdentity | None = None
         views = _tool_views(provenance)
         for rule, setting in active:
             severity = setting.severity[stage]
             if severity is Severity.PASS:
                 continue
             for hit in _hits(rule, item, views, policy):
-                if where is None:  # worked out once per flagged item, not per finding
+                if where is None or clip is None:  # once per flagged item, not per finding
                     where, evidence = location(item), provenance.evidence
                     clip = identity(item.clip, context.media(item), provenance.claims,
                                     context.sha256)
@@ -207,7 +209,7 @@ class Gate:
                 findings.append(finding)
         return tuple(findings)
 
-    def _waive(self, rule: Rule, finding: Finding, hit: Any, clip: ClipIdentity,
+    def _waive(self, rule: Rule, finding: Finding, hit: Hit, clip: ClipIdentity,
                provenance: Provenance) -> Finding:
         """The finding, waived if a registry record covers it, else saying why none does."""
         severity = finding.severity
@@ -241,7 +243,7 @@ def _tool_views(provenance: Provenance) -> tuple[Provenance, ...]:
     return tuple(replace(provenance, tool=tool) for tool in tools)
 
 
-def _hits(rule: Rule, item: Item, views: tuple[Provenance, ...], policy: Policy) -> list[Any]:
+def _hits(rule: Rule, item: Item, views: tuple[Provenance, ...], policy: Policy) -> list[Hit]:
     """A rule's hits on the first view it flags (one verdict per rule, not one per tool)."""
     for view in views:
         hits = list(rule.check(item, view, policy))

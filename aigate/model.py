@@ -157,6 +157,9 @@ class Claim:
     depicts_real_events: bool = False
     approvals: tuple[str, ...] = ()
     notes: str | None = None
+    #: the asset id this source gives the item; an identity for approval scopes only when
+    #: the claim's trust is ``TRUSTED`` (the ledger by sha256 or path, a C2PA manifest
+    #: chaining to a configured anchor), otherwise only a claim named in findings
     asset_id: str | None = None
     problems: tuple[str, ...] = ()
     detail: str | None = None
