@@ -95,6 +95,19 @@ def test_claimed_asset_id_cannot_borrow_another_assets_ledger_identity(legal):
     assert "claims asset id 'ASSET-7', but its media is not that asset's file" in run.out
 
 
+def test_a_ledger_path_names_an_asset_only_where_the_file_is(legal):
+    (legal.root / "ledger.yaml").write_text(
+        "aigate_ledger: 1\nassets:\n  - {asset_id: ASSET-7, media: '**/SH1.mov'}\n")
+    with (legal.root / "aigate.yaml").open("a") as config:
+        config.write("ledger: ledger.yaml\n")
+    legal.approval(scope="{asset_ids: [ASSET-7]}")
+    assert legal.sh1()[0]["approval"] == "APR-1"  # the file is there: its path names it
+    recut(legal, "elsewhere/SH1.mov")  # a reference to nothing that matches the glob
+    finding, run = legal.sh1()
+    assert run.code == 1 and finding["severity"] == "lock"
+    assert "'APR-1' pins asset ids and no trusted source" in finding["message"]
+
+
 BENIGN_LEDGER = """\
 aigate_ledger: 1
 assets:

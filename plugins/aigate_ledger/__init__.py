@@ -83,7 +83,8 @@ def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tupl
     # still changes the inode's ctime
     ledger = load(path, stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_ctime_ns)
     for index, item in enumerate(items):
-        digest = context.sha256(context.media(item)) if ledger.by_sha256 else None
+        media = context.media(item)
+        digest = context.sha256(media) if ledger.by_sha256 else None
         found = []
         if digest and digest in ledger.by_sha256:
             found.append(ledger.by_sha256[digest])
@@ -93,7 +94,10 @@ def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tupl
             if by_path is not None and by_path not in found:
                 found.append(by_path)
         for entry in found:
-            yield index, replace(entry.claim, asset_id=entry.asset_id)
+            # a path names an asset only where the file is: a reference to media that
+            # cannot be read is no more than the timeline's word
+            named = entry is ledger.by_sha256.get(digest or "") or media.readable
+            yield index, replace(entry.claim, asset_id=entry.asset_id if named else None)
         claimed = _claimed_asset_id(item)
         by_claim = ledger.by_asset_id.get(claimed) if claimed else None
         if claimed and by_claim is not None and by_claim not in found:
