@@ -3,14 +3,14 @@
 A timeline may *name* an approval, but only a record in this registry waives anything, and
 only when it is honoured (signed by a trusted key where the policy requires signatures; its
 scope explicit), grants the rule or its category, is valid on the evaluation date and its
-scope covers the clip. Coverage is decided by the strongest identity the record names and
-the clip has: media sha256, then asset id, then media path, then clip name.
+scope covers the clip. Coverage is decided by the strongest identity the record names
+(media sha256, then asset id, then media path, then clip name) alone: when the clip's value
+for it is unknown, the record does not cover the clip (never a fallback to a weaker one).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import fnmatch
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,24 +19,33 @@ from typing import Any
 from . import globs, signing
 from .errors import InputError
 from .media import Media
-from .model import TalentUse
+from .model import Claim, TalentUse, Trust
 from .provenance import TALENT_USES
 from .yamlfile import Section, load
 
 RECORD_SUFFIXES = (".yaml", ".yml")
-#: Patterns that cover every clip: only honoured with an explicit ``all_clips: true``.
-BLANKET = frozenset({"*", "**", "**/*", "*/**", "/**"})
 
 
 @dataclass(slots=True)
 class ClipIdentity:
-    """What an approval scope can match a clip by, strongest first."""
+    """What an approval scope can match a clip by, strongest first.
+
+    Only what the gate can vouch for is an identity: the media file's sha256 (worked out by
+    the gate), asset ids stated by trusted sources (the ledger found by sha256 or path, a
+    trusted C2PA manifest), the media reference and the clip name. An asset id typed into the
+    clip's metadata is kept in ``claimed_asset_id`` to be named in findings, never matched.
+    """
 
     clip: str
     media: str | None = None
-    asset_id: str | None = None
+    #: asset ids from trusted sources (every one must be in a scope that pins asset ids)
+    asset_ids: tuple[str, ...] = ()
+    #: an asset id only the clip's own (untrusted) metadata states
+    claimed_asset_id: str | None = None
     #: the media file's sha256, worked out only if a record asks (None: cannot be read)
     hasher: Callable[[], str | None] = lambda: None
+    #: why the media cannot be hashed, when it cannot (missing, outside the roots, remote)
+    media_note: str = ""
     _sha256: str | None = field(default=None, repr=False)
     _hashed: bool = field(default=False, repr=False)
 
@@ -45,10 +54,22 @@ class ClipIdentity:
             self._sha256, self._hashed = self.hasher(), True
         return self._sha256
 
+    def unhashable(self) -> str:
+        """Why the media's sha256 is unknown, for the finding."""
+        if self.media_note:
+            return self.media_note
+        return "no media reference" if not self.media else "the media cannot be read"
+
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """What a written approval covers. Empty covers nothing: coverage is always explicit."""
+    """What a written approval covers. Empty covers nothing: coverage is always explicit.
+
+    The strongest identity the scope names decides alone: a scope that pins media sha256
+    does not cover a clip whose media cannot be hashed, whatever its name; a scope that pins
+    asset ids does not cover a clip no trusted source gives an asset id. Weaker identities
+    in the same scope are never a fallback.
+    """
 
     clips: tuple[str, ...] = ()
     media: tuple[str, ...] = ()
@@ -63,27 +84,59 @@ class Scope:
         """(covered, by what or why not)."""
         if self.show and self.show != show:
             return False, f"is for show {self.show!r}, not {show!r}"
-        if self.episodes and episode not in self.episodes:
+        if not self.applies(show, episode):
             return False, f"is for episode(s) {', '.join(self.episodes)}, not {episode!r}"
         if self.all_clips:
             return True, "every clip (blanket approval)"
         if self.media_sha256:
             digest = clip.sha256()
-            if digest is not None:
-                if digest in self.media_sha256:
-                    return True, "media sha256"
-                return False, "covers other media (the clip's media sha256 differs)"
-        if self.asset_ids and clip.asset_id:
-            if clip.asset_id in self.asset_ids:
+            if digest is None:
+                return False, (f"pins media sha256 and the clip's media cannot be hashed "
+                               f"({clip.unhashable()}), so it does not cover the clip")
+            if digest in self.media_sha256:
+                return True, "media sha256"
+            return False, "covers other media (the clip's media sha256 differs)"
+        if self.asset_ids:
+            if not clip.asset_ids:
+                claimed = (f"; the asset id {clip.claimed_asset_id!r} in the clip's metadata "
+                           "is a claim, not an identity" if clip.claimed_asset_id else "")
+                return False, ("pins asset ids and no trusted source (the ledger by sha256 or "
+                               "path, trusted Content Credentials) gives the clip one, so it "
+                               f"does not cover the clip{claimed}")
+            if all(a in self.asset_ids for a in clip.asset_ids):
                 return True, "asset id"
-            return False, f"covers other assets, not {clip.asset_id!r}"
-        if self.media and clip.media:
+            return False, f"covers other assets, not {', '.join(map(repr, clip.asset_ids))}"
+        if self.media:
+            if not clip.media:
+                return False, "pins media paths and the clip has no media reference"
             if any(globs.match(clip.media, p) for p in self.media):
                 return True, "media path"
             return False, "covers other media paths"
-        if any(fnmatch.fnmatchcase(clip.clip, p) for p in self.clips):
+        if any(globs.match_name(clip.clip, p) for p in self.clips):
             return True, "clip name"
         return False, "does not cover this clip"
+
+    def applies(self, show: str | None, episode: str | None) -> bool:
+        """True when the show and episode the scope narrows to are this check's."""
+        return (not self.show or self.show == show) and (
+            not self.episodes or episode in self.episodes)
+
+    def blankets(self) -> list[str]:
+        """The scope's globs that cover every clip or every path (see :func:`globs.blanket`);
+        a record with any is honoured only with ``all_clips: true``."""
+        return [*(p for p in self.clips if globs.blanket(p, globs.CLIPS)),
+                *(p for p in self.media if globs.blanket(p, globs.MEDIA))]
+
+    def weaker_match(self, clip: ClipIdentity) -> str | None:
+        """The weaker identity this scope also names that the clip has (so a reader can see
+        why a record that seems to fit does not), or None."""
+        if self.asset_ids and clip.claimed_asset_id in self.asset_ids:
+            return "the asset id its metadata claims"
+        if self.media and clip.media and any(globs.match(clip.media, p) for p in self.media):
+            return "media path"
+        if any(globs.match_name(clip.clip, p) for p in self.clips):
+            return "clip name"
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,8 +253,13 @@ class Registry:
         for record in self.approvals.values():
             if record.id not in named and record.grants_rule(rule, category):
                 problem = record.validity.problem(as_of)
-                if problem and record.scope.match(clip, show, episode)[0]:
+                covered, why = record.scope.match(clip, show, episode)
+                if problem and covered:
                     reasons.append(f"approval {record.id!r} {problem}")
+                elif (not problem and not covered and record.scope.applies(show, episode)
+                      and record.scope.weaker_match(clip)):
+                    # it names this clip by a weaker identity: say why that does not count
+                    reasons.append(f"approval {record.id!r} {why}")
         return "; ".join(r for r in reasons if r) or None
 
     def _mismatch(self, record: Approval, clip: ClipIdentity, show: str | None,
@@ -247,8 +305,9 @@ def load_registry(path: Path | None, trusted: Iterable[signing.TrustedKey] = (),
     """Read a registry from a YAML file or a folder of them (recursively).
 
     Records that are unsigned where signatures are required, signed by an untrusted key,
-    changed after signing, signed by another approver's key, or scoped ``**`` without
-    ``all_clips: true`` are kept as rejected, with the reason.
+    changed after signing, signed by another approver's key, or with a blanket scope glob
+    (one that matches every clip or path, whatever its spelling) without ``all_clips: true``
+    are kept as rejected, with the reason. Honoured blankets are announced in ``warnings``.
     """
     registry = Registry(origin=str(path) if path else None)
     if path is None:
@@ -290,11 +349,11 @@ def _admit(registry: Registry, record: Record, data: dict[str, Any],
             reason = (f"signed with {signer.identity}'s key but names approver "
                       f"{record.approver_name!r}")
     if reason is None and isinstance(record, Approval):
-        blanket = [p for p in (*record.scope.clips, *record.scope.media) if p in BLANKET]
-        if blanket:
+        blanket = record.scope.blankets()
+        if blanket and not record.scope.all_clips:
             reason = (f"scope {blanket[0]!r} covers every clip; a blanket approval must say "
                       "all_clips: true")
-        elif record.scope.all_clips:
+        elif record.scope.all_clips or blanket:
             registry.warnings.append(
                 f"{record.source}: approval {record.id!r} is a BLANKET approval: it covers "
                 f"every clip{' of show ' + record.scope.show if record.scope.show else ''} "
@@ -379,9 +438,15 @@ def _date(doc: Section, key: str) -> dt.date | None:
         doc.fail(f"{key}: {value!r} is not a date (YYYY-MM-DD)", key)
 
 
-def identity(clip: str, media: Media, asset_id: str | None,
+def identity(clip: str, media: Media, claims: Iterable[Claim],
              hasher: Callable[[Media], str | None]) -> ClipIdentity:
     """A clip's identity for scope matching (its media hashed only when the gate may read
-    it, and only if a record asks)."""
-    return ClipIdentity(clip=clip, media=media.url, asset_id=asset_id,
-                        hasher=lambda: hasher(media))
+    it, and only if a record asks). Asset ids count only from trusted claims."""
+    claims = tuple(claims)
+    trusted = tuple(dict.fromkeys(c.asset_id for c in claims
+                                  if c.asset_id and c.trust is Trust.TRUSTED))
+    claimed = next((c.asset_id for c in claims
+                    if c.asset_id and c.trust is not Trust.TRUSTED), None)
+    return ClipIdentity(clip=clip, media=media.url, asset_ids=trusted,
+                        claimed_asset_id=claimed, hasher=lambda: hasher(media),
+                        media_note=media.detail)

@@ -28,7 +28,7 @@ from .model import (
     SubjectResult,
 )
 from .plugins import Plugins
-from .policy import Policy, Rule, RuleSetting, load_policy
+from .policy import Hit, Policy, Rule, RuleSetting, load_policy
 from .provenance import merge
 
 
@@ -205,6 +205,8 @@ class Gate:
             findings = self.evaluate(item, provenance, stage, policy, active, context)
             results[index] = ItemResult(item, provenance, findings,
                                         media_note=results[index].media_note)
+        if self.cache is not None:  # the hashes approval scopes asked for
+            self.cache.flush()
         return SubjectResult(name=collected.name, path=path, stage=stage, policy=policy.name,
                              host=collected.host, items=tuple(results),
                              config=str(self.config.path) if self.config.path else None)
@@ -213,15 +215,18 @@ class Gate:
                  active: Iterable[tuple[Rule, RuleSetting]],
                  context: CheckContext) -> tuple[Finding, ...]:
         findings = []
-        where = evidence = clip = None
+        where: str | None = None
+        evidence: tuple[str, ...] = ()
+        clip: ClipIdentity | None = None
+        views = _tool_views(provenance)
         for rule, setting in active:
             severity = setting.severity[stage]
             if severity is Severity.PASS:
                 continue
-            for hit in rule.check(item, provenance, policy):
-                if where is None:  # worked out once per flagged item, not per finding
+            for hit in _hits(rule, item, views, policy):
+                if where is None or clip is None:  # once per flagged item, not per finding
                     where, evidence = location(item), provenance.evidence
-                    clip = identity(item.clip, context.media(item), provenance.asset_id,
+                    clip = identity(item.clip, context.media(item), provenance.claims,
                                     context.sha256)
                 finding = Finding(rule=rule.id, severity=severity, where=where,
                                   reason=hit.reason, remediation=rule.remediation,
@@ -231,7 +236,7 @@ class Gate:
                 findings.append(finding)
         return tuple(findings)
 
-    def _waive(self, rule: Rule, finding: Finding, hit: Any, clip: ClipIdentity,
+    def _waive(self, rule: Rule, finding: Finding, hit: Hit, clip: ClipIdentity,
                provenance: Provenance) -> Finding:
         """The finding, waived if a registry record covers it, else saying why none does."""
         severity = finding.severity
@@ -253,6 +258,25 @@ class Gate:
             why = self.registry.why_not(rule.id, rule.category, clip, show, episode,
                                         self.as_of, provenance.approvals)
         return replace(finding, reason=f"{finding.reason} ({why})") if why else finding
+
+
+def _tool_views(provenance: Provenance) -> tuple[Provenance, ...]:
+    """The provenance once per tool its claims name, most trusted first: every rule judges
+    every named tool, so a source naming a vetted tool cannot hide the unvetted one another
+    source (the timeline itself) declares."""
+    tools = dict.fromkeys(c.tool for c in provenance.claims if c.tool is not None)
+    if len(tools) < 2:
+        return (provenance,)
+    return tuple(replace(provenance, tool=tool) for tool in tools)
+
+
+def _hits(rule: Rule, item: Item, views: tuple[Provenance, ...], policy: Policy) -> list[Hit]:
+    """A rule's hits on the first view it flags (one verdict per rule, not one per tool)."""
+    for view in views:
+        hits = list(rule.check(item, view, policy))
+        if hits:
+            return hits
+    return []
 
 
 def location(item: Item) -> str:

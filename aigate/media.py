@@ -31,6 +31,9 @@ class Media:
     detail: str = ""
     size: int = 0
     mtime_ns: int = 0
+    #: what os.utime cannot put back (with size and mtime, the provenance cache's key)
+    inode: int = 0
+    ctime_ns: int = 0
 
     @property
     def readable(self) -> bool:
@@ -116,7 +119,8 @@ class MediaResolver:
             return Media(url, OUTSIDE, Path(real), f"outside the media roots, not read: {real}")
         if not stat_module.S_ISREG(stat.st_mode):
             return Media(url, UNREADABLE, Path(real), f"not a regular file: {real}")
-        return Media(url, OK, Path(real), size=stat.st_size, mtime_ns=stat.st_mtime_ns)
+        return Media(url, OK, Path(real), size=stat.st_size, mtime_ns=stat.st_mtime_ns,
+                     inode=stat.st_ino, ctime_ns=stat.st_ctime_ns)
 
     def _folder_text(self, head: str) -> str:
         """A URL's folder part as a local folder: file:// stripped, remapped, made absolute."""

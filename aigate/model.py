@@ -205,6 +205,9 @@ class Claim:
     depicts_real_events: bool = False
     approvals: tuple[str, ...] = ()
     notes: str | None = None
+    #: the asset id this source gives the item; an identity for approval scopes only when
+    #: the claim's trust is ``TRUSTED`` (the ledger by sha256 or path, a C2PA manifest
+    #: chaining to a configured anchor), otherwise only a claim named in findings
     asset_id: str | None = None
     problems: tuple[str, ...] = ()
     detail: str | None = None
@@ -398,23 +401,32 @@ class CheckContext:
     stage: str
     resolver: MediaResolver
     cache: ProvenanceCache | None = None
+    #: sha256 worked out from the file in this check (each file read at most once)
+    _hashed: dict[Path, str | None] = field(default_factory=dict, repr=False, compare=False)
 
     def media(self, item: Item) -> Media:
         """The item's media file, resolved once per subject (shared by every source)."""
         return self.resolver.resolve(item.media_url)
 
     def sha256(self, media: Media) -> str | None:
-        """The media file's sha256, from the provenance cache when it knows the file;
-        None when the gate may not read it."""
-        from .cache import MISS
+        """The media file's sha256; None when the gate may not read it.
+
+        Decisions rest on it (a pinned approval, a ledger entry), so at the final stage it is
+        worked out from the file itself, whatever the provenance cache holds; at other
+        stages the cache answers when it knows the file (size, mtime, inode and ctime)."""
+        from .cache import MISS, sha256_value
         from .media import file_sha256
 
-        if not media.readable:
+        if not media.readable or media.path is None:
             return None
-        cached = self.cache.get("sha256", media) if self.cache else MISS
+        if media.path in self._hashed:
+            return self._hashed[media.path]
+        final = self.stage == STAGES[-1]
+        cached = self.cache.get("sha256", media, sha256_value) \
+            if self.cache and not final else MISS
         if cached is not MISS:
-            return cached
-        value = file_sha256(media.path)
+            return str(cached)
+        value = self._hashed[media.path] = file_sha256(media.path)
         if self.cache and value is not None:
             self.cache.put("sha256", media, value)
         return value

@@ -110,9 +110,20 @@ def parse_contract(raw: Any, source: str, trust: Trust = Trust.CLAIMED,
     )
 
 
+#: how much each declared value concerns the policy, for the monotone merge (higher wins)
+_CONCERN = {
+    "purpose": {p: rank for rank, p in enumerate(PURPOSES)},  # final is the most concerning
+    "role": {"incidental": 0, "background": 0, "story": 1, "key_character": 2,
+             "key_visual": 2, "setting": 2},
+}
+
+
 def merge(claims: Iterable[Claim]) -> Provenance:
-    """Merge claims monotonically: AI if any claim says so; concerns are the union of all
-    claims; single-valued details come from the most trusted claim that has them."""
+    """Merge claims monotonically: a source can add concerns, never erase one another
+    source states. AI if any claim says so; inputs, talent, approvals and problems are the
+    union of all claims; depicts_real_events if any says so; purpose and role are the most
+    concerning any claim states (of equals, the most trusted); the tool shown is the most
+    trusted claim's, and the gate's rules judge every tool any claim names."""
     # most trusted first; of equals, the subject's own declaration (it is the most detailed)
     ranked = sorted(claims, key=lambda c: (-c.trust, not c.declaration))
     if not ranked:
@@ -121,13 +132,19 @@ def merge(claims: Iterable[Claim]) -> Provenance:
     def first(attr: str) -> Any:
         return next((getattr(c, attr) for c in ranked if getattr(c, attr)), None)
 
+    def worst(attr: str) -> Any:
+        concern = _CONCERN[attr]
+        values = [getattr(c, attr) for c in ranked if getattr(c, attr)]
+        # max() keeps the first of equals: the most trusted
+        return max(values, key=lambda v: concern.get(v, len(concern)), default=None)
+
     claims = tuple(ranked)
     return Provenance(
         claims=claims,
         ai=any(c.generated for c in claims),
         tool=first("tool"),
-        purpose=first("purpose"),
-        role=first("role"),
+        purpose=worst("purpose"),
+        role=worst("role"),
         inputs=_union(c.inputs for c in claims),
         talent=_union(c.talent for c in claims),
         depicts_real_events=any(c.depicts_real_events for c in claims),
@@ -238,10 +255,37 @@ def claim_to_dict(claim: Claim) -> dict[str, Any]:
 
 
 def claim_from_dict(data: dict[str, Any]) -> Claim:
+    """A claim from :func:`claim_to_dict`'s form. Strict: a value of the wrong type (a
+    damaged or hand-edited cache row) raises ValueError or TypeError, never makes a claim
+    that says less than was stored."""
+    if not isinstance(data, dict):
+        raise TypeError("a stored claim is a mapping")
     values = dict(data)
+    for key in ("generated", "depicts_real_events", "declaration"):
+        if not isinstance(values.get(key, False), bool):
+            raise TypeError(f"stored claim {key!r} is not true or false")
+    for key in ("source", "digital_source_type", "purpose", "role", "notes", "asset_id",
+                "detail", "validation"):
+        if not isinstance(values.get(key), str | None):
+            raise TypeError(f"stored claim {key!r} is not text")
+    if not isinstance(values.get("source"), str):
+        raise TypeError("stored claim has no source")
     values["trust"] = Trust[values["trust"]]
-    values["tool"] = Tool(**values["tool"]) if values.get("tool") else None
-    values["talent"] = tuple(TalentUse(**t) for t in values.get("talent") or ())
+    tool = values.get("tool")
+    if tool is not None and not (isinstance(tool, dict) and all(
+            isinstance(v, str | None) for v in tool.values())):
+        raise TypeError("stored claim 'tool' is not a mapping of text")
+    values["tool"] = Tool(**tool) if tool else None
+    talent = values.get("talent") or []
+    if not isinstance(talent, list) or not all(
+            isinstance(t, dict) and isinstance(t.get("name"), str)
+            and isinstance(t.get("use"), str) and isinstance(t.get("consent"), str | None)
+            for t in talent):
+        raise TypeError("stored claim 'talent' is not a list of mappings of text")
+    values["talent"] = tuple(TalentUse(**t) for t in talent)
     for key in ("inputs", "approvals", "problems"):
-        values[key] = tuple(values.get(key) or ())
+        entries = values.get(key) or []
+        if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
+            raise TypeError(f"stored claim {key!r} is not a list of text")
+        values[key] = tuple(entries)
     return Claim(**values)

@@ -152,6 +152,15 @@ def test_strongest_identity_decides_media_sha256_over_clip_name(legal):
 
 def test_asset_id_and_media_path_scopes(legal):
     legal.approval(scope="{asset_ids: [ASSET-7]}")
+    finding, _ = legal.sh1()  # the clip's metadata claims ASSET-7: a claim, not an identity
+    assert finding["severity"] == "lock"
+    assert "the asset id 'ASSET-7' in the clip's metadata is a claim, not an identity" in \
+        finding["message"]
+    # the studio's ledger knows the file by its path: its asset id is the clip's identity
+    (legal.root / "ledger.yaml").write_text(
+        "aigate_ledger: 1\nassets:\n  - {asset_id: ASSET-7, media: '**/media/SH1.mov'}\n")
+    with (legal.root / "aigate.yaml").open("a") as config:
+        config.write("ledger: ledger.yaml\n")
     finding, _ = legal.sh1()
     assert "[matched by asset id]" in finding["message"]
     legal.approval(scope="{media: ['**/media/SH*.mov']}")

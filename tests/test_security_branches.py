@@ -37,7 +37,8 @@ PACK = ("extends: netflix-genai\nvetted_tools: [{name: Firefly, vendor: Adobe, "
 
 class Show:
     """A production (show TESTSHOW, episode 101) with an unsigned-records policy, a registry
-    and a cut whose AI clip SH1 (asset ASSET-7, media media/SH1.mov) names APR-1."""
+    and a cut whose AI clip SH1 (media media/SH1.mov, asset ASSET-7 by the studio ledger:
+    an asset id the clip only claims is no identity) names APR-1."""
 
     def __init__(self, root: Path, cli, config: str = "show: TESTSHOW\nepisode: '101'\n",
                  **clip_fields: object) -> None:
@@ -46,7 +47,10 @@ class Show:
         (root / "media").mkdir()
         (root / "media" / "SH1.mov").write_bytes(b"approved pixels")
         (root / "pack.yaml").write_text(PACK)
-        (root / "aigate.yaml").write_text(config + "policy: pack.yaml\napprovals: approvals/\n")
+        (root / "ledger.yaml").write_text(
+            "aigate_ledger: 1\nassets:\n  - {asset_id: ASSET-7, media: '**/SH1.mov'}\n")
+        (root / "aigate.yaml").write_text(config + "policy: pack.yaml\napprovals: approvals/\n"
+                                          "ledger: ledger.yaml\n")
         fields = {"approvals": ["APR-1"], "asset_id": "ASSET-7", **clip_fields}
         self.cut = write(root / "cut.otio", timeline([
             clip("CAM1"), clip("SH1", 2, ai(**fields), url="media/SH1.mov")]))

@@ -1,6 +1,8 @@
 """Provenance from the studio's asset ledger (``ledger:`` in aigate.yaml): a YAML or CSV
 register of assets keyed by media sha256, asset id, or media path glob, carrying the
-metadata contract v1 fields. The studio keeps it, so its claims are ``trusted``.
+metadata contract v1 fields. The studio keeps it, so an entry found by the media's sha256
+or path is ``trusted`` and its asset id is the clip's identity for approval scopes; an entry
+found only by the asset id the clip's own metadata claims is no more than that claim.
 
 YAML::
 
@@ -42,8 +44,34 @@ class Entry:
     claim: Claim
 
 
+@dataclass(frozen=True, slots=True)
+class Ledger:
+    """The ledger's entries, indexed by the keys clips are matched by."""
+
+    entries: tuple[Entry, ...]
+    by_sha256: dict[str, Entry]
+    by_asset_id: dict[str, Entry]
+    globbed: tuple[Entry, ...]
+
+    @classmethod
+    def of(cls, entries: tuple[Entry, ...]) -> Ledger:
+        by_sha256: dict[str, Entry] = {}
+        by_asset_id: dict[str, Entry] = {}
+        for entry in entries:  # the first entry of a key wins, as it is listed
+            if entry.sha256:
+                by_sha256.setdefault(entry.sha256, entry)
+            if entry.asset_id:
+                by_asset_id.setdefault(entry.asset_id, entry)
+        return cls(entries, by_sha256, by_asset_id, tuple(e for e in entries if e.media))
+
+
 @hookimpl
 def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tuple[int, Claim]]:
+    """The entries that describe each clip. Found by the media file's sha256 or its path,
+    an entry is the studio's trusted word, and its asset id is the clip's identity. Found
+    only by the asset id the clip's own metadata claims, it is no more than that claim: it
+    may add concerns (the merge is monotone) but its asset id is not an identity, and a
+    clip whose media is not that entry's file (sha256 differs) is a provenance problem."""
     path = context.config.ledger
     if path is None:
         return
@@ -51,26 +79,54 @@ def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tupl
         stat = path.stat()
     except OSError as exc:
         raise InputError(f"{path}: cannot read the ledger: {exc.strerror or exc}") from None
-    entries = load(path, stat.st_size, stat.st_mtime_ns)
-    hashes = any(e.sha256 for e in entries)
+    # the whole stat keys the parsed ledger: a same-size edit with its mtime put back
+    # still changes the inode's ctime
+    ledger = load(path, stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_ctime_ns)
     for index, item in enumerate(items):
-        asset_id = next((raw.get("asset_id") for _, raw in item.declared
-                         if isinstance(raw, dict) and raw.get("asset_id")), None)
-        digest = context.sha256(context.media(item)) if hashes else None
-        for entry in entries:
-            if (digest and entry.sha256 == digest) or \
-                    (asset_id and entry.asset_id == asset_id) or \
-                    (entry.media and item.media_url and globs.match(item.media_url,
-                                                                     entry.media)):
-                yield index, entry.claim
-                break
+        media = context.media(item)
+        digest = context.sha256(media) if ledger.by_sha256 else None
+        found = []
+        if digest and digest in ledger.by_sha256:
+            found.append(ledger.by_sha256[digest])
+        if item.media_url:
+            by_path = next((e for e in ledger.globbed
+                            if globs.match(item.media_url, e.media or "")), None)
+            if by_path is not None and by_path not in found:
+                found.append(by_path)
+        for entry in found:
+            # a path names an asset only where the file is: a reference to media that
+            # cannot be read is no more than the timeline's word
+            named = entry is ledger.by_sha256.get(digest or "") or media.readable
+            yield index, replace(entry.claim, asset_id=entry.asset_id if named else None)
+        claimed = _claimed_asset_id(item)
+        by_claim = ledger.by_asset_id.get(claimed) if claimed else None
+        if claimed and by_claim is not None and by_claim not in found:
+            yield index, _by_claim(by_claim, claimed, digest)
+
+
+def _claimed_asset_id(item: Item) -> str | None:
+    return next((raw["asset_id"] for _, raw in item.declared
+                 if isinstance(raw, dict) and isinstance(raw.get("asset_id"), str)
+                 and raw["asset_id"]), None)
+
+
+def _by_claim(entry: Entry, claimed: str, digest: str | None) -> Claim:
+    """An entry reached only through the asset id the clip claims: claimed trust, no
+    identity, and a problem when the clip's media is provably not that asset's file."""
+    problems = entry.claim.problems
+    if entry.sha256 and digest is not None and digest != entry.sha256:
+        problems = (*problems, f"the clip claims asset id {claimed!r}, but its media is not "
+                               "that asset's file (sha256 differs from the ledger's)")
+    return replace(entry.claim, trust=Trust.CLAIMED, asset_id=None, problems=problems,
+                   detail=f"{entry.claim.detail}, found only by the asset id {claimed!r} "
+                          "the clip claims")
 
 
 @lru_cache(maxsize=4)
-def load(path: Path, size: int, mtime_ns: int) -> tuple[Entry, ...]:
-    """The ledger's entries (re-read when the file changes: size and mtime are the key)."""
+def load(path: Path, size: int, mtime_ns: int, inode: int = 0, ctime_ns: int = 0) -> Ledger:
+    """The ledger's entries (re-read when the file changes: its stat is the key)."""
     if path.suffix.lower() == ".csv":
-        return tuple(_csv(path))
+        return Ledger.of(tuple(_csv(path)))
     doc = Section.from_file(path)
     doc.only("aigate_ledger", "assets")
     entries = []
@@ -81,7 +137,7 @@ def load(path: Path, size: int, mtime_ns: int) -> tuple[Entry, ...]:
             entry.fail(f"{entry.where}: needs asset_id, media or sha256 to match clips by")
         contract = {k: entry.data[k] for k in CONTRACT if k in entry.data}
         entries.append(_entry(keys, contract, f"{path.name}:{entry.line()}"))
-    return tuple(entries)
+    return Ledger.of(tuple(entries))
 
 
 def _csv(path: Path) -> Iterator[Entry]:
