@@ -87,6 +87,13 @@ def build_parser() -> argparse.ArgumentParser:
     annotate.add_argument("output", type=Path, metavar="OUT")
     _gate_options(annotate)
     annotate.add_argument("--fail-on", choices=("warn", "lock"), default="lock")
+    annotate.add_argument("--track", metavar="NAME", help="write only this track (e.g. V2); "
+                          "without it a multi-track cut to EDL is one EDL per track, "
+                          "OUT_V1.edl, OUT_V2.edl, OUT_A1.edl...")
+    annotate.add_argument("--allow-loss", action="store_true",
+                          help="write even if unflagged clips or the input's own markers "
+                          "are lost by the format (they are listed); a flagged clip's "
+                          "verdict is never allowed to be lost")
     annotate.set_defaults(run=cmd_annotate)
 
     register = sub.add_parser(
@@ -302,14 +309,25 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     subject = load_subject(session.plugins, args.input)
     target = args.output.suffix.lstrip(".").lower()
     results = gate.annotate(subject, target, stage=args.stage, path=args.input)
-    if not session.plugins.hook.aigate_save_subject(subject=subject, path=args.output):
+    saved = session.plugins.hook.aigate_save_subject(
+        subject=subject, path=args.output, track=args.track, allow_loss=args.allow_loss)
+    if not saved:
         raise UsageError(f"{args.output}: no host plugin can write this subject")
+    for loss in saved.accepted_losses:
+        _warn(f"--allow-loss: {loss}")
+    written = ", ".join(str(p) for p in saved.written)
     for result in results:
         counts = {s: sum(r.verdict is s for r in result.items)
                   for s in (Severity.LOCK, Severity.WARN, Severity.INFO)}
-        print(f"{args.output}: {result.name} [stage {result.stage}] "
+        print(f"{written}: {result.name} [stage {result.stage}] "
               f"{counts[Severity.LOCK]} lock, {counts[Severity.WARN]} warn, "
               f"{counts[Severity.INFO]} approved of {len(result.items)} clips annotated")
+        for r in result.items:
+            if r.verdict is not Severity.PASS and (args.track is None
+                                                   or r.item.track == args.track):
+                headline = min(r.findings, key=lambda f: (-f.severity, f.waived)).rule
+                print(f"  {r.verdict.label.upper():<4} {r.item.track} \"{r.item.clip}\" "
+                      f"{r.item.record_in}-{r.item.record_out} {headline}")
     return _exit_code(max((r.verdict for r in results), default=Severity.PASS), args.fail_on)
 
 

@@ -141,7 +141,8 @@ def test_annotating_again_replaces_and_never_duplicates(cli, tmp_path, suffix):
             "AIGATE_", "")
     else:
         sh1 = again.find_clips()[1]
-        assert [m.name for m in sh1.markers] == ["AIGATE LOCK talent-consent"]
+        # two locks at final: the marker names the first in the policy's rule order
+        assert [m.name for m in sh1.markers] == ["AIGATE LOCK final-deliverable-use"]
         assert len(sh1.metadata["aigate"]["findings"]) == 2
 
 
@@ -183,8 +184,9 @@ def test_existing_markers_gaps_transitions_and_nested_clips(cli, tmp_path):
     annotate(cli, src, out)
     annotated = read(out)
     clips = {c.name: c for c in annotated.find_clips()}
-    assert [m.name for m in clips["CAM1500"].markers] == ["note 1500",
-                                                         "AIGATE WARN tool-unvetted"]
+    # two warns: the marker names the first in the policy's rule order
+    assert [m.name for m in clips["CAM1500"].markers] == [
+        "note 1500", "AIGATE WARN final-deliverable-use"]
     assert [m.name for m in clips["NESTED_AI"].markers] == ["AIGATE LOCK talent-consent"]
     assert all(len(c.markers) == 1 for n, c in clips.items() if n not in ("CAM1500",
                                                                           "NESTED_AI"))

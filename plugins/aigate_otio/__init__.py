@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from aigate.errors import InputError
-from aigate.hookspecs import hookimpl
+from aigate.hookspecs import SaveOutcome, hookimpl
 from aigate.model import Collected, Diagnostic, SubjectResult
 
-from . import files
+from . import export, files
 from .annotate import annotate
 from .collect import HOST, collect_timeline, timelines
 from .doctor import diagnose
@@ -48,11 +48,12 @@ def aigate_present(collected: Collected, result: SubjectResult, target: str | No
 
 
 @hookimpl
-def aigate_save_subject(subject: Any, path: Path) -> Any:
+def aigate_save_subject(subject: Any, path: Path, track: str | None,
+                        allow_loss: bool) -> SaveOutcome | None:
     if timelines(subject) is None:
         return None
-    files.write(subject, path)
-    return True
+    written, accepted = export.save(subject, path, track, allow_loss)
+    return SaveOutcome(tuple(written), tuple(accepted))
 
 
 @hookimpl

@@ -42,7 +42,13 @@ def annotate(collected: Collected, result: SubjectResult, target: str | None) ->
 
 
 def label(result: ItemResult) -> str:
-    return f"{PREFIX} {result.verdict.label.upper()} {result.headline.rule}"
+    return f"{PREFIX} {result.verdict.label.upper()} {headline(result).rule}"
+
+
+def headline(result: ItemResult) -> Finding:
+    """The finding a marker names: the most severe (unwaived before waived), and of equals
+    the first in the policy's rule order (the order findings are made in)."""
+    return min(result.findings, key=lambda f: (-f.severity, f.waived))
 
 
 def line(finding: Finding) -> str:
@@ -53,7 +59,7 @@ def line(finding: Finding) -> str:
 def _mark(clip: otio.schema.Clip, result: ItemResult, target: str) -> None:
     verdict = result.verdict
     findings = [_finding_record(f) for f in result.findings]
-    reason = result.headline.reason
+    reason = headline(result).reason
     start = clip.source_range.start_time if clip.source_range else RationalTime(0, 24)
     clip.markers.append(otio.schema.Marker(
         name=label(result),
