@@ -119,7 +119,7 @@ def test_aaf_user_comments(cli, tmp_path):
     annotated = read(out)
     clips = {c.name: c for c in annotated.find_clips()}
     comment = clips["SH1"].metadata["AAF"]["UserComments"]["AIGATE"]
-    assert comment.startswith("WARN final-deliverable-use: ") and "LOCK talent-consent" in comment
+    assert comment.startswith("LOCK talent-consent: ") and "; WARN final-deliverable-use" in comment
     assert "AIGATE" not in clips["CAM1"].metadata["AAF"].get("UserComments", {})
 
 
@@ -201,3 +201,122 @@ def test_clip_without_media_reference_to_aaf(cli, tmp_path):
     back_timeline = read(tmp_path / "cut.aaf")
     [back] = back_timeline.find_clips()
     assert "LOCK talent-consent" in back.metadata["AAF"]["UserComments"]["AIGATE"]
+
+
+# --- verified at run time: never a success that lost a clip --------------------------
+
+SAMPLES = Path(__file__).resolve().parent.parent / "sample_timelines"
+
+
+def test_readme_example_writes_one_edl_per_track_at_the_cuts_record_start(cli, tmp_path):
+    out = tmp_path / "out.edl"
+    run = cli("annotate", SAMPLES / "ep101_cut_v12.otio", out, "--stage", "review")
+    assert run.code == 1, run.err
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written == ["out_A1.edl", "out_A2.edl", "out_V1.edl", "out_V2.edl"]
+    assert run.out.startswith(", ".join(str(tmp_path / n) for n in
+                                        ("out_V1.edl", "out_V2.edl", "out_A1.edl",
+                                         "out_A2.edl")))
+    # the printed list: track, clip, record TC, verdict
+    assert '  LOCK V1 "VFX_020_deage_v1" 01:00:10:00-01:00:14:00 talent-consent' in run.out
+    assert '  WARN A2 "TEMP_MUSIC_gen_v1" 01:00:00:00-01:00:28:00' in run.out
+    v1 = (tmp_path / "out_V1.edl").read_text()
+    # record TCs line up with the cut (01:00:00:00), not 00:00:00:00
+    assert "01:00:10:00 01:00:14:00\n* FROM CLIP NAME:  VFX_020_deage_v1" in v1
+    assert "LOC: 15:01:00:00 RED     AIGATE LOCK TALENT-CONSENT" in v1
+    a2 = read(tmp_path / "out_A2.edl")
+    [music] = a2.find_clips()
+    assert music.markers[0].name.startswith("AIGATE WARN")
+    assert a2.tracks[0].kind == otio.schema.TrackKind.Audio
+
+
+def test_track_option_writes_the_one_track_named(cli, tmp_path):
+    out = tmp_path / "v2.edl"
+    run = cli("annotate", SAMPLES / "ep101_cut_v12.otio", out, "--track", "V2")
+    assert run.code in (0, 1), run.err
+    assert [p.name for p in tmp_path.iterdir()] == ["v2.edl"]
+    assert [c.name for c in read(out).find_clips()] == ["GFX_poster_bg_v2"]
+    run = cli("annotate", SAMPLES / "ep101_cut_v12.otio", out, "--track", "V9")
+    assert run.code == 2 and "--track V9: no such track (tracks: V1, V2, A1, A2)" in run.err
+
+
+def nest_cut(tmp_path: Path, hidden: otio.schema.Clip) -> Path:
+    """V1: CAM1, then a nest whose top track shows TOP over ``hidden``."""
+    nest = otio.schema.Stack(name="nest")
+    for name, child in (("lower", hidden), ("upper", clip("TOP", 2, ai(purpose="temp")))):
+        track = otio.schema.Track(name=name)
+        track.append(child)
+        nest.append(track)
+    return write(tmp_path / "nest.otio", timeline([clip("CAM1", 1), nest]))
+
+
+def test_a_flagged_clip_inside_a_nest_keeps_its_marker_in_the_edl(cli, tmp_path):
+    src = nest_cut(tmp_path, clip("UNDER", 2))
+    out = tmp_path / "nest.edl"
+    run = cli("annotate", src, out, "--allow-loss")  # UNDER is hidden by TOP
+    assert run.code == 0, run.err
+    assert "clip lost" in run.err and '"UNDER"' in run.err
+    clips = {c.name: c for c in read(out).find_clips()}
+    assert sorted(clips) == ["CAM1", "TOP"]
+    assert clips["TOP"].markers[0].name == "AIGATE WARN FINAL-DELIVERABLE-USE"
+
+
+def test_a_clip_the_format_cannot_hold_fails_and_leaves_nothing(cli, tmp_path):
+    src = nest_cut(tmp_path, clip("UNDER", 2))
+    out = tmp_path / "out" / "nest.edl"
+    run = cli("annotate", src, out)
+    assert run.code == 2
+    [line] = run.err.splitlines()
+    assert f"aigate: {out}: not written: EDL cannot hold this cut: " in line
+    assert '1 clip lost: V1/nest "UNDER" 01:00:01:00-01:00:03:00' in line
+    assert "write .otio to keep everything" in line and "--allow-loss" in line
+    assert not out.parent.exists() or list(out.parent.iterdir()) == []
+
+
+def test_a_flagged_clip_hidden_in_a_nest_is_never_allowed_to_vanish(cli, tmp_path):
+    src = nest_cut(tmp_path, clip("DEAGED", 2, DEAGE))
+    out = tmp_path / "nest.edl"
+    run = cli("annotate", src, out, "--allow-loss")
+    assert run.code == 2
+    assert '1 verdict not carried: V1/nest "DEAGED"' in run.err
+    assert "--allow-loss to write" not in run.err
+    assert list(tmp_path.glob("*.edl")) == []
+    assert cli("annotate", src, tmp_path / "nest.otio").code == 1  # .otio holds it
+
+
+def test_aaf_drops_the_inputs_own_markers_so_the_run_fails_unless_allowed(cli, tmp_path):
+    sh = clip("SH1", 2, DEAGE)
+    sh.markers.append(otio.schema.Marker(name="check focus", marked_range=TimeRange(
+        RationalTime(0, RATE), RationalTime(0, RATE))))
+    src = write(tmp_path / "cut.otio", timeline([clip("CAM1", 1), sh]))
+    out = tmp_path / "cut.aaf"
+    run = cli("annotate", src, out)
+    assert run.code == 2 and '1 marker lost: cut.aaf: V1 "SH1"' in run.err
+    assert not out.exists()
+    run = cli("annotate", src, out, "--allow-loss")
+    assert run.code == 1 and "--allow-loss: 1 marker lost" in run.err
+    [_, back] = read(out).find_clips()
+    assert back.metadata["AAF"]["UserComments"]["AIGATE"].startswith("LOCK talent-consent")
+
+
+def test_reel_and_clip_names_an_edl_cannot_hold_are_sanitised(cli, tmp_path):
+    odd = clip("SH 1\tfinal", 2, ai())
+    odd.metadata["cmx_3600"] = {"reel": "A CAM ROLL 0042"}
+    src = write(tmp_path / "cut.otio", timeline([odd]))
+    out = tmp_path / "cut.edl"
+    run = cli("annotate", src, out)
+    assert run.code == 0, run.err
+    text = out.read_text()
+    assert "001  A_CAM_RO V" in text
+    assert "* AIGATE ORIGINAL REEL: A CAM ROLL 0042" in text
+    assert read(out).find_clips()[0].markers[0].name.startswith("AIGATE WARN")
+
+
+def test_fcpx_marker_on_the_flagged_use_of_shared_media_only(cli, tmp_path):
+    shared = "media/SHARED.mov"
+    clips = [clip("SHARED", 1, url=shared), clip("SHARED", 1, ai(), url=shared),
+             clip("SHARED", 1, url=shared)]
+    src = write(tmp_path / "cut.otio", timeline(clips))
+    out = tmp_path / "cut.fcpxml"
+    assert cli("annotate", src, out).code == 0
+    assert [len(c.markers) for c in read(out).find_clips()] == [0, 1, 0]

@@ -84,7 +84,9 @@ def _mark(clip: otio.schema.Clip, result: ItemResult, target: str) -> None:
             reference = clip.media_reference = otio.schema.MissingReference()
         aaf = _section(reference.metadata, "AAF") or {}
         comments = {**aaf.get("UserComments", {}),
-                    PREFIX: "; ".join(line(f)[len(PREFIX) + 1:] for f in result.findings)}
+                    # the most severe first: Avid shows the start of a comment column
+                    PREFIX: "; ".join(line(f)[len(PREFIX) + 1:] for f in sorted(
+                        result.findings, key=lambda f: -f.severity))}
         reference.metadata["AAF"] = {**aaf, "UserComments": comments}
 
 
