@@ -281,7 +281,7 @@ def test_a_flagged_clip_hidden_in_a_nest_is_never_allowed_to_vanish(cli, tmp_pat
     assert '1 verdict not carried: V1/nest "DEAGED"' in run.err
     assert "--allow-loss to write" not in run.err
     assert list(tmp_path.glob("*.edl")) == []
-    assert cli("annotate", src, tmp_path / "nest.otio").code == 1  # .otio holds it
+    assert cli("annotate", src, tmp_path / "kept.otio").code == 1  # .otio holds it
 
 
 def test_aaf_drops_the_inputs_own_markers_so_the_run_fails_unless_allowed(cli, tmp_path):
