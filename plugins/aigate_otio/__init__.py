@@ -7,13 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from aigate.errors import InputError
 from aigate.hookspecs import SaveOutcome, hookimpl
 from aigate.model import Collected, Diagnostic, SubjectResult
 
 from . import export, files
 from .annotate import annotate
-from .collect import HOST, collect_timeline, timelines
+from .collect import HOST, bin_clips, collect_bin, collect_timeline, timelines
 from .doctor import diagnose
 
 
@@ -35,7 +34,11 @@ def aigate_collect(subject: Any, path: Path | None) -> list[Collected] | None:
     if found is None:
         return None
     if not found:
-        raise InputError(f"{path or subject.name}: the collection holds no timeline")
+        # what OTIO read holds no timeline (an FCPXML event or library, a bin): its clips
+        # are checked as a bin, even none (the format's reader found no clip)
+        clips = bin_clips(subject)
+        name = subject.name or (path.stem if path else "(unnamed collection)")
+        return [collect_bin(name, clips)]
     return [collect_timeline(t) for t in found]
 
 
