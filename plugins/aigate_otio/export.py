@@ -76,6 +76,8 @@ class Plan:
     timeline: Any
     expected: list[Expected] = field(default_factory=list)
     rate: float = 24.0
+    #: the rate the file is written at, where the format does not say (EDL)
+    written_rate: float | None = None
 
 
 @dataclass(slots=True)
@@ -124,7 +126,8 @@ def save(subject: Any, path: Path, track: str | None = None,
         for plan in plans:
             tmp = _write_temporary(plan)
             temporary.append((tmp, plan.path))
-            _verify(plan, _read_back(Path(tmp), plan.path), target, losses)
+            _verify(plan, _read_back(Path(tmp), plan.path, plan.written_rate or plan.rate),
+                    target, losses)
         _lost_in_transform(before, plans, losses)
         if losses.fatal(allow_loss):
             raise InputError(_refusal(path, target, losses, track, found[0] if found else None,
@@ -187,6 +190,7 @@ def _plans(timeline: Any, path: Path, target: str, track: str | None) -> list[Pl
             copy.tracks.append(_flat(source, name) if target in FLAT else source.deepcopy())
         if target in {"xml", "fcpxml"}:
             _sanitise_names(copy)
+        _fill_ranges(copy, media=target == "aaf")
         return [Plan(path, copy, _expected(copy), rate)]
     plans = []
     start = timeline.global_start_time
@@ -220,8 +224,19 @@ def _plans(timeline: Any, path: Path, target: str, track: str | None) -> list[Pl
         shown.tracks.append(expected_track)
         out = path.with_name(f"{path.stem}_{_file_part(name)}{path.suffix}") if several \
             else path
-        plans.append(Plan(out, one, _expected(shown), rate))
+        _fill_ranges(one)
+        plans.append(Plan(out, one, _expected(shown), rate,
+                          written_rate=_smpte(one.tracks[0].duration().rate)))
     return plans
+
+
+def _smpte(rate: float) -> float:
+    """The NTSC rate a float like 23.976 stands for (OTIO's timecode parser wants it
+    exactly), else the rate itself."""
+    for ntsc in (24000 / 1001, 30000 / 1001, 48000 / 1001, 60000 / 1001):
+        if abs(rate - ntsc) < 0.01:
+            return ntsc
+    return rate
 
 
 def _named_tracks(timeline: Any) -> list[tuple[str, Any]]:
@@ -256,12 +271,12 @@ def _flat(track: Any, name: str) -> Any:
     flat = otio.schema.Track(name=name, kind=kind, metadata=track.metadata,
                              source_range=track.source_range)
     if isinstance(track, otio.schema.Stack):
-        track = otio.algorithms.flatten_stack(track)
+        track = _flatten_stack(track)
     for child in track[:]:
         if isinstance(child, otio.core.Composition):
             inner = child
             if isinstance(inner, otio.schema.Stack):
-                inner = otio.algorithms.flatten_stack(inner)
+                inner = _flatten_stack(inner)
             if child.source_range is not None:
                 inner = otio.algorithms.track_trimmed_to_range(inner, child.source_range)
             for grandchild in _flat(inner, name)[:]:
@@ -269,6 +284,34 @@ def _flat(track: Any, name: str) -> Any:
         else:
             flat.append(child.deepcopy())
     return flat
+
+
+def _fill_ranges(timeline: Any, media: bool = False) -> None:
+    """The writers of EDL, XML and AAF need every clip's source range (OTIO falls back to
+    the media's available range) and AAF (``media``) the media's range: spell out what
+    OTIO implies."""
+    for clip in timeline.find_clips():
+        if clip.source_range is None:
+            with contextlib.suppress(Exception):  # no range at all: the writer says so
+                clip.source_range = clip.trimmed_range()
+        reference = clip.media_reference
+        if (media and isinstance(reference, otio.schema.ExternalReference
+                                 | otio.schema.MissingReference)
+                and reference.available_range is None and clip.source_range is not None):
+            reference.available_range = clip.source_range
+
+
+def _flatten_stack(stack: Any) -> Any:
+    """What a stack shows, as one track (a clip straight in a stack is a track of its own)."""
+    layers = []
+    for child in stack[:]:
+        if isinstance(child, otio.schema.Track):
+            layers.append(child.deepcopy())
+        else:
+            layer = otio.schema.Track()
+            layer.append(child.deepcopy())
+            layers.append(layer)
+    return otio.algorithms.flatten_stack(layers)
 
 
 def _edl_ready(track: Any) -> None:
@@ -318,8 +361,7 @@ def _sanitise_names(timeline: Any) -> None:
 
 def _expected(timeline: Any, track: str | None = None) -> list[Expected]:
     collected = collect_timeline(timeline)
-    start = timeline.global_start_time
-    base = start.value_rescaled_to(_rate(timeline)) if start is not None else 0.0
+    base = _origin(timeline, _rate(timeline))
     out = []
     for item, clip in zip(collected.items, collected.handles, strict=True):
         if track is not None and item.track.split("/")[0] != track:
@@ -327,6 +369,15 @@ def _expected(timeline: Any, track: str | None = None) -> list[Expected]:
         out.append(Expected(item.track, item.clip, item.record_start, item.record_end, base,
                             _verdict(clip), _own_markers(clip)))
     return out
+
+
+def _origin(timeline: Any, rate: float) -> float:
+    """Where the cut starts on the record side: its global start, less the first track's
+    own trim (an EDL read by OTIO starts its track at minus the first record TC)."""
+    start = timeline.global_start_time
+    origin = start.value_rescaled_to(rate) if start is not None else 0.0
+    tracks = timeline.tracks[:]
+    return origin - _trim(tracks[0], rate) if tracks else origin
 
 
 def _verdict(clip: Any) -> str | None:
@@ -365,8 +416,7 @@ def _verify(plan: Plan, read_back: Any, target: str, losses: Losses) -> None:
     back = []
     for timeline in found:
         collected = collect_timeline(timeline)
-        start = timeline.global_start_time
-        base = start.value_rescaled_to(plan.rate) if start is not None else 0.0
+        base = _origin(timeline, plan.rate)
         back.extend((item, clip, base) for item, clip in zip(collected.items,
                                                               collected.handles, strict=True))
     used = [False] * len(back)
@@ -444,10 +494,14 @@ def _section(metadata: Any, key: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _read_back(tmp: Path, final: Path) -> Any:
+def _read_back(tmp: Path, final: Path, rate: float) -> Any:
     try:
-        return files.read(tmp)
-    except InputError as exc:
+        if tmp.suffix.lower() != ".edl":
+            return files.read(tmp)
+        # an EDL does not say its rate: read it at the rate it was written at
+        with files.without_aigate_hooks():
+            return otio.adapters.read_from_file(str(tmp), rate=rate)
+    except Exception as exc:
         message = str(exc).removeprefix(f"{tmp}: ")
         raise InputError(f"{final}: not written: the file the adapter wrote does not read "
                          f"back: {message}") from exc
