@@ -146,3 +146,30 @@ def test_otiod_bundle_folder_is_one_timeline(tmp_path, cli):
     run = cli("check", tmp_path / "shows", "--format", "json")
     assert [Path(s["path"]).name for s in run.json["subjects"]] == ["cut.otiod"]
     assert run.json["errors"] == []
+
+
+def test_a_collection_of_clips_without_a_timeline_is_checked_as_a_bin(cli, tmp_path):
+    """An FCPXML event or a bin holds clips an editor is about to cut with: an import
+    check of them, not a refusal."""
+    from conftest import ai, clip
+
+    bin_ = otio.schema.SerializableCollection(name="Dailies")
+    bin_.append(clip("A001C003", 3))
+    bin_.append(clip("GEN_sky_v1", 2, ai(purpose="final", tool={"name": "Unvetted"})))
+    path = tmp_path / "dailies.otio"
+    otio.adapters.write_to_file(bin_, str(path))
+    run = cli("check", path, "--format", "json")
+    assert run.code in (0, 1), run.err
+    [subject] = run.json["subjects"]
+    assert subject["name"] == "Dailies (bin)" and subject["stage"] == "import"
+    assert [(i["track"], i["clip"], i["ai"]) for i in subject["items"]] == [
+        ("bin", "A001C003", False), ("bin", "GEN_sky_v1", True)]
+    assert subject["items"][1]["verdict"] != "pass"
+
+
+def test_an_fcpxml_event_from_a_public_repository_is_a_bin(cli):
+    path = Path(__file__).parent / "corpus" / "OpenTimeline__fcpx_clips.fcpxml"
+    run = cli("check", path, "--format", "json")
+    assert run.code == 0, run.err
+    [subject] = run.json["subjects"]
+    assert subject["stage"] == "import" and len(subject["items"]) == 8
