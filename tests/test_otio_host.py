@@ -151,8 +151,6 @@ def test_otiod_bundle_folder_is_one_timeline(tmp_path, cli):
 def test_a_collection_of_clips_without_a_timeline_is_checked_as_a_bin(cli, tmp_path):
     """An FCPXML event or a bin holds clips an editor is about to cut with: an import
     check of them, not a refusal."""
-    from conftest import ai, clip
-
     bin_ = otio.schema.SerializableCollection(name="Dailies")
     bin_.append(clip("A001C003", 3))
     bin_.append(clip("GEN_sky_v1", 2, ai(purpose="final", tool={"name": "Unvetted"})))
