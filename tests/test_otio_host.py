@@ -171,3 +171,18 @@ def test_an_fcpxml_event_from_a_public_repository_is_a_bin(cli):
     assert run.code == 0, run.err
     [subject] = run.json["subjects"]
     assert subject["stage"] == "import" and len(subject["items"]) == 8
+
+
+@pytest.mark.parametrize("name,expected", [
+    ("OpenFCPXMLKi__ClipMetadata.fcpxml",
+     "cannot read as FCPXML (adapter fcpx_xml): the adapter failed at "
+     '<video name="Clouds" ref="r2" offset="3600s"> (line 34): AttributeError: '),
+    ("cmx3600__dissolve_test_fail.edl",
+     "cannot read as EDL (adapter cmx_3600): the adapter failed at line 3: '001  TST V"),
+])
+def test_an_adapter_crash_names_the_adapter_and_the_place(cli, name, expected):
+    path = Path(__file__).parent / "corpus" / name
+    run = cli("check", path, "--format", "json")
+    assert run.code == 2
+    [line] = run.err.splitlines()
+    assert f"{path}: {expected}" in line

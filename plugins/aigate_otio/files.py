@@ -49,12 +49,13 @@ def _hooks() -> Any:
 
 
 def read(path: Path) -> Any:
-    suffix = path.suffix.lower().lstrip(".")
     try:
         with without_aigate_hooks():
             return otio.adapters.read_from_file(str(path))
     except Exception as exc:  # adapters raise anything from ValueError to KeyError
-        raise InputError(f"{path}: cannot read as {suffix.upper()}: {first_line(exc)}") from exc
+        from .crash import describe
+
+        raise InputError(f"{path}: {describe(exc, path)}") from exc
 
 
 def write(subject: Any, path: Path) -> None:
