@@ -186,3 +186,27 @@ def test_an_adapter_crash_names_the_adapter_and_the_place(cli, name, expected):
     assert run.code == 2
     [line] = run.err.splitlines()
     assert f"{path}: {expected}" in line
+
+
+@pytest.mark.parametrize("url", ["S:\\show\\media\\SH1.mov", "file:///S:/show/media/SH1.mov",
+                                 "\\\\fileserver\\show\\media\\SH1.mov",
+                                 "file://fileserver/show/media/SH1.mov"])
+def test_media_paths_from_another_os_are_remapped_never_joined_on(cli, tmp_path, url):
+    """A Windows drive or UNC path is not a relative path: joined onto the timeline's
+    folder it could read a planted file (here: one under a folder named like the drive)."""
+    for planted in (tmp_path / "S:" / "show" / "media", tmp_path / "fileserver" / "show"
+                    / "media", tmp_path / "show" / "media"):
+        planted.mkdir(parents=True)
+        (planted / "SH1.mov").write_bytes(b"not a movie")
+    cut = write(tmp_path / "cut.otio", timeline([clip("SH1", 2, url=url)]))
+    run = cli("check", cut, "--format", "json")
+    [item] = run.json["subjects"][0]["items"]
+    kind = "UNC" if "fileserver" in url else "Windows drive"
+    assert item["media_note"] == (f"a {kind} path from another machine, not found here "
+                                  f"(media.remap in aigate.yaml maps it): {url}")
+    source = "//FileServer/show" if kind == "UNC" else "s:\\SHOW"  # any case, either slash
+    (tmp_path / "aigate.yaml").write_text(
+        f"media:\n  remap:\n    - {{from: '{source}', to: '{tmp_path / 'show'}'}}\n")
+    run = cli("check", cut, "--format", "json")
+    [item] = run.json["subjects"][0]["items"]
+    assert item["media_note"] is None, item
