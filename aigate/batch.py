@@ -7,11 +7,13 @@ import datetime as dt
 import glob
 import itertools
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from . import globs
 from .config import Config, config_path_from_env, find_config, load_config
 from .errors import AigateError, InputError, UsageError
 from .gate import Gate, load_subject
@@ -31,6 +33,8 @@ class Options:
     as_of: dt.date | None = None
     strict_plugins: bool = False
     require_media: bool = False
+    #: path globs a folder or glob expansion skips (with each config's ``exclude``)
+    exclude: tuple[str, ...] = ()
 
     def portable(self) -> Options:
         """These options with what the environment says folded in (AIGATE_STAGE,
@@ -112,11 +116,22 @@ class Session:
         """Check every file ``paths`` name, streamed in input order; bad files are reported,
         never stop the others. ``runner`` spreads files over processes or a cluster
         (:mod:`aigate.parallel`); by default they are checked here, one by one."""
-        files, problems = expand(paths, self.timeline_suffixes())
+        files, problems = expand(paths, self.timeline_suffixes(), self.excluded,
+                                 skipped=lambda p, why: self.warn(f"{p}: skipped: {why}"))
         outcomes = [FileOutcome(p.path, error=p) for p in problems]
         stream = (runner or self.serial)(files, progress or _no_progress)
         return Report(itertools.chain(outcomes, stream), stage=self.options.stage,
                       policy=self.options.policy, files=len(files) + len(problems))
+
+    def excluded(self, path: Path) -> bool:
+        """Whether --exclude or the ``exclude`` of the config that applies to ``path``
+        names it (a bad config is reported when the file is checked, not here)."""
+        patterns = self.options.exclude
+        try:
+            patterns += self.gate(path).config.exclude
+        except AigateError:
+            pass
+        return any(globs.match(str(path), p) for p in patterns)
 
     def serial(self, files: Sequence[Path], progress: Progress) -> Iterator[FileOutcome]:
         for done, path in enumerate(files, start=1):
@@ -138,24 +153,67 @@ def problem(path: Path | str, exc: BaseException) -> InputProblem:
     return InputProblem(str(path), message.removeprefix(prefix))
 
 
-def expand(paths: Iterable[str], suffixes: set[str]) -> tuple[list[Path], list[InputProblem]]:
-    """Files named, folders searched recursively for timeline files, globs expanded."""
+def expand(paths: Iterable[str], suffixes: set[str],
+           excluded: Callable[[Path], bool] | None = None,
+           skipped: Callable[[Path, str], None] | None = None,
+           ) -> tuple[list[Path], list[InputProblem]]:
+    """Files named, folders searched recursively for timeline files, globs expanded.
+    What a folder or glob finds is left out when ``excluded`` says so, or when it is an
+    XML file without a timeline root element (told to ``skipped``); a file named is
+    always checked."""
     files: list[Path] = []
     problems: list[InputProblem] = []
+
+    def found(candidates: Iterable[Path]) -> list[Path]:
+        kept = []
+        for candidate in candidates:
+            if excluded is not None and excluded(candidate):
+                continue
+            why = _not_a_timeline(candidate)
+            if why:
+                if skipped is not None:
+                    skipped(candidate, why)
+                continue
+            kept.append(candidate)
+        return kept
+
     for text in paths:
         path = Path(text)
         if path.is_dir() and not _is_timeline(path, suffixes):
-            files.extend(_walk(path, suffixes))
+            files.extend(found(_walk(path, suffixes)))
         elif path.exists():
             files.append(path)
         elif glob.has_magic(text):
             matches = sorted(Path(p) for p in glob.glob(text, recursive=True))
             if not matches:
                 problems.append(InputProblem(text, "no file matches this pattern"))
-            files.extend(p for p in matches if p.is_file())
+            files.extend(found(p for p in matches if p.is_file()))
         else:
             problems.append(InputProblem(text, "no such file or folder"))
     return list(dict.fromkeys(files)), problems
+
+
+#: root elements of the XML timeline formats (FCP7 XML, FCPX XML)
+TIMELINE_ROOTS = frozenset({"xmeml", "fcpxml"})
+_ROOT = re.compile(rb"<(?![?!])([A-Za-z_][\w.:-]*)")
+_PROLOGUE = re.compile(rb"<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>", re.S)
+
+
+def _not_a_timeline(path: Path) -> str | None:
+    """Why an .xml file found in a folder is not a timeline (its root element is something
+    else, e.g. a stray settings.xml), or None (a timeline, or undecided: the adapter says)."""
+    if path.suffix.lower() != ".xml":
+        return None
+    try:
+        with path.open("rb") as handle:
+            head = _PROLOGUE.sub(b"", handle.read(65536))
+    except OSError:
+        return None
+    root = _ROOT.search(head)
+    if root is None:
+        return None
+    tag = root.group(1).decode("ascii", "replace").rsplit(":", 1)[-1]
+    return None if tag in TIMELINE_ROOTS else f"not a timeline (root element <{tag}>)"
 
 
 def _is_timeline(path: Path, suffixes: set[str]) -> bool:

@@ -46,6 +46,9 @@ def _gate_options(parser: argparse.ArgumentParser) -> None:
 
 def _batch_options(parser: argparse.ArgumentParser) -> None:
     """How many files at once, and where (this machine, or a Dask cluster)."""
+    parser.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                        help="skip files a folder or glob finds that match (repeatable; "
+                        "added to aigate.yaml's exclude:), e.g. '**/settings.xml'")
     parser.add_argument("--jobs", "-j", type=int, metavar="N",
                         help="worker processes (default: the number of cores; 1: in-process)")
     parser.add_argument("--executor", choices=("local", "dask"), default="local",
@@ -190,7 +193,8 @@ def _session(args: argparse.Namespace) -> Any:
                       approvals=getattr(args, "approvals", None),
                       config=getattr(args, "config", None), as_of=getattr(args, "as_of", None),
                       strict_plugins=getattr(args, "strict_plugins", False),
-                      require_media=getattr(args, "require_media", False))
+                      require_media=getattr(args, "require_media", False),
+                      exclude=tuple(getattr(args, "exclude", ())))
     session = Session(options, warn=_warn)
     for problem in session.plugins.problems:
         _warn(str(problem))
