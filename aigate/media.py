@@ -53,7 +53,7 @@ class MediaResolver:
         self._seen: dict[str, Media] = {}
         self._folders: dict[str, tuple[str, frozenset[str]] | None] = {}
         self._real: dict[str, str] = {}
-        self._url_folders: dict[str, str] = {}
+        self._url_folders: dict[str, str | None] = {}
 
     def known(self, url: str | None) -> Media | None:
         """The media already resolved for ``url`` by some source, without resolving it."""

@@ -20,7 +20,7 @@ def timelines(subject: Any) -> list[otio.schema.Timeline] | None:
     if isinstance(subject, otio.schema.Timeline):
         return [subject]
     if isinstance(subject, otio.schema.SerializableCollection):
-        found = []
+        found: list[otio.schema.Timeline] = []
         for child in subject:
             found.extend(timelines(child) or ())
         return found

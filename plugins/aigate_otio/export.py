@@ -413,7 +413,7 @@ def _gate_markers(clip: Any) -> set[tuple[str, float]]:
 
 def _verify(plan: Plan, read_back: Any, target: str, losses: Losses) -> None:
     found = timelines(read_back) or []
-    back = []
+    back: list[tuple[Any, Any, float]] = []
     for timeline in found:
         collected = collect_timeline(timeline)
         base = _origin(timeline, plan.rate)
