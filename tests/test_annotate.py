@@ -320,3 +320,15 @@ def test_fcpx_marker_on_the_flagged_use_of_shared_media_only(cli, tmp_path):
     out = tmp_path / "cut.fcpxml"
     assert cli("annotate", src, out).code == 0
     assert [len(c.markers) for c in read(out).find_clips()] == [0, 1, 0]
+
+
+@pytest.mark.parametrize("suffix", ["xml", "fcpxml", "edl"])
+def test_clip_names_with_characters_xml_forbids_are_made_safe(cli, tmp_path, suffix):
+    src = write(tmp_path / "cut.otio", timeline([clip("SH\x01 1\x1b", 2, ai())]))
+    out = tmp_path / f"cut.{suffix}"
+    run = cli("annotate", src, out)
+    assert run.code == 0, run.err
+    [back] = read(out).find_clips()
+    assert back.name.strip() == "SH  1".strip() and back.markers
+    if suffix == "edl":
+        assert "* AIGATE ORIGINAL NAME: 'SH\\x01 1\\x1b'" in out.read_text()

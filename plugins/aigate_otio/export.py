@@ -345,15 +345,49 @@ def _derived_reel(clip: Any) -> str:
     return re.sub(r"[.][A-Za-z]+$", "", os.path.basename(text.replace("\\", "/"))) or "AX"
 
 
+def _name_key(name: str) -> str:
+    """A name as every format keeps it: control characters (line breaks too) as spaces."""
+    return re.sub(r"[\x00-\x1f\x7f]", " ", name).strip()
+
+
 def _clean(text: str) -> str:
     return _CONTROL.sub(" ", text)
 
 
 def _sanitise_names(timeline: Any) -> None:
-    """XML cannot hold control characters: they become spaces (the marker keeps the name)."""
-    for clip in timeline.find_clips():
-        if _CONTROL.search(clip.name):
-            clip.name = _clean(clip.name)
+    """XML cannot hold control characters: in names, media URLs, markers and metadata they
+    become spaces."""
+    timeline.name = _clean(timeline.name)
+    for thing in [*timeline.tracks[:], *timeline.find_children()]:
+        thing.name = _clean(thing.name)
+        _clean_metadata(thing.metadata)
+        for marker in getattr(thing, "markers", ()):
+            marker.name = _clean(marker.name)
+            _clean_metadata(marker.metadata)
+        reference = getattr(thing, "media_reference", None)
+        if reference is not None:
+            reference.name = _clean(reference.name or "")
+            _clean_metadata(reference.metadata)
+            if getattr(reference, "target_url", None):
+                reference.target_url = _clean(reference.target_url)
+
+
+def _clean_metadata(metadata: Any) -> None:
+    for key in list(metadata.keys()):
+        value = plain(metadata[key])
+        cleaned = _clean_value(value)
+        if cleaned != value:
+            metadata[key] = cleaned
+
+
+def _clean_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return _clean(value)
+    if isinstance(value, dict):
+        return {_clean(str(k)): _clean_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean_value(v) for v in value]
+    return value
 
 
 # --- what came back -----------------------------------------------------------------
@@ -466,7 +500,7 @@ def _match(expected: Expected, back: list[tuple[Any, Any, float]], used: list[bo
                     <= TOLERANCE)
         if not (same or relative):
             continue
-        if item.clip == expected.clip or _clean(item.clip) == _clean(expected.clip):
+        if _name_key(item.clip) == _name_key(expected.clip):
             return index
         if best is None:
             best = index
@@ -479,7 +513,7 @@ def _lost_in_transform(before: list[Expected], plans: list[Plan], losses: Losses
     used = [False] * len(planned)
     for expected in before:
         for index, candidate in enumerate(planned):
-            if (not used[index] and candidate.clip == expected.clip
+            if (not used[index] and _name_key(candidate.clip) == _name_key(expected.clip)
                     and abs(candidate.start - expected.start) <= TOLERANCE):
                 used[index] = True
                 break
