@@ -456,8 +456,9 @@ def _verify(plan: Plan, read_back: Any, target: str, losses: Losses) -> None:
     used = [False] * len(back)
     flagged: set[int] = set()
     name = plan.path.name
+    index = _Index(back)
     for expected in plan.expected:
-        match = _match(expected, back, used)
+        match = _match(expected, back, used, index)
         where = f"{name}: {expected.where(plan.rate)}"
         if match is None:
             (losses.verdicts if expected.verdict else losses.clips).append(where)
@@ -484,14 +485,35 @@ def _verify(plan: Plan, read_back: Any, target: str, losses: Losses) -> None:
                                    f"{item.record_in}, a clip that was not flagged")
 
 
-def _match(expected: Expected, back: list[tuple[Any, Any, float]], used: list[bool]
-           ) -> int | None:
+class _Index:
+    """Read-back clips by whole frame of their record start, absolute and from the start
+    of the cut, so a long cut is verified in linear time."""
+
+    def __init__(self, back: list[tuple[Any, Any, float]]) -> None:
+        self.absolute: dict[int, list[int]] = {}
+        self.relative: dict[int, list[int]] = {}
+        for position, (item, _clip, base) in enumerate(back):
+            self.absolute.setdefault(round(item.record_start), []).append(position)
+            self.relative.setdefault(round(item.record_start - base), []).append(position)
+
+    def near(self, expected: Expected) -> list[int]:
+        found: set[int] = set()
+        start, relative = round(expected.start), round(expected.start - expected.origin)
+        for delta in (-1, 0, 1):
+            found.update(self.absolute.get(start + delta, ()))
+            found.update(self.relative.get(relative + delta, ()))
+        return sorted(found)
+
+
+def _match(expected: Expected, back: list[tuple[Any, Any, float]], used: list[bool],
+           index: _Index) -> int | None:
     """The read-back clip at the expected place: same record range (absolute, or from the
     start of the cut when the format drops the record start), the same name preferred."""
     best = None
-    for index, (item, _clip, base) in enumerate(back):
-        if used[index]:
+    for position in index.near(expected):
+        if used[position]:
             continue
+        item, _clip, base = back[position]
         same = (abs(item.record_start - expected.start) <= TOLERANCE
                 and abs(item.record_end - expected.end) <= TOLERANCE)
         relative = (abs(item.record_start - base - (expected.start - expected.origin))
@@ -501,21 +523,26 @@ def _match(expected: Expected, back: list[tuple[Any, Any, float]], used: list[bo
         if not (same or relative):
             continue
         if _name_key(item.clip) == _name_key(expected.clip):
-            return index
+            return position
         if best is None:
-            best = index
+            best = position
     return best
 
 
 def _lost_in_transform(before: list[Expected], plans: list[Plan], losses: Losses) -> None:
     """Clips of the input that no written file was meant to hold (hidden under a nest)."""
-    planned = [e for p in plans for e in p.expected]
-    used = [False] * len(planned)
+    planned: dict[tuple[str, int], list[Expected]] = {}
+    for candidate in (e for p in plans for e in p.expected):
+        planned.setdefault((_name_key(candidate.clip), round(candidate.start)),
+                           []).append(candidate)
     for expected in before:
-        for index, candidate in enumerate(planned):
-            if (not used[index] and _name_key(candidate.clip) == _name_key(expected.clip)
-                    and abs(candidate.start - expected.start) <= TOLERANCE):
-                used[index] = True
+        key = _name_key(expected.clip)
+        for delta in (0, -1, 1):
+            near = planned.get((key, round(expected.start) + delta), [])
+            match = next((i for i, c in enumerate(near)
+                          if abs(c.start - expected.start) <= TOLERANCE), None)
+            if match is not None:
+                del near[match]
                 break
         else:
             rate = plans[0].rate if plans else 24.0
