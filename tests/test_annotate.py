@@ -332,3 +332,66 @@ def test_clip_names_with_characters_xml_forbids_are_made_safe(cli, tmp_path, suf
     assert back.name.strip() == "SH  1".strip() and back.markers
     if suffix == "edl":
         assert "* AIGATE ORIGINAL NAME: 'SH\\x01 1\\x1b'" in out.read_text()
+
+
+# --- the property: whatever the cut, annotate writes everything or nothing -----------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_names = iter(f"C{i:05d}" for i in range(10**6))
+
+
+@st.composite
+def cuts(draw):
+    """Multi-track cuts with gaps, nests (stacks of tracks) and some generated clips."""
+    def a_clip():
+        return clip(next(_names), draw(st.integers(1, 3)), ai() if draw(st.booleans())
+                    else None)
+
+    tl = otio.schema.Timeline(name="prop", global_start_time=RationalTime(86400, RATE))
+    for kind, count in ((otio.schema.TrackKind.Video, draw(st.integers(1, 3))),
+                        (otio.schema.TrackKind.Audio, draw(st.integers(0, 2)))):
+        for n in range(count):
+            track = otio.schema.Track(name=f"{kind[0]}{n + 1}", kind=kind)
+            for part in draw(st.lists(st.sampled_from(["clip", "gap", "nest"]),
+                                      min_size=1, max_size=4)):
+                if part == "clip":
+                    track.append(a_clip())
+                elif part == "gap":
+                    track.append(otio.schema.Gap(source_range=TimeRange(
+                        RationalTime(0, RATE), RationalTime(12, RATE))))
+                else:
+                    nest = otio.schema.Stack(name="nest")
+                    for _ in range(draw(st.integers(1, 2))):
+                        inner = otio.schema.Track(kind=kind)
+                        inner.append(a_clip())
+                        nest.append(inner)
+                    track.append(nest)
+            tl.tracks.append(track)
+    return tl
+
+
+def _verdict_on(c: otio.schema.Clip) -> bool:
+    if any(m.name.upper().startswith("AIGATE ") for m in c.markers):
+        return True
+    return "AIGATE" in c.metadata.get("AAF", {}).get("UserComments", {})
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(tl=cuts(), suffix=st.sampled_from(["otio", "edl", "xml", "fcpxml", "aaf"]))
+def test_annotate_writes_every_clip_and_verdict_or_nothing(cli, tmp_path_factory, tl, suffix):
+    folder = tmp_path_factory.mktemp("prop")
+    src = write(folder / "cut.otio", tl)
+    out = folder / "out" / f"cut.{suffix}"
+    run = cli("annotate", src, out)
+    written = sorted(out.parent.glob(f"*.{suffix}")) if out.parent.exists() else []
+    if run.code == 2:
+        assert written == [] and "not written" in run.err and "Traceback" not in run.err
+        return
+    assert run.code in (0, 1), run.err
+    flagged = {c.name for c in tl.find_clips() if "aigate" in c.metadata}
+    back = [c for path in written for c in read(path).find_clips()]
+    assert {c.name for c in tl.find_clips()} <= {c.name for c in back}
+    assert flagged <= {c.name for c in back if _verdict_on(c)}

@@ -8,9 +8,11 @@ Each format holds less than OTIO does (verified on OTIO 0.18 and its adapters):
   like Avid's and Resolve's per-track EDL exports) or the one ``--track`` names; nested
   stacks are flattened (the topmost clip is what the picture shows); the record start is
   put back as a leading gap; reel names are made of the characters an EDL reader accepts;
-- AAF drops markers (the verdict travels as a user comment instead) and nests;
+- AAF drops markers (the verdict travels as a user comment instead);
 - FCP7 XML and FCPX keep markers; FCPX drops the record start (positions are compared
-  from the start of the cut).
+  from the start of the cut);
+- no format but OTIO's own gives nested stacks back where they were (their clips come
+  back moved, or not at all): nests are flattened for all of them.
 
 A clip the written file lost, a verdict that did not arrive on its clip (or arrived on
 another), or a marker of the input the format dropped is a loss: the run fails and nothing
@@ -39,8 +41,8 @@ from .collect import collect_timeline, plain, timelines
 PREFIX = "AIGATE"
 #: formats that keep everything OTIO holds (no transformation, still verified)
 NATIVE = {"otio", "otioz", "otiod"}
-#: formats without nests: nested stacks and tracks are flattened before writing
-FLAT = {"edl", "aaf"}
+#: formats that do not keep nests: nested stacks and tracks are flattened before writing
+FLAT = {"edl", "aaf", "xml", "fcpxml"}
 #: a record time may differ by OTIO's float rounding of one frame
 TOLERANCE = 1.0
 #: characters an EDL reel may hold (a space splits the event line's fields)
@@ -290,6 +292,11 @@ def _fill_ranges(timeline: Any, media: bool = False) -> None:
     """The writers of EDL, XML and AAF need every clip's source range (OTIO falls back to
     the media's available range) and AAF (``media``) the media's range: spell out what
     OTIO implies."""
+    for nested in timeline.find_children(descended_from_type=otio.core.Composition):
+        # a nest's own range: FCP XML and FCPX writers read it (top-level tracks need none)
+        if nested.source_range is None and nested.parent() is not timeline.tracks:
+            with contextlib.suppress(Exception):
+                nested.source_range = nested.trimmed_range()
     for clip in timeline.find_clips():
         if clip.source_range is None:
             with contextlib.suppress(Exception):  # no range at all: the writer says so
