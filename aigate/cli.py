@@ -314,7 +314,8 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     target = args.output.suffix.lstrip(".").lower()
     results = gate.annotate(subject, target, stage=args.stage, path=args.input)
     saved = session.plugins.hook.aigate_save_subject(
-        subject=subject, path=args.output, track=args.track, allow_loss=args.allow_loss)
+        subject=subject, path=args.output, track=args.track, allow_loss=args.allow_loss,
+        protected=(args.input,))
     if not saved:
         raise UsageError(f"{args.output}: no host plugin can write this subject")
     for loss in saved.accepted_losses:

@@ -112,8 +112,8 @@ def aigate_present(collected: Collected, result: SubjectResult, target: str | No
 
 
 @hookspec(firstresult=True)
-def aigate_save_subject(subject: Any, path: Path, track: str | None,
-                        allow_loss: bool) -> SaveOutcome | None:
+def aigate_save_subject(subject: Any, path: Path, track: str | None, allow_loss: bool,
+                        protected: tuple[Path, ...]) -> SaveOutcome | None:
     """Write ``subject`` to ``path`` in the format its suffix names, atomically (a reader never
     sees a half-written file) and without running the gate's own export hooks.
 
@@ -122,7 +122,8 @@ def aigate_save_subject(subject: Any, path: Path, track: str | None,
     left at ``path`` and the host raises :class:`~aigate.errors.InputError` saying what and
     how to keep it. ``track`` names the one track to write (None: all); ``allow_loss``
     accepts losses of unflagged clips and of the subject's own markers (reported in the
-    outcome). A format holding one track may be written as several files.
+    outcome). A format holding one track may be written as several files; none of them
+    may be one of ``protected`` (the input: the gate never changes it).
 
     The host plugin that owns the subject answers with a :class:`SaveOutcome`; others
     return None.

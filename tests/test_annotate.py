@@ -230,6 +230,30 @@ def test_readme_example_writes_one_edl_per_track_at_the_cuts_record_start(cli, t
     assert a2.tracks[0].kind == otio.schema.TrackKind.Audio
 
 
+def test_per_track_edls_never_overwrite_the_input_or_each_other(cli, tmp_path):
+    tl = timeline([clip("A1", 1)], [clip("B1", 1, ai())])
+    for track in tl.tracks:
+        track.name = "Video"  # two tracks of one name
+    src = write(tmp_path / "cut.otio", tl)
+    run = cli("annotate", src, tmp_path / "out.edl")
+    assert run.code == 0, run.err
+    assert sorted(p.name for p in tmp_path.glob("*.edl")) == ["out_Video.edl",
+                                                              "out_Video_2.edl"]
+    # an EDL with picture and sound events reads as tracks V and A: written back per
+    # track, cut.edl would be cut_V.edl and cut_A.edl, and cut_V.edl is the input
+    edl = tmp_path / "cut_V.edl"
+    edl.write_text("TITLE: reel\n\n"
+                   "001  AX       V     C        00:00:00:00 00:00:01:00 01:00:00:00 01:00:01:00\n"
+                   "* FROM CLIP NAME:  SH1\n"
+                   "002  AX       A     C        00:00:00:00 00:00:01:00 01:00:00:00 01:00:01:00\n"
+                   "* FROM CLIP NAME:  SND1\n")
+    before = edl.read_bytes()
+    run = cli("annotate", edl, tmp_path / "cut.edl")
+    assert run.code == 2 and f"{edl} is the input, which is never changed" in run.err
+    assert edl.read_bytes() == before
+    assert not (tmp_path / "cut_A.edl").exists()
+
+
 def test_track_option_writes_the_one_track_named(cli, tmp_path):
     out = tmp_path / "v2.edl"
     run = cli("annotate", SAMPLES / "ep101_cut_v12.otio", out, "--track", "V2")

@@ -51,11 +51,11 @@ def aigate_present(collected: Collected, result: SubjectResult, target: str | No
 
 
 @hookimpl
-def aigate_save_subject(subject: Any, path: Path, track: str | None,
-                        allow_loss: bool) -> SaveOutcome | None:
+def aigate_save_subject(subject: Any, path: Path, track: str | None, allow_loss: bool,
+                        protected: tuple[Path, ...]) -> SaveOutcome | None:
     if timelines(subject) is None:
         return None
-    written, accepted = export.save(subject, path, track, allow_loss)
+    written, accepted = export.save(subject, path, track, allow_loss, protected)
     return SaveOutcome(tuple(written), tuple(accepted))
 
 

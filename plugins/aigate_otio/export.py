@@ -23,6 +23,7 @@ own markers. A flagged clip's verdict is never allowed to be lost.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import re
 import tempfile
@@ -104,11 +105,12 @@ class Losses:
         return out
 
 
-def save(subject: Any, path: Path, track: str | None = None,
-         allow_loss: bool = False) -> tuple[list[Path], list[str]]:
+def save(subject: Any, path: Path, track: str | None = None, allow_loss: bool = False,
+         protected: tuple[Path, ...] = ()) -> tuple[list[Path], list[str]]:
     """Write the annotated ``subject`` to ``path`` (several files for a multi-track EDL),
     each read back and verified. Returns the files written and the losses accepted
-    (``allow_loss``); raises :class:`InputError` with nothing left at ``path`` otherwise."""
+    (``allow_loss``); raises :class:`InputError` with nothing left at ``path`` otherwise.
+    No file written may be one of ``protected`` (the input)."""
     target = path.suffix.lower().lstrip(".")
     if target not in files.suffixes():
         raise InputError(f"{path}: no OTIO adapter writes .{target or '(no suffix)'} files "
@@ -121,6 +123,11 @@ def save(subject: Any, path: Path, track: str | None = None,
             raise InputError(f"{path}: the subject holds {len(found)} timelines; "
                              f"{target.upper()} holds one (write .otio to keep them all)")
         plans = _plans(found[0], path, target, track)
+    kept = {p.resolve() for p in protected}
+    for plan in plans:
+        if plan.path.resolve() in kept:
+            raise InputError(f"{path}: not written: {plan.path} is the input, which is never "
+                             "changed: choose another OUT")
     before = [e for t in found for e in _expected(t, track)]
     temporary: list[tuple[str, Path]] = []
     try:
@@ -226,6 +233,11 @@ def _plans(timeline: Any, path: Path, target: str, track: str | None) -> list[Pl
         shown.tracks.append(expected_track)
         out = path.with_name(f"{path.stem}_{_file_part(name)}{path.suffix}") if several \
             else path
+        taken = {p.path for p in plans}
+        for number in itertools.count(2):  # two tracks of one name: two files all the same
+            if out not in taken:
+                break
+            out = path.with_name(f"{path.stem}_{_file_part(name)}_{number}{path.suffix}")
         _fill_ranges(one)
         plans.append(Plan(out, one, _expected(shown), rate,
                           written_rate=_smpte(one.tracks[0].duration().rate)))
