@@ -201,7 +201,7 @@ def _plans(timeline: Any, path: Path, target: str, track: str | None) -> list[Pl
             _sanitise_names(copy)
         _fill_ranges(copy, media=target == "aaf")
         return [Plan(path, copy, _expected(copy), rate)]
-    plans = []
+    plans: list[Plan] = []
     start = timeline.global_start_time
     offset = start.value_rescaled_to(rate) if start is not None else 0.0
     several = len(tracks) > 1
@@ -475,9 +475,9 @@ def _verify(plan: Plan, read_back: Any, target: str, losses: Losses) -> None:
     used = [False] * len(back)
     flagged: set[int] = set()
     name = plan.path.name
-    index = _Index(back)
+    by_frame = _Index(back)
     for expected in plan.expected:
-        match = _match(expected, back, used, index)
+        match = _match(expected, back, used, by_frame)
         where = f"{name}: {expected.where(plan.rate)}"
         if match is None:
             (losses.verdicts if expected.verdict else losses.clips).append(where)
@@ -496,8 +496,8 @@ def _verify(plan: Plan, read_back: Any, target: str, losses: Losses) -> None:
     # connected to (the file has them on the right clip): those copies are not strays
     carried = set().union(*(_gate_markers(back[i][1]) for i in flagged)) \
         if target == "fcpxml" and flagged else set()
-    for index, (item, clip, _) in enumerate(back):
-        if index in flagged or not _carried(clip, target):
+    for position, (item, clip, _) in enumerate(back):
+        if position in flagged or not _carried(clip, target):
             continue
         if not _gate_markers(clip) <= carried:
             losses.verdicts.append(f'{name}: a verdict on {item.track} "{item.clip}" '
