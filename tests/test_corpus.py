@@ -25,11 +25,14 @@ FILES = sorted(row[0] for row in SOURCES)
 
 def test_the_corpus_is_public_listed_and_small():
     assert len(FILES) >= 100
-    assert sorted(p.name for p in CORPUS.iterdir() if p.name != "SOURCES") == FILES
+    assert sorted(p.name for p in CORPUS.iterdir()
+                  if p.is_file() and p.name != "SOURCES") == FILES
+    assert sorted(p.name for p in (CORPUS / "LICENSES").iterdir()) == [
+        "Apache-2.0.txt", "MIT-OpenFCPXMLKit.txt", "MIT-pycmx.txt"]
     for name, repo, commit, path, licence in SOURCES:
         assert "/" in repo and len(commit) == 40 and path and licence in ("Apache-2.0", "MIT")
         assert (CORPUS / name).stat().st_size < 300_000, name
-    assert sum(p.stat().st_size for p in CORPUS.iterdir()) < 10_000_000
+    assert sum(p.stat().st_size for p in CORPUS.rglob("*")) < 10_000_000
     kinds = {Path(n).suffix for n in FILES}
     assert {".otio", ".edl", ".xml", ".fcpxml", ".aaf"} <= kinds
 
