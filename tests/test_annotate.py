@@ -419,3 +419,23 @@ def test_annotate_writes_every_clip_and_verdict_or_nothing(cli, tmp_path_factory
     back = [c for path in written for c in read(path).find_clips()]
     assert {c.name for c in tl.find_clips()} <= {c.name for c in back}
     assert flagged <= {c.name for c in back if _verdict_on(c)}
+
+
+def test_a_drop_frame_cut_to_edl_carries_its_verdicts_in_the_comments(cli, tmp_path):
+    """OTIO's EDL reader skips LOC lines with drop-frame timecodes: the verdict still
+    reaches the editor (and the check) in the event's AIGATE comment lines."""
+    ntsc = 30000 / 1001
+    tl = otio.schema.Timeline(name="df", global_start_time=RationalTime(107892, ntsc))
+    track = otio.schema.Track(name="V1")
+    for i, declared in enumerate((None, ai(), None)):
+        c = clip(f"SH{i}", 1, declared)
+        c.source_range = TimeRange(RationalTime(1000 * i, ntsc), RationalTime(90, ntsc))
+        track.append(c)
+    tl.tracks.append(track)
+    out = tmp_path / "df.edl"
+    run = cli("annotate", write(tmp_path / "df.otio", tl), out)
+    assert run.code == 0, run.err
+    assert '  WARN V1 "SH1" 01:00:03;00-01:00:06;00' in run.out
+    text = out.read_text()
+    assert "01:00:03;00 01:00:06;00\n* FROM CLIP NAME:  SH1" in text
+    assert "* AIGATE WARN final-deliverable-use: " in text

@@ -456,7 +456,16 @@ def _carried(clip: Any, target: str) -> str | None:
                  if part.split()]
         ranked = [w for w in ("LOCK", "WARN", "INFO") if w in words]
         return ranked[0] if ranked else None
-    return _verdict(clip)
+    marked = _verdict(clip)
+    if marked is None and target == "edl":
+        # OTIO's EDL reader skips a LOC line with a drop-frame timecode; the verdict is
+        # still in the event's "* AIGATE LOCK rule: ..." comment lines the editor sees
+        comments = _section(clip.metadata, "cmx_3600").get("comments", [])
+        words = [str(c).split()[1].upper() for c in comments
+                 if str(c).startswith(PREFIX + " ") and len(str(c).split()) > 1]
+        ranked = [w for w in ("LOCK", "WARN", "INFO") if w in words]
+        return ranked[0] if ranked else None
+    return marked
 
 
 def _gate_markers(clip: Any) -> set[tuple[str, float]]:
