@@ -1,6 +1,8 @@
 """Host plugin for OpenTimelineIO: timelines from any file OTIO reads (.otio, .otioz, .edl,
-FCP7 .xml, .fcpxml, .aaf) become items located by track, clip and record timecode; verdicts
-go back onto the clips in the channels each format keeps."""
+FCP7 .xml, .fcpxml, .aaf) become items located by track, clip and record timecode (a file
+that holds clips but no timeline, like an FCPXML event, is a bin); verdicts go back onto the
+clips in the channels each format keeps (annotate.py), and an annotated file is only left
+where it was asked for once it reads back with nothing lost (export.py)."""
 
 from __future__ import annotations
 

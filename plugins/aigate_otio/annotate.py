@@ -8,11 +8,14 @@
   ``* AIGATE ...`` comment line (metadata["cmx_3600"]["comments"]);
 - FCP7 XML: marker name and comment (metadata["fcp_xml"]["comment"]) and the clip's label
   colour (metadata["fcp_xml"]["labels"]["label2"]);
-- AAF: the clip's UserComments (media reference metadata["AAF"]["UserComments"]["AIGATE"]);
+- AAF: the clip's UserComments (media reference metadata["AAF"]["UserComments"]["AIGATE"]),
+  the most severe finding first;
 - FCPX: the marker (only completed / not completed survives: RED and GREEN).
 
-Everything aigate wrote before is recognised by its AIGATE prefix and replaced, never
-duplicated, so annotating twice (or OTIO running a hook twice) gives the same file.
+The marker names the headline finding: the most severe, then the first in the policy's
+rule order. Everything aigate wrote before is recognised by its AIGATE prefix and replaced,
+never duplicated, so annotating twice (or OTIO running a hook twice) gives the same file.
+Writing the result, per format and verified, is export.py's.
 """
 
 from __future__ import annotations
