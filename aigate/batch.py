@@ -10,6 +10,7 @@ import glob
 import io
 import itertools
 import os
+import re
 import stat
 import sys
 import warnings
@@ -18,6 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from . import globs
 from .config import (
     CONFIG_NAME,
     Config,
@@ -47,6 +49,8 @@ class Options:
     require_media: bool = False
     #: folders whose aigate.yaml files may govern (None: AIGATE_TRUSTED_ROOTS decides)
     trusted_roots: tuple[Path, ...] | None = None
+    #: path globs a folder or glob expansion skips (with each config's ``exclude``)
+    exclude: tuple[str, ...] = ()
 
     def portable(self) -> Options:
         """These options with what the environment says folded in (AIGATE_STAGE,
@@ -191,7 +195,8 @@ class Session:
         (:mod:`aigate.parallel`); by default they are checked here, one by one."""
         paths = list(paths)
         unusable = self.load_configs(paths)
-        files, problems = expand(paths, self.timeline_suffixes())
+        files, problems = expand(paths, self.timeline_suffixes(), self.excluded,
+                                 skipped=lambda p, why: self.warn(f"{p}: skipped: {why}"))
         # a config that could not be used is reported on the files it governs; if it hid
         # them all (its host plugin refused), it is reported itself: never a silent pass
         governed = {self.config_path(f) for f in files} if unusable else set()
@@ -200,6 +205,16 @@ class Session:
         stream = (runner or self.serial)(files, progress or _no_progress)
         return Report(itertools.chain(outcomes, stream), stage=self.options.stage,
                       policy=self.options.policy, files=len(files) + len(problems))
+
+    def excluded(self, path: Path) -> bool:
+        """Whether --exclude or the ``exclude`` of the config that applies to ``path``
+        names it (a bad config is reported when the file is checked, not here)."""
+        patterns = self.options.exclude
+        try:
+            patterns += self.gate(path).config.exclude
+        except AigateError:
+            pass
+        return any(globs.match(str(path), p) for p in patterns)
 
     def serial(self, files: Sequence[Path], progress: Progress) -> Iterator[FileOutcome]:
         for done, path in enumerate(files, start=1):
@@ -255,15 +270,35 @@ def quiet_stdout(path: Path) -> Iterator[None]:
             print(f"aigate: note: {path}: {note}", file=sys.stderr)
 
 
-def expand(paths: Iterable[str], suffixes: set[str]) -> tuple[list[Path], list[InputProblem]]:
-    """Files named, folders searched recursively for timeline files, globs expanded."""
+def expand(paths: Iterable[str], suffixes: set[str],
+           excluded: Callable[[Path], bool] | None = None,
+           skipped: Callable[[Path, str], None] | None = None,
+           ) -> tuple[list[Path], list[InputProblem]]:
+    """Files named, folders searched recursively for timeline files, globs expanded.
+    What a folder or glob finds is left out when ``excluded`` says so, or when it is an
+    XML file without a timeline root element (told to ``skipped``); a file named is
+    always checked."""
     files: list[Path] = []
     problems: list[InputProblem] = []
+
+    def found(candidates: Iterable[Path]) -> list[Path]:
+        kept = []
+        for candidate in candidates:
+            if excluded is not None and excluded(candidate):
+                continue
+            why = _not_a_timeline(candidate)
+            if why:
+                if skipped is not None:
+                    skipped(candidate, why)
+                continue
+            kept.append(candidate)
+        return kept
+
     for text in paths:
         path = Path(text)
         if path.is_dir() and not _is_timeline(path, suffixes):
-            files.extend(found := _walk(path, suffixes))
-            if not found:
+            files.extend(walked := found(_walk(path, suffixes)))
+            if not walked:
                 problems.append(InputProblem(text, "no timeline file in this folder "
                                              f"(searched recursively for {_listed(suffixes)})"))
         elif path.exists() or path.is_symlink():  # a loop or dangling link: reported later
@@ -277,7 +312,7 @@ def expand(paths: Iterable[str], suffixes: set[str]) -> tuple[list[Path], list[I
             elif not chosen:
                 problems.append(InputProblem(text, f"the pattern matches {len(matches)} "
                                              "folder(s) or other entries but no timeline file"))
-            files.extend(chosen)
+            files.extend(found(chosen))
         else:
             problems.append(InputProblem(text, "no such file or folder"))
     return list(dict.fromkeys(files)), problems
@@ -285,6 +320,29 @@ def expand(paths: Iterable[str], suffixes: set[str]) -> tuple[list[Path], list[I
 
 def _listed(suffixes: set[str]) -> str:
     return ", ".join(f".{s}" for s in sorted(suffixes)) or "no suffix: no host plugin loaded"
+
+
+#: root elements of the XML timeline formats (FCP7 XML, FCPX XML)
+TIMELINE_ROOTS = frozenset({"xmeml", "fcpxml"})
+_ROOT = re.compile(rb"<(?![?!])([A-Za-z_][\w.:-]*)")
+_PROLOGUE = re.compile(rb"<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>", re.S)
+
+
+def _not_a_timeline(path: Path) -> str | None:
+    """Why an .xml file found in a folder is not a timeline (its root element is something
+    else, e.g. a stray settings.xml), or None (a timeline, or undecided: the adapter says)."""
+    if path.suffix.lower() != ".xml":
+        return None
+    try:
+        with path.open("rb") as handle:
+            head = _PROLOGUE.sub(b"", handle.read(65536))
+    except OSError:
+        return None
+    root = _ROOT.search(head)
+    if root is None:
+        return None
+    tag = root.group(1).decode("ascii", "replace").rsplit(":", 1)[-1]
+    return None if tag in TIMELINE_ROOTS else f"not a timeline (root element <{tag}>)"
 
 
 def _is_timeline(path: Path, suffixes: set[str]) -> bool:

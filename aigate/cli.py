@@ -56,6 +56,9 @@ def _config_options(parser: argparse.ArgumentParser) -> None:
 
 def _batch_options(parser: argparse.ArgumentParser) -> None:
     """How many files at once, and where (this machine, or a Dask cluster)."""
+    parser.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                        help="skip files a folder or glob finds that match (repeatable; "
+                        "added to aigate.yaml's exclude:), e.g. '**/settings.xml'")
     parser.add_argument("--jobs", "-j", type=int, metavar="N",
                         help="worker processes (default: the number of cores; 1: in-process)")
     parser.add_argument("--executor", choices=("local", "dask"), default="local",
@@ -111,6 +114,13 @@ def build_parser() -> argparse.ArgumentParser:
     annotate.add_argument("output", type=Path, metavar="OUT")
     _gate_options(annotate)
     annotate.add_argument("--fail-on", choices=("warn", "lock"), default="lock")
+    annotate.add_argument("--track", metavar="NAME", help="write only this track (e.g. V2); "
+                          "without it a multi-track cut to EDL is one EDL per track, "
+                          "OUT_V1.edl, OUT_V2.edl, OUT_A1.edl...")
+    annotate.add_argument("--allow-loss", action="store_true",
+                          help="write even if unflagged clips or the input's own markers "
+                          "are lost by the format (they are listed); a flagged clip's "
+                          "verdict is never allowed to be lost")
     annotate.set_defaults(run=cmd_annotate)
 
     render = sub.add_parser(
@@ -274,7 +284,8 @@ def _session(args: argparse.Namespace) -> Any:
                       approvals=getattr(args, "approvals", None),
                       config=getattr(args, "config", None), as_of=getattr(args, "as_of", None),
                       strict_plugins=getattr(args, "strict_plugins", False),
-                      require_media=getattr(args, "require_media", False))
+                      require_media=getattr(args, "require_media", False),
+                      exclude=tuple(getattr(args, "exclude", ())))
     session = Session(options, warn=_warn)
     for problem in session.plugins.problems:
         _warn(str(problem))
@@ -403,14 +414,26 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     subject = load_subject(session.plugins, args.input)
     target = args.output.suffix.lstrip(".").lower()
     results = gate.annotate(subject, target, stage=args.stage, path=args.input)
-    if not session.plugins.hook.aigate_save_subject(subject=subject, path=args.output):
+    saved = session.plugins.hook.aigate_save_subject(
+        subject=subject, path=args.output, track=args.track, allow_loss=args.allow_loss,
+        protected=(args.input,))
+    if not saved:
         raise UsageError(f"{args.output}: no host plugin can write this subject")
+    for loss in saved.accepted_losses:
+        _warn(f"--allow-loss: {loss}")
+    written = ", ".join(str(p) for p in saved.written)
     for result in results:
         counts = {s: sum(r.verdict is s for r in result.items)
                   for s in (Severity.LOCK, Severity.WARN, Severity.INFO)}
-        print(f"{args.output}: {result.name} [stage {result.stage}] "
+        print(f"{written}: {result.name} [stage {result.stage}] "
               f"{counts[Severity.LOCK]} lock, {counts[Severity.WARN]} warn, "
               f"{counts[Severity.INFO]} approved of {len(result.items)} clips annotated")
+        for r in result.items:
+            if r.verdict is not Severity.PASS and (args.track is None
+                                                   or r.item.track == args.track):
+                headline = min(r.findings, key=lambda f: (-f.severity, f.waived)).rule
+                print(f"  {r.verdict.label.upper():<4} {r.item.track} \"{r.item.clip}\" "
+                      f"{r.item.record_in}-{r.item.record_out} {headline}")
     return _exit_code(max((r.verdict for r in results), default=Severity.PASS), args.fail_on)
 
 

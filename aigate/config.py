@@ -82,6 +82,8 @@ class Config:
     patterns: tuple[str, ...] = ()
     #: PEM file of C2PA trust anchors: signers chaining to one are Trusted
     c2pa_trust_anchors: Path | None = None
+    #: path globs a folder check skips (like ruff's extend-exclude), e.g. "**/settings.xml"
+    exclude: tuple[str, ...] = ()
 
     @property
     def base_dir(self) -> Path | None:
@@ -105,7 +107,8 @@ def load_config(path: Path, *, allow_plugins: bool = True) -> Config:
     delivery chose."""
     doc = Section.from_file(path)
     doc.only("policy", "approvals", "show", "episode", "trusted_keys", "stages", "plugins",
-             "strict_plugins", "hooks", "media", "cache", "ledger", "patterns", "c2pa")
+             "strict_plugins", "hooks", "media", "cache", "ledger", "patterns", "c2pa",
+             "exclude")
     base = path.parent
     approvals = doc.str("approvals")
     rules = []
@@ -155,6 +158,7 @@ def load_config(path: Path, *, allow_plugins: bool = True) -> Config:
         ledger=(base / doc.str("ledger")) if doc.str("ledger") else None,
         patterns=doc.strs("patterns"),
         c2pa_trust_anchors=_c2pa(doc, base),
+        exclude=doc.strs("exclude"),
     )
 
 

@@ -14,6 +14,7 @@ The flow the hooks serve, in order: load a subject -> collect items -> add claim
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,14 @@ if TYPE_CHECKING:
 
 hookspec = pluggy.HookspecMarker("aigate")
 hookimpl = pluggy.HookimplMarker("aigate")
+
+
+@dataclass(frozen=True, slots=True)
+class SaveOutcome:
+    """What :func:`aigate_save_subject` wrote: the files, and the losses it was allowed."""
+
+    written: tuple[Path, ...]
+    accepted_losses: tuple[str, ...] = ()
 
 
 @hookspec
@@ -104,11 +113,21 @@ def aigate_present(collected: Collected, result: SubjectResult, target: str | No
 
 
 @hookspec(firstresult=True)
-def aigate_save_subject(subject: Any, path: Path) -> bool | None:
+def aigate_save_subject(subject: Any, path: Path, track: str | None, allow_loss: bool,
+                        protected: tuple[Path, ...]) -> SaveOutcome | None:
     """Write ``subject`` to ``path`` in the format its suffix names, atomically (a reader never
     sees a half-written file) and without running the gate's own export hooks.
 
-    The host plugin that owns the subject answers True; others return None.
+    An annotated subject is verified: what was written is read back and compared; when the
+    format cannot hold the subject (a clip, a verdict, a marker would be lost) nothing is
+    left at ``path`` and the host raises :class:`~aigate.errors.InputError` saying what and
+    how to keep it. ``track`` names the one track to write (None: all); ``allow_loss``
+    accepts losses of unflagged clips and of the subject's own markers (reported in the
+    outcome). A format holding one track may be written as several files; none of them
+    may be one of ``protected`` (the input: the gate never changes it).
+
+    The host plugin that owns the subject answers with a :class:`SaveOutcome`; others
+    return None.
     """
 
 

@@ -11,12 +11,11 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import re
 import stat as stat_module
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote
-
-from . import globs
+from urllib.parse import unquote, urlparse
 
 OK, NONE, MISSING, OUTSIDE, UNREADABLE = "ok", "none", "missing", "outside-roots", "unreadable"
 
@@ -57,7 +56,7 @@ class MediaResolver:
         self._seen: dict[str, Media] = {}
         self._folders: dict[str, tuple[str, frozenset[str]] | None] = {}
         self._real: dict[str, str] = {}
-        self._url_folders: dict[str, str] = {}
+        self._url_folders: dict[str, str | None] = {}
 
     def known(self, url: str | None) -> Media | None:
         """The media already resolved for ``url`` by some source, without resolving it."""
@@ -97,9 +96,13 @@ class MediaResolver:
         head, _, name = url.replace("\\", "/").rpartition("/")
         if url.startswith("file:"):
             name = unquote(name)
-        folder = self._url_folders.get(head)
+        if head not in self._url_folders:
+            self._url_folders[head] = self._folder_text(head)
+        folder = self._url_folders[head]
         if folder is None:
-            folder = self._url_folders[head] = self._folder_text(head)
+            kind = foreign_kind(_local_text(head + "/"))
+            return Media(url, MISSING, detail=f"a {kind} path from another machine, not "
+                         f"found here (media.remap in aigate.yaml maps it): {url}")
         listing = self._folder(folder or ".")
         text = f"{folder}/{name}" if folder else name
         if listing is None or name not in listing[1]:
@@ -122,13 +125,23 @@ class MediaResolver:
         return Media(url, OK, Path(real), size=stat.st_size, mtime_ns=stat.st_mtime_ns,
                      inode=stat.st_ino, ctime_ns=stat.st_ctime_ns)
 
-    def _folder_text(self, head: str) -> str:
-        """A URL's folder part as a local folder: file:// stripped, remapped, made absolute."""
-        text = globs.as_path(head + "/").rstrip("/") if head else ""
+    def _folder_text(self, head: str) -> str | None:
+        """A URL's folder part as a local folder: file:// stripped, remapped, made absolute;
+        None for a path from another OS (a Windows drive or UNC share) no remap covers,
+        which is never joined onto the timeline's folder."""
+        text = _local_text(head + "/").rstrip("/") if head else ""
+        kind = foreign_kind(text + "/")
         for remap in self.remaps:
-            if (text + "/").startswith(remap.source.rstrip("/") + "/"):
-                text = remap.target.rstrip("/") + text[len(remap.source.rstrip("/")):]
+            source = remap.source.replace("\\", "/").rstrip("/")
+            # Windows paths compare without case, as Windows does
+            here, prefix = ((text + "/").casefold(), (source + "/").casefold()) if kind \
+                else (text + "/", source + "/")
+            if here.startswith(prefix):
+                text = remap.target.rstrip("/") + text[len(source):]
+                kind = None
                 break
+        if kind is not None:
+            return None
         if not os.path.isabs(text) and self.base is not None:
             text = os.path.join(self.base, text) if text else str(self.base)
         return text
@@ -138,6 +151,34 @@ class MediaResolver:
         if real is None:
             real = self._real[folder] = os.path.realpath(folder)
         return real
+
+
+_DRIVE = re.compile(r"[A-Za-z]:/")
+
+
+def _local_text(url_or_path: str) -> str:
+    """A media URL or path with ``/`` separators; a file:// URL's host kept as a UNC
+    share (``file://server/share/x`` is ``//server/share/x``)."""
+    if url_or_path.startswith("file:"):
+        parsed = urlparse(url_or_path)
+        path = unquote(parsed.path)
+        if parsed.netloc and parsed.netloc.lower() != "localhost":
+            return f"//{parsed.netloc}{path}"
+        # file:///S:/x is the drive path S:/x
+        return path[1:] if re.match(r"/[A-Za-z]:/", path) else path
+    return url_or_path.replace("\\", "/")
+
+
+def foreign_kind(text: str) -> str | None:
+    """``"Windows drive"`` or ``"UNC"`` when ``text`` (``/`` separators) is a path of
+    another OS than this one, else None."""
+    if os.name == "nt":
+        return None
+    if _DRIVE.match(text):
+        return "Windows drive"
+    if text.startswith("//") and not text.startswith("///"):
+        return "UNC"
+    return None
 
 
 def read_bounded(path: Path, head: int, tail: int = 0) -> bytes:

@@ -146,3 +146,67 @@ def test_otiod_bundle_folder_is_one_timeline(tmp_path, cli):
     run = cli("check", tmp_path / "shows", "--format", "json")
     assert [Path(s["path"]).name for s in run.json["subjects"]] == ["cut.otiod"]
     assert run.json["errors"] == []
+
+
+def test_a_collection_of_clips_without_a_timeline_is_checked_as_a_bin(cli, tmp_path):
+    """An FCPXML event or a bin holds clips an editor is about to cut with: an import
+    check of them, not a refusal."""
+    bin_ = otio.schema.SerializableCollection(name="Dailies")
+    bin_.append(clip("A001C003", 3))
+    bin_.append(clip("GEN_sky_v1", 2, ai(purpose="final", tool={"name": "Unvetted"})))
+    path = tmp_path / "dailies.otio"
+    otio.adapters.write_to_file(bin_, str(path))
+    run = cli("check", path, "--format", "json")
+    assert run.code in (0, 1), run.err
+    [subject] = run.json["subjects"]
+    assert subject["name"] == "Dailies (bin)" and subject["stage"] == "import"
+    assert [(i["track"], i["clip"], i["ai"]) for i in subject["items"]] == [
+        ("bin", "A001C003", False), ("bin", "GEN_sky_v1", True)]
+    assert subject["items"][1]["verdict"] != "pass"
+
+
+def test_an_fcpxml_event_from_a_public_repository_is_a_bin(cli):
+    path = Path(__file__).parent / "corpus" / "OpenTimeline__fcpx_clips.fcpxml"
+    run = cli("check", path, "--format", "json")
+    assert run.code == 0, run.err
+    [subject] = run.json["subjects"]
+    assert subject["stage"] == "import" and len(subject["items"]) == 8
+
+
+@pytest.mark.parametrize("name,expected", [
+    ("OpenFCPXMLKi__ClipMetadata.fcpxml",
+     "cannot read as FCPXML (adapter fcpx_xml): the adapter failed at "
+     '<video name="Clouds" ref="r2" offset="3600s"> (line 34): AttributeError: '),
+    ("cmx3600__dissolve_test_fail.edl",
+     "cannot read as EDL (adapter cmx_3600): the adapter failed at line 3: '001  TST V"),
+])
+def test_an_adapter_crash_names_the_adapter_and_the_place(cli, name, expected):
+    path = Path(__file__).parent / "corpus" / name
+    run = cli("check", path, "--format", "json")
+    assert run.code == 2
+    [line] = run.err.splitlines()
+    assert f"{path}: {expected}" in line
+
+
+@pytest.mark.parametrize("url", ["S:\\show\\media\\SH1.mov", "file:///S:/show/media/SH1.mov",
+                                 "\\\\fileserver\\show\\media\\SH1.mov",
+                                 "file://fileserver/show/media/SH1.mov"])
+def test_media_paths_from_another_os_are_remapped_never_joined_on(cli, tmp_path, url):
+    """A Windows drive or UNC path is not a relative path: joined onto the timeline's
+    folder it could read a planted file (here: one under a folder named like the drive)."""
+    for planted in (tmp_path / "S:" / "show" / "media", tmp_path / "fileserver" / "show"
+                    / "media", tmp_path / "show" / "media"):
+        planted.mkdir(parents=True)
+        (planted / "SH1.mov").write_bytes(b"not a movie")
+    cut = write(tmp_path / "cut.otio", timeline([clip("SH1", 2, url=url)]))
+    run = cli("check", cut, "--format", "json")
+    [item] = run.json["subjects"][0]["items"]
+    kind = "UNC" if "fileserver" in url else "Windows drive"
+    assert item["media_note"] == (f"a {kind} path from another machine, not found here "
+                                  f"(media.remap in aigate.yaml maps it): {url}")
+    source = "//FileServer/show" if kind == "UNC" else "s:\\SHOW"  # any case, either slash
+    (tmp_path / "aigate.yaml").write_text(
+        f"media:\n  remap:\n    - {{from: '{source}', to: '{tmp_path / 'show'}'}}\n")
+    run = cli("check", cut, "--format", "json")
+    [item] = run.json["subjects"][0]["items"]
+    assert item["media_note"] is None, item

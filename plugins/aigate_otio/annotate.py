@@ -8,11 +8,14 @@
   ``* AIGATE ...`` comment line (metadata["cmx_3600"]["comments"]);
 - FCP7 XML: marker name and comment (metadata["fcp_xml"]["comment"]) and the clip's label
   colour (metadata["fcp_xml"]["labels"]["label2"]);
-- AAF: the clip's UserComments (media reference metadata["AAF"]["UserComments"]["AIGATE"]);
+- AAF: the clip's UserComments (media reference metadata["AAF"]["UserComments"]["AIGATE"]),
+  the most severe finding first;
 - FCPX: the marker (only completed / not completed survives: RED and GREEN).
 
-Everything aigate wrote before is recognised by its AIGATE prefix and replaced, never
-duplicated, so annotating twice (or OTIO running a hook twice) gives the same file.
+The marker names the headline finding: the most severe, then the first in the policy's
+rule order. Everything aigate wrote before is recognised by its AIGATE prefix and replaced,
+never duplicated, so annotating twice (or OTIO running a hook twice) gives the same file.
+Writing the result, per format and verified, is export.py's.
 """
 
 from __future__ import annotations
@@ -42,7 +45,13 @@ def annotate(collected: Collected, result: SubjectResult, target: str | None) ->
 
 
 def label(result: ItemResult) -> str:
-    return f"{PREFIX} {result.verdict.label.upper()} {result.headline.rule}"
+    return f"{PREFIX} {result.verdict.label.upper()} {headline(result).rule}"
+
+
+def headline(result: ItemResult) -> Finding:
+    """The finding a marker names: the most severe (unwaived before waived), and of equals
+    the first in the policy's rule order (the order findings are made in)."""
+    return min(result.findings, key=lambda f: (-f.severity, f.waived))
 
 
 def line(finding: Finding) -> str:
@@ -53,7 +62,7 @@ def line(finding: Finding) -> str:
 def _mark(clip: otio.schema.Clip, result: ItemResult, target: str) -> None:
     verdict = result.verdict
     findings = [_finding_record(f) for f in result.findings]
-    reason = result.headline.reason
+    reason = headline(result).reason
     start = clip.source_range.start_time if clip.source_range else RationalTime(0, 24)
     clip.markers.append(otio.schema.Marker(
         name=label(result),
@@ -78,7 +87,9 @@ def _mark(clip: otio.schema.Clip, result: ItemResult, target: str) -> None:
             reference = clip.media_reference = otio.schema.MissingReference()
         aaf = _section(reference.metadata, "AAF") or {}
         comments = {**aaf.get("UserComments", {}),
-                    PREFIX: "; ".join(line(f)[len(PREFIX) + 1:] for f in result.findings)}
+                    # the most severe first: Avid shows the start of a comment column
+                    PREFIX: "; ".join(line(f)[len(PREFIX) + 1:] for f in sorted(
+                        result.findings, key=lambda f: -f.severity))}
         reference.metadata["AAF"] = {**aaf, "UserComments": comments}
 
 

@@ -20,11 +20,41 @@ def timelines(subject: Any) -> list[otio.schema.Timeline] | None:
     if isinstance(subject, otio.schema.Timeline):
         return [subject]
     if isinstance(subject, otio.schema.SerializableCollection):
-        found = []
+        found: list[otio.schema.Timeline] = []
         for child in subject:
             found.extend(timelines(child) or ())
         return found
     return None
+
+
+def bin_clips(subject: Any) -> list[otio.schema.Clip]:
+    """The clips of a collection that holds no timeline (an FCPXML event, library or bin,
+    a SerializableCollection of clips), outside any timeline, in the collection's order."""
+    found: list[otio.schema.Clip] = []
+    if isinstance(subject, otio.schema.Clip):
+        found.append(subject)
+    elif isinstance(subject, otio.schema.SerializableCollection | otio.core.Composition):
+        for child in subject:
+            found.extend(bin_clips(child))
+    return found
+
+
+def collect_bin(name: str, clips: list[otio.schema.Clip]) -> Collected:
+    """A bin as a subject: an import check of the media an editor is about to cut with.
+    A bin has no record time: each item's record in/out is the clip's own in/out (what
+    the bin shows), and the subject says its stage is import."""
+    items = []
+    for index, clip in enumerate(clips):
+        rate = DEFAULT_RATE
+        try:
+            shown = clip.trimmed_range()
+            rate = shown.duration.rate
+            start = shown.start_time.value_rescaled_to(rate)
+        except Exception as exc:  # no source range and no available range
+            raise InputError(f"clip {clip.name!r} has no duration: {first_line(exc)}") from exc
+        items.append(_item(clip, "bin", "Video", index, rate, start))
+    return Collected(name=f"{name} (bin)", items=items, host=HOST,
+                     metadata={"stage": "import"}, native=None, handles=clips)
 
 
 def timeline_rate(timeline: otio.schema.Timeline) -> float:

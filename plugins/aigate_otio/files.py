@@ -85,7 +85,9 @@ def read(path: Path) -> Any:
                 return otio.adapters.read_from_string(text, "otio_json")
             return otio.adapters.read_from_file(str(path))
     except Exception as exc:  # adapters raise anything from ValueError to KeyError
-        raise InputError(f"{path}: cannot read as {suffix.upper()}: {first_line(exc)}") from exc
+        from .crash import describe
+
+        raise InputError(f"{path}: {describe(exc, path)}") from exc
 
 
 def _json_bytes(path: Path, suffix: str) -> bytes:
