@@ -421,19 +421,22 @@ def cmd_annotate(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.output}: no host plugin can write this subject")
     for loss in saved.accepted_losses:
         _warn(f"--allow-loss: {loss}")
-    written = ", ".join(str(p) for p in saved.written)
+    from .report import printable
+
+    written = ", ".join(printable(str(p)) for p in saved.written)
     for result in results:
         counts = {s: sum(r.verdict is s for r in result.items)
                   for s in (Severity.LOCK, Severity.WARN, Severity.INFO)}
-        print(f"{written}: {result.name} [stage {result.stage}] "
+        print(f"{written}: {printable(result.name)} [stage {result.stage}] "
               f"{counts[Severity.LOCK]} lock, {counts[Severity.WARN]} warn, "
               f"{counts[Severity.INFO]} approved of {len(result.items)} clips annotated")
         for r in result.items:
             if r.verdict is not Severity.PASS and (args.track is None
                                                    or r.item.track == args.track):
-                headline = min(r.findings, key=lambda f: (-f.severity, f.waived)).rule
-                print(f"  {r.verdict.label.upper():<4} {r.item.track} \"{r.item.clip}\" "
-                      f"{r.item.record_in}-{r.item.record_out} {headline}")
+                headline = r.headline.rule if r.headline else ""
+                print(f"  {r.verdict.label.upper():<4} {printable(r.item.track)} "
+                      f"\"{printable(r.item.clip)}\" {r.item.record_in}-{r.item.record_out} "
+                      f"{headline}")
     return _exit_code(max((r.verdict for r in results), default=Severity.PASS), args.fail_on)
 
 
@@ -441,6 +444,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     """The export gate at OUT's stage, then the host's renderer (hook ``aigate_render``)."""
     from .errors import UsageError
     from .gate import GateLocked, load_subject
+    from .report import printable
 
     if args.output.resolve() == args.project.resolve():
         raise UsageError("OUT must be another file: the project is never modified")
@@ -458,7 +462,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     if written is None:
         raise UsageError(f"{args.project}: no host plugin renders this project")
     for result in results:
-        print(f"{args.output}: rendered {result.name} [stage {result.stage}] "
+        print(f"{args.output}: rendered {printable(result.name)} [stage {result.stage}] "
               f"{result.verdict.label.upper()}")
     return EXIT_OK
 

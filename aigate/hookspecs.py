@@ -14,7 +14,6 @@ The flow the hooks serve, in order: load a subject -> collect items -> add claim
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,20 +21,20 @@ import pluggy
 
 if TYPE_CHECKING:
     from .config import Config
-    from .model import CheckContext, Claim, Collected, Diagnostic, Item, SubjectResult
+    from .model import (
+        CheckContext,
+        Claim,
+        Collected,
+        Diagnostic,
+        Item,
+        SaveOutcome,
+        SubjectResult,
+    )
     from .policy import Rule
     from .report import ReportFormat
 
 hookspec = pluggy.HookspecMarker("aigate")
 hookimpl = pluggy.HookimplMarker("aigate")
-
-
-@dataclass(frozen=True, slots=True)
-class SaveOutcome:
-    """What :func:`aigate_save_subject` wrote: the files, and the losses it was allowed."""
-
-    written: tuple[Path, ...]
-    accepted_losses: tuple[str, ...] = ()
 
 
 @hookspec

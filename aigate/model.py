@@ -300,11 +300,12 @@ class ItemResult:
 
     @property
     def headline(self) -> Finding | None:
-        """The finding that names the verdict: the worst, unwaived first, and of equals the
-        last (packs list the general rules first, the specific ones after)."""
+        """The finding that names the verdict (a marker's name, a JUnit failure): the most
+        severe, unwaived before waived, and of equals the first in the policy's rule order
+        (the order findings are made in)."""
         if not self.findings:
             return None
-        return max(reversed(self.findings), key=lambda f: (f.severity, not f.waived))
+        return min(self.findings, key=lambda f: (-f.severity, f.waived))
 
 
 NO_PROVENANCE = Provenance()
@@ -363,6 +364,15 @@ class SubjectResult:
 
     def locked(self) -> list[ItemResult]:
         return [r for r in self.items if r.verdict is Severity.LOCK]
+
+
+@dataclass(frozen=True, slots=True)
+class SaveOutcome:
+    """What :func:`~aigate.hookspecs.aigate_save_subject` wrote: the files, and the losses
+    it was allowed."""
+
+    written: tuple[Path, ...]
+    accepted_losses: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -302,19 +302,21 @@ def test_annotate_puts_markers_and_guides_where_kdenlive_shows_them(episode, cli
     before = episode.read_bytes()
     out = tmp_path / "ep101_checked.kdenlive"
     run = cli("annotate", episode, out, "--stage", "final")
-    assert run.code == 1
+    assert run.code == 1, run.err
     assert episode.read_bytes() == before  # the input is never modified
     cam = markers(out, "2")
     assert {"comment": "focus buzz", "pos": 3, "type": 1} in cam  # the editor's own marker
     ours = [m for m in cam if m["comment"].startswith("AIGATE")]
     assert len(ours) == 1 and ours[0]["type"] == 8 and ours[0]["pos"] == 0
-    assert ours[0]["comment"].startswith("AIGATE LOCK talent-consent: Ray Holt")
+    # the headline: the most severe finding, then the first in the policy's rule order
+    assert ours[0]["comment"].startswith("AIGATE LOCK final-deliverable-use: generated")
+    assert ours[0]["comment"].endswith("(also: talent-consent)")
     poster = markers(out, "3")
     assert len(poster) == 1 and poster[0]["type"] == 2 and poster[0]["pos"] == 5
     assert markers(out, "4") == []  # a passing clip gets nothing
     # a guide at each locked clip's record in; the editor's guide kept
     assert sorted((g["pos"], g["type"], g["comment"]) for g in guides(out)) == [
-        (0, 8, 'AIGATE LOCK talent-consent V1 "cam.mp4"'),
+        (0, 8, 'AIGATE LOCK final-deliverable-use V1 "cam.mp4"'),
         (10, 0, "Act 2"),
         (10, 8, 'AIGATE LOCK final-deliverable-use A1 "VO_TEMP"'),
     ]
@@ -330,6 +332,7 @@ def test_annotate_puts_markers_and_guides_where_kdenlive_shows_them(episode, cli
     cli("annotate", again, edit, "--stage", "edit")
     assert [m["type"] for m in markers(edit, "5")] == [4]  # VO_TEMP now warns: yellow
     assert [m["type"] for m in markers(edit, "3")] == [2]
+    # at edit only the consent locks: it heads the guide
     assert [g["comment"] for g in guides(edit)] == ['AIGATE LOCK talent-consent V1 "cam.mp4"',
                                                     "Act 2"]
     # read back through the gate: the annotation is not mistaken for a declaration

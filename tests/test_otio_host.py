@@ -149,8 +149,8 @@ def test_otiod_bundle_folder_is_one_timeline(tmp_path, cli):
 
 
 def test_a_collection_of_clips_without_a_timeline_is_checked_as_a_bin(cli, tmp_path):
-    """An FCPXML event or a bin holds clips an editor is about to cut with: an import
-    check of them, not a refusal."""
+    """An FCPXML event or a bin holds clips an editor is about to cut with: they are
+    checked (at the stage the path gives, edit by default), not refused."""
     bin_ = otio.schema.SerializableCollection(name="Dailies")
     bin_.append(clip("A001C003", 3))
     bin_.append(clip("GEN_sky_v1", 2, ai(purpose="final", tool={"name": "Unvetted"})))
@@ -159,7 +159,7 @@ def test_a_collection_of_clips_without_a_timeline_is_checked_as_a_bin(cli, tmp_p
     run = cli("check", path, "--format", "json")
     assert run.code in (0, 1), run.err
     [subject] = run.json["subjects"]
-    assert subject["name"] == "Dailies (bin)" and subject["stage"] == "import"
+    assert subject["name"] == "Dailies (bin)" and subject["stage"] == "edit"
     assert [(i["track"], i["clip"], i["ai"]) for i in subject["items"]] == [
         ("bin", "A001C003", False), ("bin", "GEN_sky_v1", True)]
     assert subject["items"][1]["verdict"] != "pass"
@@ -170,7 +170,7 @@ def test_an_fcpxml_event_from_a_public_repository_is_a_bin(cli):
     run = cli("check", path, "--format", "json")
     assert run.code == 0, run.err
     [subject] = run.json["subjects"]
-    assert subject["stage"] == "import" and len(subject["items"]) == 8
+    assert subject["stage"] == "edit" and len(subject["items"]) == 8
 
 
 @pytest.mark.parametrize("name,expected", [

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from aigate.hookspecs import hookimpl
-from aigate.model import Collected, Diagnostic, SubjectResult
+from aigate.model import Collected, Diagnostic, SaveOutcome, SubjectResult
 
 from . import project as projects
 from . import render as renders
@@ -50,16 +50,19 @@ def aigate_present(collected: Collected, result: SubjectResult, target: str | No
 
 
 @hookimpl
-def aigate_save_subject(subject: Any, path: Path) -> Any:
+def aigate_save_subject(subject: Any, path: Path, protected: tuple[Path, ...]
+                        ) -> SaveOutcome | None:
     if not isinstance(subject, Project):
         return None
-    if path.suffix.lower().lstrip(".") not in SUFFIXES:
-        from aigate.errors import InputError
+    from aigate.errors import InputError
 
+    if path.suffix.lower().lstrip(".") not in SUFFIXES:
         raise InputError(f"{path}: a Kdenlive project is written as .kdenlive or .mlt "
                          "(aigate_kdenlive.otio_io.to_otio converts it to OTIO)")
+    if path.resolve() in {p.resolve() for p in protected}:
+        raise InputError(f"{path}: not written: it is the input, which is never changed")
     projects.write(subject, path)
-    return True
+    return SaveOutcome((path,))
 
 
 @hookimpl

@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from aigate.hookspecs import SaveOutcome, hookimpl
-from aigate.model import Collected, Diagnostic, SubjectResult
+from aigate.hookspecs import hookimpl
+from aigate.model import Collected, Diagnostic, SaveOutcome, SubjectResult
 
 from . import export, files
 from .annotate import annotate

@@ -49,9 +49,10 @@ def label(result: ItemResult) -> str:
 
 
 def headline(result: ItemResult) -> Finding:
-    """The finding a marker names: the most severe (unwaived before waived), and of equals
-    the first in the policy's rule order (the order findings are made in)."""
-    return min(result.findings, key=lambda f: (-f.severity, f.waived))
+    """The finding a marker names (:attr:`ItemResult.headline`; a marked clip has one)."""
+    finding = result.headline
+    assert finding is not None, "only clips with findings are marked"
+    return finding
 
 
 def line(finding: Finding) -> str:

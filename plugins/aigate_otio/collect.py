@@ -40,9 +40,10 @@ def bin_clips(subject: Any) -> list[otio.schema.Clip]:
 
 
 def collect_bin(name: str, clips: list[otio.schema.Clip]) -> Collected:
-    """A bin as a subject: an import check of the media an editor is about to cut with.
-    A bin has no record time: each item's record in/out is the clip's own in/out (what
-    the bin shows), and the subject says its stage is import."""
+    """A bin as a subject: the media an editor is about to cut with. A bin has no record
+    time: each item's record in/out is the clip's own in/out (what the bin shows). Its
+    stage is what the path rules give, like any file's (a subject may raise its stage,
+    never lower it: ``--stage import`` asks for an import check)."""
     items = []
     for index, clip in enumerate(clips):
         rate = DEFAULT_RATE
@@ -53,8 +54,8 @@ def collect_bin(name: str, clips: list[otio.schema.Clip]) -> Collected:
         except Exception as exc:  # no source range and no available range
             raise InputError(f"clip {clip.name!r} has no duration: {first_line(exc)}") from exc
         items.append(_item(clip, "bin", "Video", index, rate, start))
-    return Collected(name=f"{name} (bin)", items=items, host=HOST,
-                     metadata={"stage": "import"}, native=None, handles=clips)
+    return Collected(name=f"{name} (bin)", items=items, host=HOST, native=None,
+                     handles=clips)
 
 
 def timeline_rate(timeline: otio.schema.Timeline) -> float:

@@ -35,6 +35,7 @@ import opentimelineio as otio
 from opentimelineio.opentime import RationalTime, TimeRange
 
 from aigate.errors import InputError
+from aigate.files import output_mode
 
 from . import files
 from .collect import collect_timeline, plain, timelines
@@ -141,7 +142,8 @@ def save(subject: Any, path: Path, track: str | None = None, allow_loss: bool = 
         if losses.fatal(allow_loss):
             raise InputError(_refusal(path, target, losses, track, found[0] if found else None,
                                       allow_loss))
-        for tmp, final in temporary:
+        for tmp, final in temporary:  # the mode a plain open() gives, or the replaced file's
+            os.chmod(tmp, output_mode(final))
             os.replace(tmp, final)
         temporary = []
     finally:
@@ -216,7 +218,7 @@ def _plans(timeline: Any, path: Path, target: str, track: str | None) -> list[Pl
                 flat = otio.algorithms.track_trimmed_to_range(flat, flat.source_range)
                 lead = offset
             flat.source_range = None
-        one = otio.schema.Timeline(name=timeline.name)
+        one = otio.schema.Timeline(name=_line(timeline.name))
         _edl_ready(flat)
         expected_track = flat.deepcopy()
         if lead > 0:
@@ -342,13 +344,18 @@ def _edl_ready(track: Any) -> None:
         original = explicit or _derived_reel(clip)
         cleaned = re.sub(r"[^A-Za-z0-9_]", "_", original)
         reel = cleaned[:REEL_LENGTH] or "AX"
-        comments = [str(c) for c in cmx.get("comments", [])
+        # an EDL is lines: a line break in a comment or name would start a bogus event
+        comments = [_line(str(c)) for c in cmx.get("comments", [])
                     if not str(c).startswith(f"{PREFIX} ORIGINAL")]
         # a reel derived from a long clip name is cut short by every EDL writer: only a
         # real reel name, or characters replaced, is worth a comment
         if (explicit and reel != explicit) or cleaned != original:
-            comments.append(f"{PREFIX} ORIGINAL REEL: {original}")
-        name = _clean(clip.name).replace("\n", " ").replace("\r", " ")
+            comments.append(f"{PREFIX} ORIGINAL REEL: {_line(original)}")
+        for marker in clip.markers:
+            marker.name = _line(marker.name)
+        if getattr(clip.media_reference, "target_url", None):
+            clip.media_reference.target_url = _line(clip.media_reference.target_url)
+        name = _line(clip.name)
         if name != clip.name:
             comments.append(f"{PREFIX} ORIGINAL NAME: {clip.name!r}")
             clip.name = name
@@ -367,6 +374,11 @@ def _derived_reel(clip: Any) -> str:
 def _name_key(name: str) -> str:
     """A name as every format keeps it: control characters (line breaks too) as spaces."""
     return re.sub(r"[\x00-\x1f\x7f]", " ", name).strip()
+
+
+def _line(text: str) -> str:
+    """Text on one line: every control character, line breaks included, as a space."""
+    return re.sub(r"[\x00-\x1f\x7f]", " ", text)
 
 
 def _clean(text: str) -> str:
