@@ -28,7 +28,7 @@ from typing import Any
 
 from aigate.model import Collected, Item
 
-from .otiojson import Unsupported, loads
+from .otiojson import Unsupported, loads, paused_gc, read_text
 
 #: the file suffixes this path reads (OTIO's otio_json and otioz adapters)
 SUFFIXES = ("otio", "otioz")
@@ -115,20 +115,24 @@ def read(path: Path) -> FastSubject:
         if suffix == "otioz":
             if not zipfile.is_zipfile(path):
                 raise Unsupported("not a zip file")
-            with zipfile.ZipFile(path) as bundle:
-                data = bundle.read(OTIOZ_CONTENT)
+            with zipfile.ZipFile(path) as bundle, bundle.open(OTIOZ_CONTENT) as stream:
+                text = read_text(stream)
         else:
-            data = path.read_bytes()
+            with path.open("rb") as stream:
+                text = read_text(stream)
     except (OSError, KeyError, zipfile.BadZipFile, RuntimeError, ValueError) as exc:
+        if isinstance(exc, Unsupported):
+            raise
         raise Unsupported(f"cannot read: {exc}") from exc
-    document = loads(data, _object)
-    del data
+    document = loads(text, _object)
+    del text
     found = _timelines(document)
     if not found:
         raise Unsupported("no timeline")  # OTIO's reader gives the usual message
     subject = FastSubject(path)
-    subject.collected = [_collect_timeline(subject, index, timeline)
-                         for index, timeline in enumerate(found)]
+    with paused_gc():
+        subject.collected = [_collect_timeline(subject, index, timeline)
+                             for index, timeline in enumerate(found)]
     return subject
 
 
@@ -147,10 +151,11 @@ def _timelines(document: Any) -> list[tuple[Any, ...]]:
 
 
 # --- decoding: one builder per whitelisted schema, called innermost first -----------------
+# Each builder checks its object's fields as OTIO's reader does (required keys, types, null
+# where OTIO allows it) and raises Unsupported wherever OTIO would fail or differ. Clip,
+# RationalTime, TimeRange and ExternalReference are the bulk of a cut: they are inlined.
 
 def _object(d: dict[str, Any]) -> Any:
-    if "OTIO_SCHEMA" not in d:
-        return d
     schema = d["OTIO_SCHEMA"]
     builder = _BUILDERS.get(schema) if type(schema) is str else None
     if builder is None:
@@ -161,19 +166,17 @@ def _object(d: dict[str, Any]) -> Any:
 
 
 def _is(value: Any, tag: str) -> bool:
-    return type(value) is tuple and value[0] == tag
+    return type(value) is tuple and value[0] is tag
 
 
 def _string(d: dict[str, Any], key: str, default: Any = _ABSENT) -> str:
     """A string field as OTIO reads it: null reads as ""; required unless ``default``."""
     value = d.get(key, default)
-    if value is _ABSENT:
-        raise Unsupported(f"no {key}")
+    if type(value) is str:
+        return value
     if value is None:
         return ""
-    if type(value) is not str:
-        raise Unsupported(f"{key} is not a string")
-    return value
+    raise Unsupported(f"{key}: not a string")
 
 
 def _common(d: dict[str, Any]) -> tuple[str, Any]:
@@ -182,7 +185,10 @@ def _common(d: dict[str, Any]) -> tuple[str, Any]:
     if type(metadata) is not dict:
         raise Unsupported("metadata is not a mapping")
     value = metadata.get(NAMESPACE)
-    return _string(d, "name", ""), None if value is None else _plain(value)
+    name = d.get("name", "")
+    if type(name) is not str:
+        name = _string(d, "name")
+    return name, None if value is None else _plain(value)
 
 
 def _plain(value: Any) -> Any:
@@ -200,37 +206,51 @@ def _plain(value: Any) -> Any:
 
 def _optional(d: dict[str, Any], key: str, tag: str, default: Any = None) -> Any:
     value = d.get(key, default)
-    if value is not None and not _is(value, tag):
-        raise Unsupported(f"{key} is not a {tag}")
+    if value is not None and not (type(value) is tuple and value[0] is tag):
+        raise Unsupported(f"{key}: not a {tag}")
     return value
 
 
+_NONE: list[Any] = []  # an absent list field
+
+
 def _item(d: dict[str, Any], default_range: Any = None) -> Any:
-    """Item's fields: checked as OTIO reads them; the source range returned."""
-    for key, tag in (("effects", EFFECT), ("markers", MARKER)):
-        if key in d:
-            values = d[key]
-            if type(values) is not list or not all(_is(v, tag) for v in values):
-                raise Unsupported(f"{key}")
-    if "enabled" in d and type(d["enabled"]) is not bool:
-        raise Unsupported("enabled is not a bool")
-    _optional(d, "color", COLOR)
-    return _optional(d, "source_range", TR, default_range)
+    """Item's fields, checked as OTIO reads them; returns the source range."""
+    effects, markers = d.get("effects", _NONE), d.get("markers", _NONE)
+    if (type(effects) is not list or type(markers) is not list
+            or (effects and not all(_is(v, EFFECT) for v in effects))
+            or (markers and not all(_is(v, MARKER) for v in markers))):
+        raise Unsupported("effects or markers")
+    enabled = d.get("enabled", True)
+    if enabled is not True and enabled is not False:
+        raise Unsupported("enabled: not a bool")
+    color = d.get("color")
+    if color is not None and not (type(color) is tuple and color[0] is COLOR):
+        raise Unsupported("color")
+    source = d.get("source_range", default_range)
+    if source is not None and not (type(source) is tuple and source[0] is TR):
+        raise Unsupported("source_range")
+    return source
 
 
-def _children(d: dict[str, Any], allowed: frozenset[str]) -> list[Any]:
-    children = d.get("children", _ABSENT)
+def _children(d: dict[str, Any]) -> list[Any]:
+    children = d.get("children")
     if type(children) is not list or not all(
-            type(c) is tuple and c[0] in allowed for c in children):
+            type(c) is tuple and c[0] in COMPOSABLE for c in children):
         raise Unsupported("children")
     return children
 
 
 def _rational_time(d: dict[str, Any]) -> tuple[Any, ...]:
     rate, value = d.get("rate"), d.get("value")
-    if type(rate) not in _NUMBER or type(value) not in _NUMBER:
-        raise Unsupported("RationalTime fields")
-    rate, value = float(rate), float(value)
+    if type(rate) is not float:
+        if type(rate) is not int:
+            raise Unsupported("RationalTime rate")
+        rate = float(rate)
+    if type(value) is not float:
+        if type(value) is not int:
+            raise Unsupported("RationalTime value")
+        value = float(value)
     if not rate > 0.0:  # OTIO divides by it; Python would raise where C++ gives inf
         raise Unsupported("RationalTime rate")
     return (RT, value, rate)
@@ -238,7 +258,8 @@ def _rational_time(d: dict[str, Any]) -> tuple[Any, ...]:
 
 def _time_range(d: dict[str, Any]) -> tuple[Any, ...]:
     start, duration = d.get("start_time"), d.get("duration")
-    if not (_is(start, RT) and _is(duration, RT)):
+    if (type(start) is not tuple or start[0] is not RT or type(duration) is not tuple
+            or duration[0] is not RT):
         raise Unsupported("TimeRange fields")
     return (TR, start, duration)
 
@@ -261,8 +282,9 @@ def _marker(d: dict[str, Any]) -> tuple[Any, ...]:
 def _effect(d: dict[str, Any]) -> tuple[Any, ...]:
     _common(d)
     _string(d, "effect_name")
-    if "enabled" in d and type(d["enabled"]) is not bool:
-        raise Unsupported("enabled is not a bool")
+    enabled = d.get("enabled", True)
+    if enabled is not True and enabled is not False:
+        raise Unsupported("enabled: not a bool")
     return (EFFECT,)
 
 
@@ -274,7 +296,18 @@ def _reference(d: dict[str, Any], url: str | None) -> tuple[Any, ...]:
 
 
 def _external(d: dict[str, Any]) -> tuple[Any, ...]:
-    return _reference(d, _string(d, "target_url"))
+    url = d.get("target_url", _ABSENT)
+    if type(url) is not str:
+        url = _string(d, "target_url")
+    metadata = d.get("metadata", _EMPTY)
+    available = d.get("available_range")
+    if (type(metadata) is not dict or type(d.get("name", "")) is not str
+            or d.get("available_image_bounds") is not None
+            or (available is not None and not (type(available) is tuple
+                                               and available[0] is TR))):
+        return _reference(d, url)  # the general checks say what is wrong
+    value = metadata.get(NAMESPACE)
+    return (REF, url, None if value is None else _plain(value), available)
 
 
 def _missing(d: dict[str, Any]) -> tuple[Any, ...]:
@@ -310,16 +343,20 @@ def _clip(d: dict[str, Any]) -> tuple[Any, ...]:
         # OTIO object (null, absent, a plain value) becomes a MissingReference
         reference = d.get("media_reference")
         if type(reference) is tuple:
-            if reference[0] != REF:
-                raise Unsupported("media_reference is not a media reference")
+            if reference[0] is not REF:
+                raise Unsupported("media_reference: not a media reference")
         else:
             reference = _MISSING_REF
     else:
         references = d.get("media_references")
-        if type(references) is not dict or not all(_is(r, REF)
-                                                   for r in references.values()):
+        if type(references) is not dict:
             raise Unsupported("media_references")
-        reference = references.get(_string(d, "active_media_reference_key"))
+        for value in references.values():
+            if type(value) is not tuple or value[0] is not REF:
+                raise Unsupported("media_references")
+        key = d.get("active_media_reference_key", _ABSENT)
+        reference = references.get(key if type(key) is str
+                                   else _string(d, "active_media_reference_key"))
     return (CLIP, name, source, reference, aigate)
 
 
@@ -343,12 +380,12 @@ def _transition(d: dict[str, Any]) -> tuple[Any, ...]:
 def _track(d: dict[str, Any]) -> tuple[Any, ...]:
     name, _ = _common(d)
     kind = _string(d, "kind")
-    return (TRACK, name, kind, _item(d), _children(d, COMPOSABLE))
+    return (TRACK, name, kind, _item(d), _children(d))
 
 
 def _stack(d: dict[str, Any]) -> tuple[Any, ...]:
     name, _ = _common(d)
-    return (STACK, name, _item(d), _children(d, COMPOSABLE))
+    return (STACK, name, _item(d), _children(d))
 
 
 def _timeline(d: dict[str, Any]) -> tuple[Any, ...]:
