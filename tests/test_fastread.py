@@ -15,6 +15,7 @@ import opentimelineio as otio
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir
 from opentimelineio.opentime import RationalTime, TimeRange
 
 from aigate.model import Collected, Item
@@ -23,6 +24,8 @@ from aigate_otio.collect import collect_timeline, timelines
 from aigate_otio.otiojson import Unsupported, rapidjson_number
 from conftest import ROOT, SAMPLES, ai, clip, run_process, timeline, write
 
+# hypothesis keeps its example database and caches out of the repository
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "aigate-hypothesis")
 CORPUS = ROOT / "tests" / "corpus"
 NTSC = (24000 / 1001, 30000 / 1001, 60000 / 1001, 23.976, 29.97, 59.94)
 RATES = (24.0, 25.0, 30.0, 48.0, 50.0, 60.0, 12.5, *NTSC)
