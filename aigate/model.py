@@ -128,18 +128,17 @@ def timecode(frames: float, rate: float) -> str:
     if plan is None or not 0.0 <= frames < 2147483648.0:
         return otio_timecode(frames, rate)
     drop, dropframes, divider, per_day, per_ten_minutes, per_minute, nominal = plan
-    value = math.fmod(frames, per_day)
+    value = frames % per_day  # frames >= 0: exactly C's fmod
     if drop:
         chunks = math.floor(value / per_ten_minutes)
-        over = int(math.fmod(value, per_ten_minutes))
+        over = int(value % per_ten_minutes)
         # one addition, as opentime does it (two could round differently)
         value += dropframes * 9 * chunks + (
             dropframes * ((over - dropframes) // per_minute) if over > dropframes else 0)
-    frame = int(math.fmod(value, nominal))
-    seconds = math.floor(value / nominal)
+    seconds = math.floor(value / nominal)  # not value // nominal: C floors the quotient
     minutes = seconds // 60
-    return (f"{math.floor(minutes / 60):02d}:{minutes % 60:02d}:{seconds % 60:02d}"
-            f"{divider}{frame:02d}")
+    return (_TWO_DIGITS[math.floor(minutes / 60)] + ":" + _TWO_DIGITS[minutes % 60] + ":"
+            + _TWO_DIGITS[seconds % 60] + divider + _TWO_DIGITS[int(value % nominal)])
 
 
 def otio_timecode(frames: float, rate: float) -> str:
@@ -158,6 +157,7 @@ _SMPTE_RATES = (24000 / 1001, 24.0, 25.0, 30000 / 1001, 30.0, 48000 / 1001, 48.0
                 60000 / 1001, 60.0)
 _DROP_FRAME = {30000 / 1001: 2, 60000 / 1001: 4}
 _UNPLANNED: Any = object()
+_TWO_DIGITS = [f"{n:02d}" for n in range(100)]  # hours < 24, frames < 60 after the day wrap
 _TIMECODE_PLANS: dict[float, tuple[Any, ...] | None] = {}
 
 
