@@ -24,7 +24,7 @@ import contextlib
 import gc
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, BinaryIO
 
 _MAX53 = (1 << 53) - 1
@@ -182,11 +182,12 @@ def read_text(stream: BinaryIO) -> str:
     return text
 
 
-def loads(text: str, schema_hook: Callable[[dict[str, Any]], Any]) -> Any:
-    """Decode an .otio document as OTIO's reader would see it. ``schema_hook`` gets every
-    JSON object that has an ``OTIO_SCHEMA`` key (as a dict, the first value of a repeated
-    key kept), innermost first, and its result replaces the object, as OTIO's reader turns
-    schema objects into OTIO objects; other objects stay dicts."""
+def loads(text: str, schemas: Mapping[str, Callable[[dict[str, Any]], Any]]) -> Any:
+    """Decode an .otio document as OTIO's reader would see it. Every JSON object with an
+    ``OTIO_SCHEMA`` key goes (as a dict, the first value of a repeated key kept, innermost
+    first) to ``schemas[its schema]``, and the result replaces it, as OTIO's reader turns
+    schema objects into OTIO objects; other objects stay dicts. A schema not in
+    ``schemas``, or an object reference, is :class:`Unsupported`."""
     if "\\u" in text and _SURROGATE.search(text):
         raise Unsupported("UTF-16 surrogate escapes")
 
@@ -194,7 +195,13 @@ def loads(text: str, schema_hook: Callable[[dict[str, Any]], Any]) -> Any:
         found = dict(pairs)
         if len(found) != len(pairs):
             found = _first_wins(pairs)
-        return schema_hook(found) if "OTIO_SCHEMA" in found else found
+        if "OTIO_SCHEMA" not in found:
+            return found
+        schema = found["OTIO_SCHEMA"]
+        build = schemas.get(schema) if type(schema) is str else None
+        if build is None or "OTIO_REF_ID" in found:
+            raise Unsupported(f"schema {schema!r}" if build is None else "object references")
+        return build(found)
 
     decoder = json.JSONDecoder(object_pairs_hook=pairs_hook, parse_float=_float,
                                parse_int=_int, parse_constant=_constant)
