@@ -63,8 +63,9 @@ def _read_by_otio(fast: fastread.FastTimeline, collected: Collected) -> Collecte
     subject = fast.subject
     if subject.otio is None:
         subject.otio = files.read(subject.path)
-    native = collect_timeline(timelines(subject.otio)[fast.index])
-    if list(native.items) != list(collected.items):  # never expected: fail closed
+    found = timelines(subject.otio) or []
+    native = collect_timeline(found[fast.index]) if fast.index < len(found) else None
+    if native is None or list(native.items) != list(collected.items):  # fail closed
         raise InputError(f"{subject.path}: aigate's reader and OTIO's disagree on this "
                          "timeline; run with AIGATE_FAST=0")
     return native

@@ -25,7 +25,7 @@ import gc
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 _MAX53 = (1 << 53) - 1
 _DBL_MAX = 1.7976931348623157e308
@@ -163,7 +163,7 @@ def _first_wins(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return found
 
 
-def read_text(stream: BinaryIO) -> str:
+def read_text(stream: IO[bytes]) -> str:
     """The whole stream as strict UTF-8 text, holding one copy of the document (not the
     bytes and the text at once): appended chunk by chunk, the text grows in place."""
     decoder = codecs.getincrementaldecoder("utf-8")()
