@@ -377,6 +377,11 @@ def test_number_literals_match_otios_json_reader(literal):
     ("schema object in aigate metadata", crafted(clip_json("c", metadata=(
         '{"aigate": {"at": {"OTIO_SCHEMA": "RationalTime.1", "rate": 24, "value": 1}}}')))),
     ("not JSON", '{"OTIO_SCHEMA": "Timeline.1",'),
+    ("a time value in a collection", '{"OTIO_SCHEMA": "SerializableCollection.1", '
+     '"children": [' + crafted(clip_json("c")) + ", " + rational_json("1", "24") + "]}"),
+    ("tracks nested 5000 deep", crafted(
+        '{"OTIO_SCHEMA": "Stack.1", "children": [' * 5000 + clip_json("deep")
+        + "]}" * 5000)),
     ("not a timeline", clip_json("c")),
 ])
 def test_declines_to_otios_reader_and_the_answer_is_the_same(tmp_path, cli, monkeypatch,

@@ -56,6 +56,9 @@ TRACK, STACK, TIMELINE, COLLECTION = "TRACK", "STACK", "TIMELINE", "COLLECTION"
 MARKER, EFFECT, COLOR = "MARKER", "EFFECT", "COLOR"
 COMPOSABLE = frozenset((CLIP, GAP, TRANSITION, TRACK, STACK))
 COMPOSITION = frozenset((TRACK, STACK))
+# SerializableObjects (what a collection holds); RationalTime, TimeRange, Color are values
+SERIALIZABLE = frozenset((CLIP, REF, GAP, TRANSITION, TRACK, STACK, TIMELINE, COLLECTION,
+                          MARKER, EFFECT))
 _NUMBER = (int, float)
 _ABSENT: Any = object()
 _EMPTY: dict[str, Any] = {}
@@ -133,8 +136,11 @@ def read(path: Path) -> FastSubject:
         if not found:
             raise Unsupported("no timeline")  # OTIO's reader gives the usual message
         subject = FastSubject(path)
-        subject.collected = [_collect_timeline(subject, index, timeline)
-                             for index, timeline in enumerate(found)]
+        try:
+            subject.collected = [_collect_timeline(subject, index, timeline)
+                                 for index, timeline in enumerate(found)]
+        except RecursionError as exc:  # compositions nested thousands deep
+            raise Unsupported("nesting too deep") from exc
         del document, found
     return subject
 
@@ -392,7 +398,8 @@ def _timeline(d: dict[str, Any]) -> tuple[Any, ...]:
 def _collection(d: dict[str, Any]) -> tuple[Any, ...]:
     _common(d)
     children = d.get("children")
-    if type(children) is not list or not all(type(c) is tuple for c in children):
+    if type(children) is not list or not all(
+            type(c) is tuple and c[0] in SERIALIZABLE for c in children):
         raise Unsupported("SerializableCollection children")
     return (COLLECTION, children)
 
