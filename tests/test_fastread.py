@@ -488,3 +488,16 @@ def test_the_switch_forces_otios_reader(tmp_path, cli, monkeypatch):
     monkeypatch.setenv("AIGATE_FAST", "0")
     assert cli("check", path).code == 0
     assert used == [path]
+
+
+def test_declines_large_files_and_zip_bombs_so_otios_side_applies_its_limits(tmp_path,
+                                                                              monkeypatch):
+    text = otio.adapters.otio_json.write_to_string(timeline([clip("a")]))
+    plain = write_text(tmp_path, text)
+    bomb = tmp_path / "bomb.otioz"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as bundle:
+        bundle.writestr("content.otio", text + " " * (300 * 1024 * 1024 // 100))
+    assert by_fast_path(bomb) is None  # inflates more than 200:1
+    assert by_fast_path(plain) is not None
+    monkeypatch.setattr(fastread, "MAX_BYTES", len(text.encode()) - 1)
+    assert by_fast_path(plain) is None

@@ -36,6 +36,10 @@ ADAPTERS = {"otio": "otio_json", "otioz": "otioz"}
 #: OTIO hooks a read runs; any script on them (besides aigate's own) may change the timeline
 READ_HOOKS = ("post_adapter_read", "post_media_linker")
 OTIOZ_CONTENT = "content.otio"
+#: above these the fast path declines and OTIO's side (with its own limits) answers: the
+#: largest timeline read, and the largest expansion of an .otioz's content.otio
+MAX_BYTES = 1024**3
+MAX_RATIO = 200
 
 HOST = "otio"
 NAMESPACE = "aigate"
@@ -118,12 +122,17 @@ def read(path: Path) -> FastSubject:
         if suffix == "otioz":
             if not zipfile.is_zipfile(path):
                 raise Unsupported("not a zip file")
-            with zipfile.ZipFile(path) as bundle, bundle.open(OTIOZ_CONTENT) as stream:
-                text = read_text(stream)
+            with zipfile.ZipFile(path) as bundle:
+                info = bundle.getinfo(OTIOZ_CONTENT)
+                if (info.file_size > MAX_BYTES
+                        or info.file_size > MAX_RATIO * max(info.compress_size, 1)):
+                    raise Unsupported("large or highly compressed")
+                with bundle.open(info) as stream:
+                    text = read_text(stream, info.file_size)
         else:
             with path.open("rb") as stream:
-                text = read_text(stream)
-    except (OSError, KeyError, zipfile.BadZipFile, RuntimeError, ValueError) as exc:
+                text = read_text(stream, MAX_BYTES)
+    except (OSError, KeyError, EOFError, zipfile.BadZipFile, RuntimeError, ValueError) as exc:
         if isinstance(exc, Unsupported):
             raise
         raise Unsupported(f"cannot read: {exc}") from exc

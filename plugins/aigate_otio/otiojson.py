@@ -163,14 +163,18 @@ def _first_wins(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return found
 
 
-def read_text(stream: IO[bytes]) -> str:
+def read_text(stream: IO[bytes], limit: int) -> str:
     """The whole stream as strict UTF-8 text, holding one copy of the document (not the
-    bytes and the text at once): appended chunk by chunk, the text grows in place."""
+    bytes and the text at once): appended chunk by chunk, the text grows in place. More
+    than ``limit`` bytes is :class:`Unsupported`."""
     decoder = codecs.getincrementaldecoder("utf-8")()
-    text = ""
+    text, read = "", 0
     try:
         while True:
             chunk = stream.read(_CHUNK)
+            read += len(chunk)
+            if read > limit:
+                raise Unsupported(f"over {limit} bytes")
             part = decoder.decode(chunk, final=not chunk)
             # `text += part` as a statement of its own: CPython then resizes the text in
             # place (`text += decoder.decode(...)` measured 30x slower: a copy per chunk)
