@@ -337,6 +337,32 @@ def test_repeated_keys_keep_the_first_value_as_otio_does(tmp_path):
     assert first[1].clip == "dup2"
 
 
+GAP_NO_RANGE = '{"OTIO_SCHEMA": "Gap.1", "name": "g"}'
+CLIP1_PLAIN_REF = ('{"OTIO_SCHEMA": "Clip.1", "name": "old", "media_reference": "x.mov", '
+                   '"source_range": null, "metadata": {"aigate": {"v": 1}}}')
+
+
+@pytest.mark.parametrize("what,children", [
+    ("a gap without a source range (OTIO's default: zero at rate 1)",
+     clip_json("a") + ", " + GAP_NO_RANGE + ", " + clip_json("b")),
+    ("Clip.1 with a plain value for its reference (OTIO: a MissingReference)",
+     clip_json("a") + ", " + CLIP1_PLAIN_REF.replace('"source_range": null',
+                                                     '"source_range": '
+                                                     '{"OTIO_SCHEMA": "TimeRange.1", '
+                                                     '"start_time": ' + rational_json("1", "25")
+                                                     + ', "duration": '
+                                                     + rational_json("50", "25") + "}")),
+    ("Clip.2 whose active key names no reference",
+     clip_json("a").replace('"DEFAULT_MEDIA"}', '"elsewhere"}')),
+    ("integers and nulls where OTIO takes them",
+     clip_json("a", start="3", duration="48", rate="24").replace('"name": "a"', '"name": null')),
+    ("unknown fields kept aside by OTIO",
+     clip_json("a").replace('"metadata"', '"studio_field": [1, {"x": 2}], "metadata"')),
+])
+def test_odd_but_valid_documents_give_otios_items(tmp_path, what, children):
+    assert same_items(write_text(tmp_path, crafted(children)))
+
+
 @pytest.mark.parametrize("literal", ["23.976023976023978", "0.12345678901234567",
                                      "3.4028523500198804e-13", "92184.11070434192541224",
                                      "1e22", "1e23", "5e-324", "18446744073709551615",
