@@ -1,11 +1,25 @@
-"""Benchmark: `aigate check --stage final` against a plain OTIO parse of the same file.
+"""Benchmark: `aigate check` against OTIO's own read of the same file, and the import hook.
 
-    python bench/bench_check.py                 # 10,000 clips, 7 runs each
+    python bench/bench_check.py                          # 10,000 clips, 7 runs
     python bench/bench_check.py --clips 10000 100000 --runs 5
 
-Both sides run as whole processes (interpreter start-up, imports, parse) on the same
-generated timeline, interleaved, and the medians are compared. The gate's own cost per
-clip is (gate - parse) / clips. Prints a Markdown table for the README.
+Every command runs as a whole process (interpreter start-up, imports, read), all of them
+interleaved run by run on the same generated cut (bench/make_timeline.py: 4 tracks, every
+10th clip AI-tagged with varied concerns), and their medians are compared:
+
+- ``otio read``: ``opentimelineio.adapters.read_from_file`` with entry-point plugins
+  disabled (OTIO_DISABLE_ENTRYPOINTS_PLUGINS=1: OTIO alone, no aigate hook), the baseline;
+- ``check text``: ``aigate check CUT --stage final``;
+- ``check json``: the same with ``--format json --output r.json``;
+- ``check text, OTIO path``: ``AIGATE_FAST=0``, the check as it reads without the fast path;
+- ``read, hook`` / ``read, hook off``: ``read_from_file`` with aigate installed (its
+  post_adapter_read hook runs the import check) and with the hook switched off
+  (AIGATE_DISABLE=1: the same plugins load, the hook returns at once), on the AI cut and on
+  a clean one (no aigate metadata): the hook's overhead.
+
+Wall time, CPU time (user + system of the child: steadier than wall time on a shared
+machine) and peak RSS (the child's ru_maxrss) are taken per process with os.wait4. Prints a
+Markdown table of ratios for the README.
 """
 
 from __future__ import annotations
@@ -15,7 +29,9 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -23,20 +39,94 @@ sys.path.insert(0, str(HERE))
 
 from make_timeline import build  # noqa: E402
 
-BASELINE = "import sys, opentimelineio as otio; otio.adapters.read_from_file(sys.argv[1])"
-# the baseline is OTIO as installed, minus aigate's own import-check hook (which would run
-# the gate inside the baseline); aigate check itself reads with its hooks detached
-BASELINE_ENV = {"AIGATE_DISABLE": "1"}
+READ = "import sys, opentimelineio as otio; otio.adapters.read_from_file(sys.argv[1])"
+ALONE = {"OTIO_DISABLE_ENTRYPOINTS_PLUGINS": "1"}
 
 
-def timed(cmd: list[str], env: dict[str, str] | None = None) -> float:
+@dataclass
+class Sample:
+    """One command's runs: wall and CPU seconds, peak RSS in MiB."""
+
+    wall: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+    rss: list[float] = field(default_factory=list)
+
+    def median(self, what: str) -> float:
+        return statistics.median(getattr(self, what))
+
+
+def run(cmd: list[str], env: dict[str, str], cwd: Path, sample: Sample) -> None:
+    """Run ``cmd`` to completion and record its wall time, CPU time and peak RSS."""
     start = time.perf_counter()
-    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          env={**os.environ, **(env or {})})
-    elapsed = time.perf_counter() - start
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env={**os.environ, **env}, cwd=cwd)
+    assert proc.stderr is not None
+    error = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    sample.wall.append(time.perf_counter() - start)
+    proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode not in (0, 1):
-        raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.decode()[-500:]}")
-    return elapsed
+        raise SystemExit(f"{' '.join(cmd)} failed: {error.decode()[-800:]}")
+    sample.cpu.append(usage.ru_utime + usage.ru_stime)
+    sample.rss.append(usage.ru_maxrss / 1024)  # KiB on Linux
+
+
+def commands(cut: Path, clean: Path) -> dict[str, tuple[list[str], dict[str, str]]]:
+    gate = [sys.executable, "-m", "aigate", "check", str(cut), "--stage", "final"]
+    read = [sys.executable, "-c", READ]
+    return {
+        "otio read": ([*read, str(cut)], ALONE),
+        "check text": (gate, {}),
+        "check json": ([*gate, "--format", "json", "--output", "r.json"], {}),
+        "check text, OTIO path": (gate, {"AIGATE_FAST": "0"}),
+        "read, hook": ([*read, str(cut)], {}),
+        "read, hook off": ([*read, str(cut)], {"AIGATE_DISABLE": "1"}),
+        "read clean, hook": ([*read, str(clean)], {}),
+        "read clean, hook off": ([*read, str(clean)], {"AIGATE_DISABLE": "1"}),
+    }
+
+
+def measure(clips: int, runs: int, out: Path) -> dict[str, Sample]:
+    import opentimelineio as otio
+
+    cut, clean = out / f"cut{clips}.otio", out / f"clean{clips}.otio"
+    for path, every in ((cut, 10), (clean, 0)):
+        if not path.exists():
+            out.mkdir(parents=True, exist_ok=True)
+            otio.adapters.write_to_file(build(clips, ai_every=every), str(path))
+    cases = commands(cut, clean)
+    samples = {name: Sample() for name in cases}
+    with tempfile.TemporaryDirectory() as tmp:
+        for cmd, env in cases.values():  # warm the page cache and .pyc files
+            run(cmd, env, Path(tmp), Sample())
+        for _ in range(runs):
+            for name, (cmd, env) in cases.items():
+                run(cmd, env, Path(tmp), samples[name])
+    return samples
+
+
+def ratio(s: dict[str, Sample], name: str, against: str = "otio read") -> str:
+    """Wall and CPU medians of ``name`` over ``against``'s."""
+    wall = s[name].median("wall") / s[against].median("wall")
+    cpu = s[name].median("cpu") / s[against].median("cpu")
+    return f"{wall:.2f}x / {cpu:.2f}x"
+
+
+def table(results: dict[int, dict[str, Sample]]) -> str:
+    rows = ["| clips | OTIO read (wall / CPU) | check text | check json | peak RSS: check "
+            "text / json / OTIO read | check, OTIO path | hook overhead, AI cut | hook "
+            "overhead, clean cut |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for clips, s in results.items():
+        base = s["otio read"]
+        rss = (f"{s['check text'].median('rss'):.0f} / {s['check json'].median('rss'):.0f} "
+               f"/ {base.median('rss'):.0f} MiB")
+        rows.append(f"| {clips:,} | {base.median('wall'):.3f} s / {base.median('cpu'):.3f} s "
+                    f"| {ratio(s, 'check text')} | {ratio(s, 'check json')} | {rss} | "
+                    f"{ratio(s, 'check text, OTIO path')} | "
+                    f"{ratio(s, 'read, hook', 'read, hook off')} | "
+                    f"{ratio(s, 'read clean, hook', 'read clean, hook off')} |")
+    return "\n".join(rows)
 
 
 def main() -> None:
@@ -45,30 +135,16 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--out", type=Path, default=HERE / "out")
     args = parser.parse_args()
-    import opentimelineio as otio
-
-    rows = []
+    results = {}
     for clips in args.clips:
-        path = args.out / f"cut{clips}.otio"
-        if not path.exists():
-            args.out.mkdir(parents=True, exist_ok=True)
-            otio.adapters.write_to_file(build(clips), str(path))
-        base_cmd = [sys.executable, "-c", BASELINE, str(path)]
-        gate_cmd = [sys.executable, "-m", "aigate", "check", str(path), "--stage", "final"]
-        timed(base_cmd, BASELINE_ENV), timed(gate_cmd)  # warm the file cache and .pyc files
-        base, gate = [], []
-        for _ in range(args.runs):
-            base.append(timed(base_cmd, BASELINE_ENV))
-            gate.append(timed(gate_cmd))
-        b, g = statistics.median(base), statistics.median(gate)
-        rows.append((clips, b, g, g / b, (g - b) / clips * 1e6))
-        print(f"{clips} clips: parse {b:.3f}s, check {g:.3f}s, ratio {g / b:.2f}",
-              file=sys.stderr)
-    print("| clips | OTIO parse (median) | aigate check --stage final (median) | ratio | "
-          "gate cost per clip |")
-    print("|---:|---:|---:|---:|---:|")
-    for clips, b, g, ratio, per_clip in rows:
-        print(f"| {clips:,} | {b:.3f} s | {g:.3f} s | {ratio:.2f} | {per_clip:.1f} µs |")
+        results[clips] = samples = measure(clips, args.runs, args.out)
+        for name, sample in samples.items():
+            print(f"{clips} clips, {name}: wall {sample.median('wall'):.3f} s, "
+                  f"cpu {sample.median('cpu'):.3f} s, rss {sample.median('rss'):.0f} MiB",
+                  file=sys.stderr)
+    print(f"{os.cpu_count()} cores; medians of {args.runs} interleaved runs; ratios are "
+          "wall / CPU against the OTIO read (hook: against the same read, hook off)")
+    print(table(results))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Generate a large synthetic cut: python bench/make_timeline.py CLIPS OUT.otio
 
-4 tracks (3 video, 1 audio); every 10th clip carries aigate metadata with varied concerns.
+4 tracks (3 video, 1 audio); every 10th clip carries aigate metadata with varied concerns
+(``ai_every=0``: none, a clean cut).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ CONCERNS = [
 ]
 
 
-def build(clips: int) -> otio.schema.Timeline:
+def build(clips: int, ai_every: int = 10) -> otio.schema.Timeline:
     timeline = otio.schema.Timeline(name=f"bench {clips}",
                                     global_start_time=RationalTime(86400, RATE))
     per_track = clips // 4
@@ -40,8 +41,8 @@ def build(clips: int) -> otio.schema.Timeline:
                 media_reference=otio.schema.ExternalReference(target_url=f"media/SH{n:06d}.mov"),
                 source_range=TimeRange(RationalTime(i * 7 % 500, RATE),
                                        RationalTime(24 + i % 48, RATE)))
-            if n % 10 == 0:
-                concern = CONCERNS[(n // 10) % len(CONCERNS)]
+            if ai_every and n % ai_every == 0:
+                concern = CONCERNS[(n // ai_every) % len(CONCERNS)]
                 clip.metadata["aigate"] = (
                     {"v": 1, "generated": True, **concern} if isinstance(concern, dict)
                     else concern)

@@ -9,13 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from aigate.errors import InputError
 from aigate.hookspecs import hookimpl
 from aigate.model import Collected, Diagnostic, SaveOutcome, SubjectResult
 
-from . import export, files
+from . import export, fastread, files
 from .annotate import annotate
 from .collect import HOST, bin_clips, collect_bin, collect_timeline, timelines
 from .doctor import diagnose
+from .otiojson import Unsupported
 
 
 @hookimpl
@@ -25,13 +27,21 @@ def aigate_subject_suffixes() -> list[str]:
 
 @hookimpl
 def aigate_load_subject(path: Path) -> Any | None:
-    if path.suffix.lower().lstrip(".") not in files.suffixes():
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix not in files.suffixes():
         return None
+    if fastread.enabled(suffix):
+        try:
+            return fastread.read(path)
+        except Unsupported:
+            pass  # OTIO's reader decides, with the answer (or error) it always gives
     return files.read(path)
 
 
 @hookimpl
 def aigate_collect(subject: Any, path: Path | None) -> list[Collected] | None:
+    if isinstance(subject, fastread.FastSubject):
+        return subject.collected
     found = timelines(subject)
     if found is None:
         return None
@@ -48,13 +58,30 @@ def aigate_collect(subject: Any, path: Path | None) -> list[Collected] | None:
 def aigate_present(collected: Collected, result: SubjectResult, target: str | None) -> Any:
     if collected.host != HOST:
         return None
+    if isinstance(collected.native, fastread.FastTimeline):
+        collected = _read_by_otio(collected.native, collected)
     annotate(collected, result, target)
     return True
+
+
+def _read_by_otio(fast: fastread.FastTimeline, collected: Collected) -> Collected:
+    """A fast-path timeline as OTIO reads it: annotating writes onto OTIO's clips."""
+    subject = fast.subject
+    if subject.otio is None:
+        subject.otio = files.read(subject.path)
+    found = timelines(subject.otio) or []
+    native = collect_timeline(found[fast.index]) if fast.index < len(found) else None
+    if native is None or list(native.items) != list(collected.items):  # fail closed
+        raise InputError(f"{subject.path}: aigate's reader and OTIO's disagree on this "
+                         "timeline; run with AIGATE_FAST=0")
+    return native
 
 
 @hookimpl
 def aigate_save_subject(subject: Any, path: Path, track: str | None, allow_loss: bool,
                         protected: tuple[Path, ...]) -> SaveOutcome | None:
+    if isinstance(subject, fastread.FastSubject):
+        subject = subject.otio if subject.otio is not None else files.read(subject.path)
     if timelines(subject) is None:
         return None
     written, accepted = export.save(subject, path, track, allow_loss, protected)

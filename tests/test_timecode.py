@@ -1,0 +1,43 @@
+"""Timecodes as OTIO formats them: aigate's port of opentime.to_timecode against OTIO's own,
+on every SMPTE and near-SMPTE rate, drop frame included, and whatever it hands back to OTIO."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir
+
+from aigate.model import otio_timecode, timecode
+
+# hypothesis keeps its example database and caches out of the repository
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "aigate-hypothesis")
+SMPTE = [24000 / 1001, 24.0, 25.0, 30000 / 1001, 30.0, 48000 / 1001, 48.0, 50.0,
+         60000 / 1001, 60.0]
+NEAR = [23.976, 23.98, 29.97, 59.94, 47.95, 24.05, 24.5, 23.5, 25.09, 29.9, 12.0, 120.0]
+frames = st.one_of(
+    st.integers(0, 24 * 3600 * 60 * 3).map(float),
+    st.floats(0, 2.2e7, allow_nan=False),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([0.0, -0.0, -1.0, 0.5, 1799.0, 1800.0, 17982.0, 17983.9, 107892.0,
+                     2147483647.0, 2147483648.0, 1e300]))
+rates = st.one_of(st.sampled_from(SMPTE + NEAR), st.floats(0.1, 240),
+                  st.floats(allow_nan=True, allow_infinity=True))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(frames, rates)
+def test_timecode_is_opentimes(value, rate):
+    assert timecode(value, rate) == otio_timecode(value, rate)
+
+
+@pytest.mark.parametrize("rate", SMPTE + NEAR)
+def test_every_frame_of_the_first_and_24th_hour(rate):
+    # drop-frame minute and ten-minute boundaries, day roll-over, fractional frames
+    for start in (0, int(rate * 3600 * 23.9)):
+        for f in range(start, start + 20000, 7):
+            for value in (float(f), f + 0.5):
+                assert timecode(value, rate) == otio_timecode(value, rate), (value, rate)
