@@ -128,9 +128,9 @@ def timecode(frames: float, rate: float) -> str:
         plan = _timecode_plan(rate)
         if rate == rate:  # never a NaN key: each would be a new entry
             _TIMECODE_PLANS[rate] = plan
-    if plan is None or not 0.0 <= frames < 2147483648.0:
+    if plan is None or not 0.0 <= frames < plan[-1]:
         return otio_timecode(frames, rate)
-    drop, dropframes, divider, per_day, per_ten_minutes, per_minute, nominal = plan
+    drop, dropframes, divider, per_day, per_ten_minutes, per_minute, nominal, _ = plan
     value = frames % per_day  # frames >= 0: exactly C's fmod
     if drop:
         chunks = math.floor(value / per_ten_minutes)
@@ -176,6 +176,7 @@ def _timecode_plan(rate: float) -> tuple[Any, ...] | None:
     """to_timecode's constants for a rate, or None where :func:`timecode` defers to OTIO."""
     if not 0.0 < rate < math.inf:
         return None
+    given = rate
     nearest, least = 0.0, sys.float_info.max
     for smpte in _SMPTE_RATES:
         if smpte == rate:
@@ -193,8 +194,10 @@ def _timecode_plan(rate: float) -> tuple[Any, ...] | None:
     per_day = int(_round(rate * 60 * 60)) * 24
     per_ten_minutes = int(_round(rate * 60 * 10))
     per_minute = int(_round(rate) * 60 - dropframes)
+    # past MAX_SECONDS a time is "invalid" (otio_timecode says so); C's int bound before that
+    limit = min(2147483648.0, MAX_SECONDS * given)
     return (drop, dropframes, ";" if drop else ":", per_day, per_ten_minutes, per_minute,
-            math.ceil(rate))
+            math.ceil(rate), limit)
 
 
 #: the highest rate a timeline or clip may have (audio sample rates included)

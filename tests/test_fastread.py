@@ -372,7 +372,12 @@ def test_long_number_literals_read_as_otio_reads_them(tmp_path, literal):
     meta = '{"aigate": {"v": 1, "n": ' + literal + "}}"
     text = crafted(clip_json("c", start=literal if not literal.startswith("-") else "0",
                              duration=duration, metadata=meta))
-    assert same_items(write_text(tmp_path, text))
+    path = write_text(tmp_path, text)
+    if literal in ("1e22", "1e23", "18446744073709551615"):  # a time past any timeline:
+        # the fast path leaves it to the OTIO side, which refuses it naming the clip
+        assert by_fast_path(path) is None and by_otio(path) == ("error", "InputError")
+    else:
+        assert same_items(path)
 
 
 @settings(max_examples=300, deadline=None)

@@ -129,6 +129,8 @@ def read(path: Path) -> FastSubject:
                     text = read_text(stream, info.file_size)
         else:
             with path.open("rb") as stream:
+                if os.fstat(stream.fileno()).st_size > MAX_BYTES:  # refused unread there
+                    raise Unsupported("over the size limit")
                 text = read_text(stream, MAX_BYTES)
     except (OSError, KeyError, EOFError, zipfile.BadZipFile, RuntimeError, ValueError) as exc:
         if isinstance(exc, Unsupported):
