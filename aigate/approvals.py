@@ -294,9 +294,9 @@ class Registry:
             problem = record.validity.problem(as_of)
             if problem:
                 return f"consent {record.id!r} {problem}"
-        for record, why in self.rejected.values():
-            if isinstance(record, Consent) and record.covers(talent, production):
-                return f"consent {record.id!r} is not honoured: {why}"
+        for rejected, why in self.rejected.values():
+            if isinstance(rejected, Consent) and rejected.covers(talent, production):
+                return f"consent {rejected.id!r} is not honoured: {why}"
         return None
 
 
@@ -324,7 +324,8 @@ def load_registry(path: Path | None, trusted: Iterable[signing.TrustedKey] = (),
         data = load(file)
         entries = data if isinstance(data, list) else [data]
         for i, entry in enumerate(entries):
-            line = data.item_lines[i] if isinstance(data, list) else 1
+            line = getattr(data, "item_lines", [1] * len(entries))[i] \
+                if isinstance(data, list) else 1
             section = Section(file, entry, f"record[{i}]" if isinstance(data, list) else "",
                               line)
             record = parse_record(section)
@@ -369,8 +370,8 @@ def _admit(registry: Registry, record: Record, data: dict[str, Any],
 
 def parse_record(doc: Section) -> Record:
     """One approval or consent record; schema errors name file, line and key."""
-    kind = doc.str("kind", "approval", choices=("approval", "consent"))
-    record_id = doc.str("id")
+    kind = doc.text("kind", "approval", choices=("approval", "consent"))
+    record_id = doc.text("id")
     if not record_id:
         doc.fail("a record needs an 'id'")
     validity = Validity(_date(doc, "issued"), _date(doc, "expires"))
@@ -381,11 +382,11 @@ def parse_record(doc: Section) -> Record:
         for use in uses:
             if use not in TALENT_USES:
                 doc.fail(f"uses: {use!r} is not one of {', '.join(TALENT_USES)}", "uses")
-        talent, production = doc.str("talent"), doc.str("production")
+        talent, production = doc.text("talent"), doc.text("production")
         if not talent or not production or not uses:
             doc.fail(f"consent {record_id!r} needs 'talent', 'uses' and 'production'")
         return Consent(id=record_id, talent=talent, uses=frozenset(uses), production=production,
-                       validity=validity, source=doc.path, guild_ref=doc.str("guild_ref"))
+                       validity=validity, source=doc.path, guild_ref=doc.text("guild_ref"))
     doc.only("id", "kind", "grants", "scope", "approver", "issued", "expires", "notes",
              "conditions", signing.SIGNATURE_KEY)
     grants = doc.strs("grants")
@@ -394,7 +395,7 @@ def parse_record(doc: Section) -> Record:
     name, approver = _approver(doc, record_id)
     return Approval(id=record_id, grants=frozenset(grants), scope=_scope(doc, record_id),
                     approver=approver, approver_name=name, validity=validity,
-                    source=doc.path, notes=doc.str("notes") or doc.str("conditions") or "")
+                    source=doc.path, notes=doc.text("notes") or doc.text("conditions") or "")
 
 
 def _scope(doc: Section, record_id: str) -> Scope:
@@ -408,8 +409,8 @@ def _scope(doc: Section, record_id: str) -> Scope:
     return Scope(clips=section.strs("clips"), media=section.strs("media"),
                  asset_ids=section.strs("asset_ids"),
                  media_sha256=tuple(s.lower() for s in section.strs("media_sha256")),
-                 show=section.str("show"), episodes=tuple(str(e) for e in episodes),
-                 all_clips=section.bool("all_clips", False))
+                 show=section.text("show"), episodes=tuple(str(e) for e in episodes),
+                 all_clips=section.flag("all_clips", False))
 
 
 def _approver(doc: Section, record_id: str) -> tuple[str, str]:
@@ -419,7 +420,7 @@ def _approver(doc: Section, record_id: str) -> tuple[str, str]:
         section = doc.section("approver")
         assert section is not None
         section.only("name", "role")
-        name, role = section.str("name"), section.str("role")
+        name, role = section.text("name"), section.text("role")
         if not name:
             section.fail(f"approval {record_id!r}: approver needs a 'name'")
         return name, f"{name} ({role})" if role else name

@@ -110,14 +110,14 @@ def load_config(path: Path, *, allow_plugins: bool = True) -> Config:
              "strict_plugins", "hooks", "media", "cache", "ledger", "patterns", "c2pa",
              "exclude")
     base = path.parent
-    approvals = doc.str("approvals")
+    approvals = doc.text("approvals")
     rules = []
     for entry in doc.sections("stages"):
         entry.only("match", "stage")
-        pattern = entry.str("match")
+        pattern = entry.text("match")
         if not pattern:
             entry.fail(f"{entry.where}: needs 'match' (a path glob)")
-        rules.append(StageRule(pattern, entry.str("stage", choices=STAGES) or "final"))
+        rules.append(StageRule(pattern, entry.text("stage", choices=STAGES) or "final"))
     hooks = doc.section("hooks")
     if hooks is not None:
         hooks.only("on_read", "annotate_on_write")
@@ -129,7 +129,7 @@ def load_config(path: Path, *, allow_plugins: bool = True) -> Config:
                        f"{', '.join(HOOK_READ_MODES)}", "on_read")
         hook_settings = HookSettings(
             on_read=on_read,
-            annotate_on_write=hooks.bool("annotate_on_write", False),
+            annotate_on_write=hooks.flag("annotate_on_write", False),
         )
     else:
         hook_settings = HookSettings()
@@ -139,23 +139,23 @@ def load_config(path: Path, *, allow_plugins: bool = True) -> Config:
                  "load code (a delivery can carry its own aigate.yaml); pin the "
                  f"config (--config or {CONFIG_ENV}), add its folder to {TRUSTED_ROOTS_ENV}, "
                  "or name the plugin in AIGATE_PLUGINS", "plugins")
-    policy = doc.str("policy", DEFAULT_POLICY)
+    policy = doc.text("policy", DEFAULT_POLICY)
     if policy.endswith((".yaml", ".yml")) and not Path(policy).is_absolute():
         policy = str(base / policy)
     return Config(
         path=path,
         policy=policy,
         approvals=(base / approvals) if approvals else None,
-        show=doc.str("show"),
+        show=doc.text("show"),
         episode=str(doc.get("episode", (str, int))) if "episode" in doc else None,
         trusted_keys=_trusted_keys(doc, base),
         stage_rules=tuple(rules) if "stages" in doc else DEFAULT_STAGE_RULES,
         plugins=doc.strs("plugins"),
-        strict_plugins=doc.bool("strict_plugins", False),
+        strict_plugins=doc.flag("strict_plugins", False),
         hooks=hook_settings,
         media=_media(doc, base),
         cache=_cache(doc, base),
-        ledger=(base / doc.str("ledger")) if doc.str("ledger") else None,
+        ledger=(base / doc.text("ledger")) if doc.text("ledger") else None,
         patterns=doc.strs("patterns"),
         c2pa_trust_anchors=_c2pa(doc, base),
         exclude=doc.strs("exclude"),
@@ -170,12 +170,12 @@ def _media(doc: Section, base: Path) -> MediaSettings:
     remaps = []
     for entry in section.sections("remap"):
         entry.only("from", "to")
-        source, target = entry.str("from"), entry.str("to")
+        source, target = entry.text("from"), entry.text("to")
         if not source or not target:
             entry.fail(f"{entry.where}: needs 'from' and 'to' (path prefixes)")
         remaps.append(Remap(source, target))
     return MediaSettings(roots=tuple(base / r for r in section.strs("roots")),
-                         remap=tuple(remaps), require=section.bool("require", False))
+                         remap=tuple(remaps), require=section.flag("require", False))
 
 
 def _cache(doc: Section, base: Path) -> Path | None:
@@ -192,7 +192,7 @@ def _c2pa(doc: Section, base: Path) -> Path | None:
     if section is None:
         return None
     section.only("trust_anchors")
-    anchors = section.str("trust_anchors")
+    anchors = section.text("trust_anchors")
     return base / anchors if anchors else None
 
 
@@ -200,12 +200,12 @@ def _trusted_keys(doc: Section, base: Path) -> tuple[TrustedKey, ...]:
     keys = []
     for entry in doc.sections("trusted_keys"):
         entry.only("key", "file", "approver")
-        approver = entry.str("approver")
+        approver = entry.text("approver")
         if not approver:
             entry.fail(f"{entry.where}: needs 'approver' (whose key this is)")
-        text, where = entry.str("key"), f"{doc.path}:{entry.line('key')}"
+        text, where = entry.text("key"), f"{doc.path}:{entry.line('key')}"
         if text is None:
-            file = entry.str("file")
+            file = entry.text("file")
             if not file:
                 entry.fail(f"{entry.where}: needs 'key' (base64) or 'file' (a .pub file)")
             key_path = base / file

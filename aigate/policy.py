@@ -145,7 +145,7 @@ def _load(ref: str, rules: Mapping[str, Rule], packs: Mapping[str, Path],
         doc.fail(f"aigate_policy: format {version} is not supported (expected 1)",
                  "aigate_policy")
 
-    parent_ref = doc.str("extends")
+    parent_ref = doc.text("extends")
     if parent_ref:
         parent = _load(parent_ref, rules, packs, path.parent, (*chain, path))
     else:
@@ -160,13 +160,13 @@ def _load(ref: str, rules: Mapping[str, Rule], packs: Mapping[str, Path],
         shows[show] = ShowOverride(rules=_rule_settings(entry.section("rules"), rules, merged),
                                    vetted_tools=_vetted_tools(entry))
     return Policy(
-        name=doc.str("name") or path.stem,
+        name=doc.text("name") or path.stem,
         origin=str(path),
         rules={**parent.rules, **own_rules},
         vetted_tools=parent.vetted_tools + _vetted_tools(doc),
         shows=shows,
-        description=doc.str("description") or parent.description,
-        require_signed_approvals=doc.bool("require_signed_approvals",
+        description=doc.text("description") or parent.description,
+        require_signed_approvals=doc.flag("require_signed_approvals",
                                           parent.require_signed_approvals),
     )
 
@@ -191,8 +191,8 @@ def _rule_settings(section: Section | None, rules: Mapping[str, Rule],
                        "severity")
         out[rule_id] = RuleSetting(
             severity=severity,
-            waivable=entry.bool("waivable", base.waivable if base else True),
-            enabled=entry.bool("enabled", base.enabled if base else True),
+            waivable=entry.flag("waivable", base.waivable if base else True),
+            enabled=entry.flag("enabled", base.enabled if base else True),
         )
     return out
 
@@ -204,7 +204,7 @@ def _severity(entry: Section) -> dict[str, Severity]:
     per_stage = entry.section("severity")
     assert per_stage is not None
     per_stage.only(*STAGES)
-    return {stage: _parse_severity(per_stage, per_stage.str(stage), stage)
+    return {stage: _parse_severity(per_stage, per_stage.text(stage), stage)
             for stage in STAGES if stage in per_stage}
 
 
@@ -219,14 +219,14 @@ def _vetted_tools(section: Section) -> tuple[VettedTool, ...]:
     tools = []
     for entry in section.sections("vetted_tools"):
         entry.only("name", "vendor", "enterprise", "trains_on_inputs", "retains_data", "notes")
-        name = entry.str("name")
+        name = entry.text("name")
         if not name:
             entry.fail(f"{entry.where}: a vetted tool needs a 'name'")
         tools.append(VettedTool(
             name=name,
-            vendor=entry.str("vendor"),
-            enterprise=entry.bool("enterprise", False),
-            trains_on_inputs=entry.bool("trains_on_inputs", False),
-            retains_data=entry.bool("retains_data", False),
+            vendor=entry.text("vendor"),
+            enterprise=entry.flag("enterprise", False),
+            trains_on_inputs=entry.flag("trains_on_inputs", False),
+            retains_data=entry.flag("retains_data", False),
         ))
     return tuple(tools)

@@ -32,7 +32,7 @@ class _List(list):
 class _Loader(yaml.SafeLoader):
     _depth = 0
 
-    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+    def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
             mark = self.peek_event().start_mark
             raise yaml.MarkedYAMLError(problem="YAML aliases are not allowed", problem_mark=mark)
@@ -145,13 +145,15 @@ class Section:
             self.fail(f"{self.name(key)}: expected {_names(types)}, got {_kind(value)}", key)
         return value
 
-    def str(self, key: str, default: str | None = None, choices: tuple[str, ...] = ()) -> Any:
+    def text(self, key: str, default: str | None = None, choices: tuple[str, ...] = ()) -> Any:
+        """A string (one of ``choices`` when given), or ``default`` when absent."""
         value = self.get(key, str, default)
         if choices and value is not None and value not in choices:
             self.fail(f"{self.name(key)}: {value!r} is not one of {', '.join(choices)}", key)
         return value
 
-    def bool(self, key: str, default: bool | None = None) -> Any:
+    def flag(self, key: str, default: bool | None = None) -> Any:
+        """A boolean, or ``default`` when absent."""
         return self.get(key, bool, default)
 
     def strs(self, key: str) -> tuple[str, ...]:

@@ -145,7 +145,8 @@ class AIGATE_OT_render(bpy.types.Operator):
     bl_idname = "aigate.render"
     bl_label = "Render through aigate"
 
-    animation: bpy.props.BoolProperty(name="Animation", default=False)
+    # Blender reads properties from annotations; a call is no type to mypy
+    animation: bpy.props.BoolProperty(name="Animation", default=False)  # type: ignore[valid-type]
 
     def execute(self, context: Any) -> set[str]:
         from aigate.errors import AigateError

@@ -81,7 +81,9 @@ def collect_scene(scene: Any) -> Collected:
     bpy = _bpy()
     rate = scene.render.fps / scene.render.fps_base
     ordered = sorted(strips(scene), key=lambda s: (s.channel, s.frame_final_start, s.name))
-    items, handles, index = [], [], {}
+    items: list[Item] = []
+    handles: list[Any] = []
+    index: dict[str, int] = {}
     for strip in ordered:
         sound = strip.type == "SOUND"
         track = f"{'A' if sound else 'V'}{strip.channel}"
@@ -139,6 +141,7 @@ def aigate_present(collected: Collected, result: SubjectResult, target: str | No
                 del strip["aigate_verdict"]
             continue
         headline = item_result.headline
+        assert headline is not None  # a clip that does not pass has findings
         strip.color_tag = TAGS[verdict]
         strip["aigate_verdict"] = verdict.label
         if verdict is Severity.LOCK and not strip.lock:

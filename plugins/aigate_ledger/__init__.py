@@ -132,7 +132,7 @@ def load(path: Path, size: int, mtime_ns: int, inode: int = 0, ctime_ns: int = 0
     entries = []
     for entry in doc.sections("assets"):
         entry.only(*KEYS, *CONTRACT)
-        keys = {k: entry.str(k) for k in KEYS}
+        keys = {k: entry.text(k) for k in KEYS}
         if not any(keys.values()):
             entry.fail(f"{entry.where}: needs asset_id, media or sha256 to match clips by")
         contract = {k: entry.data[k] for k in CONTRACT if k in entry.data}

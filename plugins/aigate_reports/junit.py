@@ -78,6 +78,7 @@ def _suite(result: SubjectResult, options: ReportOptions) -> ET.Element:
         if failing:
             failures += 1
             headline = item_result.headline
+            assert headline is not None  # a failing clip has findings
             failure = ET.SubElement(case, "failure", type=headline.severity.label,
                                     message=f"{headline.rule}: {headline.reason}")
             failure.text = "\n".join(lines)

@@ -54,7 +54,7 @@ def tail(report: Report, options: ReportOptions) -> str:
 
 
 def _waiver(finding: Finding) -> str:
-    if not finding.waived:
+    if finding.waived_from is None:
         return ""
     return (f" ({finding.waived_from.label}, waived by {_p(finding.approval or '')}, "
             f"{_p(finding.approver or '')})")

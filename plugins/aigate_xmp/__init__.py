@@ -47,7 +47,9 @@ def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tupl
         names = (f"{media.path.stem}.xmp", f"{media.path.name}.xmp")
         for sidecar in context.resolver.beside(media, names):
             if sidecar.readable:
-                yield index, _read(context, [sidecar], "xmp-sidecar", _read_sidecar)[0]
+                claim = _read(context, [sidecar], "xmp-sidecar", _read_sidecar)[0]
+                if claim is not None:  # e.g. a sidecar cached as saying nothing
+                    yield index, claim
         if media.readable:
             embedded.append((index, media))
     claims = _read(context, [m for _, m in embedded], "xmp-embedded", _read_embedded)
@@ -61,9 +63,11 @@ def _read(context: CheckContext, media: list[Media], key: str,
     """Claims for ``media``, from the cache where it knows the file (one query for all)."""
     cache = context.cache
     known = cache.get_many(key, media) if cache else {}
-    out = []
+    out: list[Claim | None] = []
     for m in media:
-        if m.path in known:
+        if m.path is None:  # not a file here: nothing to read
+            out.append(None)
+        elif m.path in known:
             value = known[m.path]
             out.append(value and claim_from_dict(value))
         else:
