@@ -52,6 +52,21 @@ def sha256_value(value: Any) -> str:
     raise ValueError("not a sha256")
 
 
+def private(path: Path) -> bool:
+    """True when only this user can change the cache at ``path``: the file (if it exists)
+    and its folder are ours and writable by no one else. A cache another user can write
+    could say "no provenance" for any file, so it is not used (the media are read)."""
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    for part in (path, path.parent):
+        try:
+            info = part.stat()
+        except FileNotFoundError:
+            continue
+        if (uid is not None and info.st_uid != uid) or info.st_mode & 0o022:
+            return False
+    return True
+
+
 class ProvenanceCache:
     """Values per (source, media file), valid while the file's size, mtime, inode and ctime
     hold."""
@@ -69,6 +84,9 @@ class ProvenanceCache:
             db = None
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
+                if not private(self.path):
+                    raise OSError("another user could write this cache: its answers could be "
+                                  "forged")
                 db = sqlite3.connect(self.path, timeout=10)
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=NORMAL")

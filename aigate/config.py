@@ -94,11 +94,21 @@ class Config:
         return rule.stage if rule else None
 
     def stage_rule_for_path(self, path: Path | str | None) -> StageRule | None:
-        """The first stage path rule matching ``path`` (an export's output, a timeline)."""
+        """The stage path rule for ``path`` (an export's output, a timeline): the first rule
+        matching it, tried on the path as given (made absolute), with its symlinks resolved,
+        and without regard to case (a ``Deliverables/`` folder on a case-insensitive disk is
+        the same folder); of those, the one giving the highest stage, so a symlinked or
+        differently-cased ``deliverables/`` is still final."""
         if path is None:
             return None
-        text = str(Path(path).resolve()) if not str(path).startswith("file:") else str(path)
-        return next((r for r in self.stage_rules if globs.match(text, r.pattern)), None)
+        text = str(path)
+        forms = {text} if text.startswith("file:") else {
+            os.path.abspath(text), str(Path(text).resolve())}
+        found = [rule for form in forms for rule in (
+            next((r for r in self.stage_rules if globs.match(form, r.pattern)), None),
+            next((r for r in self.stage_rules
+                  if globs.match(form.lower(), r.pattern.lower())), None)) if rule]
+        return max(found, key=lambda r: STAGES.index(r.stage), default=None)
 
 
 def load_config(path: Path, *, allow_plugins: bool = True) -> Config:
@@ -293,8 +303,10 @@ def locate_config(near: Path | None, *, pinned: Path | None,
     found = find_config(near if near.is_dir() else near.parent)
     if found is None:
         return ConfigSource(None, "none")
-    if roots is None:
-        return ConfigSource(found, "discovered")
+    # the file itself, not a link to it: its relative paths (policy, approvals, keys) are
+    # read from where it lives, never from the folder of a link a delivery planted
     real = found.resolve()
+    if roots is None:
+        return ConfigSource(real, "discovered")
     inside = any(real.is_relative_to(root) for root in roots)
-    return ConfigSource(found, "trusted" if inside else "untrusted")
+    return ConfigSource(real, "trusted" if inside else "untrusted")

@@ -94,9 +94,19 @@ def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tupl
             if by_path is not None and by_path not in found:
                 found.append(by_path)
         for entry in found:
+            by_digest = entry is ledger.by_sha256.get(digest or "")
+            if not by_digest and entry.sha256 and digest != entry.sha256:
+                # found by path, but the entry pins a file and this is not it (or cannot be
+                # hashed): a swapped or unreadable file gets no identity from the ledger
+                why = ("its media cannot be hashed" if digest is None
+                       else "its media is not that file (sha256 differs from the ledger's)")
+                yield index, replace(entry.claim, asset_id=None, problems=(
+                    *entry.claim.problems,
+                    f"the ledger's entry for {entry.media!r} pins a sha256, but {why}"))
+                continue
             # a path names an asset only where the file is: a reference to media that
             # cannot be read is no more than the timeline's word
-            named = entry is ledger.by_sha256.get(digest or "") or media.readable
+            named = by_digest or media.readable
             yield index, replace(entry.claim, asset_id=entry.asset_id if named else None)
         claimed = _claimed_asset_id(item)
         by_claim = ledger.by_asset_id.get(claimed) if claimed else None

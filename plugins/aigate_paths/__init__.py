@@ -1,7 +1,9 @@
 """What paths say: media or clip names matching ``patterns`` in aigate.yaml (e.g.
 ``**/genai/**``, ``*_gen_v*.mov``) are generated (a hint, the weakest trust); and, with
 ``--require-media`` (``media.require``), a clip whose media cannot be read gets a ``media``
-claim that the media-missing rule turns into a finding."""
+claim that the media-missing rule turns into a finding. At stage final that holds without
+the option for media that is there but was not read (outside the media roots, unreadable):
+a deliverable's provenance is never cleared by not looking."""
 
 from __future__ import annotations
 
@@ -9,16 +11,22 @@ from collections.abc import Iterator, Sequence
 
 from aigate import globs
 from aigate.hookspecs import hookimpl
-from aigate.model import CheckContext, Claim, Item, Trust
+from aigate.media import OUTSIDE, UNREADABLE
+from aigate.model import STAGES, CheckContext, Claim, Item, Trust
 
 MEDIA_SOURCE = "media"
+
+
+#: media the gate found but did not read: at stage final that is never "no provenance"
+NOT_READ = (OUTSIDE, UNREADABLE)
 
 
 @hookimpl
 def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tuple[int, Claim]]:
     patterns = context.config.patterns
     require = context.config.media.require
-    if not patterns and not require:
+    at_final = context.stage == STAGES[-1]
+    if not patterns and not require and not at_final:
         return
     for index, item in enumerate(items):
         for pattern in patterns:
@@ -27,8 +35,8 @@ def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tupl
                 yield index, Claim("path pattern", Trust.HINT, generated=True,
                                    detail=f"matches {pattern}")
                 break
-        if require:
+        if require or (at_final and item.media_url):
             media = context.media(item)
-            if not media.readable:
+            if (require and not media.readable) or media.state in NOT_READ:
                 yield index, Claim(MEDIA_SOURCE, Trust.HINT,
                                    detail=media.detail or "no media reference")
