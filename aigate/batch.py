@@ -346,19 +346,28 @@ def _not_a_timeline(path: Path) -> str | None:
 
 
 def _is_timeline(path: Path, suffixes: set[str]) -> bool:
-    return path.suffix.lower().lstrip(".") in suffixes and not path.name.startswith(".")
+    # a hidden timeline is still a timeline; "._name" is macOS's AppleDouble companion file
+    return path.suffix.lower().lstrip(".") in suffixes and not path.name.startswith("._")
 
 
 def _walk(folder: Path, suffixes: set[str]) -> list[Path]:
     """Timeline files below ``folder``; a bundle folder (.otiod) is one timeline, not a
-    folder to search."""
+    folder to search. Symlinked folders are followed (a delivery often links its reels in),
+    each real folder once, so a link loop ends."""
     found = []
-    for root, dirs, names in os.walk(folder):
+    seen = {os.path.realpath(folder)}
+    for root, dirs, names in os.walk(folder, followlinks=True):
         here = Path(root)
         for name in list(dirs):
             if _is_timeline(here / name, suffixes):
                 found.append(here / name)
                 dirs.remove(name)
+                continue
+            real = os.path.realpath(here / name)
+            if real in seen:
+                dirs.remove(name)
+            else:
+                seen.add(real)
         found.extend(here / n for n in names if _is_timeline(here / n, suffixes))
     return sorted(found)
 
