@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from conftest import ROOT, ai, run_process
+from helpers import ROOT, ai, run_process
 from mediakit import still, video
 
 bpy = pytest.importorskip("bpy", reason="needs the bpy wheel: pip install '.[blender]'")

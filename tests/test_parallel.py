@@ -14,7 +14,7 @@ from pathlib import Path
 import opentimelineio as otio
 import pytest
 
-from conftest import ROOT, ai, clip, run_process, timeline, write
+from helpers import ROOT, ai, clip, run_process, timeline, write
 
 PLUGINS = str(ROOT / "tests" / "plugins")
 # the test plugin's folder added to (not instead of) the PYTHONPATH the suite runs under

@@ -11,7 +11,7 @@ import pytest
 
 from aigate.errors import PluginError
 from aigate.plugins import DEFAULT_PLUGINS, load_plugins
-from conftest import ROOT, clip, run_process, timeline, write
+from helpers import ROOT, clip, run_process, timeline, write
 
 EXAMPLES = ROOT / "docs" / "examples"
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import ROOT, SAMPLES, ai, clip, run_process, timeline, write
+from helpers import ROOT, SAMPLES, ai, clip, run_process, timeline, write
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 
