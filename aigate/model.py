@@ -440,6 +440,14 @@ class SubjectResult:
     def locked(self) -> list[ItemResult]:
         return [r for r in self.items if r.verdict is Severity.LOCK]
 
+    def verdict_counts(self) -> dict[Severity, int]:
+        """How many items have each verdict (every severity present, zeros included): the
+        "n lock, n warn, n approved" of a host's one-line summary."""
+        counts = dict.fromkeys(Severity, 0)
+        for r in self.items:
+            counts[r.verdict] += 1
+        return counts
+
 
 @dataclass(frozen=True, slots=True)
 class SaveOutcome:
