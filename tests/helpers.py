@@ -3,6 +3,8 @@ CLI as a separate process. Fixtures live in conftest.py; tests import these from
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
 import os
 import subprocess
@@ -12,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import opentimelineio as otio
+import pytest
 from opentimelineio.opentime import RationalTime, TimeRange
 
 from aigate_otio.files import without_aigate_hooks
@@ -104,3 +107,25 @@ def run_process(*args: str | Path, env: dict[str, str] | None = None,
     proc = subprocess.run([sys.executable, "-m", "aigate", *map(str, args)],
                           capture_output=True, text=True, env=full_env, cwd=cwd, timeout=300)
     return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+def _missing(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is None
+    except ImportError:  # the parent package is missing
+        return True
+
+
+def needs(module: str, extra: str) -> pytest.MarkDecorator:
+    """Skip a test whose optional dependency ``module`` (from the ``extra``) is missing,
+    saying what to install; in CI (CI set) nothing is skipped: a missing extra fails."""
+    return pytest.mark.skipif(_missing(module) and not os.environ.get("CI"),
+                              reason=f"needs {module}: pip install '.[{extra}]'")
+
+
+def require(module: str, extra: str) -> Any:
+    """Import ``module`` for a test module, skipping the module when the ``extra`` providing
+    it is not installed (outside CI: there a missing extra fails)."""
+    if os.environ.get("CI"):
+        return importlib.import_module(module)
+    return pytest.importorskip(module, reason=f"needs {module}: pip install '.[{extra}]'")

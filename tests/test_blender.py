@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from helpers import ROOT, ai, run_process
+from helpers import ROOT, ai, require, run_process
 from mediakit import still, video
 
-bpy = pytest.importorskip("bpy", reason="needs the bpy wheel: pip install '.[blender]'")
+bpy = require("bpy", "blender")
 
 import aigate  # noqa: E402
 import aigate_blender  # noqa: E402
