@@ -9,15 +9,39 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+
+def _version() -> str:
+    """The version pyproject.toml declares: from the installed package's metadata, else (a
+    source tree on the path, not installed) from the pyproject.toml beside the package."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("aigate")
+    except metadata.PackageNotFoundError:
+        import tomllib
+        from pathlib import Path
+
+        try:
+            with open(Path(__file__).resolve().parent.parent / "pyproject.toml", "rb") as f:
+                return str(tomllib.load(f)["project"]["version"])
+        except (OSError, KeyError, tomllib.TOMLDecodeError):
+            return "0+unknown"
+
+
 __all__ = ["GateLocked", "__version__", "check"]
 
 if TYPE_CHECKING:
+    __version__: str
+
     from .batch import check
     from .gate import GateLocked
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        # read on first use (metadata is a few milliseconds), then an ordinary attribute
+        globals()["__version__"] = version = _version()
+        return version
     if name == "check":
         from .batch import check
 

@@ -19,7 +19,7 @@ from . import globs
 from .cache import default_path as default_cache_path
 from .errors import InputError
 from .media import Remap
-from .model import STAGES
+from .model import STAGES, Stage
 from .signing import TrustedKey, public_key_from_text
 from .yamlfile import Section
 
@@ -36,7 +36,7 @@ class StageRule:
     """Files whose path matches ``pattern`` are at ``stage`` (unless said otherwise)."""
 
     pattern: str
-    stage: str
+    stage: Stage
 
 
 #: Used when a config does not list its own: deliverables are final wherever they sit.

@@ -15,9 +15,16 @@ import re
 import stat as stat_module
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final, Literal
 from urllib.parse import unquote, urlparse
 
-OK, NONE, MISSING, OUTSIDE, UNREADABLE = "ok", "none", "missing", "outside-roots", "unreadable"
+#: Whether a clip's media may be read: plain strings in reports, checked by mypy in code.
+MediaState = Literal["ok", "none", "missing", "outside-roots", "unreadable"]
+OK: Final = "ok"
+NONE: Final = "none"
+MISSING: Final = "missing"
+OUTSIDE: Final = "outside-roots"
+UNREADABLE: Final = "unreadable"
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +32,7 @@ class Media:
     """A clip's media file: where it is and whether the gate may read it."""
 
     url: str | None
-    state: str
+    state: MediaState
     path: Path | None = None
     detail: str = ""
     size: int = 0

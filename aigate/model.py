@@ -14,16 +14,18 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from operator import sub
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 if TYPE_CHECKING:
     from .cache import ProvenanceCache
     from .config import Config
     from .media import Media, MediaResolver
 
+#: A pipeline stage; plain strings on the wire (JSON, YAML), checked by mypy in code.
+Stage = Literal["import", "edit", "review", "final"]
 #: Pipeline stages in order; ``final`` is picture lock, conform and deliverables.
-STAGES: tuple[str, ...] = ("import", "edit", "review", "final")
-DEFAULT_STAGE = "edit"
+STAGES: tuple[Stage, ...] = get_args(Stage)
+DEFAULT_STAGE: Stage = "edit"
 
 
 class Severity(IntEnum):
@@ -409,7 +411,7 @@ class SubjectResult:
 
     name: str
     path: Path | None
-    stage: str
+    stage: Stage
     policy: str
     host: str
     items: tuple[ItemResult, ...]
@@ -437,6 +439,14 @@ class SubjectResult:
 
     def locked(self) -> list[ItemResult]:
         return [r for r in self.items if r.verdict is Severity.LOCK]
+
+    def verdict_counts(self) -> dict[Severity, int]:
+        """How many items have each verdict (every severity present, zeros included): the
+        "n lock, n warn, n approved" of a host's one-line summary."""
+        counts = dict.fromkeys(Severity, 0)
+        for r in self.items:
+            counts[r.verdict] += 1
+        return counts
 
 
 @dataclass(frozen=True, slots=True)
@@ -481,7 +491,7 @@ class CheckContext:
     subject: str
     path: Path | None
     config: Config
-    stage: str
+    stage: Stage
     resolver: MediaResolver
     cache: ProvenanceCache | None = None
     #: sha256 worked out from the file in this check (each file read at most once)

@@ -30,12 +30,13 @@ class Hit:
 RuleCheck = Callable[[Item, Provenance, "Policy"], Iterable[Hit]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Rule:
     """One check derived from a guideline point.
 
     ``check`` is called only for items that carry provenance (claims); it yields a
-    :class:`Hit` per reason the rule fires.
+    :class:`Hit` per reason the rule fires. Fields are keyword-only, so a field added later
+    (with a default) breaks no plugin's rules.
     """
 
     id: str

@@ -22,7 +22,7 @@ import os
 from dataclasses import dataclass
 
 from .errors import UsageError
-from .model import DEFAULT_STAGE, STAGES
+from .model import DEFAULT_STAGE, STAGES, Stage
 
 
 class Purpose(enum.Enum):
@@ -34,7 +34,7 @@ class Purpose(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class ResolvedStage:
-    stage: str
+    stage: Stage
     origin: str  # "argument", "AIGATE_STAGE", "metadata", "path rule", "default"
 
 
@@ -43,9 +43,9 @@ class Request:
     """The stage a caller asks for: its argument (and where that was given, for messages),
     else ``AIGATE_STAGE``. Both validated when read."""
 
-    argument: str | None = None
+    argument: Stage | None = None
     source: str = "--stage"
-    env: str | None = None
+    env: Stage | None = None
 
     @classmethod
     def read(cls, argument: str | None, source: str = "--stage") -> Request:
@@ -74,7 +74,7 @@ class Request:
 class PathStage:
     """The stage a config path rule gives a path (for an export, its output path)."""
 
-    stage: str
+    stage: Stage
     pattern: str
     path: str
     config: str  # the config file holding the rule, or "the built-in rules"
@@ -97,12 +97,12 @@ class StageRefused(UsageError):
             f"stage or higher: ask for {floor.stage} or leave the stage out")
 
 
-def rank(stage: str) -> int:
+def rank(stage: Stage) -> int:
     """Position of ``stage`` in the pipeline: import < edit < review < final."""
     return STAGES.index(stage)
 
 
-def validate(stage: str, where: str) -> str:
+def validate(stage: str, where: str) -> Stage:
     """Return ``stage`` if it is known; otherwise a UsageError naming where it came from."""
     normalised = str(stage).strip().lower()
     if normalised not in STAGES:

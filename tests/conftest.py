@@ -1,23 +1,15 @@
-"""Shared helpers: real OTIO timelines written to real files, and the real CLI."""
+"""Fixtures: a private provenance cache, the in-process CLI and a production folder.
+Helpers the tests import (timelines, the CLI as a process) are in helpers.py."""
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-import opentimelineio as otio
 import pytest
-from opentimelineio.opentime import RationalTime, TimeRange
 
 from aigate.cli import main
-from aigate_otio.files import without_aigate_hooks
-
-ROOT = Path(__file__).resolve().parent.parent
+from helpers import VETTED_PACK, Run
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -25,77 +17,6 @@ def private_cache(tmp_path_factory: pytest.TempPathFactory):
     """Tests (and the processes they start) never touch the user's provenance cache."""
     os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
     yield
-SAMPLES = ROOT / "sample_timelines"
-RATE = 24
-VETTED_PACK = """\
-aigate_policy: 1
-name: test-studio
-extends: netflix-genai
-vetted_tools:
-  - {name: Firefly, vendor: Adobe, enterprise: true}
-  - {name: LeakyGen, trains_on_inputs: true, enterprise: true}
-"""
-
-
-def clip(name: str, seconds: float = 2, aigate: Any = None, *,
-         media_aigate: Any = None, url: str | None = None) -> otio.schema.Clip:
-    media = otio.schema.ExternalReference(
-        target_url=url or f"media/{name}.mov",
-        available_range=TimeRange(RationalTime(0, RATE), RationalTime(RATE * 60, RATE)))
-    if media_aigate is not None:
-        media.metadata["aigate"] = media_aigate
-    item = otio.schema.Clip(name=name, media_reference=media, source_range=TimeRange(
-        RationalTime(0, RATE), RationalTime(seconds * RATE, RATE)))
-    if aigate is not None:
-        item.metadata["aigate"] = aigate
-    return item
-
-
-def timeline(*tracks: Sequence[otio.core.Composable], name: str = "cut",
-             start_tc: str | None = "01:00:00:00",
-             metadata: dict | None = None) -> otio.schema.Timeline:
-    tl = otio.schema.Timeline(
-        name=name,
-        global_start_time=otio.opentime.from_timecode(start_tc, RATE) if start_tc else None)
-    for i, children in enumerate(tracks):
-        track = otio.schema.Track(name=f"V{i + 1}")
-        track.extend(children)
-        tl.tracks.append(track)
-    if metadata:
-        tl.metadata["aigate"] = metadata
-    return tl
-
-
-def ai(**fields: Any) -> dict[str, Any]:
-    """Contract v1 metadata for a generated clip from a vetted tool, plus ``fields``."""
-    return {"v": 1, "generated": True, "tool": {"name": "Firefly", "vendor": "Adobe"},
-            "purpose": "final", **fields}
-
-
-def write(path: Path, tl: otio.schema.Timeline, adapter: str | None = None,
-          **options: Any) -> Path:
-    """Write a test timeline with the real adapter (aigate's own export hook detached: a
-    fixture is not an export)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with without_aigate_hooks():
-        otio.adapters.write_to_file(tl, str(path), adapter_name=adapter, **options)
-    return path
-
-
-class Run:
-    def __init__(self, code: int, out: str, err: str) -> None:
-        self.code, self.out, self.err = code, out, err
-
-    @property
-    def json(self) -> dict[str, Any]:
-        return json.loads(self.out)
-
-    def verdicts(self) -> dict[str, str]:
-        return {i["clip"]: i["verdict"] for s in self.json["subjects"] for i in s["items"]}
-
-    def findings(self, clip_name: str) -> dict[str, str]:
-        return {f["rule"]: f["severity"] for s in self.json["subjects"] for i in s["items"]
-                if i["clip"] == clip_name for f in i["findings"]}
 
 
 @pytest.fixture
@@ -111,20 +32,6 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
         captured = capsys.readouterr()
         return Run(code, captured.out, captured.err)
     return run
-
-
-def run_process(*args: str | Path, env: dict[str, str] | None = None,
-                cwd: Path | None = None) -> Run:
-    """Run the installed ``aigate`` command as a separate process."""
-    full_env = {k: v for k, v in os.environ.items()
-                if k not in ("AIGATE_STAGE", "AIGATE_CONFIG", "AIGATE_PLUGINS")}
-    full_env.update(env or {})
-    if env and "PYTHONPATH" in env and os.environ.get("PYTHONPATH"):
-        # a test's folders go in front of the suite's, never instead (the code under test)
-        full_env["PYTHONPATH"] = os.pathsep.join((env["PYTHONPATH"], os.environ["PYTHONPATH"]))
-    proc = subprocess.run([sys.executable, "-m", "aigate", *map(str, args)],
-                          capture_output=True, text=True, env=full_env, cwd=cwd, timeout=300)
-    return Run(proc.returncode, proc.stdout, proc.stderr)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 from opentimelineio.opentime import RationalTime, TimeRange
 
 from aigate_otio.files import without_aigate_hooks
-from conftest import RATE, ai, clip, timeline, write
+from helpers import RATE, ai, clip, timeline, write
 
 DEAGE = ai(purpose="temp", talent=[{"name": "Ray Holt", "use": "likeness"}])
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from test_approvals import Legal
 
-from conftest import ai, clip, run_process, timeline, write
+from helpers import ai, clip, run_process, timeline, write
 
 DIGEST = hashlib.sha256(b"approved pixels").hexdigest()
 PINNED = f"{{media_sha256: [{DIGEST}], clips: [SH1], media: ['**/SH1.mov']}}"

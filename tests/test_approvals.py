@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SAMPLES, ai, clip, run_process, timeline, write
+from helpers import SAMPLES, ai, clip, run_process, timeline, write
 
 DEAGE = ai(purpose="temp", talent=[{"name": "Ray Holt", "use": "likeness"}])
 APPROVAL = """\

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ai, clip, run_process, timeline, write
+from helpers import ai, clip, run_process, timeline, write
 
 BAD_FILES = {
     "truncated.otio": (b'{"OTIO_SCHEMA": "Timeline.1", "name": "x", "tracks": ',

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from conftest import ROOT, ai, run_process
+from helpers import ROOT, ai, require, run_process
 from mediakit import still, video
 
-bpy = pytest.importorskip("bpy", reason="needs the bpy wheel: pip install '.[blender]'")
+bpy = require("bpy", "blender")
 
 import aigate  # noqa: E402
-import aigate.blender  # noqa: E402
-import aigate_blender_addon as addon  # noqa: E402
+import aigate_blender  # noqa: E402
+from aigate_blender import addon  # noqa: E402
 from aigate_blender.otio_io import from_otio, to_otio  # noqa: E402
 
 DEAGE = ai(purpose="temp", talent=[{"name": "Ray Holt", "use": "likeness"}])
@@ -27,9 +27,9 @@ VETTED = ("policy: pack.yaml\napprovals: approvals/\n")
 
 @pytest.fixture(scope="module", autouse=True)
 def addon_registered():
-    aigate.blender.register()
+    aigate_blender.register()
     yield
-    aigate.blender.unregister()
+    aigate_blender.unregister()
 
 
 @pytest.fixture
@@ -254,12 +254,26 @@ def test_blend_file_from_the_command_line(project):
 
 
 def test_register_unregister_and_a_clean_exit():
-    code = ("import bpy, aigate.blender as b\n"
+    code = ("import bpy, aigate_blender as b\n"
             "b.register()\n"
             "assert hasattr(bpy.ops.aigate, 'render')\n"
             "b.unregister()\n"
             "assert not any('aigate' in getattr(f, '__module__', '') "
             "for f in bpy.app.handlers.render_init)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_the_addon_folder_is_a_shim_over_the_plugin():
+    """Installed in Blender, the add-on folder registers the plugin's add-on (the same
+    operators) and removes it again."""
+    code = ("import bpy, aigate_blender_addon as a, aigate_blender.addon as impl\n"
+            "assert a.register is impl.register and a.bl_info['name'] == 'aigate'\n"
+            "a.register()\n"
+            "assert hasattr(bpy.ops.aigate, 'check') and hasattr(bpy.ops.aigate, 'render')\n"
+            "a.unregister()\n"
+            "assert not hasattr(bpy.types.Scene, 'aigate_stage')\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr

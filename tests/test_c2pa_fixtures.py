@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from conftest import ROOT, clip, timeline, write
+from helpers import ROOT, clip, timeline, write
 
 FIXTURES = ROOT / "tests" / "fixtures" / "c2pa"
 ANCHORS = FIXTURES / "test_cert_root_bundle.pem"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import aigate
-from conftest import ai, clip, run_process, timeline, write
+from helpers import ai, clip, run_process, timeline, write
 
 
 def test_json_lists_every_clip_with_location_and_findings(cli, tmp_path):

@@ -22,7 +22,7 @@ from aigate.errors import InputError
 from aigate.gate import Gate
 from aigate.parallel import check_one
 from aigate.plugins import load_plugins
-from conftest import ROOT, VETTED_PACK, ai, clip, run_process, timeline, write
+from helpers import ROOT, VETTED_PACK, ai, clip, run_process, timeline, write
 
 EXAMPLES = ROOT / "docs" / "examples"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import ai, clip, timeline, write
+from helpers import ai, clip, timeline, write
 
 
 def folder(tmp_path: Path) -> Path:

@@ -22,7 +22,7 @@ from aigate.model import Collected, Item
 from aigate_otio import fastread, files
 from aigate_otio.collect import collect_timeline, timelines
 from aigate_otio.otiojson import Unsupported, rapidjson_number
-from conftest import ROOT, SAMPLES, ai, clip, run_process, timeline, write
+from helpers import ROOT, SAMPLES, ai, clip, run_process, timeline, write
 
 # hypothesis keeps its example database and caches out of the repository
 set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "aigate-hypothesis")

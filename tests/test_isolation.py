@@ -21,7 +21,7 @@ from opentimelineio.opentime import RationalTime, TimeRange
 
 from aigate.errors import InputError
 from aigate_otio.files import check_depth, without_aigate_hooks
-from conftest import ai, clip, run_process, timeline, write
+from helpers import ai, clip, run_process, timeline, write
 
 # hypothesis keeps its caches outside the repository
 configuration.set_hypothesis_home_dir(tempfile.mkdtemp(prefix="aigate-hypothesis-"))

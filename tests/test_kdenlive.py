@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 from aigate_kdenlive.build import ClipSpec, ProfileSpec, TrackSpec, build
 from aigate_kdenlive.otio_io import from_otio, to_otio
 from aigate_kdenlive.project import clock, collect, frames, prop, read, write
-from conftest import ai, run_process
-from conftest import write as write_otio
+from helpers import ai, run_process
+from helpers import write as write_otio
 from mediakit import sound, video
 
 pytestmark = pytest.mark.skipif(shutil.which("melt") is None,
@@ -375,7 +375,7 @@ def test_an_approved_cut_renders_at_final_and_the_picture_is_right(production, c
 
 
 def test_render_of_a_subject_no_host_renders_is_a_usage_error(studio, cli):
-    from conftest import clip, timeline
+    from helpers import clip, timeline
 
     cut = write_otio(studio / "cut.otio", timeline([clip("A")]))
     run = cli("render", cut, studio / "out.mp4", "--stage", "edit")

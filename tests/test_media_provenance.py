@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from aigate.model import STAGES
 from aigate_c2pa import claim_from_store
-from conftest import ai, clip, timeline, write
+from helpers import ai, clip, timeline, write
 from mediakit import CAPTURE, TRAINED, sign, signing_kit, sound, still, tamper, video, xmp_packet
-
-STAGES = ("import", "edit", "review", "final")
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from aigate_c2pa import claim_from_store
-from conftest import clip, run_process, timeline, write
+from helpers import clip, run_process, timeline, write
 from mediakit import (
     CAPTURE,
     TRAINED,

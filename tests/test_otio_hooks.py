@@ -18,7 +18,7 @@ from aigate import GateLocked
 from aigate.errors import UsageError
 from aigate.stage import StageRefused
 from aigate_otio.files import without_aigate_hooks
-from conftest import SAMPLES, ai, clip, run_process, timeline, write
+from helpers import SAMPLES, ai, clip, run_process, timeline, write
 
 DEAGE = ai(purpose="temp", talent=[{"name": "Ray Holt", "use": "likeness"}])
 

@@ -9,7 +9,7 @@ import pytest
 from opentimelineio.opentime import RationalTime, TimeRange
 
 from aigate.batch import Session
-from conftest import RATE, ai, clip, timeline, write
+from helpers import RATE, ai, clip, timeline, write
 
 
 def items_of(path: Path) -> list[dict]:

@@ -17,7 +17,7 @@ import pytest
 
 from aigate.batch import Session
 from aigate.gate import GateLocked
-from conftest import ai, clip, run_process, timeline, write
+from helpers import ai, clip, run_process, timeline, write
 
 #: names a hostile timeline can carry: terminal escapes (clear screen, recolour, move the
 #: cursor), a forged summary line, characters XML forbids, markup, spreadsheet formulas

@@ -14,7 +14,7 @@ from pathlib import Path
 import opentimelineio as otio
 import pytest
 
-from conftest import ROOT, ai, clip, run_process, timeline, write
+from helpers import ROOT, ai, clip, needs, run_process, timeline, write
 
 PLUGINS = str(ROOT / "tests" / "plugins")
 # the test plugin's folder added to (not instead of) the PYTHONPATH the suite runs under
@@ -142,6 +142,7 @@ def dask_cluster():
             os.environ[key] = value
 
 
+@needs("dask.distributed", "dask")
 def test_dask_cluster_gives_the_same_report(season, serial, dask_cluster):
     assert dask_cluster.scheduler_address.startswith("tcp://127.0.0.1:")
     run = check(season, "--executor", "dask", "--scheduler", dask_cluster.scheduler_address)
@@ -149,6 +150,7 @@ def test_dask_cluster_gives_the_same_report(season, serial, dask_cluster):
     assert run.json == serial.json
 
 
+@needs("dask.distributed", "dask")
 def test_dask_retries_a_file_whose_worker_died_once(tmp_path, dask_cluster):
     folder = crash_folder(tmp_path, "a_fine.crash", "b_once.crash")
     run = check(folder, "--executor", "dask", "--scheduler", dask_cluster.scheduler_address,
@@ -160,6 +162,7 @@ def test_dask_retries_a_file_whose_worker_died_once(tmp_path, dask_cluster):
     assert run.code == 1
 
 
+@needs("dask.distributed", "dask")
 def test_dask_killed_worker_never_loses_a_file(tmp_path, dask_cluster):
     folder = crash_folder(tmp_path, "a_fine.crash", "b_once.crash", "c_always.crash")
     run = check(folder, "--executor", "dask", "--scheduler", dask_cluster.scheduler_address,
@@ -176,6 +179,7 @@ def test_dask_killed_worker_never_loses_a_file(tmp_path, dask_cluster):
     assert "a_fine.crash" in checked or "died" in failed.get("a_fine.crash", "")
 
 
+@needs("dask.distributed", "dask")
 def test_local_dask_cluster_without_a_scheduler(season, serial):
     run = check(season, "--executor", "dask", "--jobs", "2")
     assert run.json == serial.json

@@ -11,7 +11,7 @@ import pytest
 
 from aigate.errors import PluginError
 from aigate.plugins import DEFAULT_PLUGINS, load_plugins
-from conftest import ROOT, clip, run_process, timeline, write
+from helpers import ROOT, clip, run_process, timeline, write
 
 EXAMPLES = ROOT / "docs" / "examples"
 
@@ -92,8 +92,9 @@ def _long(item, prov, policy):
 
 @hookimpl
 def aigate_rules():
-    return [Rule("long-ai-shot", "Long AI shot", "studio", "Studio rule.", "AI > 2 s",
-                 "Shorten it.", _long)]
+    return [Rule(id="long-ai-shot", title="Long AI shot", category="studio",
+                 guideline="Studio rule.", trigger="AI > 2 s", remediation="Shorten it.",
+                 check=_long)]
 '''
 
 
@@ -317,8 +318,9 @@ def _exit(*args):
 
 @hookimpl
 def aigate_rules():
-    return [Rule("exiting-rule", "Exits", "studio", "Studio rule.", "any AI clip", "None.",
-                 _check)]
+    return [Rule(id="exiting-rule", title="Exits", category="studio",
+                 guideline="Studio rule.", trigger="any AI clip", remediation="None.",
+                 check=_check)]
 
 
 @hookimpl

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ai, clip, timeline, write
-
-STAGES = ("import", "edit", "review", "final")
+from aigate.model import STAGES
+from helpers import ai, clip, timeline, write
 
 
 def verdicts_at(cli, path: Path, clip_name: str) -> dict[str, tuple[str, dict[str, str]]]:

@@ -13,7 +13,7 @@ import pytest
 from test_approval_identity import DIGEST
 from test_approvals import Legal
 
-from conftest import ai, clip, timeline, write
+from helpers import ai, clip, timeline, write
 from mediakit import TRAINED, xmp_packet
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import ROOT, SAMPLES, ai, clip, run_process, timeline, write
+from helpers import ROOT, SAMPLES, ai, clip, require, run_process, timeline, write
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 
@@ -155,7 +155,7 @@ def browser(tmp_path_factory):
                         "chromium-driver from Debian")
         pytest.skip("needs Debian's chromium and chromium-driver (apt-get install chromium "
                     "chromium-driver)")
-    from selenium import webdriver
+    webdriver = require("selenium.webdriver", "e2e")
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()

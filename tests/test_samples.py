@@ -6,9 +6,8 @@ import re
 
 import pytest
 
-from conftest import SAMPLES
-
-STAGES = ("import", "edit", "review", "final")
+from aigate.model import STAGES
+from helpers import SAMPLES
 
 
 def expected_tables() -> dict[str, dict[str, dict[str, str]]]:

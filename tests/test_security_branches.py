@@ -12,7 +12,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
-from conftest import ai, clip, timeline, write
+from helpers import ai, clip, timeline, write
 
 APPROVAL = """\
 id: APR-1

@@ -26,7 +26,7 @@ from aigate.stage import (
     resolve,
     validate,
 )
-from conftest import ai, clip, timeline, write
+from helpers import ai, clip, timeline, write
 
 CHECK, EXPORT = Purpose.CHECK, Purpose.EXPORT
 DEAGE = ai(purpose="temp", talent=[{"name": "Ray Holt", "use": "likeness"}])

@@ -6,6 +6,10 @@ back onto the strips: colour tags, a timeline marker per flagged strip, strip lo
 bpy is imported only when a subject is a Blender scene or a .blend file is read: pip install
 'aigate[blender]' (the bpy wheel; Python 3.11 for Blender 4.2-5.0). Strip collections are
 ``strips_all`` from Blender 4.4 and ``sequences_all`` before.
+
+With bpy as a module, :func:`register` installs the sequencer add-on (operators, sidebar
+panel, handlers: :mod:`aigate_blender.addon`) and :func:`unregister` removes it; inside
+Blender, the add-on folder hooks/aigate_blender_addon does the same.
 """
 
 from __future__ import annotations
@@ -31,6 +35,21 @@ def _bpy() -> Any:
     except ImportError:
         raise InputError("Blender scenes need bpy: pip install 'aigate[blender]'") from None
     return bpy
+
+
+def register() -> None:
+    """Install the sequencer add-on in the running bpy (operators, panel, handlers)."""
+    from . import addon
+
+    addon.register()
+
+
+def unregister() -> None:
+    """Remove everything :func:`register` installed; call it before the interpreter exits
+    (handlers left behind make some Blender versions hang at exit)."""
+    from . import addon
+
+    addon.unregister()
 
 
 def is_scene(subject: Any) -> bool:
@@ -166,5 +185,5 @@ def aigate_doctor() -> list[Diagnostic]:
         return [Diagnostic("Blender", False, "bpy is not installed: .blend files and the "
                            "sequencer add-on need pip install 'aigate[blender]'",
                            fails_open=False)]
-    return [Diagnostic("Blender", True, "bpy is importable (aigate.blender.register() adds "
+    return [Diagnostic("Blender", True, "bpy is importable (aigate_blender.register() adds "
                        "the sequencer add-on)", fails_open=False)]

@@ -112,122 +112,174 @@ def _media_missing(item: Item, prov: Provenance, policy: Policy) -> Iterator[Hit
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("provenance-malformed", "Provenance metadata is malformed", "integrity",
-         "Every GenAI use must be disclosed accurately; metadata that cannot be read hides "
-         "what the clip is.",
-         "the clip's aigate metadata is not a mapping, has wrong types or unknown values",
-         "Fix the clip's aigate metadata (see docs/metadata-contract.md).", _malformed),
-    Rule("final-deliverable-use", "Generated material in a final deliverable", "final-use",
-         "Principle 4: generated material is temporary and not part of the final "
-         "deliverables unless the studio approves its final use in writing.",
-         "any AI-generated clip",
-         "Replace it with non-generated material before picture lock, or get a written "
-         "approval granting final-deliverable-use for this clip.", _final_use),
-    Rule("tool-unvetted", "Generating tool missing or not vetted", "tools",
-         "Principles 2 and 3: tools must not store, reuse or train on production data and "
-         "should run in an enterprise-secured environment; only vetted tools are known to.",
-         "no tool declared, or a tool not on the policy's vetted_tools list",
-         "Declare the tool; if it is new, have it vetted and added to the studio pack's "
-         "vetted_tools.", _tool_unvetted),
-    Rule("tool-data-use", "Tool trains on or retains production data", "tools",
-         "Principle 2: tools must not store, reuse or train on the production's inputs or "
-         "outputs.",
-         "the vetted tools entry says trains_on_inputs or retains_data",
-         "Use a tool configured not to train on or keep production data.", _tool_data_use),
-    Rule("tool-not-enterprise", "Tool outside an enterprise-secured environment", "tools",
-         "Principle 3: where possible, tools run in an enterprise-secured environment that "
-         "protects inputs.",
-         "the vetted tools entry has enterprise: false",
-         "Prefer the enterprise deployment of the tool.", _tool_not_enterprise),
-    Rule("key-creative-element", "Generated key character, key visual or setting", "creative",
-         "Written approval: generating main characters, key visual elements or fictional "
-         "settings central to the story.",
-         "role key_character, key_visual or setting",
-         "Get a written approval granting key-creative-element (or 'creative') for the clip.",
-         _key_creative),
-    Rule("proprietary-data-input", "Studio-proprietary material put into a tool", "data",
-         "Written approval: putting the studio's own material (unreleased assets, scripts, "
-         "stills) into a GenAI tool.",
-         "inputs include proprietary",
-         "Get a written approval granting proprietary-data-input (or 'data').",
-         _input(("proprietary",), "studio material went into a GenAI tool")),
-    Rule("personal-data-input", "Personal data put into a tool", "data",
-         "Written approval: putting personal data of cast or crew into a GenAI tool.",
-         "inputs include personal_data",
-         "Get a written approval granting personal-data-input (or 'data').",
-         _input(("personal_data",), "personal data went into a GenAI tool")),
-    Rule("third-party-training", "Training on material the production does not own", "data",
-         "Written approval: training or fine-tuning on artists', performers' or rights "
-         "holders' work without clearance.",
-         "inputs include third_party_training",
-         "Get rights clearance and a written approval granting third-party-training.",
-         _input(("third_party_training",), "a model was trained on others' work")),
-    Rule("copyrighted-reference", "Copyrighted material referenced", "rights",
-         "Principle 1 and written approval: output must not copy or recreate material the "
-         "production does not own; prompts or references pointing at copyrighted works "
-         "need approval.",
-         "inputs include copyrighted_reference",
-         "Remove the reference, or clear it and get a written approval granting "
-         "copyrighted-reference (or 'rights').",
-         _input(("copyrighted_reference",), "prompts or references point at copyrighted work")),
-    Rule("public-figure-reference", "Public figure or deceased person referenced", "rights",
-         "Written approval: prompts or references pointing at the likeness of public figures "
-         "or deceased people.",
-         "inputs include public_figure or deceased_person",
-         "Get a written approval granting public-figure-reference (or 'rights').",
-         _input(("public_figure", "deceased_person"),
+    Rule(id="provenance-malformed",
+         title="Provenance metadata is malformed",
+         category="integrity",
+         guideline="Every GenAI use must be disclosed accurately; metadata that cannot be read "
+                   "hides what the clip is.",
+         trigger="the clip's aigate metadata is not a mapping, has wrong types or unknown values",
+         remediation="Fix the clip's aigate metadata (see docs/metadata-contract.md).",
+         check=_malformed),
+    Rule(id="final-deliverable-use",
+         title="Generated material in a final deliverable",
+         category="final-use",
+         guideline="Principle 4: generated material is temporary and not part of the final "
+                   "deliverables unless the studio approves its final use in writing.",
+         trigger="any AI-generated clip",
+         remediation="Replace it with non-generated material before picture lock, or get a "
+                     "written approval granting final-deliverable-use for this clip.",
+         check=_final_use),
+    Rule(id="tool-unvetted",
+         title="Generating tool missing or not vetted",
+         category="tools",
+         guideline="Principles 2 and 3: tools must not store, reuse or train on production data "
+                   "and should run in an enterprise-secured environment; only vetted tools are "
+                   "known to.",
+         trigger="no tool declared, or a tool not on the policy's vetted_tools list",
+         remediation="Declare the tool; if it is new, have it vetted and added to the studio "
+                     "pack's vetted_tools.",
+         check=_tool_unvetted),
+    Rule(id="tool-data-use",
+         title="Tool trains on or retains production data",
+         category="tools",
+         guideline="Principle 2: tools must not store, reuse or train on the production's inputs "
+                   "or outputs.",
+         trigger="the vetted tools entry says trains_on_inputs or retains_data",
+         remediation="Use a tool configured not to train on or keep production data.",
+         check=_tool_data_use),
+    Rule(id="tool-not-enterprise",
+         title="Tool outside an enterprise-secured environment",
+         category="tools",
+         guideline="Principle 3: where possible, tools run in an enterprise-secured environment "
+                   "that protects inputs.",
+         trigger="the vetted tools entry has enterprise: false",
+         remediation="Prefer the enterprise deployment of the tool.",
+         check=_tool_not_enterprise),
+    Rule(id="key-creative-element",
+         title="Generated key character, key visual or setting",
+         category="creative",
+         guideline="Written approval: generating main characters, key visual elements or "
+                   "fictional settings central to the story.",
+         trigger="role key_character, key_visual or setting",
+         remediation="Get a written approval granting key-creative-element (or 'creative') for "
+                     "the clip.",
+         check=_key_creative),
+    Rule(id="proprietary-data-input",
+         title="Studio-proprietary material put into a tool",
+         category="data",
+         guideline="Written approval: putting the studio's own material (unreleased assets, "
+                   "scripts, stills) into a GenAI tool.",
+         trigger="inputs include proprietary",
+         remediation="Get a written approval granting proprietary-data-input (or 'data').",
+         check=_input(("proprietary",), "studio material went into a GenAI tool")),
+    Rule(id="personal-data-input",
+         title="Personal data put into a tool",
+         category="data",
+         guideline="Written approval: putting personal data of cast or crew into a GenAI tool.",
+         trigger="inputs include personal_data",
+         remediation="Get a written approval granting personal-data-input (or 'data').",
+         check=_input(("personal_data",), "personal data went into a GenAI tool")),
+    Rule(id="third-party-training",
+         title="Training on material the production does not own",
+         category="data",
+         guideline="Written approval: training or fine-tuning on artists', performers' or rights "
+                   "holders' work without clearance.",
+         trigger="inputs include third_party_training",
+         remediation="Get rights clearance and a written approval granting third-party-training.",
+         check=_input(("third_party_training",), "a model was trained on others' work")),
+    Rule(id="copyrighted-reference",
+         title="Copyrighted material referenced",
+         category="rights",
+         guideline="Principle 1 and written approval: output must not copy or recreate material "
+                   "the production does not own; prompts or references pointing at copyrighted "
+                   "works need approval.",
+         trigger="inputs include copyrighted_reference",
+         remediation="Remove the reference, or clear it and get a written approval granting "
+                     "copyrighted-reference (or 'rights').",
+         check=_input(("copyrighted_reference",),
+                      "prompts or references point at copyrighted work")),
+    Rule(id="public-figure-reference",
+         title="Public figure or deceased person referenced",
+         category="rights",
+         guideline="Written approval: prompts or references pointing at the likeness of public "
+                   "figures or deceased people.",
+         trigger="inputs include public_figure or deceased_person",
+         remediation="Get a written approval granting public-figure-reference (or 'rights').",
+         check=_input(("public_figure", "deceased_person"),
                 "the likeness of a public figure or deceased person is referenced")),
-    Rule("talent-consent", "Talent likeness, voice or performance without consent", "talent",
-         "Principle 5 and written approval: digital performers, voices, likenesses and "
-         "changes to a performance's tone, delivery or intent need explicit, documented "
-         "consent (and guild compliance).",
-         "a talent entry with no consent record covering that talent, use and production",
-         "Record the talent's consent for this use and production in the approvals registry.",
-         _talent, waived_by="consent"),
-    Rule("real-events", "Could be mistaken for real events, people or statements", "ethics",
-         "Written approval: nothing that could be taken for real events, people or "
-         "statements that never happened, even in the background.",
-         "depicts_real_events: true",
-         "Rework the material so it cannot be taken as real, or get a written approval "
-         "granting real-events.", _real_events),
-    Rule("undeclared-ai", "AI material the timeline does not declare", "disclosure",
-         "Disclosure: every GenAI use is reported to the studio; material the media or the "
-         "studio ledger shows as generated must be declared.",
-         "a C2PA manifest, XMP, the ledger or a path pattern says generated and the clip's "
-         "own metadata does not",
-         "Declare the clip as generated (aigate metadata: generated, tool, purpose) and "
-         "disclose the use to the studio.", _undeclared),
-    Rule("manifest-invalid", "Content Credentials do not validate", "integrity",
-         "Content integrity: a C2PA manifest that no longer matches its media cannot be "
-         "relied on, and may hide what the clip is.",
-         "a C2PA manifest whose validation state is Invalid (e.g. a hash mismatch)",
-         "Go back to the original media from the vendor, or have it re-signed by the tool "
-         "that made it.", _manifest_invalid),
-    Rule("manifest-unverifiable", "Content Credentials cannot be verified", "integrity",
-         "Content integrity: Content Credentials that are present but cannot be read or "
-         "validated in full may hide what the clip is; they are not the same as no "
-         "credentials. The gate reads media offline, so a manifest kept only at a remote URL "
-         "is never fetched and cannot be verified either.",
-         "a C2PA manifest store the SDK cannot read or validate offline (damaged, truncated "
-         "or padded file, missing signature, unsupported algorithm or structure), a "
-         "container that holds one (JUMBF, APP11, caBX, C2PA box) the SDK finds nothing in, "
-         "or a remote-only manifest. A rule of its own rather than manifest-invalid: Invalid "
-         "means the manifest was checked and the media no longer matches it; unverifiable "
-         "means it could not be checked at all, and the remedy differs",
-         "Get the media from the vendor with its Content Credentials embedded (not "
-         "remote-only) and intact, or re-signed by the tool that made it.",
-         _manifest_unverifiable),
-    Rule("media-missing", "Media cannot be checked", "integrity",
-         "Disclosure and integrity: what cannot be read cannot be cleared.",
-         "with --require-media (media.require), a clip whose media is missing, outside the "
-         "media roots or unreadable",
-         "Relink the media, or add its folder to media.roots / media.remap in aigate.yaml.",
-         _media_missing),
-    Rule("disclosure-incomplete", "GenAI use not fully disclosed", "disclosure",
-         "Disclosure: every intended GenAI use is reported to the studio, with the tool and "
-         "the purpose.",
-         "an AI clip without tool or purpose",
-         "Add tool and purpose to the clip's aigate metadata.", _disclosure),
+    Rule(id="talent-consent",
+         title="Talent likeness, voice or performance without consent",
+         category="talent",
+         guideline="Principle 5 and written approval: digital performers, voices, likenesses and "
+                   "changes to a performance's tone, delivery or intent need explicit, documented "
+                   "consent (and guild compliance).",
+         trigger="a talent entry with no consent record covering that talent, use and production",
+         remediation="Record the talent's consent for this use and production in the approvals "
+                     "registry.",
+         check=_talent,
+         waived_by="consent"),
+    Rule(id="real-events",
+         title="Could be mistaken for real events, people or statements",
+         category="ethics",
+         guideline="Written approval: nothing that could be taken for real events, people or "
+                   "statements that never happened, even in the background.",
+         trigger="depicts_real_events: true",
+         remediation="Rework the material so it cannot be taken as real, or get a written "
+                     "approval granting real-events.",
+         check=_real_events),
+    Rule(id="undeclared-ai",
+         title="AI material the timeline does not declare",
+         category="disclosure",
+         guideline="Disclosure: every GenAI use is reported to the studio; material the media or "
+                   "the studio ledger shows as generated must be declared.",
+         trigger="a C2PA manifest, XMP, the ledger or a path pattern says generated and the "
+                 "clip's own metadata does not",
+         remediation="Declare the clip as generated (aigate metadata: generated, tool, purpose) "
+                     "and disclose the use to the studio.",
+         check=_undeclared),
+    Rule(id="manifest-invalid",
+         title="Content Credentials do not validate",
+         category="integrity",
+         guideline="Content integrity: a C2PA manifest that no longer matches its media cannot be "
+                   "relied on, and may hide what the clip is.",
+         trigger="a C2PA manifest whose validation state is Invalid (e.g. a hash mismatch)",
+         remediation="Go back to the original media from the vendor, or have it re-signed by the "
+                     "tool that made it.",
+         check=_manifest_invalid),
+    Rule(id="manifest-unverifiable",
+         title="Content Credentials cannot be verified",
+         category="integrity",
+         guideline="Content integrity: Content Credentials that are present but cannot be read or "
+                   "validated in full may hide what the clip is; they are not the same as no "
+                   "credentials. The gate reads media offline, so a manifest kept only at a "
+                   "remote URL is never fetched and cannot be verified either.",
+         trigger="a C2PA manifest store the SDK cannot read or validate offline (damaged, "
+                 "truncated or padded file, missing signature, unsupported algorithm or "
+                 "structure), a container that holds one (JUMBF, APP11, caBX, C2PA box) the SDK "
+                 "finds nothing in, or a remote-only manifest. A rule of its own rather than "
+                 "manifest-invalid: Invalid means the manifest was checked and the media no "
+                 "longer matches it; unverifiable means it could not be checked at all, and the "
+                 "remedy differs",
+         remediation="Get the media from the vendor with its Content Credentials embedded (not "
+                     "remote-only) and intact, or re-signed by the tool that made it.",
+         check=_manifest_unverifiable),
+    Rule(id="media-missing",
+         title="Media cannot be checked",
+         category="integrity",
+         guideline="Disclosure and integrity: what cannot be read cannot be cleared.",
+         trigger="with --require-media (media.require), a clip whose media is missing, outside "
+                 "the media roots or unreadable",
+         remediation="Relink the media, or add its folder to media.roots / media.remap in "
+                     "aigate.yaml.",
+         check=_media_missing),
+    Rule(id="disclosure-incomplete",
+         title="GenAI use not fully disclosed",
+         category="disclosure",
+         guideline="Disclosure: every intended GenAI use is reported to the studio, with the tool "
+                   "and the purpose.",
+         trigger="an AI clip without tool or purpose",
+         remediation="Add tool and purpose to the clip's aigate metadata.",
+         check=_disclosure),
 )
 
 

@@ -1,0 +1,259 @@
+"""The sequencer add-on: operators, sidebar panel and handlers that run the gate inside
+Blender's Video Sequence Editor. It imports bpy, so nothing imports it until a host asks:
+``aigate_blender.register()`` with bpy as a module, or the add-on folder
+(hooks/aigate_blender_addon, a shim over this module) installed in Blender.
+
+- on load (load_post): the import check; strips are tagged, nothing is blocked;
+- on edits: the check again, debounced (one second after the last change);
+- ``aigate.check`` (sidebar > aigate > Check): tags strips at the scene's stage;
+- ``aigate.render``: the gated render, at the export's stage (README, "Stages"): never below
+  what the config's path rules give the render's output path. A sidebar stage below that is
+  refused, saying why; at stage final with a lock verdict it reports an ERROR naming the
+  strips and cancels (a scripted ``bpy.ops.aigate.render()`` raises RuntimeError);
+- the safety net: a render started any other way (F12, ``bpy.ops.render.render``) is
+  checked at the same export stage; at final it renders with the locked strips muted,
+  restores them afterwards, and says so loudly. (A handler cannot stop a render; muting is
+  what it can do. So a sidebar stage below the output's is not refused here: it says so and
+  checks at the output's stage.)
+
+Colour tags: red lock, yellow warn, green AI approved; a timeline marker "AIGATE LOCK <rule>
+<strip>" at each flagged strip's start; locked verdicts lock the strip. The sidebar panel
+lists the findings (in bpy-as-module the operator's report carries the same text).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import bpy
+from bpy.app.handlers import persistent
+
+from . import strips as _strips
+
+STAGE_ITEMS = [("AUTO", "Auto", "AIGATE_STAGE, else the scene's metadata and the config's "
+                "path rules (for a render: never below its output path's rule)"),
+               ("import", "Import", ""), ("edit", "Edit", ""), ("review", "Review", ""),
+               ("final", "Final", "picture lock, conform, deliverables")]
+_muted: list[tuple[str, str]] = []  # (scene, strip) muted by the safety net, to restore
+DEBOUNCE = 1.0
+#: how a refusal names the stage the user picked
+SIDEBAR_STAGE = "the scene's aigate stage (sidebar)"
+
+
+def _stage(scene: Any) -> str | None:
+    stage = getattr(scene, "aigate_stage", "AUTO")
+    return None if stage == "AUTO" else stage
+
+
+def _gate(scene: Any) -> Any:
+    from aigate.batch import Session
+
+    blend = Path(bpy.data.filepath) if bpy.data.filepath else Path.cwd()
+    return Session(warn=lambda m: print(f"aigate: warning: {m}", file=sys.stderr)).gate(blend)
+
+
+def _blend() -> Path | None:
+    return Path(bpy.data.filepath) if bpy.data.filepath else None
+
+
+def render_output(scene: Any) -> str:
+    """The file this scene's render writes (its first frame for an animation): the path
+    the config's stage path rules are matched against."""
+    frame = scene.frame_start if scene.render.is_movie_format else scene.frame_current
+    return bpy.path.abspath(scene.render.frame_path(frame=frame))
+
+
+def check(scene: Any, stage: str | None = None) -> Any:
+    """Check the scene and tag its strips; the scene's result."""
+    [result] = _gate(scene).annotate(scene, None, stage=stage or _stage(scene), path=_blend())
+    return result
+
+
+def guard_render(scene: Any) -> list[Any]:
+    """Check the scene for a render to its output path, at the export's stage, tagging its
+    strips. Raises StageRefused (the sidebar asks for less than the output's stage) or
+    GateLocked (locked at final); the results otherwise."""
+    return _gate(scene).guard_export(scene, stage=_stage(scene), output=render_output(scene),
+                                     annotate=True, stage_source=SIDEBAR_STAGE)
+
+
+def locked_for_render(scene: Any) -> list[Any]:
+    """The safety net's check: the results locked at final for a render of ``scene`` (none:
+    nothing to mute). It cannot refuse a render, so a stage below the output's is said and
+    replaced by the output's."""
+    from aigate.gate import GateLocked
+    from aigate.stage import StageRefused
+
+    gate, output = _gate(scene), render_output(scene)
+    stage = _stage(scene)
+    try:
+        try:
+            gate.guard_export(scene, stage=stage, output=output, annotate=True,
+                              stage_source=SIDEBAR_STAGE)
+        except StageRefused as exc:
+            print(f"aigate: SAFETY NET: {exc}: this render is checked at stage "
+                  f"{exc.required}", file=sys.stderr)
+            gate.guard_export(scene, stage=exc.required, output=output, annotate=True,
+                              stage_source=SIDEBAR_STAGE)
+    except GateLocked as exc:
+        return exc.results
+    return []
+
+
+def _summary(result: Any) -> str:
+    from aigate.model import Severity
+
+    counts = result.verdict_counts()
+    return (f"aigate [{result.stage}]: {counts[Severity.LOCK]} lock, "
+            f"{counts[Severity.WARN]} warn, {counts[Severity.INFO]} approved, "
+            f"{len(result.items)} strips")
+
+
+class AIGATE_OT_check(bpy.types.Operator):
+    """Check the strips against the studio's GenAI policy and tag them"""
+
+    bl_idname = "aigate.check"
+    bl_label = "Check GenAI strips"
+
+    def execute(self, context: Any) -> set[str]:
+        from aigate.errors import AigateError
+
+        try:
+            result = check(context.scene)
+        except AigateError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        level = "WARNING" if result.verdict.label in ("warn", "lock") else "INFO"
+        self.report({level}, "\n".join([_summary(result), *context.scene["aigate_report"]]))
+        return {"FINISHED"}
+
+
+class AIGATE_OT_render(bpy.types.Operator):
+    """Render through the gate: refused at stage final while a strip is locked"""
+
+    bl_idname = "aigate.render"
+    bl_label = "Render through aigate"
+
+    # Blender reads properties from annotations; a call is no type to mypy
+    animation: bpy.props.BoolProperty(name="Animation", default=False)  # type: ignore[valid-type]
+
+    def execute(self, context: Any) -> set[str]:
+        from aigate.errors import AigateError
+
+        try:
+            guard_render(context.scene)
+        except AigateError as exc:  # GateLocked names every locked strip, StageRefused why
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        bpy.ops.render.render(animation=self.animation, write_still=not self.animation)
+        return {"FINISHED"}
+
+
+class SEQUENCER_PT_aigate(bpy.types.Panel):
+    bl_space_type = "SEQUENCE_EDITOR"
+    bl_region_type = "UI"
+    bl_category = "aigate"
+    bl_label = "aigate"
+
+    def draw(self, context: Any) -> None:
+        layout = self.layout
+        layout.prop(context.scene, "aigate_stage")
+        row = layout.row()
+        row.operator("aigate.check")
+        row.operator("aigate.render")
+        for line in context.scene.get("aigate_report", []):
+            layout.label(text=line, icon="ERROR" if line.startswith("LOCK") else "INFO")
+
+
+@persistent
+def _on_load(*_: Any) -> None:
+    scene = bpy.context.scene
+    if scene is None or scene.sequence_editor is None:
+        return
+    try:
+        print(_summary(check(scene, stage="import")), file=sys.stderr)
+    except Exception as exc:  # an import is never blocked
+        print(f"aigate: import check failed: {exc}", file=sys.stderr)
+
+
+def _recheck() -> None:
+    scene = bpy.context.scene
+    if scene is not None and scene.sequence_editor is not None:
+        try:
+            check(scene)
+        except Exception as exc:
+            print(f"aigate: check failed: {exc}", file=sys.stderr)
+
+
+@persistent
+def _on_edit(scene: Any, *_: Any) -> None:
+    # a check per edit would make scrubbing crawl: one, a second after the last change
+    if bpy.app.timers.is_registered(_recheck):
+        bpy.app.timers.unregister(_recheck)
+    bpy.app.timers.register(_recheck, first_interval=DEBOUNCE)
+
+
+@persistent
+def _on_render_init(scene: Any, *_: Any) -> None:
+    """The safety net: locked strips are muted for a final render started any way."""
+    try:
+        locked = locked_for_render(scene)
+    except Exception as exc:
+        print(f"aigate: SAFETY NET could not check the scene: {exc}", file=sys.stderr)
+        return
+    by_name = {s.name: s for s in _strips(scene)}
+    for result in locked:
+        for item_result in result.items:
+            strip = by_name.get(item_result.item.clip)
+            if item_result.verdict.label == "lock" and strip is not None and not strip.mute:
+                strip.mute = True
+                _muted.append((scene.name, strip.name))
+    if _muted:
+        names = ", ".join(name for _, name in _muted)
+        print(f"aigate: SAFETY NET: this final render leaves out locked strips: {names}",
+              file=sys.stderr)
+
+
+@persistent
+def _on_render_done(scene: Any, *_: Any) -> None:
+    while _muted:
+        scene_name, strip_name = _muted.pop()
+        owner = bpy.data.scenes.get(scene_name)
+        strip = {s.name: s for s in _strips(owner)}.get(strip_name) if owner else None
+        if strip is not None:
+            strip.mute = False
+
+
+CLASSES = (AIGATE_OT_check, AIGATE_OT_render, SEQUENCER_PT_aigate)
+HANDLERS = (("load_post", _on_load), ("depsgraph_update_post", _on_edit),
+            ("render_init", _on_render_init), ("render_complete", _on_render_done),
+            ("render_cancel", _on_render_done))
+
+
+def register() -> None:
+    bpy.types.Scene.aigate_stage = bpy.props.EnumProperty(
+        name="Stage", items=STAGE_ITEMS, default="AUTO",
+        description="Pipeline stage the gate checks at")
+    for cls in CLASSES:
+        bpy.utils.register_class(cls)
+    for name, function in HANDLERS:
+        handlers = getattr(bpy.app.handlers, name)
+        if function not in handlers:
+            handlers.append(function)
+
+
+def unregister() -> None:
+    """Removes every handler: ones left behind make some Blender versions hang at exit."""
+    for name, function in HANDLERS:
+        handlers = getattr(bpy.app.handlers, name)
+        while function in handlers:
+            handlers.remove(function)
+    if bpy.app.timers.is_registered(_recheck):
+        bpy.app.timers.unregister(_recheck)
+    for cls in reversed(CLASSES):
+        if getattr(cls, "is_registered", False):
+            bpy.utils.unregister_class(cls)
+    if hasattr(bpy.types.Scene, "aigate_stage"):
+        del bpy.types.Scene.aigate_stage
