@@ -159,3 +159,26 @@ def test_otio_reads_what_the_export_hook_gates(tmp_path):
     with pytest.raises(GateLocked):
         otio.adapters.write_to_file(timeline([clip("GEN", 2, ai())]), str(out))
     assert list((tmp_path / "real").iterdir()) == []
+
+
+@pytest.mark.parametrize("how", ["decoy packet first", "capture declared first"])
+def test_every_xmp_packet_and_source_type_counts(cli, tmp_path, how):
+    media = tmp_path / "media"
+    media.mkdir()
+    plain = still(media / "plain.jpg").read_bytes()
+    capture = "http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture"
+    if how == "decoy packet first":
+        packets = [xmp_packet(capture), xmp_packet(TRAINED)]
+    else:  # one packet naming a capture, then a trained model
+        packets = [xmp_packet(capture).replace(
+            "</rdf:RDF>", xmp_packet(TRAINED).split("<rdf:RDF", 1)[1].split(">", 1)[1]
+            .removesuffix("</x:xmpmeta>"))]
+    segments = b"".join(
+        b"\xff\xe1" + (len(body) + 2).to_bytes(2, "big") + body
+        for body in (b"http://ns.adobe.com/xap/1.0/\x00" + p.encode() for p in packets))
+    (media / "gen.jpg").write_bytes(plain[:2] + segments + plain[2:])
+    (tmp_path / "aigate.yaml").write_text("show: S\n")
+    cut = write(tmp_path / "cut.otio", timeline([clip("GEN", 2, url="media/gen.jpg")]))
+    run = cli("check", cut, "--stage", "final", "--format", "json")
+    assert run.verdicts() == {"GEN": "lock"}, run.out
+    assert run.findings("GEN")["undeclared-ai"] == "lock"

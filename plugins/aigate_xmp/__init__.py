@@ -98,9 +98,13 @@ def _read_embedded(path: Path) -> Claim | None:
         data = read_bounded(path, HEAD, TAIL)
     except OSError:
         return None
-    match = PACKET.search(data)
-    if match:
-        return parse_packet(match.group(0), "xmp embedded", "embedded XMP")
+    # every packet counts: a decoy packet ahead of the real one must not hide it
+    claims = [claim for match in PACKET.finditer(data)
+              if (claim := parse_packet(match.group(0), "xmp embedded", "embedded XMP"))]
+    if claims:
+        return max(claims, key=lambda c: (bool(c.generated), bool(c.problems)))
+    if PACKET.search(data):
+        return None
     opening = OPENING.search(data)
     if opening:  # a packet that starts and never ends: cut off or damaged, not "no XMP"
         return Claim("xmp embedded", Trust.CLAIMED,
@@ -130,7 +134,10 @@ def parse_packet(packet: bytes, source: str, where: str) -> Claim | None:
         value = element.attrib.get(f"{IPTC_EXT}DigitalSourceType")
         if value is None and element.tag == f"{IPTC_EXT}DigitalSourceType":
             value = element.attrib.get(f"{RDF}resource") or (element.text or "").strip()
-        if value and source_type is None:
+        # of several declared types a generative one wins: a packet naming a capture first
+        # and a trained model after still declares GenAI
+        if value and (source_type is None or (is_genai_source_type(normalise_source_type(
+                value)) and not is_genai_source_type(source_type))):
             source_type = normalise_source_type(value)
         creator = element.attrib.get(f"{XMP}CreatorTool")
         if creator is None and element.tag == f"{XMP}CreatorTool":
