@@ -178,7 +178,8 @@ class Gate:
         stage = resolved.stage
         policy = self.policy.for_show(self.config.show)
         active = [(rule, policy.rules[rule.id]) for rule in self.rules.values()
-                  if rule.id in policy.rules and policy.rules[rule.id].enabled]
+                  if rule.id in policy.rules and policy.rules[rule.id].enabled
+                  and policy.rules[rule.id].in_force(self.as_of)]
         base = path.parent if path else Path(stage_path).parent if stage_path else Path.cwd()
         roots = self.config.media.roots or tuple(
             p for p in (base, self.config.base_dir) if p is not None)
