@@ -175,6 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
     rules = sub.add_parser("rules", help="list rule ids and titles")
     rules.add_argument("--policy", help="show severities from this pack")
     rules.add_argument("--config", type=Path)
+    rules.add_argument("--as-of", type=_date, metavar="DATE",
+                       help="which rules applied on this date (default: today)")
     rules.set_defaults(run=cmd_rules)
 
     explain = sub.add_parser("explain", help="what a rule checks and how to resolve it")
@@ -666,16 +668,25 @@ def cmd_approvals_unused(args: argparse.Namespace) -> int:
 def cmd_rules(args: argparse.Namespace) -> int:
     gate = _session(args).gate()
     width = max(len(r) for r in gate.rules)
-    print(f"policy {gate.policy.name} ({gate.policy.origin})")
+    print(f"policy {gate.policy.name} ({gate.policy.origin}), as of {gate.as_of}")
     print(f"{'rule':<{width}}  {'import edit review final':<23}  title")
     for rule in gate.rules.values():
         setting = gate.policy.rules.get(rule.id)
         if setting is None or not setting.enabled:
             levels = "(off in this policy)"
+        elif not setting.in_force(gate.as_of):
+            levels = f"(not in force: {_in_force(setting)})"
         else:
             levels = " ".join(f"{setting.severity[s].label:<{len(s)}}" for s in STAGE_CHOICES)
         print(f"{rule.id:<{width}}  {levels:<23}  {rule.title}")
     return EXIT_OK
+
+
+def _in_force(setting: Any) -> str:
+    """A dated rule's period, e.g. 'from 2026-07-01 until 2030-06-30'."""
+    return " ".join(part for part in (
+        f"from {setting.effective}" if setting.effective else "",
+        f"until {setting.until}" if setting.until else "") if part)
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
@@ -694,11 +705,16 @@ def cmd_explain(args: argparse.Namespace) -> int:
         per_stage = ", ".join(f"{s} {setting.severity[s].label}" for s in STAGE_CHOICES)
         if not setting.waivable:
             waivable = "no approval can waive it"
+        elif rule.waived_by == "described-consent":
+            waivable = ("a consent record covering that talent, use and production, with a "
+                        "'description' of the use, lifts it")
         elif rule.waived_by == "consent":
             waivable = "a consent record covering that talent, use and production lifts it"
         else:
             waivable = "a written approval granting it (or its category) can waive it"
         print(f"severity:    {per_stage} (policy {gate.policy.name}); {waivable}")
+        if setting.effective or setting.until:
+            print(f"in force:    {_in_force(setting)}")
     else:
         print(f"severity:    off in policy {gate.policy.name}")
     print(f"resolve:     {rule.remediation}")

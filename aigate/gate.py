@@ -244,10 +244,13 @@ class Gate:
         show, episode = self.config.show, self.config.episode
         if hit.talent is not None:
             consent = self.registry.consent_for(hit.talent, show, self.as_of)
-            if consent is not None:
+            undescribed = (consent is not None and rule.waived_by == "described-consent"
+                           and not consent.description.strip())
+            if consent is not None and not undescribed:
                 return replace(finding, severity=Severity.INFO, waived_from=severity,
                                approval=consent.id, approver=f"{consent.talent} (consent)")
-            why = self.registry.why_not_consent(hit.talent, show, self.as_of)
+            why = (f"consent {consent.id!r} has no 'description' of the use" if consent
+                   else self.registry.why_not_consent(hit.talent, show, self.as_of))
         else:
             match = self.registry.approval_for(rule.id, rule.category, clip, show, episode,
                                                self.as_of)
