@@ -792,7 +792,8 @@ def _attest_verify(args: argparse.Namespace) -> int:
 
 def cmd_credentials(args: argparse.Namespace) -> int:
     """Content Credentials on a rendered deliverable, from the cut it was rendered from."""
-    from .credentials import Locked, stamp
+    from aigate_c2pa.credentials import Locked, stamp
+
     from .gate import load_subject
 
     session = _session(args)
