@@ -202,6 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
     attest.add_argument("--output", type=Path, help="the envelope file to write")
     attest.add_argument("--allow-lock", action="store_true",
                         help="attest a locked verdict (the attestation says so)")
+    attest.add_argument("--register", type=Path, metavar="FILE",
+                        help="also write the disclosure register of the same check, its "
+                        "companion (.csv or .json)")
     attest.add_argument("--trusted-keys", nargs="+", type=Path, default=[], metavar="PUB")
     attest.add_argument("--timeline", nargs="+", type=Path, default=[], metavar="PATH")
     attest.add_argument("--media", action="store_true")
@@ -736,6 +739,7 @@ def cmd_attest(args: argparse.Namespace) -> int:
     if args.key is None or args.output is None:
         raise UsageError("attest needs --key KEY and --output FILE")
     _refuse_output(args.output, args.paths, {"json"})
+    _refuse_output(args.register, args.paths, {"csv", "json"})
     key, warnings = load_private_key(args.key)
     for warning in warnings:
         _warn(warning)
@@ -757,6 +761,16 @@ def cmd_attest(args: argparse.Namespace) -> int:
     with atomic_text(args.output) as handle:
         json.dump(envelope(doc, key), handle, indent=1)
         handle.write("\n")
+    if args.register:
+        from .register import rows, write_csv, write_json
+
+        register = [row for c in checked for result in c.results
+                    for row in rows(result, c.gate)]
+        with atomic_text(args.register, errors="backslashreplace") as handle:
+            if args.register.suffix.lower() == ".json":
+                write_json(register, handle, args.stage)
+            else:
+                write_csv(register, handle)
     summary = doc["predicate"]["summary"]
     print(f"{args.output}: attested {len(doc['subject'])} file(s), {summary['timelines']} "
           f"timeline(s), {summary['ai']} AI clip(s), verdict {doc['predicate']['verdict']}"

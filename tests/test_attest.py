@@ -173,3 +173,23 @@ def test_verify_checks_timelines_moved_elsewhere(cli, show: Path, tmp_path: Path
     assert run.code == 1
     assert f"CHANGED timeline {moved / CUTS[1]}" in run.out
     assert str(moved / CUTS[0]) not in run.out
+
+
+def test_a_missing_approval_is_named(cli, show: Path) -> None:
+    assert _attest(cli, show, "--allow-lock").code == 0
+    (show / "approvals" / "APR-NF101-007.yaml").unlink()
+    run = _verify(cli, show)
+    assert run.code == 1
+    assert "CHANGED approval" in run.out and "APR-NF101-007.yaml: missing" in run.out
+
+
+def test_the_register_is_written_as_the_companion(cli, show: Path) -> None:
+    register = show.parent / "register.csv"
+    assert _attest(cli, show, "--allow-lock", "--register", register).code == 0
+    import csv
+
+    rows = list(csv.DictReader(register.open()))
+    doc = _statement(show.parent / "cut.intoto.json")
+    attested = {c["clip"] for t in doc["predicate"]["timelines"] for c in t["clips"]}
+    assert {r["clip"] for r in rows} == attested
+    assert {"disclosure_label", "consent_description", "synthetic_performer"} <= set(rows[0])
