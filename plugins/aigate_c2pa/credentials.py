@@ -25,7 +25,7 @@ from aigate import __version__
 from aigate.errors import AigateError, InputError, UsageError
 from aigate.files import atomic_path
 from aigate.gate import Gate
-from aigate.media import MediaResolver
+from aigate.media import NONE, MediaResolver
 from aigate.model import Severity, SubjectResult
 
 from .offline import reader_context
@@ -159,7 +159,8 @@ def stamp(deliverable: Path, results: Sequence[SubjectResult], gate: Gate, cert:
 def _ai_media(results: Sequence[SubjectResult], gate: Gate,
               timeline: Path | None) -> list[Path]:
     """The readable media files of the AI clips, once each, in record order. An AI clip
-    whose media cannot be read is an error: its provenance would silently drop out."""
+    whose media cannot be read is an error: its provenance would silently drop out. A clip
+    with no media reference at all (made in the host) has no ingredient to carry."""
     base = timeline.parent if timeline else Path.cwd()
     roots = gate.config.media.roots or tuple(
         p for p in (base, gate.config.base_dir) if p is not None)
@@ -170,6 +171,8 @@ def _ai_media(results: Sequence[SubjectResult], gate: Gate,
             if not r.ai:
                 continue
             media = resolver.resolve(r.item.media_url)
+            if media.state == NONE:  # generated in the host (an effect strip): no file
+                continue
             if not media.readable or media.path is None:
                 raise InputError(f'{r.item.track} "{r.item.clip}": its media '
                                  f"({r.item.media_url or 'none'}) cannot be read "
