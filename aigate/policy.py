@@ -199,7 +199,9 @@ def _rule_settings(section: Section | None, rules: Mapping[str, Rule],
         if "severity" in entry:
             severity.update(_severity(entry))
         missing = [s for s in STAGES if s not in severity]
-        if missing:
+        # a rule switched off needs no severity (a rule no parent pack configures, e.g. a
+        # dated pack's, can be turned off without inventing one)
+        if missing and entry.flag("enabled", base.enabled if base else True):
             entry.fail(f"{entry.where}.severity: no severity for stage(s) {', '.join(missing)}",
                        "severity")
         out[rule_id] = RuleSetting(

@@ -150,3 +150,15 @@ def test_bad_dates_in_a_pack_are_one_line(cli, tmp_path: Path, setting: str,
     run = cli("check", cut, "--jobs", "1")
     assert run.code == 2 and message in run.out and "pack.yaml" in run.out
     assert "Traceback" not in run.out + run.err
+
+
+def test_a_rule_no_parent_configures_can_be_switched_off(cli, tmp_path: Path) -> None:
+    pack = EU_PACK.replace("eu-ai-act-art50", "netflix-genai") + \
+        "rules:\n  synthetic-performer: {enabled: false}\n"
+    cut = _replica(_studio(tmp_path, pack), synthetic=True)
+    run = cli("check", cut, "--stage", "final", "--format", "json", "--as-of", "2026-09-01")
+    assert run.code == 0 and "synthetic-performer" not in run.findings("SYNTH")
+    pack = pack.replace("{enabled: false}", "{enabled: true}")
+    (tmp_path / "pack.yaml").write_text(pack)
+    run = cli("check", cut, "--jobs", "1")
+    assert run.code == 2 and "no severity for stage(s)" in run.out
