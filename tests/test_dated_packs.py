@@ -156,7 +156,7 @@ def test_a_rule_no_parent_configures_can_be_switched_off(cli, tmp_path: Path) ->
     pack = EU_PACK.replace("eu-ai-act-art50", "netflix-genai") + \
         "rules:\n  synthetic-performer: {enabled: false}\n"
     cut = _replica(_studio(tmp_path, pack), synthetic=True)
-    run = cli("check", cut, "--stage", "final", "--format", "json", "--as-of", "2026-09-01")
+    run = cli("check", cut, "--stage", "edit", "--format", "json", "--as-of", "2026-09-01")
     assert run.code == 0 and "synthetic-performer" not in run.findings("SYNTH")
     pack = pack.replace("{enabled: false}", "{enabled: true}")
     (tmp_path / "pack.yaml").write_text(pack)
