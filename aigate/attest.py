@@ -138,7 +138,12 @@ def statement(checked: Sequence[Checked], stage: str | None, as_of: dt.date,
         "as_of": as_of.isoformat(), "verdict": worst.label,
         "lock_allowed": allow_lock and worst is Severity.LOCK,
         "policy": {"names": sorted({e.gate.policy.name for e in checked}),
-                   "files": list(packs.values())},
+                   "files": list(packs.values()),
+                   # the rules that applied on the as-of date (dated rules included or not)
+                   "rules_in_force": sorted({
+                       rule for e in checked
+                       for rule, setting in e.gate.policy.for_show(e.gate.config.show)
+                       .rules.items() if setting.enabled and setting.in_force(e.gate.as_of)})},
         "config": list(configs.values()),
         "approvals": [records[k] for k in sorted(records)],
         "timelines": timelines, "summary": counts}
@@ -239,7 +244,15 @@ def verify(path: Path, trusted: Iterable[signing.TrustedKey],
         predicate = doc_statement["predicate"]
     except (ValueError, KeyError, TypeError):
         return Verification(None, "the signed payload is not an in-toto statement")
-    changes, checked = _changes(doc_statement, predicate, timelines, media)
+    if not isinstance(doc_statement, dict) or doc_statement.get("_type") != STATEMENT_TYPE \
+            or doc_statement.get("predicateType") != PREDICATE_TYPE:
+        return Verification(None, "the signed statement is not an aigate attestation "
+                            f"({PREDICATE_TYPE})")
+    try:
+        changes, checked = _changes(doc_statement, predicate, timelines, media)
+    except (KeyError, TypeError, AttributeError):
+        return Verification(None, "the signed statement is not an aigate attestation "
+                            f"({PREDICATE_TYPE})")
     return Verification(signer, None, doc_statement, tuple(changes), checked)
 
 

@@ -73,6 +73,7 @@ def test_attestation_of_the_sample_show_records_the_decision(cli, show: Path) ->
     assert predicate["lock_allowed"] is True
     packs = [Path(f["path"]).name for f in predicate["policy"]["files"]]
     assert packs == ["netflix-genai.yaml", "nightfall.yaml"]  # the whole extends chain
+    assert "final-deliverable-use" in predicate["policy"]["rules_in_force"]
     assert [Path(c["path"]).name for c in predicate["config"]] == ["aigate.yaml"]
     (approval,) = predicate["approvals"]
     assert approval["id"] == "APR-NF101-007" and approval["signer"].startswith("ed25519:")
@@ -193,3 +194,14 @@ def test_the_register_is_written_as_the_companion(cli, show: Path) -> None:
     attested = {c["clip"] for t in doc["predicate"]["timelines"] for c in t["clips"]}
     assert {r["clip"] for r in rows} == attested
     assert {"disclosure_label", "consent_description", "synthetic_performer"} <= set(rows[0])
+
+
+def test_a_trusted_signature_over_something_else_is_not_verified(cli, show: Path) -> None:
+    from aigate.attest import envelope
+    from aigate.signing import load_private_key
+
+    key, _ = load_private_key(show.parent / "keys" / "conform.key")
+    path = show.parent / "cut.intoto.json"
+    path.write_text(json.dumps(envelope({"_type": "other", "predicate": {}}, key)))
+    run = _verify(cli, show)
+    assert run.code == 1 and "not an aigate attestation" in run.out
