@@ -38,7 +38,8 @@ def _gate_options(parser: argparse.ArgumentParser) -> None:
                         "discovered (default: AIGATE_CONFIG, else the nearest one above each "
                         "timeline, inside AIGATE_TRUSTED_ROOTS when that is set)")
     parser.add_argument("--as-of", type=_date, metavar="DATE",
-                        help="evaluate approval expiry at this date (default: today)")
+                        help="evaluate approval expiry and dated rules at this date "
+                        "(default: today)")
     parser.add_argument("--strict-plugins", action="store_true",
                         help="a plugin that fails to load is an error")
     parser.add_argument("--require-media", action="store_true",
