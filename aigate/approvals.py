@@ -180,6 +180,9 @@ class Consent:
     validity: Validity
     source: Path
     guild_ref: str | None = None
+    #: what the talent consented to, described specifically (SAG-AFTRA: a reasonably
+    #: specific description of each digital replica use)
+    description: str = ""
 
     def covers(self, talent: TalentUse, production: str | None) -> bool:
         return (self.talent.casefold() == talent.name.casefold() and talent.use in self.uses
@@ -377,7 +380,7 @@ def parse_record(doc: Section) -> Record:
     validity = Validity(_date(doc, "issued"), _date(doc, "expires"))
     if kind == "consent":
         doc.only("id", "kind", "talent", "uses", "production", "issued", "expires", "guild_ref",
-                 "notes", signing.SIGNATURE_KEY)
+                 "notes", "description", signing.SIGNATURE_KEY)
         uses = doc.strs("uses")
         for use in uses:
             if use not in TALENT_USES:
@@ -386,7 +389,8 @@ def parse_record(doc: Section) -> Record:
         if not talent or not production or not uses:
             doc.fail(f"consent {record_id!r} needs 'talent', 'uses' and 'production'")
         return Consent(id=record_id, talent=talent, uses=frozenset(uses), production=production,
-                       validity=validity, source=doc.path, guild_ref=doc.text("guild_ref"))
+                       validity=validity, source=doc.path, guild_ref=doc.text("guild_ref"),
+                       description=doc.text("description") or "")
     doc.only("id", "kind", "grants", "scope", "approver", "issued", "expires", "notes",
              "conditions", signing.SIGNATURE_KEY)
     grants = doc.strs("grants")

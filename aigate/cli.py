@@ -38,7 +38,8 @@ def _gate_options(parser: argparse.ArgumentParser) -> None:
                         "discovered (default: AIGATE_CONFIG, else the nearest one above each "
                         "timeline, inside AIGATE_TRUSTED_ROOTS when that is set)")
     parser.add_argument("--as-of", type=_date, metavar="DATE",
-                        help="evaluate approval expiry at this date (default: today)")
+                        help="evaluate approval expiry and dated rules at this date "
+                        "(default: today)")
     parser.add_argument("--strict-plugins", action="store_true",
                         help="a plugin that fails to load is an error")
     parser.add_argument("--require-media", action="store_true",
@@ -175,6 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
     rules = sub.add_parser("rules", help="list rule ids and titles")
     rules.add_argument("--policy", help="show severities from this pack")
     rules.add_argument("--config", type=Path)
+    rules.add_argument("--as-of", type=_date, metavar="DATE",
+                       help="which rules applied on this date (default: today)")
     rules.set_defaults(run=cmd_rules)
 
     explain = sub.add_parser("explain", help="what a rule checks and how to resolve it")
@@ -182,6 +185,53 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--policy")
     explain.add_argument("--config", type=Path)
     explain.set_defaults(run=cmd_explain)
+
+    attest = sub.add_parser(
+        "attest", help="sign a record of the gate's decision (in-toto, DSSE); "
+        "'attest verify ENVELOPE' checks one",
+        usage="aigate attest PATH... --key KEY --output OUT [options]\n"
+        "       aigate attest verify ENVELOPE [--timeline PATH...] [--media] "
+        "[--trusted-keys PUB...]",
+        description="Check the timelines and write an in-toto Statement in a DSSE envelope "
+        "signed with an Ed25519 key: the timelines' sha256, the policy pack files, config, "
+        "the approvals that waived findings, every AI clip with its verdict and media hash. "
+        "A locked verdict is refused (exit 1) unless --allow-lock.")
+    attest.add_argument("paths", nargs="+", metavar="PATH", help="timeline files")
+    _gate_options(attest)
+    attest.add_argument("--key", type=Path, help="Ed25519 private key (PEM), e.g. from "
+                        "'aigate approvals keygen'")
+    attest.add_argument("--output", type=Path, help="the envelope file to write")
+    attest.add_argument("--allow-lock", action="store_true",
+                        help="attest a locked verdict (the attestation says so)")
+    attest.add_argument("--register", type=Path, metavar="FILE",
+                        help="also write the disclosure register of the same check, its "
+                        "companion (.csv or .json)")
+    attest.add_argument("--trusted-keys", nargs="+", type=Path, default=[], metavar="PUB")
+    attest.add_argument("--timeline", nargs="+", type=Path, default=[], metavar="PATH")
+    attest.add_argument("--media", action="store_true")
+    attest.set_defaults(run=cmd_attest)
+
+    credentials = sub.add_parser(
+        "credentials", help="add Content Credentials (C2PA) to a rendered deliverable",
+        description="Sign DELIVERABLE with a C2PA manifest saying what the cut holds: "
+        "c2pa.created/c2pa.edited with the IPTC digital source type that fits, one "
+        "ingredient per AI clip's media (its own manifest carried forward), and the "
+        "attestation as the com.aigate.attestation assertion. Refused (exit 1) when the "
+        "cut is locked at final.")
+    credentials.add_argument("deliverable", type=Path, metavar="DELIVERABLE")
+    credentials.add_argument("--from", dest="timeline", type=Path, required=True,
+                             metavar="TIMELINE", help="the cut the deliverable was rendered "
+                             "from")
+    credentials.add_argument("--cert", type=Path, required=True,
+                             help="signing certificate chain (PEM, leaf first)")
+    credentials.add_argument("--key", type=Path, required=True,
+                             help="the certificate's private key (PEM)")
+    credentials.add_argument("--attestation", type=Path,
+                             help="an attestation (aigate attest) to embed")
+    credentials.add_argument("--output", type=Path, help="write the signed file here "
+                             "(default: DELIVERABLE with .c2pa before its suffix)")
+    _gate_options(credentials)
+    credentials.set_defaults(run=cmd_credentials)
 
     plugins = sub.add_parser("plugins", help="list loaded plugins and their hooks")
     plugins.add_argument("--json", action="store_true")
@@ -622,16 +672,25 @@ def cmd_approvals_unused(args: argparse.Namespace) -> int:
 def cmd_rules(args: argparse.Namespace) -> int:
     gate = _session(args).gate()
     width = max(len(r) for r in gate.rules)
-    print(f"policy {gate.policy.name} ({gate.policy.origin})")
+    print(f"policy {gate.policy.name} ({gate.policy.origin}), as of {gate.as_of}")
     print(f"{'rule':<{width}}  {'import edit review final':<23}  title")
     for rule in gate.rules.values():
         setting = gate.policy.rules.get(rule.id)
         if setting is None or not setting.enabled:
             levels = "(off in this policy)"
+        elif not setting.in_force(gate.as_of):
+            levels = f"(not in force: {_in_force(setting)})"
         else:
             levels = " ".join(f"{setting.severity[s].label:<{len(s)}}" for s in STAGE_CHOICES)
         print(f"{rule.id:<{width}}  {levels:<23}  {rule.title}")
     return EXIT_OK
+
+
+def _in_force(setting: Any) -> str:
+    """A dated rule's period, e.g. 'from 2026-07-01 until 2030-06-30'."""
+    return " ".join(part for part in (
+        f"from {setting.effective}" if setting.effective else "",
+        f"until {setting.until}" if setting.until else "") if part)
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
@@ -650,14 +709,121 @@ def cmd_explain(args: argparse.Namespace) -> int:
         per_stage = ", ".join(f"{s} {setting.severity[s].label}" for s in STAGE_CHOICES)
         if not setting.waivable:
             waivable = "no approval can waive it"
+        elif rule.waived_by == "described-consent":
+            waivable = ("a consent record covering that talent, use and production, with a "
+                        "'description' of the use, lifts it")
         elif rule.waived_by == "consent":
             waivable = "a consent record covering that talent, use and production lifts it"
         else:
             waivable = "a written approval granting it (or its category) can waive it"
         print(f"severity:    {per_stage} (policy {gate.policy.name}); {waivable}")
+        if setting.effective or setting.until:
+            print(f"in force:    {_in_force(setting)}")
     else:
         print(f"severity:    off in policy {gate.policy.name}")
     print(f"resolve:     {rule.remediation}")
+    return EXIT_OK
+
+
+def cmd_attest(args: argparse.Namespace) -> int:
+    """Write a signed attestation of the check (``attest verify`` checks one)."""
+    import json
+
+    from .attest import Checked, envelope, statement
+    from .errors import UsageError
+    from .files import atomic_text
+    from .model import Severity
+    from .signing import load_private_key
+
+    if args.paths[0] == "verify":
+        return _attest_verify(args)
+    if args.key is None or args.output is None:
+        raise UsageError("attest needs --key KEY and --output FILE")
+    _refuse_output(args.output, args.paths, {"json"})
+    _refuse_output(args.register, args.paths, {"csv", "json"})
+    key, warnings = load_private_key(args.key)
+    for warning in warnings:
+        _warn(warning)
+    session = _session(args)
+    checked = []
+    for text in args.paths:
+        path = Path(text)
+        checked.append(Checked(path, tuple(session.check_file(path)), session.gate(path)))
+    as_of = checked[0].gate.as_of if checked else dt.date.today()
+    doc = statement(checked, args.stage, as_of, args.allow_lock)
+    locked = [r for c in checked for r in c.results if r.verdict is Severity.LOCK]
+    for result in locked:
+        print(f"{result.path}: {result.name} [stage {result.stage}] LOCK: "
+              f"{len(result.locked())} locked clip(s)", file=sys.stderr)
+    if locked and not args.allow_lock:
+        print(f"aigate: {args.output}: not written: the verdict is lock (--allow-lock to "
+              "attest it anyway)", file=sys.stderr)
+        return EXIT_GATE
+    with atomic_text(args.output) as handle:
+        json.dump(envelope(doc, key), handle, indent=1)
+        handle.write("\n")
+    if args.register:
+        from .register import rows, write_csv, write_json
+
+        register = [row for c in checked for result in c.results
+                    for row in rows(result, c.gate)]
+        with atomic_text(args.register, errors="backslashreplace") as handle:
+            if args.register.suffix.lower() == ".json":
+                write_json(register, handle, args.stage)
+            else:
+                write_csv(register, handle)
+    summary = doc["predicate"]["summary"]
+    print(f"{args.output}: attested {len(doc['subject'])} file(s), {summary['timelines']} "
+          f"timeline(s), {summary['ai']} AI clip(s), verdict {doc['predicate']['verdict']}"
+          + (" (lock allowed)" if doc["predicate"]["lock_allowed"] else ""))
+    return EXIT_OK
+
+
+def _attest_verify(args: argparse.Namespace) -> int:
+    from .attest import trusted_keys, verify
+    from .config import load_config
+    from .errors import UsageError
+
+    if len(args.paths) != 2:
+        raise UsageError("usage: aigate attest verify ENVELOPE [--timeline PATH...] "
+                         "[--media] [--trusted-keys PUB...]")
+    keys = trusted_keys(args.trusted_keys)
+    if not keys and args.config:
+        keys = list(load_config(args.config).trusted_keys)
+    if not keys:
+        raise UsageError("attest verify: no trusted keys (give --trusted-keys PUB... or "
+                         "--config with trusted_keys)")
+    path = Path(args.paths[1])
+    result = verify(path, keys, args.timeline, args.media)
+    if result.signer is None:
+        print(f"{path}: NOT VERIFIED: {result.problem}")
+        return EXIT_GATE
+    print(f"{path}: signature ok ({result.signer.fingerprint}, {result.signer.identity})")
+    for change in result.changes:
+        print(f"  CHANGED {change}")
+    print(f"{result.checked} file(s) checked, {len(result.changes)} changed")
+    return EXIT_OK if result.ok else EXIT_GATE
+
+
+def cmd_credentials(args: argparse.Namespace) -> int:
+    """Content Credentials on a rendered deliverable, from the cut it was rendered from."""
+    from aigate_c2pa.credentials import Locked, stamp
+
+    from .gate import load_subject
+
+    session = _session(args)
+    gate = session.gate(args.timeline)
+    results = gate.check(load_subject(session.plugins, args.timeline),
+                         stage=args.stage or "final", path=args.timeline)
+    try:
+        written = stamp(args.deliverable, results, gate, args.cert, args.key,
+                        output=args.output, attestation=args.attestation,
+                        timeline=args.timeline)
+    except Locked as exc:
+        print(f"aigate: {exc}", file=sys.stderr)
+        return EXIT_GATE
+    print(f"{written.path}: signed ({written.source_type}, {written.ingredients} "
+          f"ingredient(s){', attestation embedded' if written.attested else ''})")
     return EXIT_OK
 
 

@@ -82,6 +82,9 @@ class Config:
     patterns: tuple[str, ...] = ()
     #: PEM file of C2PA trust anchors: signers chaining to one are Trusted
     c2pa_trust_anchors: Path | None = None
+    #: the studio's C2PA signing certificate chain and key (PEM): a host's gated final
+    #: render is stamped with Content Credentials when set (``c2pa: {signing_cert, signing_key}``)
+    c2pa_signing: tuple[Path, Path] | None = None
     #: path globs a folder check skips (like ruff's extend-exclude), e.g. "**/settings.xml"
     exclude: tuple[str, ...] = ()
 
@@ -168,6 +171,7 @@ def load_config(path: Path, *, allow_plugins: bool = True) -> Config:
         ledger=(base / doc.text("ledger")) if doc.text("ledger") else None,
         patterns=doc.strs("patterns"),
         c2pa_trust_anchors=_c2pa(doc, base),
+        c2pa_signing=_c2pa_signing(doc, base),
         exclude=doc.strs("exclude"),
     )
 
@@ -201,9 +205,20 @@ def _c2pa(doc: Section, base: Path) -> Path | None:
     section = doc.section("c2pa")
     if section is None:
         return None
-    section.only("trust_anchors")
+    section.only("trust_anchors", "signing_cert", "signing_key")
     anchors = section.text("trust_anchors")
     return base / anchors if anchors else None
+
+
+def _c2pa_signing(doc: Section, base: Path) -> tuple[Path, Path] | None:
+    section = doc.section("c2pa")
+    cert, key = (section.text("signing_cert"), section.text("signing_key")) if section \
+        else (None, None)
+    if bool(cert) != bool(key):
+        assert section is not None
+        section.fail("c2pa: signing_cert and signing_key go together",
+                     "signing_cert" if not cert else "signing_key")
+    return (base / cert, base / key) if cert and key else None
 
 
 def _trusted_keys(doc: Section, base: Path) -> tuple[TrustedKey, ...]:

@@ -178,7 +178,8 @@ class Gate:
         stage = resolved.stage
         policy = self.policy.for_show(self.config.show)
         active = [(rule, policy.rules[rule.id]) for rule in self.rules.values()
-                  if rule.id in policy.rules and policy.rules[rule.id].enabled]
+                  if rule.id in policy.rules and policy.rules[rule.id].enabled
+                  and policy.rules[rule.id].in_force(self.as_of)]
         base = path.parent if path else Path(stage_path).parent if stage_path else Path.cwd()
         roots = self.config.media.roots or tuple(
             p for p in (base, self.config.base_dir) if p is not None)
@@ -243,10 +244,13 @@ class Gate:
         show, episode = self.config.show, self.config.episode
         if hit.talent is not None:
             consent = self.registry.consent_for(hit.talent, show, self.as_of)
-            if consent is not None:
+            undescribed = (consent is not None and rule.waived_by == "described-consent"
+                           and not consent.description.strip())
+            if consent is not None and not undescribed:
                 return replace(finding, severity=Severity.INFO, waived_from=severity,
                                approval=consent.id, approver=f"{consent.talent} (consent)")
-            why = self.registry.why_not_consent(hit.talent, show, self.as_of)
+            why = (f"consent {consent.id!r} has no 'description' of the use" if consent
+                   else self.registry.why_not_consent(hit.talent, show, self.as_of))
         else:
             match = self.registry.approval_for(rule.id, rule.category, clip, show, episode,
                                                self.as_of)

@@ -8,6 +8,7 @@ may ``extends:`` another pack (a built-in name or a file) and override per show.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -56,6 +57,15 @@ class RuleSetting:
     severity: Mapping[str, Severity]
     waivable: bool = True
     enabled: bool = True
+    #: the dates between which the rule applies (inclusive; None: open-ended), for
+    #: obligations that come into force or end on a date (checked against --as-of)
+    effective: dt.date | None = None
+    until: dt.date | None = None
+
+    def in_force(self, as_of: dt.date) -> bool:
+        """Whether the rule applies on ``as_of``."""
+        return ((self.effective is None or self.effective <= as_of)
+                and (self.until is None or as_of <= self.until))
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +103,8 @@ class Policy:
     description: str = ""
     #: honour only approval records signed by a trusted key (see docs/approvals.md)
     require_signed_approvals: bool = False
+    #: every pack file of the ``extends`` chain, the base first (what an attestation hashes)
+    files: tuple[str, ...] = ()
 
     def vetted(self, tool: Tool | None) -> VettedTool | None:
         if tool is None:
@@ -169,6 +181,7 @@ def _load(ref: str, rules: Mapping[str, Rule], packs: Mapping[str, Path],
         description=doc.text("description") or parent.description,
         require_signed_approvals=doc.flag("require_signed_approvals",
                                           parent.require_signed_approvals),
+        files=(*parent.files, str(path)),
     )
 
 
@@ -181,21 +194,41 @@ def _rule_settings(section: Section | None, rules: Mapping[str, Rule],
         if rule_id not in rules:
             section.fail(f"unknown rule id {rule_id!r}{suggest(rule_id, rules)}; "
                          "see 'aigate rules'", rule_id)
-        entry.only("enabled", "severity", "waivable")
+        entry.only("enabled", "severity", "waivable", "effective", "until")
         base = inherited.get(rule_id)
         severity = dict(base.severity) if base else {}
         if "severity" in entry:
             severity.update(_severity(entry))
         missing = [s for s in STAGES if s not in severity]
-        if missing:
+        # a rule switched off needs no severity (a rule no parent pack configures, e.g. a
+        # dated pack's, can be turned off without inventing one)
+        if missing and entry.flag("enabled", base.enabled if base else True):
             entry.fail(f"{entry.where}.severity: no severity for stage(s) {', '.join(missing)}",
                        "severity")
         out[rule_id] = RuleSetting(
             severity=severity,
             waivable=entry.flag("waivable", base.waivable if base else True),
             enabled=entry.flag("enabled", base.enabled if base else True),
+            effective=_day(entry, "effective", base.effective if base else None),
+            until=_day(entry, "until", base.until if base else None),
         )
+        start, end = out[rule_id].effective, out[rule_id].until
+        if start and end and end < start:
+            entry.fail(f"{entry.where}: 'until' {end} is before 'effective' {start}", "until")
     return out
+
+
+def _day(entry: Section, key: str, inherited: dt.date | None) -> dt.date | None:
+    """A rule's date (YAML date or YYYY-MM-DD text), else the inherited one."""
+    value = entry.get(key, (dt.date, str))
+    if value is None:
+        return inherited
+    if isinstance(value, dt.date):
+        return value.date() if isinstance(value, dt.datetime) else value
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        entry.fail(f"{entry.name(key)}: {value!r} is not a date (YYYY-MM-DD)", key)
 
 
 def _severity(entry: Section) -> dict[str, Severity]:

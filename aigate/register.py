@@ -44,6 +44,11 @@ class RegisterRow:
     verdict: str
     stage: str
     sources: str
+    # dated packs (EU AI Act Art. 50, SAG-AFTRA 2026): the clip's declared disclosure label,
+    # the consent descriptions of its talent uses, and whether it is a synthetic performer
+    disclosure_label: str = ""
+    consent_description: str = ""
+    synthetic_performer: str = ""
 
 
 COLUMNS = tuple(f.name for f in dataclasses.fields(RegisterRow))
@@ -59,11 +64,17 @@ def rows(result: SubjectResult, gate: Gate) -> list[RegisterRow]:
         item, prov = item_result.item, item_result.provenance
         tool = prov.tool
         vetted = policy.vetted(tool)
-        talent = []
+        talent, described = [], []
         for use in prov.talent:
             consent = gate.registry.consent_for(use, config.show, gate.as_of)
             talent.append(f"{use.name} ({use.use.replace('_', ' ')}; consent "
                           f"{consent.id if consent else 'none on file'})")
+            if consent and consent.description:
+                described.append(f"{use.name}: {consent.description}")
+        label = next((raw.get("disclosure_label") for _, raw in item.declared
+                      if isinstance(raw, dict) and raw.get("disclosure_label")), None)
+        synthetic = any(isinstance(raw, dict) and raw.get("synthetic_performer") is True
+                        for _, raw in item.declared)
         approvals = dict.fromkeys(f.approval for f in item_result.findings
                                   if f.approval and f.rule != "talent-consent")
         out.append(RegisterRow(
@@ -78,7 +89,10 @@ def rows(result: SubjectResult, gate: Gate) -> list[RegisterRow]:
             purpose=prov.purpose or "", role=prov.role or "", inputs="; ".join(prov.inputs),
             talent="; ".join(talent), approvals="; ".join(a for a in approvals if a),
             verdict=item_result.verdict.label, stage=result.stage,
-            sources="; ".join(prov.evidence)))
+            sources="; ".join(prov.evidence),
+            disclosure_label=label if isinstance(label, str) else "",
+            consent_description="; ".join(described),
+            synthetic_performer="yes" if synthetic else "no"))
     return out
 
 

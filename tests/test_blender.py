@@ -277,3 +277,37 @@ def test_the_addon_folder_is_a_shim_over_the_plugin():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_a_passing_final_render_is_stamped_when_the_config_names_a_certificate(
+        project, tmp_path, monkeypatch):
+    import json
+
+    import c2pa
+
+    from mediakit import signing_kit
+
+    monkeypatch.delenv("AIGATE_STAGE", raising=False)
+    kit = signing_kit("studio")
+    (project / "chain.pem").write_bytes(kit.chain_pem)
+    (project / "leaf.key").write_bytes(kit.key_pem)
+    (project / "aigate.yaml").write_text(
+        VETTED + "c2pa: {signing_cert: chain.pem, signing_key: leaf.key}\n")
+    scene = build(project)
+    for name in ("DEAGE_SH020", "CREATURE"):  # the approved poster remains: AI, passing
+        del strip(scene, name)["aigate"]
+    out = tmp_path / "deliverables" / "frame.png"
+    scene.render.filepath = str(out)
+    assert bpy.ops.aigate.render() == {"FINISHED"}
+    stamped = out.with_name("frame.c2pa.png")
+    with c2pa.Reader(str(stamped)) as reader:
+        store = json.loads(reader.json())
+    manifest = store["manifests"][store["active_manifest"]]
+    actions = next(a["data"]["actions"] for a in manifest["assertions"]
+                   if a["label"] == "c2pa.actions.v2")
+    assert actions[0]["digitalSourceType"].endswith("compositeWithTrainedAlgorithmicMedia")
+    out.unlink()
+    stamped.unlink()
+    (project / "aigate.yaml").write_text(VETTED)  # no certificate named: rendered, unstamped
+    assert bpy.ops.aigate.render() == {"FINISHED"}
+    assert out.exists() and not stamped.exists()

@@ -128,7 +128,8 @@ def test_extends_cycle_and_missing_parent_are_errors(cli, tmp_path):
     run = cli("check", path, "--policy", tmp_path / "a.yaml")
     assert run.code == 2 and "'extends' makes a cycle" in run.err
     run = cli("check", path, "--policy", "no-such-pack")
-    assert run.code == 2 and "neither a built-in pack (netflix-genai) nor a file" in run.err
+    assert run.code == 2 and "neither a built-in pack (eu-ai-act-art50, netflix-genai, " \
+        "sag-aftra-2026) nor a file" in run.err
 
 
 def test_rules_and_explain(cli):

@@ -9,7 +9,9 @@ Blender's Video Sequence Editor. It imports bpy, so nothing imports it until a h
 - ``aigate.render``: the gated render, at the export's stage (README, "Stages"): never below
   what the config's path rules give the render's output path. A sidebar stage below that is
   refused, saying why; at stage final with a lock verdict it reports an ERROR naming the
-  strips and cancels (a scripted ``bpy.ops.aigate.render()`` raises RuntimeError);
+  strips and cancels (a scripted ``bpy.ops.aigate.render()`` raises RuntimeError); a passing
+  final render is stamped with Content Credentials when aigate.yaml names a signing
+  certificate (``c2pa: {signing_cert, signing_key}``);
 - the safety net: a render started any other way (F12, ``bpy.ops.render.render``) is
   checked at the same export stage; at final it renders with the locked strips muted,
   restores them afterwards, and says so loudly. (A handler cannot stop a render; muting is
@@ -79,6 +81,27 @@ def guard_render(scene: Any) -> list[Any]:
                                      annotate=True, stage_source=SIDEBAR_STAGE)
 
 
+def stamp_render(scene: Any, results: list[Any], animation: bool = False) -> Path | None:
+    """After a passing final render: Content Credentials on the rendered file (beside it, as
+    NAME.c2pa.SUFFIX) when the config names a signing certificate (``c2pa.signing_cert``);
+    None when it does not, or the render was not final. A still or a movie file is stamped;
+    an image sequence is refused (one stamped frame would speak for frames it does not
+    cover)."""
+    from aigate.errors import UsageError
+
+    gate = _gate(scene)
+    if gate.config.c2pa_signing is None or not any(r.stage == "final" for r in results):
+        return None
+    from aigate_c2pa.credentials import stamp
+
+    if animation and not scene.render.is_movie_format:
+        raise UsageError("an image sequence gets no Content Credentials: render a movie file")
+    still = Path(bpy.path.abspath(scene.render.filepath))
+    rendered = still if not animation and still.is_file() else Path(render_output(scene))
+    cert, key = gate.config.c2pa_signing
+    return stamp(rendered, results, gate, cert, key, timeline=_blend()).path
+
+
 def locked_for_render(scene: Any) -> list[Any]:
     """The safety net's check: the results locked at final for a render of ``scene`` (none:
     nothing to mute). It cannot refuse a render, so a stage below the output's is said and
@@ -143,11 +166,18 @@ class AIGATE_OT_render(bpy.types.Operator):
         from aigate.errors import AigateError
 
         try:
-            guard_render(context.scene)
+            results = guard_render(context.scene)
         except AigateError as exc:  # GateLocked names every locked strip, StageRefused why
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
         bpy.ops.render.render(animation=self.animation, write_still=not self.animation)
+        try:
+            stamped = stamp_render(context.scene, results, self.animation)
+        except AigateError as exc:  # rendered, but the credentials are not: say so
+            self.report({"ERROR"}, f"rendered, but not stamped: {exc}")
+            return {"CANCELLED"}
+        if stamped is not None:
+            self.report({"INFO"}, f"aigate: Content Credentials written to {stamped}")
         return {"FINISHED"}
 
 

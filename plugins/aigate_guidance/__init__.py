@@ -15,6 +15,10 @@ from aigate.model import Item, Provenance
 from aigate.policy import Hit, Policy, Rule, RuleCheck
 
 PACK = Path(__file__).with_name("netflix-genai.yaml")
+#: dated packs over netflix-genai for obligations in force on a date (the project's
+#: reading of each source, not legal advice): see docs/guidance-mapping.md
+DATED_PACKS = ("eu-ai-act-art50", "sag-aftra-2026")
+NOT_LEGAL_ADVICE = "(aigate's reading of the source, not legal advice)"
 
 
 def _malformed(item: Item, prov: Provenance, policy: Policy) -> Iterator[Hit]:
@@ -109,6 +113,80 @@ def _media_missing(item: Item, prov: Provenance, policy: Policy) -> Iterator[Hit
     for claim in prov.claims:
         if claim.source == "media":
             yield Hit(f"media cannot be checked: {claim.detail}")
+
+
+def _declared(item: Item, key: str) -> object:
+    """A value the clip's own aigate metadata declares (clip first, then its media
+    reference), for contract keys only the dated packs read."""
+    for _, raw in item.declared:
+        if isinstance(raw, dict) and raw.get(key) not in (None, ""):
+            return raw[key]
+    return None
+
+
+#: talent uses that put a real person's likeness or voice on screen (Art. 50(4) deep fakes,
+#: SAG-AFTRA digital replicas)
+_REPLICA_USES = ("likeness", "voice", "digital_replica")
+
+
+def _deepfake_label(item: Item, prov: Provenance, policy: Policy) -> Iterator[Hit]:
+    if not prov.ai:
+        return
+    real = [what for what, on in (
+        ("real events", prov.depicts_real_events),
+        ("a real person's likeness or voice",
+         any(t.use in _REPLICA_USES for t in prov.talent)),
+        ("a public figure or deceased person",
+         any(i in ("public_figure", "deceased_person") for i in prov.inputs))) if on]
+    label = _declared(item, "disclosure_label")
+    if real and not isinstance(label, str):
+        yield Hit(f"realistic generated depiction of {' and '.join(real)} (a deep fake) with "
+                  "no disclosure label declared (disclosure_label)")
+
+
+def _replica_description(item: Item, prov: Provenance, policy: Policy) -> Iterator[Hit]:
+    if prov.ai:
+        for talent in prov.talent:
+            if talent.use in _REPLICA_USES:
+                yield Hit(f"{talent.name} ({talent.use.replace('_', ' ')}): a digital replica "
+                          "needs consent describing this use reasonably specifically",
+                          talent=talent)
+
+
+def _synthetic_performer(item: Item, prov: Provenance, policy: Policy) -> Iterator[Hit]:
+    if prov.ai and _declared(item, "synthetic_performer") is True:
+        yield Hit("a synthetic performer is in the cut: the union is to be given notice "
+                  "(record it as a written approval granting synthetic-performer)")
+
+
+DATED_RULES: tuple[Rule, ...] = (
+    Rule("deepfake-disclosure", "Deep fake without a disclosure label", "disclosure",
+         "EU AI Act (Regulation (EU) 2024/1689), Article 50(4), applying from 2026-08-02: "
+         "deployers disclose generated or manipulated content resembling real persons, "
+         "objects, places or events that would falsely appear authentic; in an evidently "
+         "artistic or fictional work, in a way that does not hamper it (e.g. in the credits). "
+         + NOT_LEGAL_ADVICE,
+         "an AI clip depicting real events, a real person's likeness or voice, or a public "
+         "figure, with no disclosure_label in its aigate metadata",
+         "Add the disclosure (credits, title card or on-screen label) and declare it as "
+         "disclosure_label in the clip's aigate metadata.", _deepfake_label),
+    Rule("replica-consent-description", "Digital replica consent without a described use",
+         "talent",
+         "SAG-AFTRA TV/Theatrical agreement 2026 (term 2026-07-01 to 2030-06-30), building on "
+         "2023: consent to a digital replica must be clear and include a reasonably specific "
+         "description of the intended use. " + NOT_LEGAL_ADVICE,
+         "an AI clip using a performer's likeness, voice or digital replica with no consent "
+         "record for it whose 'description' says how it is used",
+         "Record the performer's consent with a 'description' of this use in the approvals "
+         "registry.", _replica_description, waived_by="described-consent"),
+    Rule("synthetic-performer", "Synthetic performer: notice to the union", "talent",
+         "SAG-AFTRA TV/Theatrical agreement 2026 (term 2026-07-01 to 2030-06-30): a "
+         "synthetic performer needs a showing of significant added value and notice to the "
+         "union. " + NOT_LEGAL_ADVICE,
+         "an AI clip declaring synthetic_performer: true in its aigate metadata",
+         "Give the union notice and record it as a written approval granting "
+         "synthetic-performer for the clip.", _synthetic_performer),
+)
 
 
 RULES: tuple[Rule, ...] = (
@@ -285,9 +363,10 @@ RULES: tuple[Rule, ...] = (
 
 @hookimpl
 def aigate_rules() -> tuple[Rule, ...]:
-    return RULES
+    return RULES + DATED_RULES
 
 
 @hookimpl
 def aigate_policy_packs() -> dict[str, Path]:
-    return {"netflix-genai": PACK}
+    return {"netflix-genai": PACK,
+            **{name: PACK.with_name(f"{name}.yaml") for name in DATED_PACKS}}

@@ -1,0 +1,207 @@
+"""`aigate attest`: a signed in-toto statement of the gate's decision on the sample show, and
+`attest verify` naming every file that changed since (timeline, pack, approval, envelope)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+SHOW = ROOT / "sample_timelines"
+CUTS = ("ep101_cut_v12.otio", "ep102_picture_v3.otio")
+
+
+@pytest.fixture
+def show(tmp_path: Path, cli) -> Path:
+    """A copy of the sample show (never the repository's own files), with a conform key."""
+    target = tmp_path / "show"
+    shutil.copytree(SHOW, target)
+    assert cli("approvals", "keygen", "conform", "--out", tmp_path / "keys").code == 0
+    return target
+
+
+def _attest(cli, show: Path, *extra: str | Path):
+    keys = show.parent / "keys"
+    return cli("attest", *(show / c for c in CUTS), "--stage", "final",
+               "--key", keys / "conform.key", "--output", show.parent / "cut.intoto.json",
+               *extra)
+
+
+def _verify(cli, show: Path, *extra: str | Path):
+    return cli("attest", "verify", show.parent / "cut.intoto.json",
+               "--trusted-keys", show.parent / "keys" / "conform.pub", *extra)
+
+
+def _statement(path: Path) -> dict:
+    return json.loads(base64.b64decode(json.loads(path.read_text())["payload"]))
+
+
+def _flip(path: Path, old: bytes, new: bytes) -> None:
+    data = path.read_bytes()
+    assert old in data
+    path.write_bytes(data.replace(old, new, 1))
+
+
+def test_a_locked_cut_is_not_attested_without_allow_lock(cli, show: Path) -> None:
+    run = _attest(cli, show)
+    assert run.code == 1
+    assert "not written: the verdict is lock" in run.err
+    assert not (show.parent / "cut.intoto.json").exists()
+
+
+def test_attestation_of_the_sample_show_records_the_decision(cli, show: Path) -> None:
+    run = _attest(cli, show, "--allow-lock")
+    assert run.code == 0, run.err
+    envelope = json.loads((show.parent / "cut.intoto.json").read_text())
+    assert envelope["payloadType"] == "application/vnd.in-toto+json"
+    assert envelope["signatures"][0]["keyid"].startswith("ed25519:")
+    doc = _statement(show.parent / "cut.intoto.json")
+    assert doc["_type"] == "https://in-toto.io/Statement/v1"
+    assert {s["name"] for s in doc["subject"]} == set(CUTS)
+    import hashlib
+
+    for subject in doc["subject"]:
+        assert subject["digest"]["sha256"] == hashlib.sha256(
+            (show / subject["name"]).read_bytes()).hexdigest()
+    predicate = doc["predicate"]
+    assert predicate["stage"] == "final" and predicate["verdict"] == "lock"
+    assert predicate["lock_allowed"] is True
+    packs = [Path(f["path"]).name for f in predicate["policy"]["files"]]
+    assert packs == ["netflix-genai.yaml", "nightfall.yaml"]  # the whole extends chain
+    assert "final-deliverable-use" in predicate["policy"]["rules_in_force"]
+    assert [Path(c["path"]).name for c in predicate["config"]] == ["aigate.yaml"]
+    (approval,) = predicate["approvals"]
+    assert approval["id"] == "APR-NF101-007" and approval["signer"].startswith("ed25519:")
+    clips = {c["clip"]: c for t in predicate["timelines"] for c in t["clips"]}
+    assert len(clips) == predicate["summary"]["ai"] == 7
+    assert clips["VFX_030_creature_v5"]["verdict"] == "lock"
+    assert "tool-unvetted" in {f["rule"] for f in clips["VFX_030_creature_v5"]["findings"]}
+    assert clips["VFX_010_sky_v3"]["media_sha256"] == hashlib.sha256(
+        (show / "media" / "VFX_010_sky_v3.mov").read_bytes()).hexdigest()
+
+
+def test_verify_passes_on_untouched_files(cli, show: Path) -> None:
+    assert _attest(cli, show, "--allow-lock").code == 0
+    run = _verify(cli, show, "--media")
+    assert run.code == 0, run.out + run.err
+    assert "signature ok" in run.out and ", 0 changed" in run.out
+
+
+@pytest.mark.parametrize(("kind", "relative", "old", "new"), [
+    ("timeline", "ep101_cut_v12.otio", b"NIGHTFALL 101", b"NIGHTFALL 1O1"),
+    ("pack", "policy/nightfall.yaml", b"season 1", b"season 2"),
+    ("approval", "approvals/APR-NF101-007.yaml", b"APR-NF101-007", b"APR-NF101-008"),
+])
+def test_verify_names_the_file_that_changed(cli, show: Path, kind: str, relative: str,
+                                            old: bytes, new: bytes) -> None:
+    assert _attest(cli, show, "--allow-lock").code == 0
+    _flip(show / relative, old, new)
+    run = _verify(cli, show)
+    assert run.code == 1
+    changed = [line for line in run.out.splitlines() if "CHANGED" in line]
+    assert len(changed) == 1, run.out
+    assert f"CHANGED {kind} " in changed[0] and Path(relative).name in changed[0]
+
+
+def test_verify_names_changed_media_with_media_flag(cli, show: Path) -> None:
+    assert _attest(cli, show, "--allow-lock").code == 0
+    media = show / "media" / "VFX_010_sky_v3.mov"
+    media.write_bytes(media.read_bytes() + b"\0")
+    assert _verify(cli, show).code == 0  # media is rehashed only when asked
+    run = _verify(cli, show, "--media")
+    assert run.code == 1 and "CHANGED media" in run.out and "VFX_010_sky_v3.mov" in run.out
+
+
+def test_verify_detects_an_edited_envelope(cli, show: Path) -> None:
+    assert _attest(cli, show, "--allow-lock").code == 0
+    path = show.parent / "cut.intoto.json"
+    envelope = json.loads(path.read_text())
+    payload = base64.b64decode(envelope["payload"])
+    envelope["payload"] = base64.b64encode(
+        payload.replace(b'"verdict":"lock"', b'"verdict":"pass"', 1)).decode()
+    path.write_text(json.dumps(envelope))
+    run = _verify(cli, show)
+    assert run.code == 1
+    assert "NOT VERIFIED" in run.out and "changed after signing" in run.out
+
+
+def test_verify_detects_one_byte_of_the_envelope_file(cli, show: Path) -> None:
+    assert _attest(cli, show, "--allow-lock").code == 0
+    path = show.parent / "cut.intoto.json"
+    data = bytearray(path.read_bytes())
+    start = data.index(b'"payload": "') + len(b'"payload": "') + 40
+    data[start] = ord("A") if data[start] != ord("A") else ord("B")
+    path.write_bytes(bytes(data))
+    run = _verify(cli, show)
+    assert run.code == 1 and "NOT VERIFIED" in run.out
+
+
+def test_verify_refuses_a_key_it_does_not_trust(cli, show: Path, tmp_path: Path) -> None:
+    assert _attest(cli, show, "--allow-lock").code == 0
+    assert cli("approvals", "keygen", "other", "--out", tmp_path / "other").code == 0
+    run = cli("attest", "verify", show.parent / "cut.intoto.json", "--trusted-keys",
+              tmp_path / "other" / "other.pub")
+    assert run.code == 1 and "not a trusted key" in run.out
+
+
+def test_verify_without_trusted_keys_is_a_usage_error(cli, show: Path) -> None:
+    assert _attest(cli, show, "--allow-lock").code == 0
+    run = cli("attest", "verify", show.parent / "cut.intoto.json")
+    assert run.code == 2 and "no trusted keys" in run.err
+
+
+def test_a_damaged_envelope_is_one_line_naming_it(cli, show: Path) -> None:
+    path = show.parent / "cut.intoto.json"
+    path.write_text('{"payload": "x", ')
+    run = cli("attest", "verify", path, "--trusted-keys", show.parent / "keys" / "conform.pub")
+    assert run.code == 2 and "cut.intoto.json" in run.err and "not valid JSON" in run.err
+    assert "Traceback" not in run.err
+
+
+def test_verify_checks_timelines_moved_elsewhere(cli, show: Path, tmp_path: Path) -> None:
+    assert _attest(cli, show, "--allow-lock").code == 0
+    moved = tmp_path / "delivery"
+    moved.mkdir()
+    for cut in CUTS:
+        shutil.copy(show / cut, moved / cut)
+    _flip(moved / CUTS[1], b"NIGHTFALL 102", b"NIGHTFALL 1O2")
+    run = _verify(cli, show, "--timeline", *(moved / c for c in CUTS))
+    assert run.code == 1
+    assert f"CHANGED timeline {moved / CUTS[1]}" in run.out
+    assert str(moved / CUTS[0]) not in run.out
+
+
+def test_a_missing_approval_is_named(cli, show: Path) -> None:
+    assert _attest(cli, show, "--allow-lock").code == 0
+    (show / "approvals" / "APR-NF101-007.yaml").unlink()
+    run = _verify(cli, show)
+    assert run.code == 1
+    assert "CHANGED approval" in run.out and "APR-NF101-007.yaml: missing" in run.out
+
+
+def test_the_register_is_written_as_the_companion(cli, show: Path) -> None:
+    register = show.parent / "register.csv"
+    assert _attest(cli, show, "--allow-lock", "--register", register).code == 0
+    import csv
+
+    rows = list(csv.DictReader(register.open()))
+    doc = _statement(show.parent / "cut.intoto.json")
+    attested = {c["clip"] for t in doc["predicate"]["timelines"] for c in t["clips"]}
+    assert {r["clip"] for r in rows} == attested
+    assert {"disclosure_label", "consent_description", "synthetic_performer"} <= set(rows[0])
+
+
+def test_a_trusted_signature_over_something_else_is_not_verified(cli, show: Path) -> None:
+    from aigate.attest import envelope
+    from aigate.signing import load_private_key
+
+    key, _ = load_private_key(show.parent / "keys" / "conform.key")
+    path = show.parent / "cut.intoto.json"
+    path.write_text(json.dumps(envelope({"_type": "other", "predicate": {}}, key)))
+    run = _verify(cli, show)
+    assert run.code == 1 and "not an aigate attestation" in run.out

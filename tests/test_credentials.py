@@ -1,0 +1,143 @@
+"""`aigate credentials`: Content Credentials on a rendered deliverable, signed offline with a
+CA and leaf made here, read back with c2pa-python's Reader; and `aigate check` finding the
+AI disclosure when the deliverable is media in a later timeline."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import mediakit
+from conftest import ROOT, ai, clip, timeline, write
+
+IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
+
+
+@pytest.fixture
+def kit(tmp_path: Path) -> dict[str, Path]:
+    signing = mediakit.signing_kit("delivery studio")
+    folder = tmp_path / "certs"
+    folder.mkdir()
+    (folder / "chain.pem").write_bytes(signing.chain_pem)
+    (folder / "leaf.key").write_bytes(signing.key_pem)
+    return {"cert": folder / "chain.pem", "key": folder / "leaf.key",
+            "anchor": signing.write_anchor(folder / "ca.pem")}
+
+
+@pytest.fixture
+def cut(studio: Path) -> Path:
+    """A cut that passes at final: one approved AI clip whose media carries its generator's
+    own Content Credentials, and a camera plate."""
+    vendor = mediakit.signing_kit("vendor")
+    mediakit.sign(mediakit.video(studio / "raw" / "gen.mp4"), studio / "media" / "GEN.mp4",
+                  vendor, tool="Firefly", version="3")
+    mediakit.video(studio / "media" / "PLATE.mp4")
+    (studio / "approvals" / "a1.yaml").write_text(
+        "id: APR-1\ngrants: [final-deliverable-use]\nscope: {clips: [GEN]}\n"
+        "approver: Dana Ruiz\n")
+    return write(studio / "cut.otio", timeline([
+        clip("PLATE", url="media/PLATE.mp4"),
+        clip("GEN", aigate=ai(), url="media/GEN.mp4")]))
+
+
+def _read(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    import c2pa
+
+    with c2pa.Reader(str(path)) as reader:
+        store = json.loads(reader.json())
+    return store, store["manifests"][store["active_manifest"]]
+
+
+def _assertion(manifest: dict[str, Any], label: str) -> Any:
+    return next(a["data"] for a in manifest["assertions"] if a["label"] == label)
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".jpg"])
+def test_deliverable_carries_credentials_with_the_chain_kept(cli, cut: Path, kit, tmp_path: Path,
+                                                              suffix: str) -> None:
+    keys = tmp_path / "keys"
+    assert cli("approvals", "keygen", "conform", "--out", keys).code == 0
+    envelope = tmp_path / "cut.intoto.json"
+    assert cli("attest", cut, "--stage", "final", "--key", keys / "conform.key",
+               "--output", envelope).code == 0
+    rendered = (mediakit.video(tmp_path / f"render{suffix}") if suffix == ".mp4"
+                else mediakit.still(tmp_path / f"render{suffix}"))
+    before = rendered.read_bytes()
+    run = cli("credentials", rendered, "--from", cut, "--cert", kit["cert"], "--key",
+              kit["key"], "--attestation", envelope, "--output", tmp_path / f"out{suffix}")
+    assert run.code == 0, run.err
+    assert rendered.read_bytes() == before  # the input is never changed
+    store, manifest = _read(tmp_path / f"out{suffix}")
+    assert store["validation_state"] in ("Valid", "Trusted")
+    assert not [s for s in store.get("validation_status", ())
+                if s["code"] != "signingCredential.untrusted"]  # only: our CA not anchored
+    actions = _assertion(manifest, "c2pa.actions.v2")["actions"]
+    assert actions[0]["action"] == "c2pa.created"
+    assert actions[0]["digitalSourceType"] == IPTC + "compositeWithTrainedAlgorithmicMedia"
+    (ingredient,) = manifest["ingredients"]
+    assert ingredient["title"] == "GEN.mp4" and ingredient["relationship"] == "componentOf"
+    own = store["manifests"][ingredient["active_manifest"]]  # the generator's manifest, kept
+    generator = _assertion(own, "c2pa.actions.v2")["actions"][0]
+    assert generator["digitalSourceType"] == IPTC + "trainedAlgorithmicMedia"
+    embedded = _assertion(manifest, "com.aigate.attestation")
+    assert embedded == json.loads(envelope.read_text())
+    statement = json.loads(base64.b64decode(embedded["payload"]))
+    assert statement["predicate"]["verdict"] == "info"
+    verdict = _assertion(manifest, "com.aigate.verdict")
+    assert verdict["timelines"][0]["stage"] == "final"
+
+
+def test_a_cut_without_ai_is_human_edits(cli, studio: Path, kit, tmp_path: Path) -> None:
+    mediakit.video(studio / "media" / "PLATE.mp4")
+    plain = write(studio / "plain.otio", timeline([clip("PLATE", url="media/PLATE.mp4")]))
+    rendered = mediakit.video(tmp_path / "render.mp4")
+    run = cli("credentials", rendered, "--from", plain, "--cert", kit["cert"], "--key",
+              kit["key"])
+    assert run.code == 0, run.err
+    _, manifest = _read(tmp_path / "render.c2pa.mp4")
+    actions = _assertion(manifest, "c2pa.actions.v2")["actions"]
+    assert actions[0]["digitalSourceType"] == IPTC + "humanEdits"
+    assert not manifest.get("ingredients")
+
+
+def test_a_locked_cut_gets_no_credentials(cli, kit, tmp_path: Path) -> None:
+    show = tmp_path / "show"
+    shutil.copytree(ROOT / "sample_timelines", show)
+    rendered = mediakit.video(tmp_path / "ep101.mp4")
+    run = cli("credentials", rendered, "--from", show / "ep101_cut_v12.otio", "--cert",
+              kit["cert"], "--key", kit["key"])
+    assert run.code == 1
+    assert "locked at stage final" in run.err
+    assert not (tmp_path / "ep101.c2pa.mp4").exists()
+
+
+def test_check_finds_the_ai_disclosure_in_the_deliverable(cli, cut: Path, kit,
+                                                          tmp_path: Path) -> None:
+    rendered = mediakit.video(tmp_path / "render.mp4")
+    signed = cut.parent / "media" / "EP101_MASTER.mp4"
+    assert cli("credentials", rendered, "--from", cut, "--cert", kit["cert"], "--key",
+               kit["key"], "--output", signed).code == 0
+    # a later timeline uses the deliverable as plain media: it declares nothing
+    later = write(cut.parent / "trailer.otio", timeline([
+        clip("EP101_MASTER", url="media/EP101_MASTER.mp4")]))
+    run = cli("check", later, "--stage", "final", "--format", "json")
+    findings = run.findings("EP101_MASTER")
+    assert findings["undeclared-ai"] == "lock"
+    assert run.code == 1
+    item = next(i for s in run.json["subjects"] for i in s["items"])
+    assert item["ai"] and item["evidence"][0].startswith("c2pa (valid)")
+    # the tool is the generator's, from the ingredient's own manifest, not aigate
+    assert "Firefly 3" in json.dumps(item["findings"])
+
+
+def test_a_key_that_is_not_a_key_is_one_line(cli, cut: Path, kit, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.key"
+    bad.write_text("not a key")
+    rendered = mediakit.video(tmp_path / "render.mp4")
+    run = cli("credentials", rendered, "--from", cut, "--cert", kit["cert"], "--key", bad)
+    assert run.code == 2 and "bad.key" in run.err and "Traceback" not in run.err
