@@ -807,21 +807,25 @@ def _attest_verify(args: argparse.Namespace) -> int:
 
 def cmd_credentials(args: argparse.Namespace) -> int:
     """Content Credentials on a rendered deliverable, from the cut it was rendered from."""
-    from aigate_c2pa.credentials import Locked, stamp
-
-    from .gate import load_subject
+    from .errors import UsageError
+    from .gate import GateLocked, load_subject
 
     session = _session(args)
     gate = session.gate(args.timeline)
     results = gate.check(load_subject(session.plugins, args.timeline),
                          stage=args.stage or "final", path=args.timeline)
-    try:
-        written = stamp(args.deliverable, results, gate, args.cert, args.key,
-                        output=args.output, attestation=args.attestation,
-                        timeline=args.timeline)
-    except Locked as exc:
-        print(f"aigate: {exc}", file=sys.stderr)
+    locked = [r for r in results if r.stage == "final" and r.locked()]
+    if locked:
+        print(f"aigate: {args.deliverable}: no credentials: the cut is locked at stage final\n"
+              f"{GateLocked(locked)}", file=sys.stderr)
         return EXIT_GATE
+    written = session.plugins.hook.aigate_stamp_credentials(
+        deliverable=args.deliverable, results=results, gate=gate, cert=args.cert,
+        key=args.key, output=args.output, attestation=args.attestation,
+        timeline=args.timeline)
+    if written is None:
+        raise UsageError("no plugin writes Content Credentials here: "
+                         "pip install 'aigate[c2pa]' (c2pa-python)")
     print(f"{written.path}: signed ({written.source_type}, {written.ingredients} "
           f"ingredient(s){', attestation embedded' if written.attested else ''})")
     return EXIT_OK

@@ -21,6 +21,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from .config import Config
+    from .gate import Gate
     from .model import (
         CheckContext,
         Claim,
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
         Diagnostic,
         Item,
         SaveOutcome,
+        Stamped,
         SubjectResult,
     )
     from .policy import Rule
@@ -155,6 +157,24 @@ def aigate_render(subject: Any, path: Path | None, output: Path,
     its folder, then rename), so a failed render leaves nothing behind. Return the path
     written; return None when the subject is not yours. The first plugin that answers wins.
     Raise :class:`aigate.errors.InputError` with one line when the render fails.
+    """
+
+
+@hookspec(firstresult=True)
+def aigate_stamp_credentials(deliverable: Path, results: Sequence[SubjectResult], gate: Gate,
+                             cert: Path, key: Path, output: Path | None,
+                             attestation: Path | None, timeline: Path | None
+                             ) -> Stamped | None:
+    """Sign the rendered ``deliverable`` with Content Credentials that disclose what the gate
+    found in the cut it was rendered from (``results``, checked at final): the digital
+    source type, each AI clip's media as an ingredient with its own manifest kept, and the
+    attestation file ``attestation`` when given. ``cert`` and ``key`` are the signer's
+    PEM chain and private key; the copy goes to ``output`` (a default beside the input
+    otherwise), written atomically; the deliverable itself is never changed.
+
+    Called by ``aigate credentials`` (and a host's render) only when no timeline is locked
+    at final. The first plugin that answers wins (the built-in ``aigate_c2pa`` needs
+    c2pa-python); return None to leave it to another.
     """
 
 

@@ -459,6 +459,18 @@ class SaveOutcome:
 
 
 @dataclass(frozen=True, slots=True)
+class Stamped:
+    """Content Credentials written on a deliverable (hook ``aigate_stamp_credentials``):
+    the signed copy, its digital source type, how many AI media went in as ingredients, and
+    whether the attestation is embedded."""
+
+    path: Path
+    source_type: str
+    ingredients: int
+    attested: bool
+
+
+@dataclass(frozen=True, slots=True)
 class InputProblem:
     """A file that could not be checked, with one line saying why and where."""
 

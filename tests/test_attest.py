@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 
 SHOW = ROOT / "sample_timelines"
 CUTS = ("ep101_cut_v12.otio", "ep102_picture_v3.otio")

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 import mediakit
-from conftest import ROOT, ai, clip, timeline, write
+from helpers import ROOT, ai, clip, timeline, write
 
 IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ai, clip, timeline, write
+from helpers import ai, clip, timeline, write
 
 EU_PACK = "aigate_policy: 1\nname: studio-eu\nextends: eu-ai-act-art50\nvetted_tools:\n" \
     "  - {name: Firefly, vendor: Adobe, enterprise: true}\n"

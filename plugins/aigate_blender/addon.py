@@ -92,14 +92,18 @@ def stamp_render(scene: Any, results: list[Any], animation: bool = False) -> Pat
     gate = _gate(scene)
     if gate.config.c2pa_signing is None or not any(r.stage == "final" for r in results):
         return None
-    from aigate_c2pa.credentials import stamp
-
     if animation and not scene.render.is_movie_format:
         raise UsageError("an image sequence gets no Content Credentials: render a movie file")
     still = Path(bpy.path.abspath(scene.render.filepath))
     rendered = still if not animation and still.is_file() else Path(render_output(scene))
     cert, key = gate.config.c2pa_signing
-    return stamp(rendered, results, gate, cert, key, timeline=_blend()).path
+    stamped = gate.plugins.hook.aigate_stamp_credentials(
+        deliverable=rendered, results=results, gate=gate, cert=cert, key=key, output=None,
+        attestation=None, timeline=_blend())
+    if stamped is None:
+        raise UsageError("c2pa.signing_cert is set but no plugin writes Content Credentials: "
+                         "pip install 'aigate[c2pa]'")
+    return stamped.path
 
 
 def locked_for_render(scene: Any) -> list[Any]:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from aigate.hookspecs import hookimpl
-from aigate.model import CheckContext, Claim, Diagnostic, Item, Trust
+from aigate.model import CheckContext, Claim, Diagnostic, Item, Stamped, SubjectResult, Trust
 from aigate.provenance import claim_from_dict, claim_to_dict
 
 from .markers import host_of, sniff
@@ -67,6 +67,21 @@ def _anchors(path: Path | None) -> tuple[str | None, str]:
         return None, "none"
     text = path.read_text(encoding="utf-8")
     return text, hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@hookimpl
+def aigate_stamp_credentials(deliverable: Path, results: Sequence[SubjectResult], gate: Any,
+                             cert: Path, key: Path, output: Path | None,
+                             attestation: Path | None, timeline: Path | None
+                             ) -> Stamped | None:
+    try:
+        import c2pa  # noqa: F401  (the extra: without it, another plugin may answer)
+    except ImportError:
+        return None
+    from .credentials import stamp  # the signing side loads only when asked
+
+    return stamp(deliverable, results, gate, cert, key, output=output,
+                 attestation=attestation, timeline=timeline)
 
 
 @hookimpl

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,7 @@ from aigate.errors import AigateError, InputError, UsageError
 from aigate.files import atomic_path
 from aigate.gate import Gate
 from aigate.media import NONE, MediaResolver
-from aigate.model import Severity, SubjectResult
+from aigate.model import Severity, Stamped, SubjectResult
 
 from .offline import reader_context
 
@@ -37,16 +36,6 @@ VERDICT_LABEL = "com.aigate.verdict"
 
 class Locked(AigateError):
     """The cut is locked at the final stage: its deliverable gets no credentials."""
-
-
-@dataclass(frozen=True, slots=True)
-class Stamped:
-    """What :func:`stamp` wrote."""
-
-    path: Path
-    source_type: str
-    ingredients: int
-    attested: bool
 
 
 def source_type(results: Sequence[SubjectResult]) -> str:

@@ -160,32 +160,36 @@ def _synthetic_performer(item: Item, prov: Provenance, policy: Policy) -> Iterat
 
 
 DATED_RULES: tuple[Rule, ...] = (
-    Rule("deepfake-disclosure", "Deep fake without a disclosure label", "disclosure",
-         "EU AI Act (Regulation (EU) 2024/1689), Article 50(4), applying from 2026-08-02: "
+    Rule(id="deepfake-disclosure", title="Deep fake without a disclosure label",
+         category="disclosure",
+         guideline="EU AI Act (Regulation (EU) 2024/1689), Article 50(4), applying from "
+         "2026-08-02: "
          "deployers disclose generated or manipulated content resembling real persons, "
          "objects, places or events that would falsely appear authentic; in an evidently "
          "artistic or fictional work, in a way that does not hamper it (e.g. in the credits). "
          + NOT_LEGAL_ADVICE,
-         "an AI clip depicting real events, a real person's likeness or voice, or a public "
+         trigger="an AI clip depicting real events, a real person's likeness or voice, or a public "
          "figure, with no disclosure_label in its aigate metadata",
-         "Add the disclosure (credits, title card or on-screen label) and declare it as "
-         "disclosure_label in the clip's aigate metadata.", _deepfake_label),
-    Rule("replica-consent-description", "Digital replica consent without a described use",
-         "talent",
-         "SAG-AFTRA TV/Theatrical agreement 2026 (term 2026-07-01 to 2030-06-30), building on "
+         remediation="Add the disclosure (credits, title card or on-screen label) and declare "
+         "it as disclosure_label in the clip's aigate metadata.", check=_deepfake_label),
+    Rule(id="replica-consent-description",
+         title="Digital replica consent without a described use", category="talent",
+         guideline="SAG-AFTRA TV/Theatrical agreement 2026 (term 2026-07-01 to 2030-06-30), "
+         "building on "
          "2023: consent to a digital replica must be clear and include a reasonably specific "
          "description of the intended use. " + NOT_LEGAL_ADVICE,
-         "an AI clip using a performer's likeness, voice or digital replica with no consent "
-         "record for it whose 'description' says how it is used",
-         "Record the performer's consent with a 'description' of this use in the approvals "
-         "registry.", _replica_description, waived_by="described-consent"),
-    Rule("synthetic-performer", "Synthetic performer: notice to the union", "talent",
-         "SAG-AFTRA TV/Theatrical agreement 2026 (term 2026-07-01 to 2030-06-30): a "
+         trigger="an AI clip using a performer's likeness, voice or digital replica with no "
+         "consent record for it whose 'description' says how it is used",
+         remediation="Record the performer's consent with a 'description' of this use in the "
+         "approvals registry.", check=_replica_description, waived_by="described-consent"),
+    Rule(id="synthetic-performer", title="Synthetic performer: notice to the union",
+         category="talent",
+         guideline="SAG-AFTRA TV/Theatrical agreement 2026 (term 2026-07-01 to 2030-06-30): a "
          "synthetic performer needs a showing of significant added value and notice to the "
          "union. " + NOT_LEGAL_ADVICE,
-         "an AI clip declaring synthetic_performer: true in its aigate metadata",
-         "Give the union notice and record it as a written approval granting "
-         "synthetic-performer for the clip.", _synthetic_performer),
+         trigger="an AI clip declaring synthetic_performer: true in its aigate metadata",
+         remediation="Give the union notice and record it as a written approval granting "
+         "synthetic-performer for the clip.", check=_synthetic_performer),
 )
 
 
