@@ -6,11 +6,11 @@ A :class:`Report` is iterated once, in input order, by the format that writes it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from .model import FileOutcome, InputProblem, Severity, SubjectResult
+from .model import Counts, FileOutcome, InputProblem, Severity, SubjectResult
 
 JSON_SCHEMA_VERSION = 1
 
@@ -29,18 +29,14 @@ class ReportOptions:
 
 @dataclass(slots=True)
 class Summary:
-    """Counts over a run. ``files`` given = checked + failed + not checked (interrupted)."""
+    """Counts over a run. ``files`` given = checked + failed + not checked (interrupted);
+    ``clips`` holds the timelines' counts added up (:class:`~aigate.model.Counts`)."""
 
     files: int = 0
     checked: int = 0
     failed: int = 0
     timelines: int = 0
-    clips: int = 0
-    ai: int = 0
-    warn: int = 0
-    lock: int = 0
-    waived: int = 0
-    no_media: int = 0
+    clips: Counts = field(default_factory=Counts)
     worst: Severity = Severity.PASS
     policies: list[str] = field(default_factory=list)
 
@@ -49,34 +45,54 @@ class Summary:
         return self.files - self.checked - self.failed
 
     def add(self, result: SubjectResult) -> None:
-        self.add_counts(tally(result))
+        self.add_tally(tally(result))
 
-    def add_counts(self, counted: Tally) -> None:
+    def add_tally(self, counted: Tally) -> None:
+        """One timeline's policy, verdict and counts (see :func:`tally`)."""
         policy, verdict, counts = counted
         self.timelines += 1
         if policy not in self.policies:
             self.policies.append(policy)
         self.worst = max(self.worst, verdict)
-        for name, count in counts.items():
-            setattr(self, name, getattr(self, name) + count)
+        self.clips.add(counts)
 
     def counts(self) -> dict[str, int]:
-        names = ("files", "checked", "failed", "not_checked", "timelines", "clips", "ai",
-                 "warn", "lock", "waived", "no_media")
-        return {name: getattr(self, name) for name in names} | {"errors": self.failed}
+        """The JSON report's summary (schema 1: ``warn`` and ``lock`` count clips,
+        ``waived`` findings)."""
+        clips = self.clips
+        return {"files": self.files, "checked": self.checked, "failed": self.failed,
+                "not_checked": self.not_checked, "timelines": self.timelines,
+                "clips": clips.clips, "ai": clips.ai, "warn": clips.warned,
+                "lock": clips.locked, "approved": clips.approved, "allowed": clips.allowed,
+                "waived": clips.waived, "no_media": clips.no_media, "errors": self.failed}
 
     def line(self) -> str:
         files = f"{self.files} file(s) ({self.checked} checked, {self.failed} failed"
         files += f", {self.not_checked} not checked: interrupted)" if self.not_checked else ")"
-        text = (f"{files}, {self.timelines} timeline(s), {self.clips} clips, {self.ai} AI, "
-                f"{self.warn} warn, {self.lock} lock, {self.waived} waived")
-        if self.no_media:
-            text += f", {self.no_media} without readable media"
-        return text
+        return f"{files}, {self.timelines} timeline(s), {counts_in_words(self.clips)}"
+
+
+def plural(count: int, unit: str) -> str:
+    """``1 clip``, ``2 clips``: a count said with its unit."""
+    return f"{count} {unit}" if count == 1 else f"{count} {unit}s"
+
+
+def counts_in_words(counts: Counts, *, always_allowed: bool = False) -> str:
+    """The counts every report shows, each with its unit: clips locked, clips warned,
+    clips approved (waived by a record), clips allowed by policy, findings waived."""
+    text = (f"{plural(counts.clips, 'clip')}, {counts.ai} AI, "
+            f"{plural(counts.locked, 'clip')} locked, {plural(counts.warned, 'clip')} "
+            f"warned, {plural(counts.approved, 'clip')} approved (waived)")
+    if counts.allowed or always_allowed:
+        text += f", {plural(counts.allowed, 'clip')} allowed by policy"
+    text += f", {plural(counts.waived, 'finding')} waived"
+    if counts.no_media:
+        text += f", {plural(counts.no_media, 'clip')} without readable media"
+    return text
 
 
 #: what the summary needs of one timeline: its policy, verdict and counts
-Tally = tuple[str, Severity, Mapping[str, int]]
+Tally = tuple[str, Severity, Counts]
 
 
 def tally(result: SubjectResult) -> Tally:
@@ -145,7 +161,7 @@ class Report:
             else:
                 self.summary.checked += 1
                 for counted in outcome.tallies or [tally(r) for r in outcome.results]:
-                    self.summary.add_counts(counted)
+                    self.summary.add_tally(counted)
             yield outcome
 
 
