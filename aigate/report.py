@@ -8,9 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TextIO
 
-from .model import Counts, FileOutcome, InputProblem, Severity, SubjectResult
+from .model import (
+    Counts,
+    FileOutcome,
+    InputProblem,
+    ItemResult,
+    Severity,
+    SubjectResult,
+    approved,
+)
 
 JSON_SCHEMA_VERSION = 1
 
@@ -89,6 +98,35 @@ def counts_in_words(counts: Counts, *, always_allowed: bool = False) -> str:
     if counts.no_media:
         text += f", {plural(counts.no_media, 'clip')} without readable media"
     return text
+
+
+class Shade(StrEnum):
+    """How a clip is shown to an editor (a marker's word, a colour): its verdict, with info
+    split in two, since a policy setting a rule to info is not an approval."""
+
+    PASS = "pass"
+    #: AI, at info because an approval or consent record waived a finding
+    APPROVED = "approved"
+    #: AI, at info by the policy's severity alone: no record says anything
+    ALLOWED = "allowed"
+    WARN = "warn"
+    LOCK = "lock"
+
+    @classmethod
+    def of(cls, result: ItemResult) -> Shade:
+        if result.verdict is Severity.INFO:
+            return cls.APPROVED if approved(result) else cls.ALLOWED
+        return _SHADES[result.verdict]
+
+    @property
+    def legend(self) -> str:
+        """The words a legend gives this shade."""
+        return _LEGEND[self]
+
+
+_SHADES = {Severity.PASS: Shade.PASS, Severity.WARN: Shade.WARN, Severity.LOCK: Shade.LOCK}
+_LEGEND = {Shade.PASS: "pass", Shade.APPROVED: "AI, approved", Shade.ALLOWED:
+           "AI, allowed by policy", Shade.WARN: "warn", Shade.LOCK: "lock"}
 
 
 #: what the summary needs of one timeline: its policy, verdict and counts
