@@ -404,6 +404,24 @@ class Collected:
 
 
 @dataclass(slots=True)
+class RuleCounts:
+    """One rule's findings over timelines, by what became of them (a unit of findings)."""
+
+    lock: int = 0
+    warn: int = 0
+    #: waived by an approval or consent record
+    waived: int = 0
+    #: at info by the policy's severity (allowed by policy, not approved)
+    allowed: int = 0
+
+    def add(self, other: RuleCounts) -> None:
+        self.lock += other.lock
+        self.warn += other.warn
+        self.waived += other.waived
+        self.allowed += other.allowed
+
+
+@dataclass(slots=True)
 class Counts:
     """What a report counts over timelines, each number in the unit its name says: clips,
     except ``waived``, which counts findings. A clip at ``info`` is ``approved`` when a
@@ -426,6 +444,8 @@ class Counts:
     waived: int = 0
     #: clips whose media could not be read
     no_media: int = 0
+    #: findings per rule id, in the order rules first fired
+    rules: dict[str, RuleCounts] = field(default_factory=dict)
 
     def add(self, other: Counts) -> None:
         """Add ``other``'s counts to these (a run's summary, timeline by timeline)."""
@@ -437,6 +457,22 @@ class Counts:
         self.allowed += other.allowed
         self.waived += other.waived
         self.no_media += other.no_media
+        for rule, counted in other.rules.items():
+            self.rules.setdefault(rule, RuleCounts()).add(counted)
+
+    def count_finding(self, finding: Finding) -> None:
+        """Count ``finding`` under its rule."""
+        counted = self.rules.get(finding.rule)
+        if counted is None:
+            counted = self.rules[finding.rule] = RuleCounts()
+        if finding.waived:
+            counted.waived += 1
+        elif finding.severity is Severity.LOCK:
+            counted.lock += 1
+        elif finding.severity is Severity.WARN:
+            counted.warn += 1
+        elif finding.severity is Severity.INFO:
+            counted.allowed += 1
 
 
 def approved(result: ItemResult) -> bool:
@@ -468,7 +504,10 @@ class SubjectResult:
                 verdict = r.verdict
             if r.provenance.claims:
                 counts.ai += r.provenance.ai
-                waived = sum(f.waived for f in r.findings)
+                waived = 0
+                for finding in r.findings:
+                    waived += finding.waived
+                    counts.count_finding(finding)
                 counts.waived += waived
                 if r.verdict is Severity.INFO:
                     if waived:

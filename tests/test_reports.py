@@ -29,10 +29,24 @@ def test_junit_has_a_suite_per_timeline_and_a_failure_per_locked_clip(cli, tmp_p
     assert run.code == 2
     root = ET.parse(out).getroot()
     assert root.tag == "testsuites"
-    suites = {s.get("name") + ":" + Path(s.find("properties/property[@name='path']")
-                                         .get("value")).name: s
+    named = [s.get("name") for s in root.findall("testsuite")]
+    assert len(named) == len(set(named)) == 5  # CI tools merge suites of the same name
+    suites = {Path(s.get("name").split(": ")[0]).name: s
               for s in root.findall("testsuite") if s.find("properties") is not None}
-    cut = suites["NIGHTFALL 101 cut v12:ep101_cut_v12.otio"]
+    # the same cut as .otio, .edl and .xml: three suites, each named by its file
+    assert sorted(suites) == ["ep101_cut_v12.edl", "ep101_cut_v12.otio", "ep101_cut_v12.xml",
+                              "ep102_picture_v3.otio"]
+    cut = suites["ep101_cut_v12.otio"]
+    assert cut.get("name") == f"{SAMPLES / 'ep101_cut_v12.otio'}: NIGHTFALL 101 cut v12"
+    for suite in root.findall("testsuite"):
+        ids = [(c.get("classname"), c.get("name")) for c in suite.findall("testcase")]
+        assert len(ids) == len(set(ids))
+    properties = {p.get("name"): p.get("value") for p in cut.findall("properties/property")}
+    assert {k: properties[k] for k in ("clips locked", "clips warned",
+                                       "clips approved (waived)", "clips allowed by policy",
+                                       "findings waived")} == {
+        "clips locked": "3", "clips warned": "2", "clips approved (waived)": "1",
+        "clips allowed by policy": "0", "findings waived": "1"}
     cases = {c.get("name").split()[0]: c for c in cut.findall("testcase")}
     assert sorted(cases) == ["GFX_poster_bg_v2", "INS_040_newscast_v2", "TEMP_MUSIC_gen_v1",
                              "VFX_010_sky_v3", "VFX_020_deage_v1", "VFX_030_creature_v5"]
@@ -199,7 +213,8 @@ def test_html_report_renders_in_chromium_with_the_right_counts(cli, tmp_path, br
         "return performance.getEntriesByType('resource').length") == 0  # nothing fetched
     summary = browser.find_element("id", "summary").text
     assert "stage final" in summary and "policy nightfall" in summary
-    assert "16 lock, 2 waived" in summary
+    assert ("16 clips locked, 0 clips warned, 1 clip approved (waived), 2 findings waived"
+            in summary)
     tooltip = browser.execute_script(
         "return document.querySelector('section[data-path$=\"ep101_cut_v12.otio\"] "
         "rect[data-clip=\"VFX_020_deage_v1\"] title')"
