@@ -374,11 +374,12 @@ class ItemResult:
     @property
     def headline(self) -> Finding | None:
         """The finding that names the verdict (a marker's name, a JUnit failure): the most
-        severe, unwaived before waived, and of equals the first in the policy's rule order
-        (the order findings are made in)."""
+        severe, and of equals the first in the policy's rule order (the order findings are
+        made in); at info, a waived finding first: a clip a record approved is named by
+        that approval, not by a rule the policy merely allows."""
         if not self.findings:
             return None
-        return min(self.findings, key=lambda f: (-f.severity, f.waived))
+        return min(self.findings, key=lambda f: (-f.severity, not f.waived))
 
 
 NO_PROVENANCE = Provenance()
