@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TextIO
+from typing import TYPE_CHECKING, ClassVar, TextIO, TypeVar
 
 from .model import (
     Counts,
@@ -20,6 +20,9 @@ from .model import (
     SubjectResult,
     approved,
 )
+
+if TYPE_CHECKING:
+    from .register import Register
 
 JSON_SCHEMA_VERSION = 1
 
@@ -238,6 +241,13 @@ def _nothing(*_: object) -> str:
     return ""
 
 
+class FormatKind(StrEnum):
+    """Which command a report format serves; format names are unique within a kind."""
+
+    CHECK = "check"
+    REGISTER = "register"
+
+
 @dataclass(frozen=True, slots=True)
 class ReportFormat:
     """An output format for ``aigate check --format NAME``, in three parts so it streams and
@@ -256,3 +266,30 @@ class ReportFormat:
     separator: str = ""
     #: True when the format is a whole document that must go to --output (html)
     needs_output: bool = False
+    #: the command the format serves: a check report
+    kind: ClassVar[FormatKind] = FormatKind.CHECK
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterFormat:
+    """An output format for ``aigate register --format NAME``: ``write(register, out)``
+    writes the whole disclosure register (:class:`aigate.register.Register`: AI clips
+    only, so it is small enough to hold, and it is sorted and cross-checked as a whole)."""
+
+    name: str
+    description: str
+    write: Callable[[Register, TextIO], None]
+    needs_output: bool = False
+    #: the command the format serves: the disclosure register
+    kind: ClassVar[FormatKind] = FormatKind.REGISTER
+
+
+AnyFormat = TypeVar("AnyFormat", ReportFormat, RegisterFormat)
+
+
+def formats_by_name(contributed: Iterable[Iterable[ReportFormat | RegisterFormat] | None],
+                    kind: type[AnyFormat]) -> dict[str, AnyFormat]:
+    """The formats of one kind that the ``aigate_report_formats`` hook contributed, by
+    name. One hook and one registry serve ``check`` and ``register``; a name is unique
+    within its kind (``json`` is a check report and a register, each its own format)."""
+    return {f.name: f for group in contributed for f in group or () if isinstance(f, kind)}

@@ -215,3 +215,46 @@ def test_allowed_by_policy_is_not_shown_as_approved(cli, tmp_path, browser):
         "b.querySelector('th.where .badge').textContent]))")
     assert badges == {"LOCKED": "lock", "WARNED": "warn", "APPROVED": "AI, approved",
                       "ALLOWED": "AI, allowed by policy"}
+
+
+KEY_COLUMNS = ("clip", "verdict", "talent", "approvals", "reason")
+IN_VIEW = """
+const width = document.documentElement.clientWidth;
+const out = {};
+for (const name of arguments[0]) {
+  const cells = [...document.querySelectorAll('th.' + name + ', td.' + name)];
+  out[name] = cells.every(c => { const r = c.getBoundingClientRect();
+                                 return r.left >= 0 && r.right <= width && r.width > 0; });
+}
+return out;
+"""
+
+
+def test_register_keeps_its_key_columns_in_view_at_1400_px(cli, tmp_path, browser):
+    out = tmp_path / "register.html"
+    assert cli("register", SAMPLES, "--stage", "final", "--format", "html",
+               "--output", out).code == 0
+    browser.set_window_size(1400, 1000)
+    try:
+        browser.get(out.as_uri())
+        assert browser.execute_script("return window.innerWidth") <= 1400
+        everything = {"clip": True, "verdict": True, "talent": True, "approvals": True,
+                      "reason": True}
+        assert browser.execute_script(IN_VIEW, KEY_COLUMNS) == everything
+        # the other columns do not fit: they scroll sideways under the key columns
+        scroll = browser.execute_script(
+            "const s = document.querySelector('.scroll'); s.scrollLeft = s.scrollWidth;"
+            "return [s.scrollLeft, s.scrollWidth, s.clientWidth]")
+        assert scroll[0] > 0 and scroll[1] > scroll[2]
+        assert browser.execute_script(IN_VIEW, KEY_COLUMNS) == everything
+        assert browser.execute_script(IN_VIEW, ["same_cut_as"]) == {"same_cut_as": True}
+        colours = browser.execute_script(
+            "return Object.fromEntries([...document.querySelectorAll('td.verdict')].map("
+            "c => [c.textContent, getComputedStyle(c).color]))")
+        assert colours == {"lock": "rgb(198, 40, 40)", "info": GREEN}  # info green, as in check
+        notes = browser.execute_script(
+            "return [...document.querySelectorAll('tr.same td.clip .note')].length")
+        assert notes == browser.execute_script(
+            "return document.querySelectorAll('tr.same').length") == 10
+    finally:
+        browser.set_window_size(1300, 1600)
