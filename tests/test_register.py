@@ -8,9 +8,10 @@ import csv
 import io
 import json
 
+import jsonschema
 from test_approved_or_allowed import mixed_cut
 
-from conftest import SAMPLES, run_process
+from conftest import ROOT, SAMPLES, run_process
 
 
 def rows_of(text: str) -> list[dict[str, str]]:
@@ -143,3 +144,15 @@ def test_register_and_check_share_one_format_registry_by_kind(cli, tmp_path):
     document = json.loads(run_process("register", SAMPLES / "ep102_picture_v3.otio",
                                       "--format", "json").out)
     assert document["kind"] == "disclosure-register"
+
+
+def test_register_json_validates_against_its_published_schema(cli, tmp_path):
+    schema = json.loads((ROOT / "schemas" / "register-v1.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    cut = mixed_cut(tmp_path)
+    for args in ([SAMPLES, "--stage", "final"], [SAMPLES], [cut, "--stage", "edit"]):
+        out = tmp_path / "register.json"
+        assert cli("register", *args, "--format", "json", "--output", out).code == 0
+        document = json.loads(out.read_text())
+        jsonschema.validate(document, schema)
+        assert document["rows"] and document["schema"] == 1
