@@ -42,13 +42,13 @@ class ReportOptions:
 @dataclass(slots=True)
 class Summary:
     """Counts over a run. ``files`` given = checked + failed + not checked (interrupted);
-    ``clips`` holds the timelines' counts added up (:class:`~aigate.model.Counts`)."""
+    ``totals`` holds the timelines' counts added up (:class:`~aigate.model.Counts`)."""
 
     files: int = 0
     checked: int = 0
     failed: int = 0
     timelines: int = 0
-    clips: Counts = field(default_factory=Counts)
+    totals: Counts = field(default_factory=Counts)
     worst: Severity = Severity.PASS
     policies: list[str] = field(default_factory=list)
 
@@ -66,12 +66,12 @@ class Summary:
         if policy not in self.policies:
             self.policies.append(policy)
         self.worst = max(self.worst, verdict)
-        self.clips.add(counts)
+        self.totals.add(counts)
 
     def counts(self) -> dict[str, int]:
         """The JSON report's summary (schema 1: ``warn`` and ``lock`` count clips,
         ``waived`` findings)."""
-        clips = self.clips
+        clips = self.totals
         return {"files": self.files, "checked": self.checked, "failed": self.failed,
                 "not_checked": self.not_checked, "timelines": self.timelines,
                 "clips": clips.clips, "ai": clips.ai, "warn": clips.warned,
@@ -81,7 +81,7 @@ class Summary:
     def line(self) -> str:
         files = f"{self.files} file(s) ({self.checked} checked, {self.failed} failed"
         files += f", {self.not_checked} not checked: interrupted)" if self.not_checked else ")"
-        return f"{files}, {self.timelines} timeline(s), {counts_in_words(self.clips)}"
+        return f"{files}, {self.timelines} timeline(s), {counts_in_words(self.totals)}"
 
 
 def plural(count: int, unit: str) -> str:

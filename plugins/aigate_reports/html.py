@@ -124,7 +124,7 @@ def tail(report: Report, options: ReportOptions) -> str:
              f"<b>{escape(stage)}</b> · policy "
              f"<b>{escape(', '.join(summary.policies) or policy)}</b> · "
              f"{escape(summary.line())}</p>")
-    text += _rule_table(summary.clips.rules)
+    text += _rule_table(summary.totals.rules)
     return text + "</section></body></html>\n"
 
 
