@@ -33,7 +33,7 @@ from .errors import AigateError, InputError, PluginError, UsageError, describe
 from .gate import Gate, load_subject
 from .model import FileOutcome, InputProblem, SubjectResult
 from .plugins import Plugins, load_plugins
-from .report import Report, ReportFormat
+from .report import RegisterFormat, Report, ReportFormat, formats_by_name
 
 
 @dataclass(frozen=True)
@@ -180,9 +180,12 @@ class Session:
         return unusable
 
     def formats(self) -> dict[str, ReportFormat]:
-        """The report formats plugins offer, by name."""
-        return {f.name: f for group in self.plugins.hook.aigate_report_formats()
-                for f in group or ()}
+        """The report formats plugins offer ``check``, by name."""
+        return formats_by_name(self.plugins.hook.aigate_report_formats(), ReportFormat)
+
+    def register_formats(self) -> dict[str, RegisterFormat]:
+        """The disclosure register formats plugins offer ``register``, by name."""
+        return formats_by_name(self.plugins.hook.aigate_report_formats(), RegisterFormat)
 
     def timeline_suffixes(self) -> set[str]:
         return {s.lower() for group in self.plugins.hook.aigate_subject_suffixes()

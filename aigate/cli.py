@@ -141,7 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
         "register", help="the disclosure register: one row per AI clip, for the studio")
     register.add_argument("paths", nargs="+", metavar="PATH")
     _gate_options(register)
-    register.add_argument("--format", choices=("csv", "json", "html"), default="csv")
+    register.add_argument("--format", default="csv",
+                          help="csv (default), json, html, or a plugin's register format")
     register.add_argument("--output", type=Path, help="write it here (atomically)")
     _batch_options(register)
     register.set_defaults(run=cmd_register)
@@ -518,34 +519,33 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_register(args: argparse.Namespace) -> int:
+    from .errors import UsageError
     from .files import atomic_text
-    from .register import rows, write_csv, write_html, write_json
+    from .register import entries, register
 
     session = _session(args)
+    formats = session.register_formats()
+    if args.format not in formats:
+        raise UsageError(f"--format: unknown register format {args.format!r} "
+                         f"(available: {', '.join(sorted(formats))})")
+    chosen = formats[args.format]
+    if chosen.needs_output and not args.output:
+        raise UsageError(f"--format {args.format} writes a whole document: give --output FILE")
     _refuse_output(args.output, args.paths, session.timeline_suffixes())
     with _progress() as progress:
         report = session.run(args.paths, progress=progress, runner=_runner(args, session))
         # rows are small (AI clips only): sorted by timeline, in record order within each
-        register = sorted((row for result in report.results()
-                           for row in rows(result, session.gate(result.path))),
-                          key=lambda r: (r.timeline, r.path))
+        found = register((entry for result in report.results()
+                          for entry in entries(result, session.gate(result.path))),
+                         args.stage)
     for problem in report.errors:
         _warn(str(problem))
-
-    def write(out: Any) -> None:
-        if args.format == "csv":
-            write_csv(register, out)
-        elif args.format == "json":
-            write_json(register, out, args.stage)
-        else:
-            write_html(register, out, args.stage)
-
     if args.output:
         with atomic_text(args.output, errors="backslashreplace") as handle:
-            write(handle)
+            chosen.write(found, handle)
     else:
         _tolerant_stdout()
-        write(sys.stdout)
+        chosen.write(found, sys.stdout)
     if report.interrupted:
         return 130
     return EXIT_ERROR if report.errors else EXIT_OK
@@ -763,15 +763,13 @@ def cmd_attest(args: argparse.Namespace) -> int:
         json.dump(envelope(doc, key), handle, indent=1)
         handle.write("\n")
     if args.register:
-        from .register import rows, write_csv, write_json
+        from .register import entries, register
 
-        register = [row for c in checked for result in c.results
-                    for row in rows(result, c.gate)]
+        companion = register((entry for c in checked for result in c.results
+                              for entry in entries(result, c.gate)), args.stage)
+        kind = "json" if args.register.suffix.lower() == ".json" else "csv"
         with atomic_text(args.register, errors="backslashreplace") as handle:
-            if args.register.suffix.lower() == ".json":
-                write_json(register, handle, args.stage)
-            else:
-                write_csv(register, handle)
+            session.register_formats()[kind].write(companion, handle)
     summary = doc["predicate"]["summary"]
     print(f"{args.output}: attested {len(doc['subject'])} file(s), {summary['timelines']} "
           f"timeline(s), {summary['ai']} AI clip(s), verdict {doc['predicate']['verdict']}"

@@ -35,24 +35,33 @@ from .provenance import merge
 class GateLocked(AigateError):
     """Raised at the final stage when a subject's verdict is lock: nothing may be exported.
 
-    ``results`` holds every locked subject; the message names each locked clip with its
-    track and record timecode (control characters in names shown as escapes: a host prints
-    this message, and a clip name must not forge lines of it or drive the terminal).
+    ``results`` holds every locked subject. The message's first line is what an editor
+    needs at a glance (how many clips are locked, in which timeline, what to do); after it
+    come each locked clip with its track, record timecode and rules, then each rule's
+    remediation once. Control characters in names are shown as escapes: a host prints this
+    message, and a clip name must not forge lines of it or drive the terminal.
     """
 
     def __init__(self, results: list[SubjectResult]) -> None:
         from .report import printable as p
 
         self.results = results
-        lines = []
+        lines: list[str] = []
+        remedies: dict[str, str] = {}
         for result in results:
             for r in result.locked():
-                rules = ", ".join(f.rule for f in r.findings if f.severity is Severity.LOCK)
+                locks = [f for f in r.findings if f.severity is Severity.LOCK]
+                remedies.update((f.rule, f.remediation) for f in locks if f.remediation)
                 lines.append(f'  {p(result.name)}: {p(r.item.track)} "{p(r.item.clip)}" '
-                             f"{r.item.record_in}-{r.item.record_out} ({p(rules)})")
+                             f"{r.item.record_in}-{r.item.record_out} "
+                             f"({p(', '.join(f.rule for f in locks))})")
         count = sum(len(r.locked()) for r in results)
-        super().__init__(f"aigate: export refused at stage final: {count} locked clip(s)\n"
-                         + "\n".join(lines))
+        names = ", ".join(f'"{p(r.name)}"' for r in results)
+        first = (f"aigate: export refused at stage final: {count} locked clip(s) in {names}; "
+                 "fix or get them approved, then export again (details below)")
+        todo = [f"  {p(rule)}: {p(remedy)}" for rule, remedy in remedies.items()]
+        super().__init__("\n".join([first, "locked:", *lines, "what to do:", *todo,
+                                    "each clip's reasons: aigate check FILE --stage final"]))
 
 
 @dataclass
@@ -246,9 +255,12 @@ class Gate:
             consent = self.registry.consent_for(hit.talent, show, self.as_of)
             undescribed = (consent is not None and rule.waived_by == "described-consent"
                            and not consent.description.strip())
-            if consent is not None and not undescribed:
+            if consent is not None and not undescribed:  # the reason is now the consent's
+                use = hit.talent.use.replace("_", " ")
                 return replace(finding, severity=Severity.INFO, waived_from=severity,
-                               approval=consent.id, approver=f"{consent.talent} (consent)")
+                               approval=consent.id, approver=f"{consent.talent} (consent)",
+                               reason=f"{hit.talent.name} ({use}): waived by consent "
+                                      f"{consent.id} on file for this production")
             why = (f"consent {consent.id!r} has no 'description' of the use" if consent
                    else self.registry.why_not_consent(hit.talent, show, self.as_of))
         else:

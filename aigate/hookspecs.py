@@ -33,7 +33,7 @@ if TYPE_CHECKING:
         SubjectResult,
     )
     from .policy import Rule
-    from .report import ReportFormat
+    from .report import RegisterFormat, ReportFormat
 
 hookspec = pluggy.HookspecMarker("aigate")
 hookimpl = pluggy.HookimplMarker("aigate")
@@ -186,5 +186,7 @@ def aigate_doctor() -> Iterable[Diagnostic]:
 
 
 @hookspec
-def aigate_report_formats() -> Iterable[ReportFormat]:
-    """Output formats for ``aigate check --format NAME``."""
+def aigate_report_formats() -> Iterable[ReportFormat | RegisterFormat]:
+    """Output formats: a :class:`~aigate.report.ReportFormat` for ``aigate check --format
+    NAME``, a :class:`~aigate.report.RegisterFormat` for ``aigate register --format NAME``.
+    A name is unique within its kind (``json`` is both a check report and a register)."""

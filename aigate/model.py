@@ -376,11 +376,12 @@ class ItemResult:
     @property
     def headline(self) -> Finding | None:
         """The finding that names the verdict (a marker's name, a JUnit failure): the most
-        severe, unwaived before waived, and of equals the first in the policy's rule order
-        (the order findings are made in)."""
+        severe, and of equals the first in the policy's rule order (the order findings are
+        made in); at info, a waived finding first: a clip a record approved is named by
+        that approval, not by a rule the policy merely allows."""
         if not self.findings:
             return None
-        return min(self.findings, key=lambda f: (-f.severity, f.waived))
+        return min(self.findings, key=lambda f: (-f.severity, not f.waived))
 
 
 NO_PROVENANCE = Provenance()
@@ -405,6 +406,84 @@ class Collected:
     handles: Sequence[Any] = ()
 
 
+@dataclass(slots=True)
+class RuleCounts:
+    """One rule's findings over timelines, by what became of them (a unit of findings)."""
+
+    lock: int = 0
+    warn: int = 0
+    #: waived by an approval or consent record
+    waived: int = 0
+    #: at info by the policy's severity (allowed by policy, not approved)
+    allowed: int = 0
+
+    def add(self, other: RuleCounts) -> None:
+        self.lock += other.lock
+        self.warn += other.warn
+        self.waived += other.waived
+        self.allowed += other.allowed
+
+
+@dataclass(slots=True)
+class Counts:
+    """What a report counts over timelines, each number in the unit its name says: clips,
+    except ``waived``, which counts findings. A clip at ``info`` is ``approved`` when a
+    record (approval or consent) waived one of its findings, and ``allowed`` when the
+    policy alone set its rules to info: allowed is not approved."""
+
+    #: clips checked
+    clips: int = 0
+    #: clips any source says are generated
+    ai: int = 0
+    #: clips whose verdict is lock
+    locked: int = 0
+    #: clips whose verdict is warn
+    warned: int = 0
+    #: clips at info because a record waived a finding (AI, approved)
+    approved: int = 0
+    #: clips at info by the policy's severity alone (AI, allowed by policy)
+    allowed: int = 0
+    #: findings waived by a record
+    waived: int = 0
+    #: clips whose media could not be read
+    no_media: int = 0
+    #: findings per rule id, in the order rules first fired
+    rules: dict[str, RuleCounts] = field(default_factory=dict)
+
+    def add(self, other: Counts) -> None:
+        """Add ``other``'s counts to these (a run's summary, timeline by timeline)."""
+        self.clips += other.clips
+        self.ai += other.ai
+        self.locked += other.locked
+        self.warned += other.warned
+        self.approved += other.approved
+        self.allowed += other.allowed
+        self.waived += other.waived
+        self.no_media += other.no_media
+        for rule, counted in other.rules.items():
+            self.rules.setdefault(rule, RuleCounts()).add(counted)
+
+    def count_finding(self, finding: Finding) -> None:
+        """Count ``finding`` under its rule."""
+        counted = self.rules.get(finding.rule)
+        if counted is None:
+            counted = self.rules[finding.rule] = RuleCounts()
+        if finding.waived:
+            counted.waived += 1
+        elif finding.severity is Severity.LOCK:
+            counted.lock += 1
+        elif finding.severity is Severity.WARN:
+            counted.warn += 1
+        elif finding.severity is Severity.INFO:
+            counted.allowed += 1
+
+
+def approved(result: ItemResult) -> bool:
+    """An info clip a record approved (a finding waived), as opposed to one the policy
+    allowed (its rules at info): only the first is an approval."""
+    return result.verdict is Severity.INFO and any(f.waived for f in result.findings)
+
+
 @dataclass(frozen=True, slots=True)
 class SubjectResult:
     """The gate's answer for one subject (one timeline) at one stage."""
@@ -417,23 +496,30 @@ class SubjectResult:
     items: tuple[ItemResult, ...]
     verdict: Severity = Severity.PASS
     #: counts over the items, worked out once where the check ran (not where it is reported)
-    counts: Mapping[str, int] = field(default_factory=dict)
+    counts: Counts = field(default_factory=Counts)
     #: the aigate.yaml that governed this check (None: no config, built-in defaults)
     config: str | None = None
 
     def __post_init__(self) -> None:
-        verdict, counts = Severity.PASS, dict.fromkeys(
-            ("clips", "ai", "warn", "lock", "waived", "no_media"), 0)
-        counts["clips"] = len(self.items)
+        verdict, counts = Severity.PASS, Counts(clips=len(self.items))
         for r in self.items:
             if r.verdict > verdict:
                 verdict = r.verdict
             if r.provenance.claims:
-                counts["ai"] += r.provenance.ai
-                counts["waived"] += sum(f.waived for f in r.findings)
-            counts["warn"] += r.verdict is Severity.WARN
-            counts["lock"] += r.verdict is Severity.LOCK
-            counts["no_media"] += r.media_note is not None
+                counts.ai += r.provenance.ai
+                waived = 0
+                for finding in r.findings:
+                    waived += finding.waived
+                    counts.count_finding(finding)
+                counts.waived += waived
+                if r.verdict is Severity.INFO:
+                    if waived:
+                        counts.approved += 1
+                    else:
+                        counts.allowed += 1
+            counts.warned += r.verdict is Severity.WARN
+            counts.locked += r.verdict is Severity.LOCK
+            counts.no_media += r.media_note is not None
         object.__setattr__(self, "verdict", verdict)
         object.__setattr__(self, "counts", counts)
 
@@ -491,7 +577,7 @@ class FileOutcome:
     #: the results already rendered in the report's format (by a worker), with what the
     #: summary needs of each: (policy, verdict, counts); ``results`` is then empty
     rendered: list[str] | None = None
-    tallies: list[tuple[str, Severity, Mapping[str, int]]] | None = None
+    tallies: list[tuple[str, Severity, Counts]] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,143 +1,217 @@
 """The disclosure register (AI usage register) production legal sends the studio: one row
-per AI clip, with where it is, what made it, why, under which approvals and consents, and
-its verdict at the stage. Non-AI clips are not listed."""
+per AI clip, with where it is, what made it, why, under which approvals and consents, its
+verdict at the stage and the rules and reasons behind it. Non-AI clips are not listed.
+
+The columns are a declared list (:data:`COLUMNS`): each names what it shows and how to
+work it out from an :class:`Entry` (a clip with what the gate knew of it), so a column is
+added in one place. The formats that write a :class:`Register` (csv, json, html, or a
+plugin's) are :class:`~aigate.report.RegisterFormat` objects from the
+``aigate_report_formats`` hook, like ``check``'s report formats.
+"""
 
 from __future__ import annotations
 
-import csv
-import dataclasses
-import json
-from collections.abc import Iterable
-from dataclasses import dataclass
-from html import escape
-from typing import Any, TextIO
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 
-from . import __version__
 from .gate import Gate
-from .model import SubjectResult, timecode
+from .model import ItemResult, Severity, SubjectResult, TalentUse, timecode
+from .policy import VettedTool
+from .report import Shade
 
 REGISTER_SCHEMA_VERSION = 1
-FORMATS = ("csv", "json", "html")
 
 
 @dataclass(frozen=True, slots=True)
-class RegisterRow:
-    show: str
-    episode: str
-    timeline: str
-    path: str
-    track: str
-    clip: str
-    record_in: str
-    record_out: str
-    duration: str
-    media: str
-    tool: str
-    tool_version: str
-    tool_vendor: str
-    enterprise_secured: str  # yes / no / unknown (not a vetted tool)
-    purpose: str
-    role: str
-    inputs: str
-    talent: str
-    approvals: str
-    verdict: str
-    stage: str
-    sources: str
-    # dated packs (EU AI Act Art. 50, SAG-AFTRA 2026): the clip's declared disclosure label,
-    # the consent descriptions of its talent uses, and whether it is a synthetic performer
-    disclosure_label: str = ""
-    consent_description: str = ""
-    synthetic_performer: str = ""
+class Entry:
+    """One AI clip of one checked timeline, with what the gate knew of it: the material a
+    register row is made of."""
+
+    result: SubjectResult
+    clip: ItemResult
+    show: str = ""
+    episode: str = ""
+    #: the policy's entry for the clip's tool (None: not a vetted tool)
+    vetted: VettedTool | None = None
+    #: each talent use with the id of the consent on file for it (None: none)
+    talent: tuple[tuple[TalentUse, str | None], ...] = ()
+    #: the description of each talent use's consent, where it has one (SAG-AFTRA 2026)
+    consent_descriptions: tuple[str, ...] = ()
+    #: the file listed earlier in this register that holds the same cut (same timeline
+    #: name) with this clip at the same place: the same cut exported in another format
+    same_cut_as: str = ""
+
+    @property
+    def shade(self) -> Shade:
+        return Shade.of(self.clip)
+
+    @property
+    def deciding(self) -> list[str]:
+        """The rules that set the clip's verdict (its findings at that severity)."""
+        verdict = self.clip.verdict
+        if verdict is Severity.PASS:
+            return []
+        return list(dict.fromkeys(f.rule for f in self.clip.findings
+                                  if f.severity is verdict))
 
 
-COLUMNS = tuple(f.name for f in dataclasses.fields(RegisterRow))
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One register column: its name (CSV header, JSON key, HTML heading with spaces) and
+    how its cell is worked out. ``key`` columns stay in view in the HTML register."""
+
+    name: str
+    value: Callable[[Entry], str]
+    key: bool = False
+
+    @property
+    def title(self) -> str:
+        return self.name.replace("_", " ")
 
 
-def rows(result: SubjectResult, gate: Gate) -> list[RegisterRow]:
-    """A row per AI clip of one checked timeline, in record order."""
+def _tool(part: str) -> Callable[[Entry], str]:
+    def value(entry: Entry) -> str:
+        tool = entry.clip.provenance.tool
+        return (getattr(tool, part) or "") if tool else ""
+    return value
+
+
+def _enterprise(entry: Entry) -> str:
+    if entry.vetted is None:
+        return "unknown"  # not a vetted tool
+    return "yes" if entry.vetted.enterprise else "no"
+
+
+def _talent(entry: Entry) -> str:
+    return "; ".join(f"{use.name} ({use.use.replace('_', ' ')}; consent "
+                     f"{consent or 'none on file'})" for use, consent in entry.talent)
+
+
+def _approvals(entry: Entry) -> str:
+    ids = dict.fromkeys(f.approval for f in entry.clip.findings
+                        if f.approval and f.rule != "talent-consent")
+    return "; ".join(a for a in ids if a)
+
+
+def _declared_text(entry: Entry, key: str) -> str:
+    """A text the clip's own metadata declares under ``key`` (first found), or ''."""
+    value = next((raw.get(key) for _, raw in entry.clip.item.declared
+                  if isinstance(raw, dict) and raw.get(key)), None)
+    return value if isinstance(value, str) else ""
+
+
+def _reason(entry: Entry) -> str:
+    """Why the verdict: each deciding rule's reason; at info, whether a record approved
+    the clip or the policy allowed it."""
+    clip, deciding = entry.clip, entry.deciding
+    reasons = [f"{f.rule}: {f.reason}" for f in clip.findings
+               if f.rule in deciding and f.severity is clip.verdict]
+    if entry.shade is Shade.APPROVED:
+        records = dict.fromkeys(f"{f.approval} ({f.approver})" for f in clip.findings
+                                if f.waived)
+        return f"approved: waived by {', '.join(records)}; " + "; ".join(reasons)
+    if entry.shade is Shade.ALLOWED:
+        return "allowed by policy (info; no approval): " + "; ".join(reasons)
+    return "; ".join(reasons)
+
+
+#: the register's columns in CSV/JSON order (new columns go at the end, so a
+#: spreadsheet reading columns by position keeps working)
+COLUMNS: tuple[Column, ...] = (
+    Column("show", lambda e: e.show),
+    Column("episode", lambda e: e.episode),
+    Column("timeline", lambda e: e.result.name),
+    Column("path", lambda e: str(e.result.path or "")),
+    Column("track", lambda e: e.clip.item.track),
+    Column("clip", lambda e: e.clip.item.clip, key=True),
+    Column("record_in", lambda e: e.clip.item.record_in),
+    Column("record_out", lambda e: e.clip.item.record_out),
+    Column("duration", lambda e: timecode(e.clip.item.record_end - e.clip.item.record_start,
+                                          e.clip.item.rate)),
+    Column("media", lambda e: e.clip.item.media_url or ""),
+    Column("tool", _tool("name")),
+    Column("tool_version", _tool("version")),
+    Column("tool_vendor", _tool("vendor")),
+    Column("enterprise_secured", _enterprise),  # yes / no / unknown (not a vetted tool)
+    Column("purpose", lambda e: e.clip.provenance.purpose or ""),
+    Column("role", lambda e: e.clip.provenance.role or ""),
+    Column("inputs", lambda e: "; ".join(e.clip.provenance.inputs)),
+    Column("talent", _talent, key=True),
+    Column("approvals", _approvals, key=True),
+    Column("verdict", lambda e: e.clip.verdict.label, key=True),
+    Column("stage", lambda e: e.result.stage),
+    Column("sources", lambda e: "; ".join(e.clip.provenance.evidence)),
+    Column("rules", lambda e: "; ".join(e.deciding)),
+    Column("reason", _reason, key=True),
+    Column("depicts_real_events",
+           lambda e: "yes" if e.clip.provenance.depicts_real_events else "no"),
+    Column("same_cut_as", lambda e: e.same_cut_as),
+    # dated packs (EU AI Act Art. 50, SAG-AFTRA 2026): the disclosure label the clip
+    # declares, its talent's consent descriptions, whether it is a synthetic performer
+    Column("disclosure_label", lambda e: _declared_text(e, "disclosure_label")),
+    Column("consent_description", lambda e: "; ".join(e.consent_descriptions)),
+    Column("synthetic_performer", lambda e: "yes" if any(
+        isinstance(raw, dict) and raw.get("synthetic_performer") is True
+        for _, raw in e.clip.item.declared) else "no"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Register:
+    """The register of a run: its entries in order (by timeline, then file, then record
+    order), the stage asked for, and the columns to write."""
+
+    entries: list[Entry]
+    stage: str | None = None
+    columns: tuple[Column, ...] = field(default=COLUMNS)
+
+    def rows(self) -> Iterator[tuple[str, ...]]:
+        """Each entry's cells, in column order."""
+        for entry in self.entries:
+            yield tuple(column.value(entry) for column in self.columns)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+def entries(result: SubjectResult, gate: Gate) -> list[Entry]:
+    """An entry per AI clip of one checked timeline, in record order."""
     config, policy = gate.config, gate.policy.for_show(gate.config.show)
     out = []
     for item_result in sorted(result.items, key=lambda r: r.item.record_start):
         if not item_result.ai:
             continue
-        item, prov = item_result.item, item_result.provenance
-        tool = prov.tool
-        vetted = policy.vetted(tool)
+        prov = item_result.provenance
         talent, described = [], []
         for use in prov.talent:
             consent = gate.registry.consent_for(use, config.show, gate.as_of)
-            talent.append(f"{use.name} ({use.use.replace('_', ' ')}; consent "
-                          f"{consent.id if consent else 'none on file'})")
+            talent.append((use, consent.id if consent else None))
             if consent and consent.description:
                 described.append(f"{use.name}: {consent.description}")
-        label = next((raw.get("disclosure_label") for _, raw in item.declared
-                      if isinstance(raw, dict) and raw.get("disclosure_label")), None)
-        synthetic = any(isinstance(raw, dict) and raw.get("synthetic_performer") is True
-                        for _, raw in item.declared)
-        approvals = dict.fromkeys(f.approval for f in item_result.findings
-                                  if f.approval and f.rule != "talent-consent")
-        out.append(RegisterRow(
-            show=config.show or "", episode=config.episode or "", timeline=result.name,
-            path=str(result.path or ""), track=item.track, clip=item.clip,
-            record_in=item.record_in, record_out=item.record_out,
-            duration=timecode(item.record_end - item.record_start, item.rate),
-            media=item.media_url or "", tool=(tool.name or "") if tool else "",
-            tool_version=(tool.version or "") if tool else "",
-            tool_vendor=(tool.vendor or "") if tool else "",
-            enterprise_secured=("yes" if vetted.enterprise else "no") if vetted else "unknown",
-            purpose=prov.purpose or "", role=prov.role or "", inputs="; ".join(prov.inputs),
-            talent="; ".join(talent), approvals="; ".join(a for a in approvals if a),
-            verdict=item_result.verdict.label, stage=result.stage,
-            sources="; ".join(prov.evidence),
-            disclosure_label=label if isinstance(label, str) else "",
-            consent_description="; ".join(described),
-            synthetic_performer="yes" if synthetic else "no"))
+        out.append(Entry(result=result, clip=item_result, show=config.show or "",
+                         episode=config.episode or "", vetted=policy.vetted(prov.tool),
+                         talent=tuple(talent), consent_descriptions=tuple(described)))
     return out
 
 
-def write_csv(register: Iterable[RegisterRow], out: TextIO) -> None:
-    """CSV for a spreadsheet: every cell is quoted, and a cell a spreadsheet would run as a
-    formula (starting with =, +, -, @, tab or CR) gets a leading apostrophe (OWASP's
-    CSV injection advice): clip names and metadata come from the files checked."""
-    writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
-    writer.writerow(COLUMNS)
-    for row in register:
-        writer.writerow([inert(value) for value in dataclasses.astuple(row)])
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
-
-
-def inert(value: str) -> str:
-    """A cell value a spreadsheet shows as text, never evaluates."""
-    return f"'{value}" if value.startswith(_FORMULA_START) else value
-
-
-def write_json(register: Iterable[RegisterRow], out: TextIO, stage: str | None) -> None:
-    document: dict[str, Any] = {
-        "aigate_version": __version__, "schema": REGISTER_SCHEMA_VERSION,
-        "kind": "disclosure-register", "stage": stage,
-        "rows": [dataclasses.asdict(r) for r in register]}
-    json.dump(document, out, indent=1)
-    out.write("\n")
-
-
-def write_html(register: list[RegisterRow], out: TextIO, stage: str | None) -> None:
-    out.write('<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-              "<title>GenAI disclosure register</title><style>"
-              "body{font:13px/1.4 system-ui,sans-serif;margin:24px}"
-              "table{border-collapse:collapse;width:100%}"
-              "th,td{border:1px solid #d8dbe0;padding:3px 6px;text-align:left;"
-              "vertical-align:top}th{background:#eef0f3}"
-              "td.lock{color:#c62828;font-weight:600}td.warn{color:#a56a00}"
-              "@media print{*{print-color-adjust:exact}}</style></head><body>"
-              f"<h1>GenAI disclosure register</h1><p>{len(register)} AI clip(s) · stage "
-              f"{escape(stage or 'per timeline')} · aigate {escape(__version__)}</p><table>"
-              "<thead><tr>" + "".join(f"<th>{escape(c.replace('_', ' '))}</th>"
-                                       for c in COLUMNS) + "</tr></thead><tbody>")
-    for row in register:
-        out.write("<tr>" + "".join(
-            f'<td class="{escape(row.verdict) if c == "verdict" else c}">'
-            f"{escape(str(getattr(row, c)))}</td>" for c in COLUMNS) + "</tr>")
-    out.write("</tbody></table></body></html>\n")
+def register(found: Iterable[Entry], stage: str | None) -> Register:
+    """The entries sorted by timeline and file (record order kept within each), with the
+    rows of a cut exported in several formats marked: a clip of a timeline already listed
+    under the same name, at the same place, from another file says which file."""
+    ordered = sorted(found, key=lambda e: (e.result.name, str(e.result.path or "")))
+    first: dict[tuple[str, str, float, float], str] = {}
+    origins: dict[int, float] = {}
+    marked = []
+    for entry in ordered:
+        item, path = entry.clip.item, str(entry.result.path or "")
+        # from the cut's first frame: an EDL restarts record time at 0 (CMX keeps no start)
+        origin = origins.get(id(entry.result))
+        if origin is None:
+            origin = origins[id(entry.result)] = min(
+                r.item.record_start for r in entry.result.items)
+        where = (entry.result.name, item.clip, round((item.record_start - origin) / item.rate, 3),
+                 round((item.record_end - origin) / item.rate, 3))
+        seen = first.setdefault(where, path)
+        marked.append(replace(entry, same_cut_as=seen) if seen != path else entry)
+    return Register(marked, stage)

@@ -6,11 +6,23 @@ A :class:`Report` is iterated once, in input order, by the format that writes it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TextIO
+from enum import StrEnum
+from typing import TYPE_CHECKING, ClassVar, TextIO, TypeVar
 
-from .model import FileOutcome, InputProblem, Severity, SubjectResult
+from .model import (
+    Counts,
+    FileOutcome,
+    InputProblem,
+    ItemResult,
+    Severity,
+    SubjectResult,
+    approved,
+)
+
+if TYPE_CHECKING:
+    from .register import Register
 
 JSON_SCHEMA_VERSION = 1
 
@@ -29,18 +41,14 @@ class ReportOptions:
 
 @dataclass(slots=True)
 class Summary:
-    """Counts over a run. ``files`` given = checked + failed + not checked (interrupted)."""
+    """Counts over a run. ``files`` given = checked + failed + not checked (interrupted);
+    ``totals`` holds the timelines' counts added up (:class:`~aigate.model.Counts`)."""
 
     files: int = 0
     checked: int = 0
     failed: int = 0
     timelines: int = 0
-    clips: int = 0
-    ai: int = 0
-    warn: int = 0
-    lock: int = 0
-    waived: int = 0
-    no_media: int = 0
+    totals: Counts = field(default_factory=Counts)
     worst: Severity = Severity.PASS
     policies: list[str] = field(default_factory=list)
 
@@ -49,34 +57,83 @@ class Summary:
         return self.files - self.checked - self.failed
 
     def add(self, result: SubjectResult) -> None:
-        self.add_counts(tally(result))
+        self.add_tally(tally(result))
 
-    def add_counts(self, counted: Tally) -> None:
+    def add_tally(self, counted: Tally) -> None:
+        """One timeline's policy, verdict and counts (see :func:`tally`)."""
         policy, verdict, counts = counted
         self.timelines += 1
         if policy not in self.policies:
             self.policies.append(policy)
         self.worst = max(self.worst, verdict)
-        for name, count in counts.items():
-            setattr(self, name, getattr(self, name) + count)
+        self.totals.add(counts)
 
     def counts(self) -> dict[str, int]:
-        names = ("files", "checked", "failed", "not_checked", "timelines", "clips", "ai",
-                 "warn", "lock", "waived", "no_media")
-        return {name: getattr(self, name) for name in names} | {"errors": self.failed}
+        """The JSON report's summary (schema 1: ``warn`` and ``lock`` count clips,
+        ``waived`` findings)."""
+        clips = self.totals
+        return {"files": self.files, "checked": self.checked, "failed": self.failed,
+                "not_checked": self.not_checked, "timelines": self.timelines,
+                "clips": clips.clips, "ai": clips.ai, "warn": clips.warned,
+                "lock": clips.locked, "approved": clips.approved, "allowed": clips.allowed,
+                "waived": clips.waived, "no_media": clips.no_media, "errors": self.failed}
 
     def line(self) -> str:
         files = f"{self.files} file(s) ({self.checked} checked, {self.failed} failed"
         files += f", {self.not_checked} not checked: interrupted)" if self.not_checked else ")"
-        text = (f"{files}, {self.timelines} timeline(s), {self.clips} clips, {self.ai} AI, "
-                f"{self.warn} warn, {self.lock} lock, {self.waived} waived")
-        if self.no_media:
-            text += f", {self.no_media} without readable media"
-        return text
+        return f"{files}, {self.timelines} timeline(s), {counts_in_words(self.totals)}"
+
+
+def plural(count: int, unit: str) -> str:
+    """``1 clip``, ``2 clips``: a count said with its unit."""
+    return f"{count} {unit}" if count == 1 else f"{count} {unit}s"
+
+
+def counts_in_words(counts: Counts, *, always_allowed: bool = False) -> str:
+    """The counts every report shows, each with its unit: clips locked, clips warned,
+    clips approved (waived by a record), clips allowed by policy, findings waived."""
+    text = (f"{plural(counts.clips, 'clip')}, {counts.ai} AI, "
+            f"{plural(counts.locked, 'clip')} locked, {plural(counts.warned, 'clip')} "
+            f"warned, {plural(counts.approved, 'clip')} approved (waived)")
+    if counts.allowed or always_allowed:
+        text += f", {plural(counts.allowed, 'clip')} allowed by policy"
+    text += f", {plural(counts.waived, 'finding')} waived"
+    if counts.no_media:
+        text += f", {plural(counts.no_media, 'clip')} without readable media"
+    return text
+
+
+class Shade(StrEnum):
+    """How a clip is shown to an editor (a marker's word, a colour): its verdict, with info
+    split in two, since a policy setting a rule to info is not an approval."""
+
+    PASS = "pass"
+    #: AI, at info because an approval or consent record waived a finding
+    APPROVED = "approved"
+    #: AI, at info by the policy's severity alone: no record says anything
+    ALLOWED = "allowed"
+    WARN = "warn"
+    LOCK = "lock"
+
+    @classmethod
+    def of(cls, result: ItemResult) -> Shade:
+        if result.verdict is Severity.INFO:
+            return cls.APPROVED if approved(result) else cls.ALLOWED
+        return _SHADES[result.verdict]
+
+    @property
+    def legend(self) -> str:
+        """The words a legend gives this shade."""
+        return _LEGEND[self]
+
+
+_SHADES = {Severity.PASS: Shade.PASS, Severity.WARN: Shade.WARN, Severity.LOCK: Shade.LOCK}
+_LEGEND = {Shade.PASS: "pass", Shade.APPROVED: "AI, approved", Shade.ALLOWED:
+           "AI, allowed by policy", Shade.WARN: "warn", Shade.LOCK: "lock"}
 
 
 #: what the summary needs of one timeline: its policy, verdict and counts
-Tally = tuple[str, Severity, Mapping[str, int]]
+Tally = tuple[str, Severity, Counts]
 
 
 def tally(result: SubjectResult) -> Tally:
@@ -145,7 +202,7 @@ class Report:
             else:
                 self.summary.checked += 1
                 for counted in outcome.tallies or [tally(r) for r in outcome.results]:
-                    self.summary.add_counts(counted)
+                    self.summary.add_tally(counted)
             yield outcome
 
 
@@ -184,6 +241,13 @@ def _nothing(*_: object) -> str:
     return ""
 
 
+class FormatKind(StrEnum):
+    """Which command a report format serves; format names are unique within a kind."""
+
+    CHECK = "check"
+    REGISTER = "register"
+
+
 @dataclass(frozen=True, slots=True)
 class ReportFormat:
     """An output format for ``aigate check --format NAME``, in three parts so it streams and
@@ -202,3 +266,30 @@ class ReportFormat:
     separator: str = ""
     #: True when the format is a whole document that must go to --output (html)
     needs_output: bool = False
+    #: the command the format serves: a check report
+    kind: ClassVar[FormatKind] = FormatKind.CHECK
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterFormat:
+    """An output format for ``aigate register --format NAME``: ``write(register, out)``
+    writes the whole disclosure register (:class:`aigate.register.Register`: AI clips
+    only, so it is small enough to hold, and it is sorted and cross-checked as a whole)."""
+
+    name: str
+    description: str
+    write: Callable[[Register, TextIO], None]
+    needs_output: bool = False
+    #: the command the format serves: the disclosure register
+    kind: ClassVar[FormatKind] = FormatKind.REGISTER
+
+
+AnyFormat = TypeVar("AnyFormat", ReportFormat, RegisterFormat)
+
+
+def formats_by_name(contributed: Iterable[Iterable[ReportFormat | RegisterFormat] | None],
+                    kind: type[AnyFormat]) -> dict[str, AnyFormat]:
+    """The formats of one kind that the ``aigate_report_formats`` hook contributed, by
+    name. One hook and one registry serve ``check`` and ``register``; a name is unique
+    within its kind (``json`` is a check report and a register, each its own format)."""
+    return {f.name: f for group in contributed for f in group or () if isinstance(f, kind)}

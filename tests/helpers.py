@@ -129,3 +129,32 @@ def require(module: str, extra: str) -> Any:
     if os.environ.get("CI"):
         return importlib.import_module(module)
     return pytest.importorskip(module, reason=f"needs {module}: pip install '.[{extra}]'")
+
+
+#: final-deliverable-use at info: a generated clip the policy allows, approved by no one
+PACK = """\
+aigate_policy: 1
+name: relaxed
+extends: netflix-genai
+rules: {final-deliverable-use: {severity: info}}
+vetted_tools: [{name: Firefly, vendor: Adobe, enterprise: true}]
+"""
+
+
+def mixed_cut(folder: Path) -> Path:
+    """CAM1 passes; LOCKED (talent, no consent); WARNED (purpose missing); APPROVED (real
+    events, waived by APR-RE); ALLOWED (generated, info by the pack); under show TESTSHOW."""
+    (folder / "approvals").mkdir(exist_ok=True)
+    (folder / "approvals" / "apr.yaml").write_text(
+        "id: APR-RE\ngrants: [real-events]\nscope: {clips: [APPROVED]}\n"
+        "approver: Dana Ruiz (Production Legal)\n")
+    (folder / "pack.yaml").write_text(PACK)
+    (folder / "aigate.yaml").write_text(
+        "show: TESTSHOW\npolicy: pack.yaml\napprovals: approvals/\n")
+    unexplained = ai()
+    del unexplained["purpose"]
+    return write(folder / "edit" / "cut.otio", timeline([
+        clip("CAM1", 2), clip("LOCKED", 2, ai(talent=[{"name": "Ray Holt",
+                                                        "use": "likeness"}])),
+        clip("WARNED", 2, unexplained), clip("APPROVED", 2, ai(depicts_real_events=True)),
+        clip("ALLOWED", 2, ai())]))

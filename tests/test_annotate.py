@@ -66,7 +66,7 @@ def test_markers_sit_on_the_right_clips_at_the_right_time(cli, tmp_path, suffix)
     assert got["SH1"] == [(upper("AIGATE LOCK talent-consent"), lock, 0)]
     # at the clip's first source frame
     assert got["SH2"] == [(upper("AIGATE WARN final-deliverable-use"), warn, 100)]
-    assert got["SH3"] == [(upper("AIGATE INFO final-deliverable-use"), approved, 0)]
+    assert got["SH3"] == [(upper("AIGATE APPROVED final-deliverable-use"), approved, 0)]
 
 
 def test_otio_carries_findings_in_clip_and_marker_metadata(cli, tmp_path):
@@ -89,7 +89,7 @@ def test_edl_comments_carry_every_finding(cli, tmp_path):
     annotate(cli, cut(tmp_path), out)
     text = out.read_text()
     assert "* AIGATE LOCK talent-consent: Ray Holt (likeness) has no documented consent" in text
-    assert "* AIGATE INFO final-deliverable-use (waived by APR-9):" in text
+    assert "* AIGATE APPROVED final-deliverable-use (waived by APR-9):" in text
     annotated = read(out)
     comments = annotated.find_clips()[1].metadata["cmx_3600"]["comments"]
     assert [c for c in comments if c.startswith("AIGATE")] == [

@@ -75,7 +75,7 @@ def test_signed_in_scope_record_is_waived_at_final_and_listed(legal, cli):
     assert finding["approver"] == "Dana Ruiz (Production Legal)"
     text = cli("check", legal.cut, "--stage", "final", "--as-of", "2026-06-01")
     assert "waived by APR-1, Dana Ruiz (Production Legal)" in text.out
-    assert "1 waived" in text.out.splitlines()[-1]
+    assert "1 clip approved (waived), 1 finding waived" in text.out.splitlines()[-1]
 
 
 def test_forged_id_in_the_timeline_is_not_honoured(legal):

@@ -106,7 +106,7 @@ def test_check_operator_colours_marks_and_locks(project):
     assert strip(scene, "DEAGE_SH020").lock and not strip(scene, "PLATE").lock
     markers = sorted((m.frame, m.name) for m in scene.timeline_markers)
     assert markers == [(1, "AIGATE LOCK talent-consent DEAGE_SH020"),
-                       (30, "AIGATE INFO final-deliverable-use POSTER_BG"),
+                       (30, "AIGATE APPROVED final-deliverable-use POSTER_BG"),
                        (60, "AIGATE LOCK tool-unvetted CREATURE")]
     report = list(scene["aigate_report"])
     assert any("Ray Holt (likeness)" in line for line in report)

@@ -55,8 +55,8 @@ def test_text_output_groups_by_file_and_names_clips_like_editors(cli, tmp_path):
     assert any(x.strip().startswith("fix: Record the talent's consent") for x in lines)
     assert "CAM1" not in run.out  # pass clips are not listed in text
     assert lines[-1] == ("summary: 1 file(s) (1 checked, 0 failed), 1 timeline(s), 2 clips, "
-                         "1 AI, 0 warn, 1 lock, "
-                         "0 waived, 2 without readable media")
+                         "1 AI, 1 clip locked, 0 clips warned, 0 clips approved (waived), "
+                         "0 findings waived, 2 clips without readable media")
 
 
 def stage_of(cli, path: Path, *args: str) -> str:

@@ -219,7 +219,7 @@ def test_media_resolution_file_urls_remaps_and_roots(cli, tmp_path, movies):
     assert item(run, "OUTSIDE")["media_note"].startswith("outside the media roots, not read")
     assert item(run, "MISSING")["media_note"] == (
         f"not found: {tmp_path / 'mnt' / 'show' / 'media' / 'gone.mp4'}")
-    assert "2 without readable media" in cli("check", path).out
+    assert "2 clips without readable media" in cli("check", path).out
 
 
 def test_require_media_turns_missing_media_into_a_finding(cli, tmp_path, movies):

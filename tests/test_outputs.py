@@ -212,7 +212,7 @@ def test_junit_is_well_formed_with_hostile_names(hostile_cut):
     run = run_process("check", hostile_cut, "--format", "junit", "--fail-on", "warn")
     root = ET.fromstring(run.out)  # raises on any character XML 1.0 forbids
     suite = root.find("testsuite")
-    assert suite is not None and suite.get("name", "").startswith("cut \\x1b[2J")
+    assert suite is not None and suite.get("name", "").startswith(f"{hostile_cut}: cut \\x1b[2J")
     names = [case.get("name", "") for case in root.iter("testcase")]
     # what XML forbids is escaped; what it allows (CR, LF, markup) round-trips
     assert any(name.startswith("\\x1b[2J\\x1b[32mCLEAN\rsummary") and "\\x07<b>&]]>" in name
@@ -256,5 +256,10 @@ def test_gate_locked_message_escapes_names(tmp_path):
     message = str(raised.value)
     assert "\x1b" not in message and "\r" not in message and "\x07" not in message
     lines = message.splitlines()
-    assert len(lines) == 2 and lines[0].endswith("1 locked clip(s)")
-    assert lines[1].startswith('  ep\\x1b]0;owned\\x07: V1 "\\x1b[2J\\x1b[32mCLEAN\\x0d')
+    assert lines[0].endswith('1 locked clip(s) in "ep\\x1b]0;owned\\x07"; fix or get them '
+                             "approved, then export again (details below)")
+    assert lines[1] == "locked:" and lines[3] == "what to do:"
+    assert lines[2].startswith('  ep\\x1b]0;owned\\x07: V1 "\\x1b[2J\\x1b[32mCLEAN\\x0d')
+    # every other line is one the gate wrote: a name cannot add one
+    assert all(x.startswith("  ") for x in lines[4:-1])
+    assert lines[-1] == "each clip's reasons: aigate check FILE --stage final"

@@ -42,7 +42,7 @@ def test_written_approval_for_final_use_waives_the_lock_and_stays_visible(cli, s
     assert finding["approval"] == "APR-1" and finding["waived_from"] == "lock"
     assert "Dana Ruiz" in finding["approver"]
     text = cli("check", path, "--stage", "final")
-    assert "1 waived" in text.out
+    assert "1 clip approved (waived), 1 finding waived" in text.out
 
 
 def test_made_up_approval_id_is_not_honoured_and_the_finding_says_so(cli, studio):

@@ -22,10 +22,13 @@ from typing import Any
 from aigate.errors import InputError
 from aigate.hookspecs import hookimpl
 from aigate.model import Collected, Diagnostic, Item, Severity, SubjectResult
+from aigate.report import Shade
 
 HOST = "blender"
 NAMESPACE = "aigate"
-TAGS = {Severity.LOCK: "COLOR_01", Severity.WARN: "COLOR_03", Severity.INFO: "COLOR_04"}
+#: colour tags: red lock, yellow warn, green AI approved, blue AI allowed by policy
+TAGS = {Shade.LOCK: "COLOR_01", Shade.WARN: "COLOR_03", Shade.APPROVED: "COLOR_04",
+        Shade.ALLOWED: "COLOR_05"}
 MARKER_PREFIX = "AIGATE "
 
 
@@ -161,13 +164,14 @@ def aigate_present(collected: Collected, result: SubjectResult, target: str | No
             continue
         headline = item_result.headline
         assert headline is not None  # a clip that does not pass has findings
-        strip.color_tag = TAGS[verdict]
+        shade = Shade.of(item_result)
+        strip.color_tag = TAGS[shade]
         strip["aigate_verdict"] = verdict.label
         if verdict is Severity.LOCK and not strip.lock:
             strip.lock = True
             strip["aigate_locked"] = 1
         scene.timeline_markers.new(
-            f"{MARKER_PREFIX}{verdict.label.upper()} {headline.rule} {strip.name}",
+            f"{MARKER_PREFIX}{shade.value.upper()} {headline.rule} {strip.name}",
             frame=int(strip.frame_final_start))
         lines += [f"{f.severity.label.upper()} {f.message}" for f in item_result.findings]
     scene["aigate_report"] = lines or ["no findings: every strip passes"]

@@ -8,7 +8,8 @@
   ``kdenlive:docproperties.guides`` (Kdenlive 22.12 keeps guides there, same JSON).
 
 Categories are Kdenlive 22.12's defaults, coloured like the other hosts: 8 red (lock),
-4 yellow (warn), 2 green (AI, approved). Markers and guides whose comment starts with
+4 yellow (warn), 2 green (AI, approved: a record waived it), 1 blue (AI, allowed by policy:
+info by the pack's severity, no approval). Markers and guides whose comment starts with
 ``AIGATE`` are aigate's: they are removed and written again on every run, never duplicated;
 the editor's own are kept as they were.
 """
@@ -20,15 +21,16 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from aigate.model import Collected, ItemResult, Severity, SubjectResult
+from aigate.report import Shade
 
 from .project import Placement, Project, prop, set_prop
 
 PREFIX = "AIGATE"
 MARKERS = "kdenlive:markers"
 GUIDES = "kdenlive:docproperties.guides"
-#: Kdenlive's default marker/guide categories: 2 #1abc9c green, 4 #c9ce3b yellow,
-#: 8 #da4453 red
-CATEGORIES = {Severity.LOCK: 8, Severity.WARN: 4, Severity.INFO: 2}
+#: Kdenlive's default marker/guide categories: 1 #3daee9 blue, 2 #1abc9c green,
+#: 4 #c9ce3b yellow, 8 #da4453 red
+CATEGORIES = {Shade.LOCK: 8, Shade.WARN: 4, Shade.APPROVED: 2, Shade.ALLOWED: 1}
 
 
 def present(collected: Collected, result: SubjectResult) -> None:
@@ -57,7 +59,7 @@ def marker_comment(result: ItemResult) -> str:
     assert headline is not None
     others = sorted({f.rule for f in result.findings} - {headline.rule})
     more = f" (also: {', '.join(others)})" if others else ""
-    return (f"{PREFIX} {result.verdict.label.upper()} {headline.rule}: "
+    return (f"{PREFIX} {Shade.of(result).value.upper()} {headline.rule}: "
             f"{headline.reason}{more}")
 
 
@@ -65,7 +67,7 @@ def guide(result: ItemResult) -> dict[str, Any]:
     item, headline = result.item, result.headline
     assert headline is not None
     return {"comment": f'{PREFIX} LOCK {headline.rule} {item.track} "{item.clip}"',
-            "pos": round(item.record_start), "type": CATEGORIES[Severity.LOCK]}
+            "pos": round(item.record_start), "type": CATEGORIES[Shade.LOCK]}
 
 
 def _mark(placement: Placement, result: ItemResult) -> None:
@@ -74,7 +76,7 @@ def _mark(placement: Placement, result: ItemResult) -> None:
     if markers is None:
         return
     marker = {"comment": marker_comment(result), "pos": placement.source_in,
-              "type": CATEGORIES[result.verdict]}
+              "type": CATEGORIES[Shade.of(result)]}
     if marker not in markers:  # the same clip used twice with the same verdict
         markers.append(marker)
     _store(element, MARKERS, sorted(markers, key=lambda m: m.get("pos", 0)))

@@ -1,9 +1,10 @@
 """Putting the gate's verdicts where an editor sees them, in the channels each format keeps
 (verified with the real adapters, OTIO 0.18):
 
-- every format: a marker on the clip, "AIGATE LOCK <rule>", coloured RED / YELLOW / GREEN
-  (GREEN: AI, approved), with the findings in its metadata; the findings and verdict under
-  the clip's metadata["aigate"];
+- every format: a marker on the clip, "AIGATE LOCK <rule>", coloured RED (LOCK) / YELLOW
+  (WARN) / GREEN (APPROVED: AI, a record waived it) / CYAN (ALLOWED: AI, info by the
+  policy's severity, which is not an approval), with the findings in its metadata; the
+  findings and verdict under the clip's metadata["aigate"];
 - CMX 3600 EDL: the marker becomes a LOC line (name upper-cased), and each finding a
   ``* AIGATE ...`` comment line (metadata["cmx_3600"]["comments"]);
 - FCP7 XML: marker name and comment (metadata["fcp_xml"]["comment"]) and the clip's label
@@ -27,14 +28,17 @@ from opentimelineio.opentime import RationalTime, TimeRange
 
 from aigate.model import Collected, Finding, ItemResult, Severity, SubjectResult
 from aigate.provenance import GATE_KEYS
+from aigate.report import Shade
 
 from .collect import NAMESPACE, plain
 
 PREFIX = "AIGATE"
-MARKER_COLOURS = {Severity.LOCK: otio.schema.MarkerColor.RED,
-                  Severity.WARN: otio.schema.MarkerColor.YELLOW,
-                  Severity.INFO: otio.schema.MarkerColor.GREEN}
-FCP_LABELS = {Severity.LOCK: "Rose", Severity.WARN: "Yellow", Severity.INFO: "Forest"}
+MARKER_COLOURS = {Shade.LOCK: otio.schema.MarkerColor.RED,
+                  Shade.WARN: otio.schema.MarkerColor.YELLOW,
+                  Shade.APPROVED: otio.schema.MarkerColor.GREEN,
+                  Shade.ALLOWED: otio.schema.MarkerColor.CYAN}
+FCP_LABELS = {Shade.LOCK: "Rose", Shade.WARN: "Yellow", Shade.APPROVED: "Forest",
+              Shade.ALLOWED: "Cerulean"}
 
 
 def annotate(collected: Collected, result: SubjectResult, target: str | None) -> None:
@@ -45,7 +49,7 @@ def annotate(collected: Collected, result: SubjectResult, target: str | None) ->
 
 
 def label(result: ItemResult) -> str:
-    return f"{PREFIX} {result.verdict.label.upper()} {headline(result).rule}"
+    return f"{PREFIX} {Shade.of(result).value.upper()} {headline(result).rule}"
 
 
 def headline(result: ItemResult) -> Finding:
@@ -56,8 +60,13 @@ def headline(result: ItemResult) -> Finding:
 
 
 def line(finding: Finding) -> str:
-    waived = f" (waived by {finding.approval})" if finding.waived else ""
-    return f"{PREFIX} {finding.severity.label.upper()} {finding.rule}{waived}: {finding.reason}"
+    """A finding as one comment line; an info finding says whether a record approved it
+    (``APPROVED ... (waived by ID)``) or the policy allowed it (``ALLOWED``)."""
+    if finding.waived:
+        return (f"{PREFIX} APPROVED {finding.rule} (waived by {finding.approval}): "
+                f"{finding.reason}")
+    word = "ALLOWED" if finding.severity is Severity.INFO else finding.severity.label.upper()
+    return f"{PREFIX} {word} {finding.rule}: {finding.reason}"
 
 
 def _mark(clip: otio.schema.Clip, result: ItemResult, target: str) -> None:
@@ -68,7 +77,7 @@ def _mark(clip: otio.schema.Clip, result: ItemResult, target: str) -> None:
     clip.markers.append(otio.schema.Marker(
         name=label(result),
         marked_range=TimeRange(start, RationalTime(0, start.rate)),
-        color=MARKER_COLOURS[verdict],
+        color=MARKER_COLOURS[Shade.of(result)],
         metadata={NAMESPACE: {"verdict": verdict.label, "findings": findings},
                   "fcp_xml": {"comment": reason}}))
     declared = _section(clip.metadata, NAMESPACE, missing={})
@@ -80,7 +89,7 @@ def _mark(clip: otio.schema.Clip, result: ItemResult, target: str) -> None:
         clip.metadata["cmx_3600"] = cmx
     elif target == "xml":
         fcp = _section(clip.metadata, "fcp_xml") or {}
-        fcp["labels"] = {**fcp.get("labels", {}), "label2": FCP_LABELS[verdict]}
+        fcp["labels"] = {**fcp.get("labels", {}), "label2": FCP_LABELS[Shade.of(result)]}
         clip.metadata["fcp_xml"] = fcp
     elif target == "aaf":
         reference = clip.media_reference

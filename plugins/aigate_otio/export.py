@@ -458,6 +458,10 @@ def _own_markers(clip: Any) -> int:
     return sum(not m.name.upper().startswith(PREFIX + " ") for m in clip.markers)
 
 
+#: the words a verdict is written with, most severe first (see annotate.Shade)
+WORDS = ("LOCK", "WARN", "APPROVED", "ALLOWED")
+
+
 def _carried(clip: Any, target: str) -> str | None:
     """The verdict the written file carries on ``clip``, in the channel ``target`` keeps."""
     if target == "aaf":
@@ -466,7 +470,7 @@ def _carried(clip: Any, target: str) -> str | None:
         # "WARN rule: reason; LOCK rule: reason": the verdict is the worst of them
         words = [part.split()[0].upper() for part in str(text or "").split("; ")
                  if part.split()]
-        ranked = [w for w in ("LOCK", "WARN", "INFO") if w in words]
+        ranked = [w for w in WORDS if w in words]
         return ranked[0] if ranked else None
     marked = _verdict(clip)
     if marked is None and target == "edl":
@@ -475,7 +479,7 @@ def _carried(clip: Any, target: str) -> str | None:
         comments = _section(clip.metadata, "cmx_3600").get("comments", [])
         words = [str(c).split()[1].upper() for c in comments
                  if str(c).startswith(PREFIX + " ") and len(str(c).split()) > 1]
-        ranked = [w for w in ("LOCK", "WARN", "INFO") if w in words]
+        ranked = [w for w in WORDS if w in words]
         return ranked[0] if ranked else None
     return marked
 

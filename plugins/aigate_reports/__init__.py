@@ -1,15 +1,16 @@
-"""The built-in report formats: text, JSON, JUnit XML and a self-contained HTML report."""
+"""The built-in report formats: for ``check`` text, JSON, JUnit XML and a self-contained
+HTML report; for ``register`` (the disclosure register) CSV, JSON and HTML."""
 
 from __future__ import annotations
 
 from aigate.hookspecs import hookimpl
-from aigate.report import ReportFormat
+from aigate.report import RegisterFormat, ReportFormat
 
-from . import html, json_report, junit, text
+from . import html, json_report, junit, register_formats, text
 
 
 @hookimpl
-def aigate_report_formats() -> list[ReportFormat]:
+def aigate_report_formats() -> list[ReportFormat | RegisterFormat]:
     return [
         ReportFormat("text", "human-readable, grouped by file", text.head, text.subject,
                      text.tail, problem=text.problem),
@@ -19,4 +20,10 @@ def aigate_report_formats() -> list[ReportFormat]:
                      "flagged clip", junit.head, junit.subject, junit.tail),
         ReportFormat("html", "one self-contained page: the cut drawn by verdict, findings",
                      html.head, html.subject, html.tail, needs_output=True),
+        RegisterFormat("csv", "the disclosure register for a spreadsheet (formula-safe)",
+                       register_formats.write_csv),
+        RegisterFormat("json", "the disclosure register as JSON (schema 1)",
+                       register_formats.write_json),
+        RegisterFormat("html", "the disclosure register as one page, key columns in view",
+                       register_formats.write_html),
     ]

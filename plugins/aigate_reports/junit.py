@@ -1,6 +1,8 @@
-"""JUnit XML for CI: one testsuite per timeline, one testcase per clip with findings (every
-AI clip), a failure per clip at or above --fail-on (lock by default); lower findings are
-reported in the testcase's system-out without failing it.
+"""JUnit XML for CI: one testsuite per timeline, named by its file and name (the same cut
+exported as .otio, .edl and .xml gives three suites), with the counts in words as
+properties; one testcase per clip with findings (every AI clip), a failure per clip at or
+above --fail-on (lock by default); lower findings are reported in the testcase's
+system-out without failing it.
 
 Always well-formed XML 1.0: characters XML forbids (control characters, undecodable bytes
 of a file name) are written as visible escapes such as ``\\x1b``; markup is escaped by
@@ -56,21 +58,39 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
+def suite_name(result: SubjectResult) -> str:
+    """The timeline's file and name: the .otio, .edl and .xml of one cut are different
+    suites, which CI tools (merging suites and cases by name) must not fold together."""
+    return f"{result.path}: {result.name}" if result.path else result.name
+
+
 def _suite(result: SubjectResult, options: ReportOptions) -> ET.Element:
-    suite = ET.Element("testsuite", name=result.name)
+    name = suite_name(result)
+    suite = ET.Element("testsuite", name=name)
     properties = ET.SubElement(suite, "properties")
-    for name, value in (("path", str(result.path or "")), ("stage", result.stage),
-                        ("policy", result.policy), ("verdict", result.verdict.label),
-                        ("config", result.config or "")):
-        ET.SubElement(properties, "property", name=name, value=value)
+    counts = result.counts
+    for key, value in (("path", str(result.path or "")), ("stage", result.stage),
+                       ("policy", result.policy), ("verdict", result.verdict.label),
+                       ("config", result.config or ""), ("clips", str(counts.clips)),
+                       ("clips locked", str(counts.locked)),
+                       ("clips warned", str(counts.warned)),
+                       ("clips approved (waived)", str(counts.approved)),
+                       ("clips allowed by policy", str(counts.allowed)),
+                       ("findings waived", str(counts.waived))):
+        ET.SubElement(properties, "property", name=key, value=value)
     cases = failures = 0
+    seen: set[tuple[str, str]] = set()
     for item_result in result.items:
         if not (item_result.findings or item_result.ai):
             continue
         item = item_result.item
         cases += 1
-        case = ET.SubElement(suite, "testcase", classname=f"{result.name}.{item.track}",
-                             name=f"{item.clip} {item.record_in}-{item.record_out}")
+        classname = f"{name}.{item.track}"
+        case_name = f"{item.clip} {item.record_in}-{item.record_out}"
+        if (classname, case_name) in seen:  # the same clip twice at one place: still unique
+            case_name += f" (clip {item.index + 1})"
+        seen.add((classname, case_name))
+        case = ET.SubElement(suite, "testcase", classname=classname, name=case_name)
         failing = [f for f in item_result.findings if f.severity >= options.fail_on]
         lines = [f"{f.severity.label.upper()} {f.rule}: {f.message}"
                  + (f" [waived by {f.approval}]" if f.waived else "")

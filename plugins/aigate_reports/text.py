@@ -4,7 +4,7 @@ so a clip name cannot clear the screen, recolour the output or forge a summary l
 
 from __future__ import annotations
 
-from aigate.model import Finding, InputProblem, Severity, SubjectResult
+from aigate.model import Finding, InputProblem, ItemResult, Severity, SubjectResult, approved
 from aigate.report import Report, ReportOptions
 from aigate.report import printable as _p
 
@@ -34,7 +34,8 @@ def subject(result: SubjectResult, options: ReportOptions) -> str:
     for item_result in flagged:
         item, verdict = item_result.item, item_result.verdict
         lines.append(f"  {_paint(options, verdict, f'{verdict.label.upper():<4}')} "
-                     f"{_p(item.track)} \"{_p(item.clip)}\" {item.record_in}-{item.record_out}")
+                     f"{_p(item.track)} \"{_p(item.clip)}\" {item.record_in}-{item.record_out}"
+                     f"{_info_kind(item_result)}")
         for finding in item_result.findings:
             if options.quiet and finding.severity < Severity.LOCK:
                 continue
@@ -51,6 +52,13 @@ def problem(error: InputProblem, options: ReportOptions) -> str:
 
 def tail(report: Report, options: ReportOptions) -> str:
     return f"summary: {report.summary.line()}\n"
+
+
+def _info_kind(result: ItemResult) -> str:
+    """An info clip says whether a record approved it or the policy allowed it."""
+    if result.verdict is not Severity.INFO:
+        return ""
+    return " (AI, approved)" if approved(result) else " (AI, allowed by policy)"
 
 
 def _waiver(finding: Finding) -> str:
