@@ -244,12 +244,20 @@ def items_timing_problem(rate: float, items: Sequence[Item]) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class Tool:
+    """The generator a claim names: ``name`` (e.g. "Gen-4"), its ``version`` and ``vendor``."""
+
     name: str | None = None
     version: str | None = None
     vendor: str | None = None
 
     def __str__(self) -> str:
-        parts = [p for p in (self.vendor, self.name, self.version) if p]
+        # "Runway Gen-4" by Runway reads as such, not "Runway Runway Gen-4"
+        vendor = self.vendor
+        if vendor and self.name:
+            name, said = self.name.casefold(), vendor.casefold()
+            if name == said or name.startswith(said + " "):
+                vendor = None
+        parts = [p for p in (vendor, self.name, self.version) if p]
         return " ".join(parts) if parts else "(unnamed tool)"
 
 
@@ -457,6 +465,27 @@ class InputProblem:
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class VerdictCounts:
+    """How many clips of one timeline ended at each verdict (what ``aigate annotate`` and the
+    Blender add-on print after a check)."""
+
+    lock: int
+    warn: int
+    #: clips whose verdict is info (approved: waived, or allowed by the policy)
+    approved: int
+    clips: int
+
+    @classmethod
+    def of(cls, result: SubjectResult) -> VerdictCounts:
+        verdicts = [r.verdict for r in result.items]
+        return cls(lock=verdicts.count(Severity.LOCK), warn=verdicts.count(Severity.WARN),
+                   approved=verdicts.count(Severity.INFO), clips=len(verdicts))
+
+    def __str__(self) -> str:
+        return f"{self.lock} lock, {self.warn} warn, {self.approved} approved"
 
 
 @dataclass(slots=True)
