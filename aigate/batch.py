@@ -181,8 +181,7 @@ class Session:
 
     def formats(self) -> dict[str, ReportFormat]:
         """The report formats plugins offer, by name."""
-        return {f.name: f for group in self.plugins.hook.aigate_report_formats()
-                for f in group or ()}
+        return self.plugins.report_formats()  # a name from two plugins: an error
 
     def timeline_suffixes(self) -> set[str]:
         return {s.lower() for group in self.plugins.hook.aigate_subject_suffixes()

@@ -513,6 +513,12 @@ class CheckContext:
     stage: str
     resolver: MediaResolver
     cache: ProvenanceCache | None = None
+    @property
+    def settings(self) -> Mapping[str, Mapping[str, Any]]:
+        """Each plugin's validated ``plugin_settings:`` section, by plugin name (a plugin
+        reads its own: ``context.settings.get("my_plugin", {})``)."""
+        return {s.name: s.values for s in self.config.plugin_settings}
+
     #: sha256 worked out from the file in this check (each file read at most once)
     _hashed: dict[Path, str | None] = field(default_factory=dict, repr=False, compare=False)
 
