@@ -295,8 +295,9 @@ def _unique(named: Iterable[tuple[str, str, Any]], what: str) -> dict[str, Any]:
         if name in found:
             if owner[name] == plugin:
                 raise PluginError(f"{what} {name!r} is contributed twice by plugin {plugin!r}")
+            # answers come latest-registered first: name the earlier plugin first
             raise PluginError(f"{what} {name!r} is contributed by two plugins: "
-                              f"{owner[name]!r} and {plugin!r}")
+                              f"{plugin!r} and {owner[name]!r}")
         found[name], owner[name] = value, plugin
     return found
 

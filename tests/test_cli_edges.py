@@ -7,11 +7,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES, ai, clip, run_process, timeline, write
 
 from aigate.cli import build_parser
 from aigate.exitcodes import ExitCode
 from aigate.model import Tool
+from conftest import SAMPLES, ai, clip, run_process, timeline, write
 
 
 def _sample_show(tmp_path: Path) -> Path:
@@ -22,7 +22,7 @@ def _sample_show(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("how", ["--config", "AIGATE_CONFIG"])
 def test_relative_config_reads_its_policy_relative_to_itself_once(tmp_path, how):
-    show = _sample_show(tmp_path)
+    _sample_show(tmp_path)
     config = Path("show") / "aigate.yaml"  # relative to the working folder, as a user types
     args = ("check", "--format", "json", "show/ep101_cut_v12.otio")
     run = (run_process(*args[:1], "--config", config, *args[1:], cwd=tmp_path)
