@@ -3,6 +3,7 @@ settings, collisions between plugins, misspelt hooks, the host-writing example."
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import textwrap
 from pathlib import Path
@@ -180,3 +181,26 @@ def test_a_misspelt_hook_gets_a_did_you_mean(tmp_path):
     [problem] = [p for p in run.json["problems"] if p["name"] == "typo"]
     assert "unknown hook 'aigate_claim'" in problem["message"]
     assert "(did you mean 'aigate_claims'?)" in problem["message"]
+
+
+def test_the_provenance_source_example_in_docs_runs(tmp_path):
+    doc = (ROOT / "docs" / "plugins.md").read_text()
+    code = doc.split('```python\n"""Facility manifests')[1].split("```")[0]
+    (tmp_path / "facility_manifest.py").write_text('"""Facility manifests' + code)
+    media = tmp_path / "media" / "SH1.mov"
+    media.parent.mkdir()
+    media.write_bytes(b"generated pixels")
+    digest = hashlib.sha256(media.read_bytes()).hexdigest()
+    (tmp_path / "deliveries").mkdir()
+    (tmp_path / "deliveries" / "manifest.csv").write_text(
+        f"sha256,tool,vendor\n{digest},Runway Gen-4,Runway\n")
+    config = tmp_path / "aigate.yaml"
+    config.write_text(doc.split("```yaml\n")[1].split("```")[0])
+    cut = write(tmp_path / "cut.otio", timeline([clip("SH1", url="media/SH1.mov"),
+                                                 clip("CAM1")]))
+    run = run_process("check", "--config", config, cut, "--format", "json",
+                      env={"PYTHONPATH": str(tmp_path)})
+    assert run.code in (ExitCode.OK, ExitCode.GATE), run.err
+    items = {i["clip"]: i for s in run.json["subjects"] for i in s["items"]}
+    assert "Runway Gen-4" in str(items["SH1"]) and "Runway Runway" not in run.out
+    assert items["CAM1"]["verdict"] == "pass"

@@ -11,7 +11,7 @@ import pytest
 from aigate.cli import build_parser
 from aigate.exitcodes import ExitCode
 from aigate.model import Tool
-from conftest import SAMPLES, ai, clip, run_process, timeline, write
+from conftest import SAMPLES, run_process
 
 
 def _sample_show(tmp_path: Path) -> Path:
@@ -139,9 +139,3 @@ def test_tool_display_does_not_repeat_the_vendor():
     assert str(Tool("Runwayish", None, "Runway")) == "Runway Runwayish"
     assert str(Tool(None, None, None)) == "(unnamed tool)"
 
-
-def test_annotate_names_the_missing_save_hook(tmp_path, cli):
-    cut = write(tmp_path / "cut.otio", timeline([clip("SH1", 2, ai())]))
-    run = cli("annotate", cut, tmp_path / "out.nosuchformat")
-    assert run.code == ExitCode.USAGE
-    assert "aigate_save_subject" in run.err
