@@ -510,8 +510,8 @@ def cmd_annotate(args: argparse.Namespace) -> int:
         subject=subject, path=args.output, track=args.track, allow_loss=args.allow_loss,
         protected=(args.input,))
     if not saved:
-        raise UsageError(f"{args.output}: no host plugin implements aigate_save_subject for "
-                         "this subject, so it cannot be written")
+        raise UsageError(f"{args.output}: no host plugin can write this subject (none "
+                         "implements aigate_save_subject for it)")
     for loss in saved.accepted_losses:
         _warn(f"--allow-loss: {loss}")
     from .report import printable
@@ -551,8 +551,8 @@ def cmd_render(args: argparse.Namespace) -> int:
                                                  output=args.output,
                                                  args=list(args.renderer_args))
     if written is None:
-        raise UsageError(f"{args.project}: no host plugin implements aigate_render for this "
-                         "project, so it cannot be rendered")
+        raise UsageError(f"{args.project}: no host plugin renders this project (none "
+                         "implements aigate_render for it)")
     for result in results:
         print(f"{args.output}: rendered {printable(result.name)} [stage {result.stage}] "
               f"{result.verdict.label.upper()}")

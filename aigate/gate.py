@@ -131,8 +131,8 @@ class Gate:
         for collected, result in self.checked(subject, stage=stage, path=path):
             if not self.plugins.hook.aigate_present(collected=collected, result=result,
                                                     target=target):
-                raise UsageError(f"no host plugin implements aigate_present for "
-                                 f"{collected.host} subjects, so they cannot be annotated")
+                raise UsageError(f"no host plugin can annotate {collected.host} subjects "
+                                 "(none implements aigate_present for them)")
             results.append(result)
         return results
 

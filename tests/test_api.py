@@ -43,7 +43,8 @@ def test_annotate_without_a_present_hook_names_the_missing_hook(tmp_path):
     env = {"PYTHONPATH": str(EXAMPLES), "AIGATE_PLUGINS": "aigate_shotlist"}
     run = run_process("annotate", path, tmp_path / "out.shots", env=env)
     assert run.code == ExitCode.USAGE
-    assert "no host plugin implements aigate_present for shotlist subjects" in run.err
+    assert ("no host plugin can annotate shotlist subjects (none implements aigate_present "
+            "for them)") in run.err
     assert not (tmp_path / "out.shots").exists()
 
 

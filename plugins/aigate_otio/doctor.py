@@ -6,7 +6,7 @@ import os
 
 import opentimelineio as otio
 
-from aigate.model import Diagnostic
+from aigate.api import Diagnostic
 
 from .collect import first_line
 from .files import HOOK_SCRIPTS

@@ -8,8 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from aigate import globs
-from aigate.hookspecs import hookimpl
-from aigate.model import CheckContext, Claim, Item, Trust
+from aigate.api import CheckContext, Claim, Item, Trust, hookimpl
 
 MEDIA_SOURCE = "media"
 
