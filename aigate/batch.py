@@ -31,7 +31,7 @@ from .config import (
 )
 from .errors import AigateError, InputError, PluginError, UsageError, describe
 from .gate import Gate, load_subject
-from .model import FileOutcome, InputProblem, SubjectResult
+from .model import CheckedFile, FailedFile, FileOutcome, InputProblem, SubjectResult
 from .plugins import Plugins, load_plugins
 from .report import Report, ReportFormat
 
@@ -147,11 +147,11 @@ class Session:
         try:
             regular(path)
             with quiet_stdout(path):
-                return FileOutcome(str(path), self.check_file(path))
+                return CheckedFile(str(path), self.check_file(path))
         except AigateError as exc:
-            return FileOutcome(str(path), error=problem(path, exc))
+            return FailedFile(str(path), problem(path, exc))
         except Exception as exc:  # isolation: one file never stops a run
-            return FileOutcome(str(path), error=InputProblem(str(path), describe(exc)))
+            return FailedFile(str(path), InputProblem(str(path), describe(exc)))
 
     def load_configs(self, paths: Iterable[str]) -> dict[Path | None, InputProblem]:
         """Build the gate of every config that can govern files under ``paths`` before they
@@ -200,7 +200,7 @@ class Session:
         # them all (its host plugin refused), it is reported itself: never a silent pass
         governed = {self.config_path(f) for f in files} if unusable else set()
         problems += [p for path, p in unusable.items() if path not in governed]
-        outcomes = [FileOutcome(p.path, error=p) for p in problems]
+        outcomes: list[FileOutcome] = [FailedFile(p.path, p) for p in problems]
         stream = (runner or self.serial)(files, progress or _no_progress)
         return Report(itertools.chain(outcomes, stream), stage=self.options.stage,
                       policy=self.options.policy, files=len(files) + len(problems))

@@ -488,17 +488,44 @@ class VerdictCounts:
         return f"{self.lock} lock, {self.warn} warn, {self.approved} approved"
 
 
-@dataclass(slots=True)
-class FileOutcome:
-    """What checking one file gave: its timelines' results, or why it could not be checked."""
+#: what a report's summary needs of one timeline: its policy, verdict and counts
+Tally = tuple[str, Severity, Mapping[str, int]]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedFile:
+    """A file checked: its timelines' results."""
 
     path: str
-    results: list[SubjectResult] = field(default_factory=list)
-    error: InputProblem | None = None
-    #: the results already rendered in the report's format (by a worker), with what the
-    #: summary needs of each: (policy, verdict, counts); ``results`` is then empty
-    rendered: list[str] | None = None
-    tallies: list[tuple[str, Severity, Mapping[str, int]]] | None = None
+    results: Sequence[SubjectResult]
+
+    def tallies(self) -> list[Tally]:
+        return [(r.policy, r.verdict, r.counts) for r in self.results]
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedFile:
+    """A file checked and already rendered in the report's format (by a worker: far less to
+    send back than the results), with what the summary needs of each timeline."""
+
+    path: str
+    chunks: Sequence[str]
+    counted: Sequence[Tally]
+
+    def tallies(self) -> list[Tally]:
+        return list(self.counted)
+
+
+@dataclass(frozen=True, slots=True)
+class FailedFile:
+    """A file that could not be checked (or rendered), and why."""
+
+    path: str
+    error: InputProblem
+
+
+#: What checking one file gave: exactly one of these
+FileOutcome = CheckedFile | RenderedFile | FailedFile
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,15 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from .model import FileOutcome, InputProblem, Severity, SubjectResult
+from .model import (
+    CheckedFile,
+    FailedFile,
+    FileOutcome,
+    InputProblem,
+    RenderedFile,
+    Severity,
+    SubjectResult,
+)
 
 JSON_SCHEMA_VERSION = 1
 
@@ -102,9 +110,9 @@ class Report:
     def __iter__(self) -> Iterator[SubjectResult | InputProblem]:
         """Results and problems in input order (results rendered elsewhere are skipped)."""
         for outcome in self._outcomes_counted():
-            if outcome.error is not None:
+            if isinstance(outcome, FailedFile):
                 yield outcome.error
-            else:
+            elif isinstance(outcome, CheckedFile):
                 yield from outcome.results
 
     def results(self) -> Iterator[SubjectResult]:
@@ -117,10 +125,11 @@ class Report:
         out.write(report_format.head(self, options))
         first = True
         for outcome in self._outcomes_counted(lambda o: rendered(report_format, o, options)):
-            if outcome.error is not None:
+            if isinstance(outcome, FailedFile):
                 out.write(report_format.problem(outcome.error, options))
                 continue
-            for chunk in outcome.rendered or ():
+            assert isinstance(outcome, RenderedFile)  # prepared by rendered()
+            for chunk in outcome.chunks:
                 if chunk:
                     out.write(chunk if first else report_format.separator + chunk)
                     first = False
@@ -139,12 +148,12 @@ class Report:
                 return
             if prepare is not None:
                 outcome = prepare(outcome)
-            if outcome.error is not None:
+            if isinstance(outcome, FailedFile):
                 self.summary.failed += 1
                 self.errors.append(outcome.error)
             else:
                 self.summary.checked += 1
-                for counted in outcome.tallies or [tally(r) for r in outcome.results]:
+                for counted in outcome.tallies():
                     self.summary.add_counts(counted)
             yield outcome
 
@@ -153,16 +162,16 @@ def rendered(report_format: ReportFormat, outcome: FileOutcome,
              options: ReportOptions) -> FileOutcome:
     """``outcome`` with its timelines rendered (unless a worker did it); a timeline the
     format cannot render makes the file's error, never a broken report."""
-    if outcome.error is not None or outcome.rendered is not None:
+    if not isinstance(outcome, CheckedFile):
         return outcome
     try:
-        outcome.rendered = [report_format.subject(r, options) for r in outcome.results]
+        chunks = [report_format.subject(r, options) for r in outcome.results]
     except Exception as exc:  # one file never breaks the report
         from .errors import describe
 
-        return FileOutcome(outcome.path, error=InputProblem(
+        return FailedFile(outcome.path, InputProblem(
             outcome.path, f"cannot render in {report_format.name}: {describe(exc)}"))
-    return outcome
+    return RenderedFile(outcome.path, chunks, outcome.tallies())
 
 
 #: C0 and C1 control characters, DEL, and lone surrogates (undecodable bytes of a file
