@@ -250,7 +250,7 @@ def _add_rules(sub: Any) -> None:
         "aigate rules --policy netflix-genai")
     rules.add_argument("--policy", help="show severities from this pack or policy file")
     rules.add_argument("--config", type=Path, help="aigate.yaml whose policy to show "
-                       "(default: AIGATE_CONFIG, else built-in defaults)")
+                       "(default: AIGATE_CONFIG, else the nearest one above this folder)")
     rules.set_defaults(run=cmd_rules)
 
 
@@ -262,7 +262,7 @@ def _add_explain(sub: Any) -> None:
     explain.add_argument("rule", metavar="RULE", help="a rule id (see 'aigate rules')")
     explain.add_argument("--policy", help="show severities from this pack or policy file")
     explain.add_argument("--config", type=Path, help="aigate.yaml whose policy to use "
-                         "(default: AIGATE_CONFIG, else built-in defaults)")
+                         "(default: AIGATE_CONFIG, else the nearest one above this folder)")
     explain.set_defaults(run=cmd_explain)
 
 
@@ -679,7 +679,7 @@ def cmd_approvals_unused(args: argparse.Namespace) -> int:
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
-    gate = _session(args).gate()
+    gate = _session(args).gate(Path.cwd())  # the config check would use here
     width = max(len(r) for r in gate.rules)
     print(f"policy {gate.policy.name} ({gate.policy.origin})")
     print(f"{'rule':<{width}}  {' '.join(STAGES):<23}  title")
@@ -696,7 +696,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
 def cmd_explain(args: argparse.Namespace) -> int:
     from .errors import UsageError
 
-    gate = _session(args).gate()
+    gate = _session(args).gate(Path.cwd())  # the config check would use here
     rule = gate.rules.get(args.rule)
     if rule is None:
         import difflib

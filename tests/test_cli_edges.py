@@ -139,3 +139,19 @@ def test_tool_display_does_not_repeat_the_vendor():
     assert str(Tool("Runwayish", None, "Runway")) == "Runway Runwayish"
     assert str(Tool(None, None, None)) == "(unnamed tool)"
 
+
+
+def test_rules_and_explain_read_the_config_check_would_use_here(tmp_path):
+    show = _sample_show(tmp_path)
+    rules = run_process("rules", cwd=show)
+    assert rules.out.startswith(f"policy nightfall ({show / 'policy' / 'nightfall.yaml'})")
+    explain = run_process("explain", "final-deliverable-use", cwd=show)
+    assert "(policy nightfall)" in explain.out
+
+
+def test_approvals_unused_exits_0_when_every_record_waived_something(tmp_path):
+    show = _sample_show(tmp_path)
+    run = run_process("approvals", "unused", show / "approvals", "--against",
+                      show / "ep101_cut_v12.otio", cwd=show)
+    assert "0 of 1 record(s) waived nothing in 1 timeline(s)" in run.err, run.err
+    assert run.code == ExitCode.OK and run.out == ""
