@@ -81,13 +81,22 @@ class _PassThroughParser(argparse.ArgumentParser):
         return parsed, unknown
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """Descriptions wrapped to the terminal; the example epilog kept as written."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if text.startswith("example:"):
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
 def _subcommand(sub: Any, name: str, summary: str, description: str, example: str,
                 **kwargs: Any) -> argparse.ArgumentParser:
     """A subcommand with its one-line help, a description and an example under its --help;
     it takes --debug too (errors tell users to add it, wherever they put it)."""
     parser: argparse.ArgumentParser = sub.add_parser(
         name, help=summary, description=description, epilog=f"example:\n  {example}",
-        formatter_class=argparse.RawDescriptionHelpFormatter, **kwargs)
+        formatter_class=_HelpFormatter, **kwargs)
     # SUPPRESS: not given here, the value before the subcommand stands
     parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                         help="show tracebacks")
