@@ -68,9 +68,9 @@ class PluginSettings:
     (:meth:`aigate.plugins.Plugins.validate_settings`), then as the plugin returned it."""
 
     name: str
-    values: Mapping[str, Any]
+    values: Mapping[str, Any] = field(hash=False)  # a config stays hashable
     #: ``file:line`` of the section, for messages
-    where: str
+    where: str = ""
 
 
 @dataclass(frozen=True)
