@@ -1,8 +1,10 @@
 """aigate: a compliance gate for generative-AI material in editorial and VFX pipelines.
 
 The Python API is one call, :func:`check`; :class:`GateLocked` is what an export at the
-final stage raises when the verdict is lock. Heavy modules load on first use, so
-``import aigate`` (and ``aigate --version``) stay fast.
+final stage raises when the verdict is lock; :func:`gate_for` is the gate a host's own hooks
+use. Plugins import from :mod:`aigate.api` (everything public, documented there); the names
+here are the same objects. Heavy modules load on first use, so ``import aigate`` (and
+``aigate --version``) stay fast.
 """
 
 from __future__ import annotations
@@ -28,13 +30,13 @@ def _version() -> str:
             return "0+unknown"
 
 
-__all__ = ["GateLocked", "__version__", "check"]
+__all__ = ["HOOK_API_VERSION", "ExitCode", "Gate", "GateLocked", "__version__", "check",
+           "gate_for"]
 
 if TYPE_CHECKING:
     __version__: str
 
-    from .batch import check
-    from .gate import GateLocked
+    from .api import HOOK_API_VERSION, ExitCode, Gate, GateLocked, check, gate_for
 
 
 def __getattr__(name: str) -> Any:
@@ -42,12 +44,8 @@ def __getattr__(name: str) -> Any:
         # read on first use (metadata is a few milliseconds), then an ordinary attribute
         globals()["__version__"] = version = _version()
         return version
-    if name == "check":
-        from .batch import check
+    if name in ("check", "GateLocked", "Gate", "gate_for", "ExitCode", "HOOK_API_VERSION"):
+        from . import api
 
-        return check
-    if name == "GateLocked":
-        from .gate import GateLocked
-
-        return GateLocked
+        return getattr(api, name)
     raise AttributeError(f"module 'aigate' has no attribute {name!r}")

@@ -364,11 +364,68 @@ def _admit(registry: Registry, record: Record, data: dict[str, Any],
                 f"for {', '.join(sorted(record.grants))}")
     if reason is not None:
         registry.rejected[record.id] = (record, reason)
-        registry.warnings.append(f"{record.source}: {record.id!r} is not honoured: {reason}")
+        registry.warnings.append(not_honoured(record, reason))
     elif isinstance(record, Approval):
         registry.approvals[record.id] = record
     else:
         registry.consents[record.id] = record
+
+
+def not_honoured(record: Record, reason: str) -> str:
+    """The warning a rejected record gives (once: ``approvals verify`` lists it instead)."""
+    return f"{record.source}: {record.id!r} is not honoured: {reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordStatus:
+    """One record as ``aigate approvals verify`` reports it: None for ``problem`` when the
+    record is honoured."""
+
+    record: Record
+    problem: str | None
+
+
+def verify_registry(registry: Registry) -> tuple[list[RecordStatus], list[str]]:
+    """Every record with why it is not honoured (None when it is), in file order, and the
+    registry's other warnings (blanket approvals): a rejection is said once, in its status."""
+    statuses = [RecordStatus(r, registry.rejected[r.id][1] if r.id in registry.rejected
+                             else None)
+                for r in sorted(registry.records(), key=lambda r: (str(r.source), r.id))]
+    told = {not_honoured(r, reason) for r, reason in registry.rejected.values()}
+    return statuses, [w for w in registry.warnings if w not in told]
+
+
+def unused_records(registries: Iterable[Registry]) -> tuple[list[Record], int]:
+    """Records that waived nothing in the run the ``registries`` served (their ``used``
+    is filled while checking), by id, and how many records there were in all."""
+    registries = list(registries)
+    used = set().union(*(r.used for r in registries))
+    records = {r.id: r for registry in registries for r in registry.records()}
+    return [records[i] for i in sorted(records) if i not in used], len(records)
+
+
+def sign_record_file(path: Path, key: Any) -> dict[str, str]:
+    """Sign the one record in ``path`` with the private ``key`` and write the signature into
+    the file, keeping the rest of its text (comments included) as it was; an earlier
+    signature is replaced. A file that is not one valid record is refused, unchanged."""
+    import re
+
+    from .errors import UsageError
+    from .files import atomic_text
+
+    data = load(path)
+    if not isinstance(data, dict):
+        raise UsageError(f"{path}: sign one record per file (this file holds "
+                         f"{'a list' if isinstance(data, list) else 'no record'})")
+    parse_record(Section(path, data))  # a record that would not load is not signed
+    block = signing.sign(data, key)
+    text = path.read_text(encoding="utf-8")
+    key_name = signing.SIGNATURE_KEY
+    text = re.sub(rf"(?ms)^{key_name}:.*?(?=^\S|\Z)", "", text).rstrip("\n")
+    with atomic_text(path) as handle:
+        handle.write(f"{text}\n{key_name}:\n  key: {block['key']}\n"
+                     f"  value: {block['value']}\n")
+    return block
 
 
 def parse_record(doc: Section) -> Record:

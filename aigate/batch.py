@@ -31,9 +31,9 @@ from .config import (
 )
 from .errors import AigateError, InputError, PluginError, UsageError, describe
 from .gate import Gate, load_subject
-from .model import FileOutcome, InputProblem, SubjectResult
+from .model import CheckedFile, FailedFile, FileOutcome, InputProblem, SubjectResult
 from .plugins import Plugins, load_plugins
-from .report import RegisterFormat, Report, ReportFormat, formats_by_name
+from .report import RegisterFormat, Report, ReportFormat
 
 
 @dataclass(frozen=True)
@@ -147,11 +147,11 @@ class Session:
         try:
             regular(path)
             with quiet_stdout(path):
-                return FileOutcome(str(path), self.check_file(path))
+                return CheckedFile(str(path), self.check_file(path))
         except AigateError as exc:
-            return FileOutcome(str(path), error=problem(path, exc))
+            return FailedFile(str(path), problem(path, exc))
         except Exception as exc:  # isolation: one file never stops a run
-            return FileOutcome(str(path), error=InputProblem(str(path), describe(exc)))
+            return FailedFile(str(path), InputProblem(str(path), describe(exc)))
 
     def load_configs(self, paths: Iterable[str]) -> dict[Path | None, InputProblem]:
         """Build the gate of every config that can govern files under ``paths`` before they
@@ -180,12 +180,13 @@ class Session:
         return unusable
 
     def formats(self) -> dict[str, ReportFormat]:
-        """The report formats plugins offer ``check``, by name."""
-        return formats_by_name(self.plugins.hook.aigate_report_formats(), ReportFormat)
+        """The report formats plugins offer ``check``, by name (a name two plugins give is
+        an error naming both)."""
+        return self.plugins.report_formats(ReportFormat)
 
     def register_formats(self) -> dict[str, RegisterFormat]:
         """The disclosure register formats plugins offer ``register``, by name."""
-        return formats_by_name(self.plugins.hook.aigate_report_formats(), RegisterFormat)
+        return self.plugins.report_formats(RegisterFormat)
 
     def timeline_suffixes(self) -> set[str]:
         return {s.lower() for group in self.plugins.hook.aigate_subject_suffixes()
@@ -204,7 +205,7 @@ class Session:
         # them all (its host plugin refused), it is reported itself: never a silent pass
         governed = {self.config_path(f) for f in files} if unusable else set()
         problems += [p for path, p in unusable.items() if path not in governed]
-        outcomes = [FileOutcome(p.path, error=p) for p in problems]
+        outcomes: list[FileOutcome] = [FailedFile(p.path, p) for p in problems]
         stream = (runner or self.serial)(files, progress or _no_progress)
         return Report(itertools.chain(outcomes, stream), stage=self.options.stage,
                       policy=self.options.policy, files=len(files) + len(problems))

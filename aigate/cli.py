@@ -1,7 +1,7 @@
-"""The ``aigate`` command. Imports stay inside the commands so --help and --version are fast.
+"""The ``aigate`` command: it parses arguments and prints; the work is the library's.
 
-Exit codes: 0 no lock (nothing at or above --fail-on), 1 a lock (or --fail-on reached),
-2 a usage or input error.
+Imports stay inside the commands so --help and --version are fast. Exit codes are
+:class:`aigate.exitcodes.ExitCode`.
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-
-EXIT_OK, EXIT_GATE, EXIT_ERROR = 0, 1, 2
-STAGE_CHOICES = ("import", "edit", "review", "final")
+from .exitcodes import FAIL_ON, ExitCode, fail_on_severity, gate_exit
+from .model import STAGES
 
 
 def _date(text: str) -> dt.date:
@@ -83,22 +82,58 @@ class _PassThroughParser(argparse.ArgumentParser):
         return parsed, unknown
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """Descriptions wrapped to the terminal; the example epilog kept as written."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if text.startswith("example:"):
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
+def _subcommand(sub: Any, name: str, summary: str, description: str, example: str,
+                **kwargs: Any) -> argparse.ArgumentParser:
+    """A subcommand with its one-line help, a description and an example under its --help;
+    it takes --debug too (errors tell users to add it, wherever they put it)."""
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name, help=summary, description=description, epilog=f"example:\n  {example}",
+        formatter_class=_HelpFormatter, **kwargs)
+    # SUPPRESS: not given here, the value before the subcommand stands
+    parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show tracebacks")
+    return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
+    """The parser: one ``_add_*`` function per subcommand, so a new one is one more line."""
     parser = argparse.ArgumentParser(
         prog="aigate", description="Check generative-AI material in timelines against the "
-        "studio's GenAI policy.")
+        "studio's GenAI policy.", epilog="exit codes: 0 ok, 1 lock (or --fail-on reached), "
+        "2 usage or input error, 130 interrupted, 143 terminated; "
+        "'aigate COMMAND --help' for each command")
     parser.add_argument("--version", action="version", version=f"aigate {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for add in (_add_check, _add_annotate, _add_render, _add_register, _add_doctor,
+                _add_approvals, _add_rules, _add_explain, _add_attest, _add_credentials,
+                _add_plugins):
+        add(sub)
+    return parser
 
-    check = sub.add_parser("check", help="check timelines and report verdicts")
+
+def _add_check(sub: Any) -> None:
+    check = _subcommand(
+        sub, "check", "check timelines and report verdicts",
+        "Check every clip of the timelines PATH names against the policy and print a report; "
+        "the exit code is 1 when a clip is locked (or reaches --fail-on).",
+        "aigate check --stage final --format junit --output gate.xml cuts/")
     check.add_argument("paths", nargs="+", metavar="PATH",
                        help="timeline files, folders (searched recursively) or globs")
     _gate_options(check)
     check.add_argument("--format", default="text", help="text (default), json, junit, html, "
                        "or one a plugin adds")
     check.add_argument("--output", type=Path, help="write the report here (atomically)")
-    check.add_argument("--fail-on", choices=("warn", "lock"), default="lock",
+    check.add_argument("--fail-on", choices=tuple(FAIL_ON), default="lock",
                        help="lowest verdict that makes the exit code 1 and a JUnit testcase "
                        "fail (default: lock)")
     check.add_argument("--quiet", "-q", action="store_true",
@@ -106,15 +141,20 @@ def build_parser() -> argparse.ArgumentParser:
     _batch_options(check)
     check.set_defaults(run=cmd_check)
 
-    annotate = sub.add_parser(
-        "annotate", help="write a copy of a timeline with the verdicts on its clips",
-        description="Check IN and write OUT (in OUT's format) with every non-pass clip "
+
+def _add_annotate(sub: Any) -> None:
+    annotate = _subcommand(
+        sub, "annotate", "write a copy of a timeline with the verdicts on its clips",
+        "Check IN and write OUT (in OUT's format) with every non-pass clip "
         "carrying its verdict where that format keeps it: markers, EDL comments, FCP labels, "
-        "AAF user comments. IN is never modified; OUT is written atomically.")
-    annotate.add_argument("input", type=Path, metavar="IN")
-    annotate.add_argument("output", type=Path, metavar="OUT")
+        "AAF user comments. IN is never modified; OUT is written atomically.",
+        "aigate annotate ep101_cut_v12.otio ep101_cut_v12_gate.edl --track V2")
+    annotate.add_argument("input", type=Path, metavar="IN", help="the timeline to check")
+    annotate.add_argument("output", type=Path, metavar="OUT",
+                          help="the annotated copy to write; its suffix picks the format")
     _gate_options(annotate)
-    annotate.add_argument("--fail-on", choices=("warn", "lock"), default="lock")
+    annotate.add_argument("--fail-on", choices=tuple(FAIL_ON), default="lock",
+                          help="lowest verdict that makes the exit code 1 (default: lock)")
     annotate.add_argument("--track", metavar="NAME", help="write only this track (e.g. V2); "
                           "without it a multi-track cut to EDL is one EDL per track, "
                           "OUT_V1.edl, OUT_V2.edl, OUT_A1.edl...")
@@ -124,22 +164,32 @@ def build_parser() -> argparse.ArgumentParser:
                           "verdict is never allowed to be lost")
     annotate.set_defaults(run=cmd_annotate)
 
-    render = sub.add_parser(
-        "render", help="render a project through the export gate (melt for Kdenlive/MLT)",
-        usage="aigate render PROJECT OUT [options] [-- RENDERER OPTION...]",
-        description="Check PROJECT at the stage OUT implies (its config path rules, or "
+
+def _add_render(sub: Any) -> None:
+    render = _subcommand(
+        sub, "render", "render a project through the export gate (melt for Kdenlive/MLT)",
+        "Check PROJECT at the stage OUT implies (its config path rules, or "
         "--stage) and render it to OUT with the host's renderer; everything after -- goes to "
         "the renderer (melt: e.g. vcodec=libx264). At stage final with a lock nothing is "
-        "rendered and the exit code is 1. OUT is written atomically.")
+        "rendered and the exit code is 1. OUT is written atomically.",
+        "aigate render edit.kdenlive deliverables/ep101.mp4 -- vcodec=libx264",
+        usage="aigate render PROJECT OUT [options] [-- RENDERER OPTION...]")
     render.__class__ = _PassThroughParser  # "-- ..." reaches the renderer untouched
-    render.add_argument("project", type=Path, metavar="PROJECT")
-    render.add_argument("output", type=Path, metavar="OUT")
+    render.add_argument("project", type=Path, metavar="PROJECT",
+                        help="the project to check and render (e.g. a .kdenlive file)")
+    render.add_argument("output", type=Path, metavar="OUT", help="the media file to write")
     _gate_options(render)
     render.set_defaults(run=cmd_render, renderer_args=[])
 
-    register = sub.add_parser(
-        "register", help="the disclosure register: one row per AI clip, for the studio")
-    register.add_argument("paths", nargs="+", metavar="PATH")
+
+def _add_register(sub: Any) -> None:
+    register = _subcommand(
+        sub, "register", "the disclosure register: one row per AI clip, for the studio",
+        "One row per clip carrying generative-AI material in the timelines PATH names: its "
+        "verdict, tool, talent and the approvals that cover it.",
+        "aigate register --format html --output register.html cuts/")
+    register.add_argument("paths", nargs="+", metavar="PATH",
+                          help="timeline files, folders (searched recursively) or globs")
     _gate_options(register)
     register.add_argument("--format", default="csv",
                           help="csv (default), json, html, or a plugin's register format")
@@ -147,56 +197,100 @@ def build_parser() -> argparse.ArgumentParser:
     _batch_options(register)
     register.set_defaults(run=cmd_register)
 
-    doctor = sub.add_parser("doctor", help="is the gate live here (plugins, policy, hooks)?")
+
+def _add_doctor(sub: Any) -> None:
+    doctor = _subcommand(
+        sub, "doctor", "is the gate live here (plugins, policy, hooks)?",
+        "Say which aigate.yaml governs PATH and whether the gate would run for files there: "
+        "the policy, the plugins, the host integrations. Exit code 1 when material could "
+        "pass unchecked.", "aigate doctor cuts/ep101_cut_v12.otio")
     _config_options(doctor)
     doctor.set_defaults(run=cmd_doctor)
 
-    approvals = sub.add_parser("approvals", help="the approvals registry: keys, signing, "
-                               "verifying, stale records")
+
+def _add_approvals(sub: Any) -> None:
+    approvals = _subcommand(
+        sub, "approvals", "the approvals registry: keys, signing, verifying, stale records",
+        "Manage the approvals registry: make an approver's key pair, sign a record, verify "
+        "every record, find records that waive nothing.", "aigate approvals verify approvals/")
     asub = approvals.add_subparsers(dest="approvals_command", metavar="ACTION", required=True)
-    keygen = asub.add_parser("keygen", help="make an Ed25519 key pair for an approver")
+    keygen = _subcommand(
+        asub, "keygen", "make an Ed25519 key pair for an approver",
+        "Write NAME.key (private, mode 600) and NAME.pub; with --approver also "
+        "NAME.identity.yaml (who the key belongs to) and the trusted_keys line to paste.",
+        'aigate approvals keygen dana-ruiz --approver "Dana Ruiz" --role "Production Legal"')
     keygen.add_argument("name", help="file name for the pair, e.g. dana-ruiz")
     keygen.add_argument("--out", type=Path, default=Path("."), help="folder (default: here)")
+    keygen.add_argument("--approver", help="the approver's name, as records give it")
+    keygen.add_argument("--role", help="the approver's role, e.g. 'Production Legal'")
     keygen.set_defaults(run=cmd_approvals_keygen)
-    sign = asub.add_parser("sign", help="sign a record file (one record) in place")
-    sign.add_argument("record", type=Path)
+    sign = _subcommand(
+        asub, "sign", "sign a record file (one record) in place",
+        "Sign the record in RECORD with the approver's private key; the file keeps its "
+        "comments, an earlier signature is replaced.",
+        "aigate approvals sign approvals/APR-NF101-007.yaml --key dana-ruiz.key")
+    sign.add_argument("record", type=Path, help="the record file (YAML, one record)")
     sign.add_argument("--key", type=Path, required=True, help="the approver's private key")
     sign.set_defaults(run=cmd_approvals_sign)
-    verify = asub.add_parser("verify", help="check every record's signature and schema")
+    verify = _subcommand(
+        asub, "verify", "check every record's signature and schema",
+        "Read every record under PATH as a check would and say, once per record, whether "
+        "it is honoured; exit code 1 when one is not.", "aigate approvals verify approvals/")
     verify.add_argument("path", type=Path, help="a record file or the registry folder")
     verify.add_argument("--config", type=Path, help="aigate.yaml with trusted_keys (default: "
                         "AIGATE_CONFIG, else the nearest above PATH)")
-    verify.add_argument("--policy")
+    verify.add_argument("--policy", help="a built-in pack name or a policy YAML file (says "
+                        "whether signatures are required)")
     verify.set_defaults(run=cmd_approvals_verify)
-    unused = asub.add_parser("unused", help="records that waived nothing in these timelines")
+    unused = _subcommand(
+        asub, "unused", "records that waived nothing in these timelines",
+        "Check the timelines --against names with the registry PATH and list the records "
+        "that waived nothing; exit code 1 when there are such stale records.",
+        "aigate approvals unused approvals/ --against cuts/")
     unused.add_argument("path", type=Path, help="the registry (file or folder)")
-    unused.add_argument("--against", nargs="+", required=True, metavar="TIMELINE")
+    unused.add_argument("--against", nargs="+", required=True, metavar="TIMELINE",
+                        help="timeline files, folders or globs to check with it")
     _gate_options(unused)
     unused.set_defaults(run=cmd_approvals_unused)
 
-    rules = sub.add_parser("rules", help="list rule ids and titles")
-    rules.add_argument("--policy", help="show severities from this pack")
-    rules.add_argument("--config", type=Path)
+
+def _add_rules(sub: Any) -> None:
+    rules = _subcommand(
+        sub, "rules", "list rule ids and titles",
+        "Every rule the plugins contribute, with its severity at each stage in the policy.",
+        "aigate rules --policy netflix-genai")
+    rules.add_argument("--policy", help="show severities from this pack or policy file")
+    rules.add_argument("--config", type=Path, help="aigate.yaml whose policy to show "
+                       "(default: AIGATE_CONFIG, else the nearest one above this folder)")
     rules.add_argument("--as-of", type=_date, metavar="DATE",
                        help="which rules applied on this date (default: today)")
     rules.set_defaults(run=cmd_rules)
 
-    explain = sub.add_parser("explain", help="what a rule checks and how to resolve it")
-    explain.add_argument("rule")
-    explain.add_argument("--policy")
-    explain.add_argument("--config", type=Path)
+
+def _add_explain(sub: Any) -> None:
+    explain = _subcommand(
+        sub, "explain", "what a rule checks and how to resolve it",
+        "What RULE checks, its severity at each stage, whether an approval can waive it and "
+        "how to resolve a finding.", "aigate explain talent-consent")
+    explain.add_argument("rule", metavar="RULE", help="a rule id (see 'aigate rules')")
+    explain.add_argument("--policy", help="show severities from this pack or policy file")
+    explain.add_argument("--config", type=Path, help="aigate.yaml whose policy to use "
+                         "(default: AIGATE_CONFIG, else the nearest one above this folder)")
     explain.set_defaults(run=cmd_explain)
 
-    attest = sub.add_parser(
-        "attest", help="sign a record of the gate's decision (in-toto, DSSE); "
+
+def _add_attest(sub: Any) -> None:
+    attest = _subcommand(
+        sub, "attest", "sign a record of the gate's decision (in-toto, DSSE); "
         "'attest verify ENVELOPE' checks one",
-        usage="aigate attest PATH... --key KEY --output OUT [options]\n"
-        "       aigate attest verify ENVELOPE [--timeline PATH...] [--media] "
-        "[--trusted-keys PUB...]",
-        description="Check the timelines and write an in-toto Statement in a DSSE envelope "
+        "Check the timelines and write an in-toto Statement in a DSSE envelope "
         "signed with an Ed25519 key: the timelines' sha256, the policy pack files, config, "
         "the approvals that waived findings, every AI clip with its verdict and media hash. "
-        "A locked verdict is refused (exit 1) unless --allow-lock.")
+        "A locked verdict is refused (exit 1) unless --allow-lock.",
+        "aigate attest cut.otio --stage final --key legal.key --output cut.intoto.json",
+        usage="aigate attest PATH... --key KEY --output OUT [options]\n"
+        "       aigate attest verify ENVELOPE [--timeline PATH...] [--media] "
+        "[--trusted-keys PUB...]")
     attest.add_argument("paths", nargs="+", metavar="PATH", help="timeline files")
     _gate_options(attest)
     attest.add_argument("--key", type=Path, help="Ed25519 private key (PEM), e.g. from "
@@ -207,19 +301,28 @@ def build_parser() -> argparse.ArgumentParser:
     attest.add_argument("--register", type=Path, metavar="FILE",
                         help="also write the disclosure register of the same check, its "
                         "companion (.csv or .json)")
-    attest.add_argument("--trusted-keys", nargs="+", type=Path, default=[], metavar="PUB")
-    attest.add_argument("--timeline", nargs="+", type=Path, default=[], metavar="PATH")
-    attest.add_argument("--media", action="store_true")
+    attest.add_argument("--trusted-keys", nargs="+", type=Path, default=[], metavar="PUB",
+                        help="verify: public keys trusted to sign (default: the config's "
+                        "trusted_keys)")
+    attest.add_argument("--timeline", nargs="+", type=Path, default=[], metavar="PATH",
+                        help="verify: the timelines where they are now (matched by name)")
+    attest.add_argument("--media", action="store_true",
+                        help="verify: re-hash the AI clips' media too")
     attest.set_defaults(run=cmd_attest)
 
-    credentials = sub.add_parser(
-        "credentials", help="add Content Credentials (C2PA) to a rendered deliverable",
-        description="Sign DELIVERABLE with a C2PA manifest saying what the cut holds: "
+
+
+def _add_credentials(sub: Any) -> None:
+    credentials = _subcommand(
+        sub, "credentials", "add Content Credentials (C2PA) to a rendered deliverable",
+        "Sign DELIVERABLE with a C2PA manifest saying what the cut holds: "
         "c2pa.created/c2pa.edited with the IPTC digital source type that fits, one "
         "ingredient per AI clip's media (its own manifest carried forward), and the "
         "attestation as the com.aigate.attestation assertion. Refused (exit 1) when the "
-        "cut is locked at final.")
-    credentials.add_argument("deliverable", type=Path, metavar="DELIVERABLE")
+        "cut is locked at final.",
+        "aigate credentials ep101.mp4 --from ep101.otio --cert chain.pem --key signer.key")
+    credentials.add_argument("deliverable", type=Path, metavar="DELIVERABLE",
+                             help="the rendered file (mp4, mov, wav, jpeg, png...)")
     credentials.add_argument("--from", dest="timeline", type=Path, required=True,
                              metavar="TIMELINE", help="the cut the deliverable was rendered "
                              "from")
@@ -234,20 +337,29 @@ def build_parser() -> argparse.ArgumentParser:
     _gate_options(credentials)
     credentials.set_defaults(run=cmd_credentials)
 
-    plugins = sub.add_parser("plugins", help="list loaded plugins and their hooks")
-    plugins.add_argument("--json", action="store_true")
-    plugins.add_argument("--strict-plugins", action="store_true")
+
+def _add_plugins(sub: Any) -> None:
+    plugins = _subcommand(
+        sub, "plugins", "list loaded plugins and their hooks",
+        "Every plugin loaded for PATH (built-ins, entry points, AIGATE_PLUGINS, the config's "
+        "plugins:) with where it came from and the hooks it implements, and those that "
+        "failed to load.", "aigate plugins --json")
+    plugins.add_argument("--json", action="store_true",
+                         help="print JSON (config, plugins, problems) instead of text")
+    plugins.add_argument("--strict-plugins", action="store_true",
+                         help="a plugin that fails to load is an error")
     _config_options(plugins)
     plugins.set_defaults(run=cmd_plugins)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``aigate`` with ``argv`` (default: the command line); returns an :class:`ExitCode`
+    (or 128 + a signal's number)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
         parser.print_help()
-        return EXIT_ERROR
+        return ExitCode.USAGE
     from .errors import AigateError, Terminated
 
     _terminate_by_exception()
@@ -255,24 +367,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.run(args)
     except Terminated as exc:  # temporary outputs are gone by now
         print(f"aigate: {exc}", file=sys.stderr)
-        return 128 + exc.signum
+        return ExitCode.TERMINATED if exc.signum == 15 else 128 + exc.signum
     except AigateError as exc:
         if args.debug:
             raise
         print(f"aigate: {exc}", file=sys.stderr)
-        return EXIT_ERROR
+        return ExitCode.USAGE
     except KeyboardInterrupt:
         print("aigate: interrupted", file=sys.stderr)
-        return 130
+        return ExitCode.INTERRUPTED
     except BrokenPipeError:  # e.g. piped into head: stop writing, quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_OK
+        return ExitCode.OK
     except Exception as exc:  # a bug, not bad input: still one line unless --debug
         if args.debug:
             raise
         print(f"aigate: internal error: {type(exc).__name__}: {exc} (run with --debug for "
               "the traceback)", file=sys.stderr)
-        return EXIT_ERROR
+        return ExitCode.USAGE
 
 
 def _terminate_by_exception() -> None:
@@ -324,20 +436,29 @@ def _refuse_output(output: Path | None, paths: Sequence[str], suffixes: set[str]
                                  "inputs are never overwritten")
 
 
-def _session(args: argparse.Namespace) -> Any:
-    from .batch import Options, Session
+def _options(args: argparse.Namespace) -> Any:
+    """The run options the command line gives (each command has some of them)."""
+    from .batch import Options
 
     if getattr(args, "stage", None):
         from .stage import validate
 
         validate(args.stage, "--stage")
-    options = Options(stage=getattr(args, "stage", None), policy=getattr(args, "policy", None),
-                      approvals=getattr(args, "approvals", None),
-                      config=getattr(args, "config", None), as_of=getattr(args, "as_of", None),
-                      strict_plugins=getattr(args, "strict_plugins", False),
-                      require_media=getattr(args, "require_media", False),
-                      exclude=tuple(getattr(args, "exclude", ())))
-    session = Session(options, warn=_warn)
+    return Options(stage=getattr(args, "stage", None), policy=getattr(args, "policy", None),
+                   approvals=getattr(args, "approvals", None),
+                   config=getattr(args, "config", None), as_of=getattr(args, "as_of", None),
+                   strict_plugins=getattr(args, "strict_plugins", False),
+                   require_media=getattr(args, "require_media", False),
+                   exclude=tuple(getattr(args, "exclude", ())))
+
+
+def _session(args: argparse.Namespace, options: Any = None,
+             warn: Callable[[str], None] | None = None) -> Any:
+    """A session for these options (default: the command line's), telling its warnings to
+    ``warn`` (default: stderr)."""
+    from .batch import Session
+
+    session = Session(options or _options(args), warn=warn or _warn)
     for problem in session.plugins.problems:
         _warn(str(problem))
     return session
@@ -369,13 +490,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     if report.interrupted:
         print(f"aigate: interrupted: {report.summary.not_checked} file(s) not checked",
               file=sys.stderr)
-        return 130
+        return ExitCode.INTERRUPTED
     if report.errors:
         if args.output or args.format != "text":  # the text report already lists them
             for problem in report.errors:
                 print(f"aigate: {problem}", file=sys.stderr)
-        return EXIT_ERROR
-    return _exit_code(report.summary.worst, args.fail_on)
+        return ExitCode.INPUT
+    return gate_exit(report.summary.worst, args.fail_on)
 
 
 def _render(report_format: Any, report: Any, options: Any, output: Path | None) -> None:
@@ -420,13 +541,12 @@ def _runner(args: argparse.Namespace, session: Any, render: Any = None) -> Any:
 
 
 def _report_options(args: argparse.Namespace, terminal: Any) -> Any:
-    from .model import Severity
     from .report import ReportOptions
 
     color = (terminal is not None and terminal.isatty() and not os.environ.get("NO_COLOR")
              and os.environ.get("TERM") != "dumb")
-    return ReportOptions(fail_on=Severity.WARN if args.fail_on == "warn" else Severity.LOCK,
-                         color=color, quiet=getattr(args, "quiet", False))
+    return ReportOptions(fail_on=fail_on_severity(args.fail_on), color=color,
+                         quiet=getattr(args, "quiet", False))
 
 
 @contextlib.contextmanager
@@ -446,13 +566,6 @@ def _progress() -> Iterator[Callable[[int, int, Path], None] | None]:
         yield advance
 
 
-def _exit_code(worst: Any, fail_on: str) -> int:
-    from .model import Severity
-
-    threshold = Severity.WARN if fail_on == "warn" else Severity.LOCK
-    return EXIT_GATE if worst >= threshold else EXIT_OK
-
-
 def cmd_annotate(args: argparse.Namespace) -> int:
     from .errors import UsageError
     from .gate import load_subject
@@ -469,18 +582,16 @@ def cmd_annotate(args: argparse.Namespace) -> int:
         subject=subject, path=args.output, track=args.track, allow_loss=args.allow_loss,
         protected=(args.input,))
     if not saved:
-        raise UsageError(f"{args.output}: no host plugin can write this subject")
+        raise UsageError(f"{args.output}: no host plugin can write this subject (none "
+                         "implements aigate_save_subject for it)")
     for loss in saved.accepted_losses:
         _warn(f"--allow-loss: {loss}")
-    from .report import printable
+    from .report import counts_in_words, printable
 
     written = ", ".join(printable(str(p)) for p in saved.written)
     for result in results:
-        counts = {s: sum(r.verdict is s for r in result.items)
-                  for s in (Severity.LOCK, Severity.WARN, Severity.INFO)}
-        print(f"{written}: {printable(result.name)} [stage {result.stage}] "
-              f"{counts[Severity.LOCK]} lock, {counts[Severity.WARN]} warn, "
-              f"{counts[Severity.INFO]} approved of {len(result.items)} clips annotated")
+        print(f"{written}: {printable(result.name)} [stage {result.stage}] annotated: "
+              f"{counts_in_words(result.counts)}")
         for r in result.items:
             if r.verdict is not Severity.PASS and (args.track is None
                                                    or r.item.track == args.track):
@@ -488,7 +599,7 @@ def cmd_annotate(args: argparse.Namespace) -> int:
                 print(f"  {r.verdict.label.upper():<4} {printable(r.item.track)} "
                       f"\"{printable(r.item.clip)}\" {r.item.record_in}-{r.item.record_out} "
                       f"{headline}")
-    return _exit_code(max((r.verdict for r in results), default=Severity.PASS), args.fail_on)
+    return gate_exit(max((r.verdict for r in results), default=Severity.PASS), args.fail_on)
 
 
 def cmd_render(args: argparse.Namespace) -> int:
@@ -506,16 +617,17 @@ def cmd_render(args: argparse.Namespace) -> int:
         results = gate.guard_export(subject, stage=args.stage, output=args.output)
     except GateLocked as exc:
         print(f"{exc}\n{args.output}: not rendered", file=sys.stderr)
-        return EXIT_GATE
+        return ExitCode.GATE
     written = session.plugins.hook.aigate_render(subject=subject, path=args.project,
                                                  output=args.output,
                                                  args=list(args.renderer_args))
     if written is None:
-        raise UsageError(f"{args.project}: no host plugin renders this project")
+        raise UsageError(f"{args.project}: no host plugin renders this project (none "
+                         "implements aigate_render for it)")
     for result in results:
         print(f"{args.output}: rendered {printable(result.name)} [stage {result.stage}] "
               f"{result.verdict.label.upper()}")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def cmd_register(args: argparse.Namespace) -> int:
@@ -547,133 +659,100 @@ def cmd_register(args: argparse.Namespace) -> int:
         _tolerant_stdout()
         chosen.write(found, sys.stdout)
     if report.interrupted:
-        return 130
-    return EXIT_ERROR if report.errors else EXIT_OK
+        return ExitCode.INTERRUPTED
+    return ExitCode.INPUT if report.errors else ExitCode.OK
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    import os
+    from .doctor import diagnose, fails_open
 
-    from .errors import AigateError
-    from .model import Diagnostic
-
-    session = _session(args)
-    checks = [Diagnostic("AIGATE_DISABLE", not os.environ.get("AIGATE_DISABLE"),
-                         "set: every aigate hook lets material through" if
-                         os.environ.get("AIGATE_DISABLE") else "not set")]
-    where = args.where or Path.cwd()
-    source = session.config_source(where)
-    # discovery without trusted roots: a delivery's own aigate.yaml would be obeyed
-    checks.append(Diagnostic("config", source.origin != "discovered", source.describe(),
-                             fails_open=False))
-    try:
-        gate = session.gate(where)  # as check does: this also loads the config's plugins
-        checks.append(Diagnostic("policy", True, f"{gate.policy.name} ({gate.policy.origin}), "
-                                 f"{len(gate.rules)} rules"))
-    except AigateError as exc:
-        checks.append(Diagnostic("policy", False, str(exc)))
-    checks += [Diagnostic(f"plugin {p.name}", False, f"{p.origin}: {p.message}")
-               for p in session.plugins.problems]
-    checks += [d for group in session.plugins.hook.aigate_doctor() for d in group or ()]
+    checks = diagnose(_session(args), args.where or Path.cwd())
     for check in checks:
         status = "ok  " if check.ok else ("FAIL" if check.fails_open else "warn")
         print(f"{status} {check.name}: {check.detail}")
-    failing = [c for c in checks if not c.ok and c.fails_open]
+    failing = fails_open(checks)
     print("the gate would fail open here" if failing else "the gate is live")
-    return EXIT_GATE if failing else EXIT_OK
+    return ExitCode.GATE if failing else ExitCode.OK
 
 
 def cmd_approvals_keygen(args: argparse.Namespace) -> int:
-    from .signing import fingerprint, keygen, public_key_from_text
+    from .signing import fingerprint, keygen_identity, public_key_from_text
 
-    private, public = keygen(args.name, args.out)
-    key = public.read_text().strip()
-    print(f"private key: {private} (mode 600: keep it with the approver, never in the repo)")
-    print(f"public key:  {public} ({fingerprint(public_key_from_text(key, str(public)))})")
+    pair = keygen_identity(args.name, args.out, args.approver, args.role)
+    print(f"private key: {pair.private} (mode 600: keep it with the approver, never in the "
+          "repo)")
+    print(f"public key:  {pair.public} "
+          f"({fingerprint(public_key_from_text(pair.key, str(pair.public)))})")
+    if pair.identity is not None:
+        print(f"identity:    {pair.identity}")
     print("trust it in aigate.yaml:")
-    print(f"  trusted_keys:\n    - {{approver: <approver name>, key: {key}}}")
-    return EXIT_OK
+    print(f"  trusted_keys:\n    {pair.trusted_keys_entry()}")
+    return ExitCode.OK
 
 
 def cmd_approvals_sign(args: argparse.Namespace) -> int:
+    from .approvals import sign_record_file
     from .signing import load_private_key
 
     key, warnings = load_private_key(args.key)
     for warning in warnings:
         _warn(warning)
-    block = _sign_file(args.record, key)
+    block = sign_record_file(args.record, key)
     print(f"{args.record}: signed ({block['key']})")
-    return EXIT_OK
-
-
-def _sign_file(path: Path, key: Any) -> dict[str, str]:
-    """Sign the one record in ``path`` and write the signature into the file, keeping the
-    rest of the text (comments included) as it was; replaces an earlier signature."""
-    import re
-
-    from .approvals import parse_record
-    from .errors import UsageError
-    from .files import atomic_text
-    from .signing import SIGNATURE_KEY, sign
-    from .yamlfile import Section, load
-
-    data = load(path)
-    if not isinstance(data, dict):
-        raise UsageError(f"{path}: sign one record per file (this file holds "
-                         f"{'a list' if isinstance(data, list) else 'no record'})")
-    parse_record(Section(path, data))  # a record that would not load is not signed
-    block = sign(data, key)
-    text = path.read_text(encoding="utf-8")
-    text = re.sub(rf"(?ms)^{SIGNATURE_KEY}:.*?(?=^\S|\Z)", "", text).rstrip("\n")
-    with atomic_text(path) as handle:
-        handle.write(f"{text}\n{SIGNATURE_KEY}:\n  key: {block['key']}\n"
-                     f"  value: {block['value']}\n")
-    return block
+    return ExitCode.OK
 
 
 def cmd_approvals_verify(args: argparse.Namespace) -> int:
-    from .approvals import load_registry
+    from dataclasses import replace
 
-    session = _session(args)
+    from .approvals import verify_registry
+
+    # the gate reads PATH as its registry; what it warns is held back, so that each
+    # rejection is said once, in the record's line
+    held: list[str] = []
+    session = _session(args, replace(_options(args), approvals=args.path), warn=held.append)
     gate = session.gate(args.path)
-    registry = load_registry(args.path, gate.config.trusted_keys,
-                             gate.policy.require_signed_approvals)
-    failed = 0
-    for record in sorted(registry.records(), key=lambda r: (str(r.source), r.id)):
-        rejected = registry.rejected.get(record.id)
-        status = f"NOT HONOURED: {rejected[1]}" if rejected else "ok"
-        failed += rejected is not None
-        print(f"{record.source}: {record.id}: {status}")
+    statuses, notes = verify_registry(gate.registry)
+    for status in statuses:
+        said = f"NOT HONOURED: {status.problem}" if status.problem else "ok"
+        print(f"{status.record.source}: {status.record.id}: {said}")
+    for note in [w for w in held if w not in gate.registry.warnings] + notes:
+        _warn(note)
+    failed = sum(s.problem is not None for s in statuses)
     signed = "required" if gate.policy.require_signed_approvals else "not required"
-    print(f"{len(registry.records())} record(s), {failed} not honoured "
+    print(f"{len(statuses)} record(s), {failed} not honoured "
           f"(signatures {signed} by policy {gate.policy.name}, "
           f"{len(gate.config.trusted_keys)} trusted key(s))")
-    return EXIT_GATE if failed else EXIT_OK
+    return ExitCode.GATE if failed else ExitCode.OK
 
 
 def cmd_approvals_unused(args: argparse.Namespace) -> int:
-    args.approvals = args.path  # the registry under review, whatever the configs say
-    session = _session(args)
+    from dataclasses import replace
+
+    from .approvals import unused_records
+
+    # the registry under review, whatever the configs say
+    session = _session(args, replace(_options(args), approvals=args.path))
     report = session.run(args.against)  # in this process: the registries record their use
     timelines = sum(1 for _ in report.results())
     for problem in report.errors:
         _warn(str(problem))
     gates = session.gates() or [session.gate(args.path)]
-    used = set().union(*(g.registry.used for g in gates))
-    records = {r.id: r for g in gates for r in g.registry.records()}
-    stale = [records[i] for i in sorted(records) if i not in used]
+    stale, total = unused_records(g.registry for g in gates)
     for record in stale:
         print(f"{record.id}\t{record.source}")
-    print(f"{len(stale)} of {len(records)} record(s) waived nothing in {timelines} "
+    print(f"{len(stale)} of {total} record(s) waived nothing in {timelines} "
           "timeline(s)", file=sys.stderr)
-    return EXIT_ERROR if report.errors else EXIT_OK
+    if report.errors:  # a timeline not checked could be the one a record waives
+        return ExitCode.INPUT
+    return ExitCode.GATE if stale else ExitCode.OK
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
-    gate = _session(args).gate()
+    gate = _session(args).gate(Path.cwd())  # the config check would use here
     width = max(len(r) for r in gate.rules)
     print(f"policy {gate.policy.name} ({gate.policy.origin}), as of {gate.as_of}")
-    print(f"{'rule':<{width}}  {'import edit review final':<23}  title")
+    print(f"{'rule':<{width}}  {' '.join(STAGES):<23}  title")
     for rule in gate.rules.values():
         setting = gate.policy.rules.get(rule.id)
         if setting is None or not setting.enabled:
@@ -681,9 +760,9 @@ def cmd_rules(args: argparse.Namespace) -> int:
         elif not setting.in_force(gate.as_of):
             levels = f"(not in force: {_in_force(setting)})"
         else:
-            levels = " ".join(f"{setting.severity[s].label:<{len(s)}}" for s in STAGE_CHOICES)
+            levels = " ".join(f"{setting.severity[s].label:<{len(s)}}" for s in STAGES)
         print(f"{rule.id:<{width}}  {levels:<23}  {rule.title}")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _in_force(setting: Any) -> str:
@@ -696,17 +775,21 @@ def _in_force(setting: Any) -> str:
 def cmd_explain(args: argparse.Namespace) -> int:
     from .errors import UsageError
 
-    gate = _session(args).gate()
+    gate = _session(args).gate(Path.cwd())  # the config check would use here
     rule = gate.rules.get(args.rule)
     if rule is None:
-        raise UsageError(f"unknown rule {args.rule!r} (see 'aigate rules')")
+        import difflib
+
+        close = difflib.get_close_matches(args.rule, list(gate.rules), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise UsageError(f"unknown rule {args.rule!r} ({hint}see 'aigate rules')")
     setting = gate.policy.rules.get(rule.id)
     print(f"{rule.id}: {rule.title}")
     print(f"category:    {rule.category}")
     print(f"guideline:   {rule.guideline}")
     print(f"triggered by: {rule.trigger}")
     if setting and setting.enabled:
-        per_stage = ", ".join(f"{s} {setting.severity[s].label}" for s in STAGE_CHOICES)
+        per_stage = ", ".join(f"{s} {setting.severity[s].label}" for s in STAGES)
         if not setting.waivable:
             waivable = "no approval can waive it"
         elif rule.waived_by == "described-consent":
@@ -722,7 +805,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     else:
         print(f"severity:    off in policy {gate.policy.name}")
     print(f"resolve:     {rule.remediation}")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def cmd_attest(args: argparse.Namespace) -> int:
@@ -758,7 +841,7 @@ def cmd_attest(args: argparse.Namespace) -> int:
     if locked and not args.allow_lock:
         print(f"aigate: {args.output}: not written: the verdict is lock (--allow-lock to "
               "attest it anyway)", file=sys.stderr)
-        return EXIT_GATE
+        return ExitCode.GATE
     with atomic_text(args.output) as handle:
         json.dump(envelope(doc, key), handle, indent=1)
         handle.write("\n")
@@ -774,7 +857,7 @@ def cmd_attest(args: argparse.Namespace) -> int:
     print(f"{args.output}: attested {len(doc['subject'])} file(s), {summary['timelines']} "
           f"timeline(s), {summary['ai']} AI clip(s), verdict {doc['predicate']['verdict']}"
           + (" (lock allowed)" if doc["predicate"]["lock_allowed"] else ""))
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _attest_verify(args: argparse.Namespace) -> int:
@@ -795,12 +878,12 @@ def _attest_verify(args: argparse.Namespace) -> int:
     result = verify(path, keys, args.timeline, args.media)
     if result.signer is None:
         print(f"{path}: NOT VERIFIED: {result.problem}")
-        return EXIT_GATE
+        return ExitCode.GATE
     print(f"{path}: signature ok ({result.signer.fingerprint}, {result.signer.identity})")
     for change in result.changes:
         print(f"  CHANGED {change}")
     print(f"{result.checked} file(s) checked, {len(result.changes)} changed")
-    return EXIT_OK if result.ok else EXIT_GATE
+    return ExitCode.OK if result.ok else ExitCode.GATE
 
 
 def cmd_credentials(args: argparse.Namespace) -> int:
@@ -816,7 +899,7 @@ def cmd_credentials(args: argparse.Namespace) -> int:
     if locked:
         print(f"aigate: {args.deliverable}: no credentials: the cut is locked at stage final\n"
               f"{GateLocked(locked)}", file=sys.stderr)
-        return EXIT_GATE
+        return ExitCode.GATE
     written = session.plugins.hook.aigate_stamp_credentials(
         deliverable=args.deliverable, results=results, gate=gate, cert=args.cert,
         key=args.key, output=args.output, attestation=args.attestation,
@@ -826,7 +909,7 @@ def cmd_credentials(args: argparse.Namespace) -> int:
                          "pip install 'aigate[c2pa]' (c2pa-python)")
     print(f"{written.path}: signed ({written.source_type}, {written.ingredients} "
           f"ingredient(s){', attestation embedded' if written.attested else ''})")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def cmd_plugins(args: argparse.Namespace) -> int:
@@ -860,7 +943,7 @@ def cmd_plugins(args: argparse.Namespace) -> int:
             print(f"    hooks: {', '.join(info.hooks)}")
         for problem in problems:
             print(f"NOT LOADED {problem.name}  [{problem.origin}]  {problem.message}")
-    return EXIT_ERROR if error else EXIT_OK
+    return ExitCode.USAGE if error else ExitCode.OK
 
 
 if __name__ == "__main__":

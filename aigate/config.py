@@ -11,9 +11,10 @@ file. Every key is documented in docs/config.md.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from . import globs
 from .cache import default_path as default_cache_path
@@ -61,6 +62,17 @@ class MediaSettings:
     require: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class PluginSettings:
+    """One plugin's section of ``plugin_settings:``: as written until the plugin validated it
+    (:meth:`aigate.plugins.Plugins.validate_settings`), then as the plugin returned it."""
+
+    name: str
+    values: Mapping[str, Any] = field(hash=False)  # a config stays hashable
+    #: ``file:line`` of the section, for messages
+    where: str = ""
+
+
 @dataclass(frozen=True)
 class Config:
     path: Path | None = None
@@ -87,6 +99,8 @@ class Config:
     c2pa_signing: tuple[Path, Path] | None = None
     #: path globs a folder check skips (like ruff's extend-exclude), e.g. "**/settings.xml"
     exclude: tuple[str, ...] = ()
+    #: ``plugin_settings: {NAME: {...}}``, one section per plugin (see PluginSettings)
+    plugin_settings: tuple[PluginSettings, ...] = ()
 
     @property
     def base_dir(self) -> Path | None:
@@ -121,8 +135,10 @@ def load_config(path: Path, *, allow_plugins: bool = True) -> Config:
     doc = Section.from_file(path)
     doc.only("policy", "approvals", "show", "episode", "trusted_keys", "stages", "plugins",
              "strict_plugins", "hooks", "media", "cache", "ledger", "patterns", "c2pa",
-             "exclude")
-    base = path.parent
+             "exclude", "plugin_settings")
+    # absolute once, here: a relative --config must not have its folder joined again by
+    # whoever uses a path it gives
+    base = path.absolute().parent
     approvals = doc.text("approvals")
     rules = []
     for entry in doc.sections("stages"):
@@ -173,7 +189,17 @@ def load_config(path: Path, *, allow_plugins: bool = True) -> Config:
         c2pa_trust_anchors=_c2pa(doc, base),
         c2pa_signing=_c2pa_signing(doc, base),
         exclude=doc.strs("exclude"),
+        plugin_settings=_plugin_settings(doc),
     )
+
+
+def _plugin_settings(doc: Section) -> tuple[PluginSettings, ...]:
+    """The sections as written; each plugin validates its own when the gate is built."""
+    section = doc.section("plugin_settings")
+    if section is None:
+        return ()
+    return tuple(PluginSettings(name, dict(child.data), f"{doc.path}:{section.line(name)}")
+                 for name, child in section.children())
 
 
 def _media(doc: Section, base: Path) -> MediaSettings:

@@ -85,15 +85,8 @@ class Gate:
         if require_media and not config.media.require:
             config = replace(config, media=replace(config.media, require=True))
         plugins.add_modules(config.plugins, f"config {config.path}")
-        rules: dict[str, Rule] = {}
-        for contributed in plugins.hook.aigate_rules():
-            for rule in contributed or ():
-                if rule.id in rules:
-                    raise UsageError(f"rule id {rule.id!r} is contributed twice")
-                rules[rule.id] = rule
-        packs: dict[str, Path] = {}
-        for contributed in plugins.hook.aigate_policy_packs():
-            packs.update(contributed or {})
+        config = plugins.validate_settings(config)
+        rules, packs = plugins.rules(), plugins.packs()  # a name from two plugins: an error
         base = Path.cwd() if policy else config.base_dir
         loaded = load_policy(policy or config.policy, rules, packs, base)
         registry = load_registry(approvals or config.approvals, config.trusted_keys,
@@ -147,7 +140,8 @@ class Gate:
         for collected, result in self.checked(subject, stage=stage, path=path):
             if not self.plugins.hook.aigate_present(collected=collected, result=result,
                                                     target=target):
-                raise UsageError(f"no host plugin can annotate {collected.host} subjects")
+                raise UsageError(f"no host plugin can annotate {collected.host} subjects "
+                                 "(none implements aigate_present for them)")
             results.append(result)
         return results
 

@@ -1,14 +1,24 @@
-"""The hooks aigate calls. Built-in plugins implement exactly these; so does yours.
+"""The hooks aigate calls: the reference for plugin authors. Built-in plugins implement
+exactly these; so does yours.
 
 Write a plugin as a module (or object) with functions named like the specs below, decorated
-with :data:`hookimpl`, and register it through the ``aigate`` entry-point group, the
-``AIGATE_PLUGINS`` environment variable, or ``plugins:`` in aigate.yaml. A plugin implements
-only the hooks it needs; argument names must match the spec (pluggy checks them), and it may
+with :data:`hookimpl` (import it from :mod:`aigate.api`), and register it through the
+``aigate`` entry-point group, the ``AIGATE_PLUGINS`` environment variable, or ``plugins:`` in
+aigate.yaml. A plugin implements only the hooks it needs; argument names must match the spec
+(pluggy checks them; a misspelt hook name is a load problem with a did-you-mean), and it may
 accept fewer arguments than the spec offers.
+
+**firstresult** hooks stop at the first implementation that returns something other than
+None: return None for a subject (or a file) that is not yours, so the plugin that owns it
+answers. Other hooks call every implementation and collect every answer.
 
 The flow the hooks serve, in order: load a subject -> collect items -> add claims
 -> (merge, rules from the policy, approvals) -> present in the host -> enforce at export
 -> report.
+
+Versions: :data:`HOOK_API_VERSION` is ``(major, minor)``; each spec says the version that
+added it (``versionadded``). A minor version adds hooks or arguments (a plugin written for
+an earlier one keeps working); a major version would change or remove one.
 """
 
 from __future__ import annotations
@@ -35,6 +45,10 @@ if TYPE_CHECKING:
     from .policy import Rule
     from .report import RegisterFormat, ReportFormat
 
+#: The version of the hooks below, ``(major, minor)``. 1.0: the hooks of aigate 0.1;
+#: 1.1: :func:`aigate_validate_settings` and :attr:`aigate.model.CheckContext.settings`.
+HOOK_API_VERSION: tuple[int, int] = (1, 1)
+
 hookspec = pluggy.HookspecMarker("aigate")
 hookimpl = pluggy.HookimplMarker("aigate")
 
@@ -43,7 +57,12 @@ hookimpl = pluggy.HookimplMarker("aigate")
 def aigate_subject_suffixes() -> Iterable[str]:
     """File suffixes (lower case, without the dot) this plugin can load as subjects.
 
-    Used to pick timeline files when a folder is checked. Called once per run.
+    Used to pick timeline files when a folder is checked. Called once per run; every
+    plugin's answer counts.
+
+    :return: suffixes such as ``["otio", "edl"]``.
+
+    .. versionadded:: hook API 1.0
     """
 
 
@@ -51,9 +70,14 @@ def aigate_subject_suffixes() -> Iterable[str]:
 def aigate_load_subject(path: Path) -> Any | None:
     """Read the file at ``path`` into a subject this or another host plugin can collect.
 
-    Return None when the file is not yours. Raise :class:`aigate.errors.InputError` with one
-    line naming the file and the place when the file is yours but cannot be read. The first
-    plugin that returns a subject wins.
+    :param path: the file (or bundle folder, e.g. ``.otiod``) to read.
+    :return: the subject (any host object), or None when the file is not yours.
+    :raises aigate.api.InputError: with one line naming the file and the place, when the
+        file is yours but cannot be read.
+
+    **firstresult**: the first plugin that returns a subject wins; the others are not asked.
+
+    .. versionadded:: hook API 1.0
     """
 
 
@@ -61,9 +85,15 @@ def aigate_load_subject(path: Path) -> Any | None:
 def aigate_collect(subject: Any, path: Path | None) -> list[Collected] | None:
     """Turn a subject into items: the host plugin that recognises ``subject`` answers.
 
-    Return one :class:`aigate.model.Collected` per timeline in the subject (a collection
-    of several timelines gives several), or None when the subject is not yours. ``path`` is
-    the file the subject came from, when there is one.
+    :param subject: what :func:`aigate_load_subject` returned, or an in-memory host object
+        given to :func:`aigate.api.check` (an OTIO timeline, a Blender scene).
+    :param path: the file the subject came from, when there is one.
+    :return: one :class:`aigate.api.Collected` per timeline in the subject (a collection of
+        several timelines gives several), or None when the subject is not yours.
+
+    **firstresult**: return None for subjects of other hosts.
+
+    .. versionadded:: hook API 1.0
     """
 
 
@@ -71,26 +101,45 @@ def aigate_collect(subject: Any, path: Path | None) -> list[Collected] | None:
 def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterable[
         tuple[int, Claim]] | None:
     """Provenance claims from one source (metadata, media, a ledger...) about the items of
-    one subject, as ``(index into items, claim)`` pairs.
+    one subject.
 
     Called once per subject with all its items, so a source can batch its work (read media
     in parallel, query a ledger once) and skip what it has nothing to say about cheaply.
-    ``context`` carries the subject path, the config and the stage. Never raise for bad
-    data: yield a claim whose ``problems`` say what was wrong.
+    Never raise for bad data: yield a claim whose ``problems`` say what was wrong.
+
+    :param items: every item of the subject, in order.
+    :param context: the subject path, the config (and :attr:`~aigate.api.CheckContext.settings`
+        for plugin settings), the stage, the media resolver and the provenance cache.
+    :return: ``(index into items, claim)`` pairs; every source's claims are merged.
+
+    .. versionadded:: hook API 1.0
     """
 
 
 @hookspec
 def aigate_rules() -> Iterable[Rule]:
-    """Rules this plugin contributes. Ids must be unique across plugins.
+    """Rules this plugin contributes.
 
-    A rule only runs when the active policy pack enables it.
+    A rule only runs when the active policy pack enables it. Rule ids are unique across
+    plugins: two plugins contributing the same id is an error naming both.
+
+    :return: :class:`aigate.api.Rule` objects.
+
+    .. versionadded:: hook API 1.0
     """
 
 
 @hookspec
 def aigate_policy_packs() -> Mapping[str, Path]:
-    """Built-in policy packs this plugin ships, by name (the name ``--policy`` accepts)."""
+    """Built-in policy packs this plugin ships, by name (the name ``--policy`` accepts).
+
+    Pack names are unique across plugins: two plugins shipping the same name is an error
+    naming both.
+
+    :return: ``{name: path of the pack's YAML file}``.
+
+    .. versionadded:: hook API 1.0
+    """
 
 
 @hookspec(firstresult=True)
@@ -99,6 +148,15 @@ def aigate_resolve_stage(collected: Collected, path: Path | None, config: Config
 
     Untrusted: it can raise the stage above the config's path rule, never lower it; a
     check's ``--stage`` or AIGATE_STAGE overrides it (see :func:`aigate.stage.resolve`).
+
+    :param collected: the subject's items and metadata.
+    :param path: the subject's file, when there is one.
+    :param config: the aigate.yaml governing it.
+    :return: ``"import"``, ``"edit"``, ``"review"``, ``"final"`` or None.
+
+    **firstresult**: the host plugin that owns the subject answers; others return None.
+
+    .. versionadded:: hook API 1.0
     """
 
 
@@ -107,9 +165,15 @@ def aigate_present(collected: Collected, result: SubjectResult, target: str | No
     """Show the verdicts inside the host (markers, colours, comments) on ``collected.native``
     and ``collected.handles``, replacing what an earlier run wrote (never duplicating it).
 
-    ``target`` is the file suffix the subject is about to be saved as (e.g. ``"edl"``), so
-    the host can use the channels that format keeps; None for a subject shown in memory.
-    The host plugin that owns the subject answers True; others return None.
+    :param collected: what :func:`aigate_collect` returned for this subject.
+    :param result: the verdicts, one :class:`~aigate.api.ItemResult` per item.
+    :param target: the file suffix the subject is about to be saved as (e.g. ``"edl"``), so
+        the host can use the channels that format keeps; None for a subject shown in memory.
+    :return: True from the host plugin that owns the subject; None from the others.
+
+    **firstresult**: with no answer, ``aigate annotate`` fails naming this hook.
+
+    .. versionadded:: hook API 1.0
     """
 
 
@@ -117,18 +181,27 @@ def aigate_present(collected: Collected, result: SubjectResult, target: str | No
 def aigate_save_subject(subject: Any, path: Path, track: str | None, allow_loss: bool,
                         protected: tuple[Path, ...]) -> SaveOutcome | None:
     """Write ``subject`` to ``path`` in the format its suffix names, atomically (a reader never
-    sees a half-written file) and without running the gate's own export hooks.
+    sees a half-written file) and without running the gate's own export hooks. Part of a
+    host: ``aigate annotate`` writes through it.
 
     An annotated subject is verified: what was written is read back and compared; when the
     format cannot hold the subject (a clip, a verdict, a marker would be lost) nothing is
-    left at ``path`` and the host raises :class:`~aigate.errors.InputError` saying what and
-    how to keep it. ``track`` names the one track to write (None: all); ``allow_loss``
-    accepts losses of unflagged clips and of the subject's own markers (reported in the
-    outcome). A format holding one track may be written as several files; none of them
-    may be one of ``protected`` (the input: the gate never changes it).
+    left at ``path`` and the host raises :class:`~aigate.api.InputError` saying what and
+    how to keep it.
 
-    The host plugin that owns the subject answers with a :class:`SaveOutcome`; others
-    return None.
+    :param subject: the subject, with the verdicts :func:`aigate_present` put on it.
+    :param path: where to write; its suffix names the format.
+    :param track: the one track to write (None: all).
+    :param allow_loss: accept losses of unflagged clips and of the subject's own markers
+        (reported in the outcome); a flagged clip's verdict is never allowed to be lost.
+    :param protected: paths never to write (the input: the gate never changes it); a format
+        holding one track may be written as several files, none of them one of these.
+    :return: a :class:`~aigate.api.SaveOutcome` (files written, losses accepted) from the
+        host plugin that owns the subject; None from the others.
+
+    **firstresult**: with no answer, ``aigate annotate`` fails naming this hook.
+
+    .. versionadded:: hook API 1.0
     """
 
 
@@ -138,25 +211,38 @@ def aigate_enforce(collected: Collected, result: SubjectResult) -> None:
     mute them, tell the user).
 
     Called by :func:`aigate.gate.enforce` for the subject being exported. After every
-    implementation has run, the core itself raises :class:`aigate.GateLocked` when the
+    implementation has run, the core itself raises :class:`aigate.api.GateLocked` when the
     stage is final and the verdict is lock, so no host can let a locked cut out.
+
+    :param collected: the subject being exported.
+    :param result: its verdicts at the export's stage.
+
+    .. versionadded:: hook API 1.0
     """
 
 
 @hookspec(firstresult=True)
 def aigate_render(subject: Any, path: Path | None, output: Path,
                   args: Sequence[str]) -> Path | None:
-    """Render ``subject`` (read from ``path``) to the media file ``output`` with the host's own
-    renderer (Kdenlive and MLT: melt), passing ``args`` (extra renderer options, e.g. melt's
-    ``vcodec=libx264``) through.
+    """Render ``subject`` to a media file with the host's own renderer (Kdenlive and MLT:
+    melt).
 
     Called by ``aigate render`` only after the export gate
-    (:meth:`aigate.gate.Gate.guard_export` with ``output``, so the stage follows the output
+    (:meth:`aigate.api.Gate.guard_export` with ``output``, so the stage follows the output
     path's config rule) let the subject through: a host never decides whether a locked cut
-    may be rendered. Write ``output`` atomically (render to a temporary file in
-    its folder, then rename), so a failed render leaves nothing behind. Return the path
-    written; return None when the subject is not yours. The first plugin that answers wins.
-    Raise :class:`aigate.errors.InputError` with one line when the render fails.
+    may be rendered. Write ``output`` atomically (render to a temporary file in its
+    folder, then rename), so a failed render leaves nothing behind.
+
+    :param subject: the project, as :func:`aigate_load_subject` read it.
+    :param path: the project file.
+    :param output: the media file to write.
+    :param args: extra renderer options, passed through (e.g. melt's ``vcodec=libx264``).
+    :return: the path written; None when the subject is not yours.
+    :raises aigate.api.InputError: with one line when the render fails.
+
+    **firstresult**: the first plugin that answers renders.
+
+    .. versionadded:: hook API 1.0
     """
 
 
@@ -181,12 +267,49 @@ def aigate_stamp_credentials(deliverable: Path, results: Sequence[SubjectResult]
 @hookspec
 def aigate_doctor() -> Iterable[Diagnostic]:
     """Checks that this plugin's integration is live here (for a host: that the host will
-    run the gate). ``aigate doctor`` prints them and exits non-zero when one that
-    ``fails_open`` is not ok."""
+    run the gate). ``aigate doctor`` prints them and exits 1 when one that ``fails_open`` is
+    not ok.
+
+    :return: :class:`aigate.api.Diagnostic` objects.
+
+    .. versionadded:: hook API 1.0
+    """
 
 
 @hookspec
 def aigate_report_formats() -> Iterable[ReportFormat | RegisterFormat]:
     """Output formats: a :class:`~aigate.report.ReportFormat` for ``aigate check --format
     NAME``, a :class:`~aigate.report.RegisterFormat` for ``aigate register --format NAME``.
-    A name is unique within its kind (``json`` is both a check report and a register)."""
+
+    A name is unique within its kind (``json`` is both a check report and a register); two
+    plugins offering the same name for the same kind is an error naming both.
+
+    :return: :class:`aigate.api.ReportFormat` or :class:`aigate.report.RegisterFormat`
+        objects.
+
+    .. versionadded:: hook API 1.0
+    """
+
+
+@hookspec(firstresult=True)
+def aigate_validate_settings(name: str, settings: Mapping[str, Any],
+                             where: str) -> Mapping[str, Any] | None:
+    """Validate this plugin's section of ``plugin_settings:`` in aigate.yaml.
+
+    aigate.yaml may hold ``plugin_settings: {NAME: {...}}``, one section per plugin, by the
+    plugin's registered name (as ``aigate plugins`` lists it). The section is passed to
+    this hook when the config is read; the plugin that owns ``name`` answers. What it
+    returns is what rules and sources see, as ``context.settings[name]``.
+
+    :param name: the plugin name the section is under.
+    :param settings: the section as written (a mapping from YAML).
+    :param where: ``file:line`` of the section, for error messages.
+    :return: the validated settings (defaults filled in) when ``name`` is yours; None
+        otherwise.
+    :raises aigate.api.InputError: naming ``where`` and the key, for a bad setting.
+
+    **firstresult**: return None for other plugins' names. A section no plugin answers for
+    (an unknown name, or a plugin that takes no settings) is an error.
+
+    .. versionadded:: hook API 1.1
+    """

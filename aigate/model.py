@@ -246,12 +246,20 @@ def items_timing_problem(rate: float, items: Sequence[Item]) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class Tool:
+    """The generator a claim names: ``name`` (e.g. "Gen-4"), its ``version`` and ``vendor``."""
+
     name: str | None = None
     version: str | None = None
     vendor: str | None = None
 
     def __str__(self) -> str:
-        parts = [p for p in (self.vendor, self.name, self.version) if p]
+        # "Runway Gen-4" by Runway reads as such, not "Runway Runway Gen-4"
+        vendor = self.vendor
+        if vendor and self.name:
+            name, said = self.name.casefold(), vendor.casefold()
+            if name == said or name.startswith(said + " "):
+                vendor = None
+        parts = [p for p in (vendor, self.name, self.version) if p]
         return " ".join(parts) if parts else "(unnamed tool)"
 
 
@@ -526,13 +534,10 @@ class SubjectResult:
     def locked(self) -> list[ItemResult]:
         return [r for r in self.items if r.verdict is Severity.LOCK]
 
-    def verdict_counts(self) -> dict[Severity, int]:
-        """How many items have each verdict (every severity present, zeros included): the
-        "n lock, n warn, n approved" of a host's one-line summary."""
-        counts = dict.fromkeys(Severity, 0)
-        for r in self.items:
-            counts[r.verdict] += 1
-        return counts
+    def tally(self) -> Tally:
+        """What a report's summary needs of this timeline: its policy, verdict and counts."""
+        return self.policy, self.verdict, self.counts
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -567,17 +572,44 @@ class InputProblem:
         return f"{self.path}: {self.message}"
 
 
-@dataclass(slots=True)
-class FileOutcome:
-    """What checking one file gave: its timelines' results, or why it could not be checked."""
+#: what a report's summary needs of one timeline: its policy, verdict and counts
+Tally = tuple[str, Severity, Counts]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedFile:
+    """A file checked: its timelines' results."""
 
     path: str
-    results: list[SubjectResult] = field(default_factory=list)
-    error: InputProblem | None = None
-    #: the results already rendered in the report's format (by a worker), with what the
-    #: summary needs of each: (policy, verdict, counts); ``results`` is then empty
-    rendered: list[str] | None = None
-    tallies: list[tuple[str, Severity, Counts]] | None = None
+    results: Sequence[SubjectResult]
+
+    def tallies(self) -> list[Tally]:
+        return [r.tally() for r in self.results]
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedFile:
+    """A file checked and already rendered in the report's format (by a worker: far less to
+    send back than the results), with what the summary needs of each timeline."""
+
+    path: str
+    chunks: Sequence[str]
+    counted: Sequence[Tally]
+
+    def tallies(self) -> list[Tally]:
+        return list(self.counted)
+
+
+@dataclass(frozen=True, slots=True)
+class FailedFile:
+    """A file that could not be checked (or rendered), and why."""
+
+    path: str
+    error: InputProblem
+
+
+#: What checking one file gave: exactly one of these
+FileOutcome = CheckedFile | RenderedFile | FailedFile
 
 
 @dataclass(frozen=True, slots=True)
@@ -594,6 +626,12 @@ class CheckContext:
     cache: ProvenanceCache | None = None
     #: sha256 worked out from the file in this check (each file read at most once)
     _hashed: dict[Path, str | None] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def settings(self) -> Mapping[str, Mapping[str, Any]]:
+        """Each plugin's validated ``plugin_settings:`` section, by plugin name (a plugin
+        reads its own: ``context.settings.get("my_plugin", {})``)."""
+        return {s.name: s.values for s in self.config.plugin_settings}
 
     def media(self, item: Item) -> Media:
         """The item's media file, resolved once per subject (shared by every source)."""

@@ -24,11 +24,11 @@ from typing import TYPE_CHECKING, Any
 
 from .batch import Options, Progress, Session
 from .errors import UsageError, describe
-from .model import FileOutcome, InputProblem
-from .report import ReportOptions, rendered, tally
+from .model import FailedFile, FileOutcome, InputProblem
+from .report import ReportOptions, rendered
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures import ProcessPoolExecutor
 
 WINDOW = 4  # files in flight per worker: enough to keep it busy, few enough to stream
 DIED = "the worker process checking this file died twice (crash or out of memory)"
@@ -49,30 +49,65 @@ def check_one(path: str, options: Options, render: Render = None) -> FileOutcome
     """The task a worker runs: check one file (also what Dask workers import and call).
 
     With ``render``, the worker also renders each timeline in the report's format and sends
-    back text and counts instead of the results: far less to carry back (a 1,000-clip result
-    costs ~6 ms to pickle and unpickle), and the rendering itself is spread over the workers.
+    back a :class:`~aigate.model.RenderedFile` (text and counts) instead of the results: far
+    less to carry back (a 1,000-clip result costs ~6 ms to pickle and unpickle), and the
+    rendering itself is spread over the workers.
     """
     session = _worker_session(options)
     outcome = session.outcome(Path(path))
-    if render is not None and outcome.error is None:
+    if render is not None:
         name, report_options = render
-        outcome = rendered(session.formats()[name], outcome, report_options)
-        if outcome.error is None:
-            outcome.tallies = [tally(r) for r in outcome.results]
-            outcome.results = []
+        return rendered(session.formats()[name], outcome, report_options)
     return outcome
 
 
-def failed(path: Path, exc: BaseException) -> FileOutcome:
+def failed(path: Path, exc: BaseException) -> FailedFile:
     """A file whose outcome could not come back from its worker (it did not pickle, the
     task raised): its error line, never a stopped run."""
-    return FileOutcome(str(path), error=InputProblem(
+    return FailedFile(str(path), InputProblem(
         str(path), f"the worker could not return this file's result: {describe(exc)}"))
+
+
+def died(path: Path) -> FailedFile:
+    return FailedFile(str(path), InputProblem(str(path), DIED))
 
 
 def cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
         os.cpu_count() or 1)
+
+
+#: answers a submitted file: the outcome(s) of it (and of files in flight it took down),
+#: each with its path; it may take files out of the pending queue it is given
+Collect = Callable[[Path, Any, "deque[tuple[Path, Any]]"],
+                   Iterator[tuple[Path, FileOutcome]]]
+
+
+def windowed(files: Sequence[Path], width: int, submit: Callable[[Path], Any],
+             collect: Collect, progress: Progress,
+             abandon: Callable[[Any], None] | None = None) -> Iterator[FileOutcome]:
+    """The one submit loop both runners share: at most ``width`` files in flight, outcomes
+    streamed in input order, so a 10,000-file run never holds every timeline in memory.
+    When the run stops early (Ctrl-C, the reader stopped), ``abandon`` gets each future
+    still in flight."""
+    pending: deque[tuple[Path, Any]] = deque()
+    queue = iter(files)
+    done = 0
+    try:
+        while True:
+            while len(pending) < width and (path := next(queue, None)) is not None:
+                pending.append((path, submit(path)))
+            if not pending:
+                return
+            path, future = pending.popleft()
+            for answered, outcome in collect(path, future, pending):
+                done += 1
+                yield outcome
+                progress(done, len(files), answered)
+    finally:
+        if abandon is not None:
+            for _, future in pending:
+                abandon(future)
 
 
 def in_processes(session: Session, jobs: int,
@@ -90,43 +125,38 @@ def in_processes(session: Session, jobs: int,
         from concurrent.futures.process import BrokenProcessPool
 
         context = multiprocessing.get_context(_start_method())
-        pool = ProcessPoolExecutor(jobs, mp_context=context)
-        pending: deque[tuple[Path, Future[FileOutcome]]] = deque()
-        queue = iter(files)
-        done = 0
+        pools = [ProcessPoolExecutor(jobs, mp_context=context)]
+
+        def submit(path: Path) -> Any:
+            return pools[-1].submit(check_one, str(path), options, render)
+
+        def collect(path: Path, future: Any, pending: deque[tuple[Path, Any]]
+                    ) -> Iterator[tuple[Path, FileOutcome]]:
+            try:
+                outcome = future.result()
+            except BrokenProcessPool:
+                # a worker died: every file in flight failed with it; retry each alone
+                # (so the one that kills workers is found), then carry on
+                pools[-1].shutdown(wait=False, cancel_futures=True)
+                stranded = [path, *(p for p, _ in pending)]
+                pending.clear()
+                for each in stranded:
+                    yield each, _alone(each, options, render, context)
+                pools.append(ProcessPoolExecutor(jobs, mp_context=context))
+                return
+            except Exception as exc:  # this file's error, not the run's
+                outcome = failed(path, exc)
+            yield path, outcome
+
         finished = False
         try:
-            while True:
-                while len(pending) < jobs * WINDOW and (path := next(queue, None)) is not None:
-                    pending.append((path, pool.submit(check_one, str(path), options, render)))
-                if not pending:
-                    finished = True
-                    return
-                path, future = pending[0]
-                try:
-                    outcome = future.result()
-                except BrokenProcessPool:
-                    # a worker died: every file in flight failed with it; retry each alone
-                    # (so the one that kills workers is found), then carry on
-                    pool.shutdown(wait=False, cancel_futures=True)
-                    for stranded, _ in list(pending):
-                        pending.popleft()
-                        done += 1
-                        yield _alone(stranded, options, render, context)
-                        progress(done, len(files), stranded)
-                    pool = ProcessPoolExecutor(jobs, mp_context=context)
-                    continue
-                except Exception as exc:  # this file's error, not the run's
-                    outcome = failed(path, exc)
-                pending.popleft()
-                done += 1
-                yield outcome
-                progress(done, len(files), path)
+            yield from windowed(files, jobs * WINDOW, submit, collect, progress)
+            finished = True
         finally:
             if finished:
-                pool.shutdown(wait=True)
+                pools[-1].shutdown(wait=True)
             else:  # interrupted, or the reader stopped early: do not wait for files in flight
-                _stop(pool)
+                _stop(pools[-1])
     return run
 
 
@@ -146,7 +176,7 @@ def _alone(path: Path, options: Options, render: Render, context: Any) -> FileOu
         try:
             return pool.submit(check_one, str(path), options, render).result()
         except BrokenProcessPool:
-            return FileOutcome(str(path), error=InputProblem(str(path), DIED))
+            return died(path)
         except Exception as exc:  # this file's error, not the run's
             return failed(path, exc)
 
@@ -183,31 +213,25 @@ def on_dask(session: Session, scheduler: str | None, workers: int,
                                        processes=True, host="127.0.0.1",
                                        dashboard_address=None)
             client = Client(cluster or scheduler)
-        pending: deque[tuple[Path, Any]] = deque()
-        queue = iter(files)
-        done = 0
+        def submit(path: Path) -> Any:
+            return client.submit(check_one, str(path), options, render, pure=False)
+
+        def collect(path: Path, future: Any, pending: deque[tuple[Path, Any]]
+                    ) -> Iterator[tuple[Path, FileOutcome]]:
+            try:
+                outcome = future.result()
+            except KilledWorker:
+                outcome = died(path)
+            except Exception as exc:  # this file's error, not the run's
+                outcome = failed(path, exc)
+            yield path, outcome
+
         try:
             width = max(sum(w.get("nthreads", 1) for w in
                             client.scheduler_info()["workers"].values()), 1) * WINDOW
-            while True:
-                while len(pending) < width and (path := next(queue, None)) is not None:
-                    pending.append((path, client.submit(check_one, str(path), options,
-                                                        render, pure=False)))
-                if not pending:
-                    return
-                path, future = pending.popleft()
-                try:
-                    outcome = future.result()
-                except KilledWorker:
-                    outcome = FileOutcome(str(path), error=InputProblem(str(path), DIED))
-                except Exception as exc:  # this file's error, not the run's
-                    outcome = failed(path, exc)
-                done += 1
-                yield outcome
-                progress(done, len(files), path)
+            yield from windowed(files, width, submit, collect, progress,
+                                abandon=lambda future: future.cancel())
         finally:
-            for _, future in pending:
-                future.cancel()
             client.close()
             if cluster is not None:
                 cluster.close()

@@ -11,6 +11,10 @@ Every hook implementation is guarded: whatever it raises besides the gate's own 
 (:class:`~aigate.errors.AigateError`) and a Ctrl-C, ``SystemExit`` and ``GeneratorExit``
 included, comes out of the hook call as a :class:`HookError` naming the plugin and the hook,
 so a misbehaving plugin makes that file an error, never a clean exit.
+
+What plugins contribute by name (rule ids, policy pack names, report format names) must be
+unique: two plugins offering the same name is a :class:`PluginError` naming both, never one
+silently replacing the other.
 """
 
 from __future__ import annotations
@@ -21,15 +25,20 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import metadata
+from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 from . import hookspecs
-from .errors import AigateError, PluginError, Terminated, describe, one_line
+from .errors import AigateError, InputError, PluginError, Terminated, describe, one_line
 from .policy import Rule
-from .report import ReportFormat
+from .report import AnyFormat, RegisterFormat, ReportFormat
+from .yamlfile import suggest
+
+if TYPE_CHECKING:
+    from .config import Config
 
 ENTRY_POINT_GROUP = "aigate"
 
@@ -121,6 +130,9 @@ def _guard_contribution(value: Any, plugin: str) -> Any:
                        subject=_guard(value.subject, plugin, where),
                        tail=_guard(value.tail, plugin, where),
                        problem=_guard(value.problem, plugin, where))
+    if isinstance(value, RegisterFormat):
+        return replace(value, write=_guard(value.write, plugin,
+                                           f"register format {value.name}"))
     return value
 
 
@@ -169,7 +181,7 @@ class Plugins:
         except Exception as exc:
             if self.manager.is_registered(plugin):
                 self.manager.unregister(plugin)
-            self._problem(name, origin, one_line(exc))
+            self._problem(name, origin, one_line(exc) + self._did_you_mean(plugin))
             return False
         for caller in self.manager.get_hookcallers(plugin) or ():
             for impl in caller.get_hookimpls():
@@ -178,6 +190,19 @@ class Plugins:
                     setattr(impl, "function", _guard(impl.function, name, caller.name))  # noqa: B010
         self.origins[name] = origin
         return True
+
+    def _did_you_mean(self, plugin: object) -> str:
+        """For a hook implementation whose name is no spec: the closest spec's name."""
+        specs = [n for n in dir(self.manager.hook) if n.startswith("aigate_")
+                 and getattr(self.manager.hook, n).spec is not None]
+        hints = []
+        for attr in dir(plugin):
+            function = getattr(plugin, attr, None)
+            if getattr(function, "aigate_impl", None) is not None and attr not in specs:
+                hint = suggest(attr, specs)
+                if hint:
+                    hints.append(f"{attr!r}{hint}")
+        return f" ({'; '.join(hints)})" if hints else ""
 
     def add_module(self, module_name: str, origin: str) -> bool:
         self.tried.add(module_name)
@@ -201,6 +226,63 @@ class Plugins:
             raise PluginError(str(problem))
         self.problems.append(problem)
 
+    def contributions(self, hook: str) -> list[tuple[str, Any]]:
+        """Each plugin's answer to an argument-less hook, with the plugin's name, in the
+        order pluggy calls them (latest registered first); plugins answering None left out."""
+        caller = getattr(self.manager.hook, hook)
+        answers = []
+        for impl in reversed(caller.get_hookimpls()):
+            if impl.wrapper or impl.hookwrapper:
+                continue
+            # guarded (see add): a plugin's bug names the plugin, and so do its rules
+            answer = impl.function()
+            if answer is not None:
+                answers.append((impl.plugin_name, answer))
+        return answers
+
+    def rules(self) -> dict[str, Rule]:
+        """Every contributed rule by id; one id from two plugins is an error naming both."""
+        return _unique(((p, r.id, r) for p, group in self.contributions("aigate_rules")
+                        for r in group), "rule id")
+
+    def packs(self) -> dict[str, Path]:
+        """Every built-in policy pack by name; one name from two plugins is an error."""
+        return _unique(((p, name, Path(path))
+                        for p, group in self.contributions("aigate_policy_packs")
+                        for name, path in dict(group).items()), "policy pack")
+
+    def report_formats(self, kind: type[AnyFormat]) -> dict[str, AnyFormat]:
+        """The formats of one kind by name: :class:`~aigate.report.ReportFormat` (``check
+        --format``) or :class:`~aigate.report.RegisterFormat` (``register --format``). A name
+        is unique within its kind (``json`` is both); one from two plugins is an error."""
+        what = "register format" if kind.__name__ == "RegisterFormat" else "report format"
+        return _unique(((p, f.name, f)
+                        for p, group in self.contributions("aigate_report_formats")
+                        for f in group if isinstance(f, kind)), what)
+
+    def validate_settings(self, config: Config) -> Config:
+        """``config`` with each ``plugin_settings:`` section as its plugin validated it
+        (hook ``aigate_validate_settings``). A section for a plugin that is not loaded, or
+        that no plugin answers for, is an :class:`~aigate.errors.InputError` naming the
+        file and line: settings nobody reads would be a silent misconfiguration."""
+        from .config import PluginSettings
+
+        validated: list[PluginSettings] = []
+        names = [n for n, _ in self.manager.list_name_plugin()]
+        for entry in config.plugin_settings:
+            if not self.manager.has_plugin(entry.name):
+                raise InputError(f"{entry.where}: plugin_settings: no plugin named "
+                                 f"{entry.name!r} is loaded{suggest(entry.name, names)} "
+                                 "(see 'aigate plugins')")
+            values = self.hook.aigate_validate_settings(
+                name=entry.name, settings=entry.values, where=entry.where)
+            if values is None:
+                raise InputError(f"{entry.where}: plugin_settings: plugin {entry.name!r} "
+                                 "takes no settings (no aigate_validate_settings answers "
+                                 "for it)")
+            validated.append(replace(entry, values=dict(values)))
+        return replace(config, plugin_settings=tuple(validated))
+
     def info(self) -> list[PluginInfo]:
         """Every registered plugin with where it came from and the hooks it implements."""
         out = []
@@ -209,6 +291,21 @@ class Plugins:
             out.append(PluginInfo(name=name, origin=self.origins.get(name, "registered"),
                                   location=_location(plugin), hooks=tuple(hooks)))
         return out
+
+
+def _unique(named: Iterable[tuple[str, str, Any]], what: str) -> dict[str, Any]:
+    """``{name: value}`` from ``(plugin, name, value)``; a name two plugins give is an error."""
+    found: dict[str, Any] = {}
+    owner: dict[str, str] = {}
+    for plugin, name, value in named:
+        if name in found:
+            if owner[name] == plugin:
+                raise PluginError(f"{what} {name!r} is contributed twice by plugin {plugin!r}")
+            # answers come latest-registered first: name the earlier plugin first
+            raise PluginError(f"{what} {name!r} is contributed by two plugins: "
+                              f"{plugin!r} and {owner[name]!r}")
+        found[name], owner[name] = value, plugin
+    return found
 
 
 def load_plugins(*, extra: Iterable[str] = (), strict: bool = False,

@@ -12,12 +12,16 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar, TextIO, TypeVar
 
 from .model import (
+    CheckedFile,
     Counts,
+    FailedFile,
     FileOutcome,
     InputProblem,
     ItemResult,
+    RenderedFile,
     Severity,
     SubjectResult,
+    Tally,
     approved,
 )
 
@@ -57,7 +61,7 @@ class Summary:
         return self.files - self.checked - self.failed
 
     def add(self, result: SubjectResult) -> None:
-        self.add_tally(tally(result))
+        self.add_tally(result.tally())
 
     def add_tally(self, counted: Tally) -> None:
         """One timeline's policy, verdict and counts (see :func:`tally`)."""
@@ -132,14 +136,6 @@ _LEGEND = {Shade.PASS: "pass", Shade.APPROVED: "AI, approved", Shade.ALLOWED:
            "AI, allowed by policy", Shade.WARN: "warn", Shade.LOCK: "lock"}
 
 
-#: what the summary needs of one timeline: its policy, verdict and counts
-Tally = tuple[str, Severity, Counts]
-
-
-def tally(result: SubjectResult) -> Tally:
-    return result.policy, result.verdict, result.counts
-
-
 class Report:
     """A run's results, streamed: iterate once (a format does); the summary fills as it goes.
 
@@ -159,9 +155,9 @@ class Report:
     def __iter__(self) -> Iterator[SubjectResult | InputProblem]:
         """Results and problems in input order (results rendered elsewhere are skipped)."""
         for outcome in self._outcomes_counted():
-            if outcome.error is not None:
+            if isinstance(outcome, FailedFile):
                 yield outcome.error
-            else:
+            elif isinstance(outcome, CheckedFile):
                 yield from outcome.results
 
     def results(self) -> Iterator[SubjectResult]:
@@ -174,10 +170,11 @@ class Report:
         out.write(report_format.head(self, options))
         first = True
         for outcome in self._outcomes_counted(lambda o: rendered(report_format, o, options)):
-            if outcome.error is not None:
+            if isinstance(outcome, FailedFile):
                 out.write(report_format.problem(outcome.error, options))
                 continue
-            for chunk in outcome.rendered or ():
+            assert isinstance(outcome, RenderedFile)  # prepared by rendered()
+            for chunk in outcome.chunks:
                 if chunk:
                     out.write(chunk if first else report_format.separator + chunk)
                     first = False
@@ -196,12 +193,12 @@ class Report:
                 return
             if prepare is not None:
                 outcome = prepare(outcome)
-            if outcome.error is not None:
+            if isinstance(outcome, FailedFile):
                 self.summary.failed += 1
                 self.errors.append(outcome.error)
             else:
                 self.summary.checked += 1
-                for counted in outcome.tallies or [tally(r) for r in outcome.results]:
+                for counted in outcome.tallies():
                     self.summary.add_tally(counted)
             yield outcome
 
@@ -210,16 +207,16 @@ def rendered(report_format: ReportFormat, outcome: FileOutcome,
              options: ReportOptions) -> FileOutcome:
     """``outcome`` with its timelines rendered (unless a worker did it); a timeline the
     format cannot render makes the file's error, never a broken report."""
-    if outcome.error is not None or outcome.rendered is not None:
+    if not isinstance(outcome, CheckedFile):
         return outcome
     try:
-        outcome.rendered = [report_format.subject(r, options) for r in outcome.results]
+        chunks = [report_format.subject(r, options) for r in outcome.results]
     except Exception as exc:  # one file never breaks the report
         from .errors import describe
 
-        return FileOutcome(outcome.path, error=InputProblem(
+        return FailedFile(outcome.path, InputProblem(
             outcome.path, f"cannot render in {report_format.name}: {describe(exc)}"))
-    return outcome
+    return RenderedFile(outcome.path, chunks, outcome.tallies())
 
 
 #: C0 and C1 control characters, DEL, and lone surrogates (undecodable bytes of a file
@@ -285,11 +282,3 @@ class RegisterFormat:
 
 
 AnyFormat = TypeVar("AnyFormat", ReportFormat, RegisterFormat)
-
-
-def formats_by_name(contributed: Iterable[Iterable[ReportFormat | RegisterFormat] | None],
-                    kind: type[AnyFormat]) -> dict[str, AnyFormat]:
-    """The formats of one kind that the ``aigate_report_formats`` hook contributed, by
-    name. One hook and one registry serve ``check`` and ``register``; a name is unique
-    within its kind (``json`` is a check report and a register, each its own format)."""
-    return {f.name: f for group in contributed for f in group or () if isinstance(f, kind)}

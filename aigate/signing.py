@@ -70,6 +70,47 @@ def public_key_from_text(text: str, where: str) -> bytes:
     return raw
 
 
+@dataclass(frozen=True, slots=True)
+class KeyPair:
+    """What :func:`keygen` wrote: the private key, the public key, and the approver's
+    identity file next to the public key (None when no approver was given)."""
+
+    private: Path
+    public: Path
+    identity: Path | None
+    #: the public key as ``trusted_keys`` takes it (base64)
+    key: str
+    approver: str | None = None
+
+    def trusted_keys_entry(self) -> str:
+        """The ``trusted_keys:`` list entry to paste into aigate.yaml."""
+        approver = json.dumps(self.approver) if self.approver else "<approver name>"
+        return f"- {{approver: {approver}, key: {self.key}}}"
+
+
+def keygen_identity(name: str, folder: Path, approver: str | None = None,
+                    role: str | None = None) -> KeyPair:
+    """:func:`keygen`, and with ``approver`` NAME.identity.yaml next to NAME.pub: who the key
+    belongs to (approver, role), its fingerprint and the public key, so whoever adds it to
+    ``trusted_keys`` knows whose it is. ``approver`` must be the name records give."""
+    identity = folder / f"{name}.identity.yaml"
+    if approver is not None and identity.exists():
+        raise UsageError(f"{identity}: already exists; not overwriting an identity")
+    if role is not None and approver is None:
+        raise UsageError("--role goes with --approver (whose role it is)")
+    private, public = keygen(name, folder)
+    key = public.read_text().strip()
+    if approver is None:
+        return KeyPair(private, public, None, key)
+    lines = [f"approver: {json.dumps(approver)}"]
+    if role:
+        lines.append(f"role: {json.dumps(role)}")
+    lines += [f"fingerprint: {fingerprint(public_key_from_text(key, str(public)))}",
+              f"key: {key}"]
+    identity.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return KeyPair(private, public, identity, key, approver)
+
+
 def keygen(name: str, folder: Path) -> tuple[Path, Path]:
     """Write NAME.key (private, PEM, mode 0600) and NAME.pub (base64) into ``folder``."""
     ed25519 = _crypto()

@@ -20,6 +20,7 @@ from aigate.batch import Options, Session
 from aigate.config import locate_config
 from aigate.errors import InputError
 from aigate.gate import Gate
+from aigate.model import CheckedFile, FailedFile
 from aigate.parallel import check_one
 from aigate.plugins import load_plugins
 from helpers import ROOT, VETTED_PACK, ai, clip, run_process, timeline, write
@@ -116,11 +117,13 @@ def test_workers_elsewhere_decide_as_the_submitting_process(site, monkeypatch):
     options = Options(stage="final").portable()
     monkeypatch.delenv("AIGATE_TRUSTED_ROOTS")
     outcome = check_one(str(site["cut"]), options)
-    assert outcome.error is not None and "config refused" in outcome.error.message
+    assert isinstance(outcome, FailedFile) and "config refused" in outcome.error.message
     monkeypatch.setenv("AIGATE_CONFIG", str(site["show"] / "aigate.yaml"))
     pinned = Options(stage="final").portable()
     monkeypatch.delenv("AIGATE_CONFIG")
-    [result] = check_one(str(site["cut"]), pinned).results
+    checked = check_one(str(site["cut"]), pinned)
+    assert isinstance(checked, CheckedFile)
+    [result] = checked.results
     assert result.policy == "test-studio" and result.config == str(site["show"] / "aigate.yaml")
 
 

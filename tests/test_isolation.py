@@ -296,6 +296,7 @@ def test_nothing_to_check_exits_2_saying_what_was_searched(tmp_path, kind):
 def test_the_library_never_raises_for_a_plugin_bug(tmp_path, monkeypatch):
     """Session.outcome is the isolation point the CLI, --jobs and Dask all go through."""
     from aigate.batch import Session
+    from aigate.model import FailedFile
 
     plugins = tmp_path / "plugins"
     plugins.mkdir()
@@ -304,8 +305,7 @@ def test_the_library_never_raises_for_a_plugin_bug(tmp_path, monkeypatch):
     monkeypatch.setenv("AIGATE_PLUGINS", "aigate_raiser")
     path = write(tmp_path / "cut.otio", timeline([clip("BOOM")]))
     outcome = Session().outcome(path)
-    assert outcome.results == []
-    assert outcome.error is not None and outcome.error.path == str(path)
+    assert isinstance(outcome, FailedFile) and outcome.error.path == str(path)
     assert outcome.error.message.startswith(
         "plugin 'aigate_raiser' failed in aigate_claims: ValueError: the plugin could not parse")
 

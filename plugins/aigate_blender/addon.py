@@ -130,12 +130,9 @@ def locked_for_render(scene: Any) -> list[Any]:
 
 
 def _summary(result: Any) -> str:
-    from aigate.model import Severity
+    from aigate.report import counts_in_words
 
-    counts = result.verdict_counts()
-    return (f"aigate [{result.stage}]: {counts[Severity.LOCK]} lock, "
-            f"{counts[Severity.WARN]} warn, {counts[Severity.INFO]} approved, "
-            f"{len(result.items)} strips")
+    return f"aigate [{result.stage}]: {counts_in_words(result.counts)}"
 
 
 class AIGATE_OT_check(bpy.types.Operator):

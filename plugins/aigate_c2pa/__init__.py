@@ -21,8 +21,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from aigate.hookspecs import hookimpl
-from aigate.model import CheckContext, Claim, Diagnostic, Item, Stamped, SubjectResult, Trust
+from aigate.api import (
+    CheckContext,
+    Claim,
+    Diagnostic,
+    Item,
+    Stamped,
+    SubjectResult,
+    Trust,
+    hookimpl,
+)
 from aigate.provenance import claim_from_dict, claim_to_dict
 
 from .markers import host_of, sniff

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from aigate.model import Claim, Tool, Trust
+from aigate.api import Claim, Tool, Trust
 from aigate.provenance import is_genai_source_type, normalise_source_type
 
 SOURCE = "c2pa"

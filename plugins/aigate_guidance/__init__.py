@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from aigate.hookspecs import hookimpl
-from aigate.model import Item, Provenance
+from aigate.api import Item, Provenance, hookimpl
 from aigate.policy import Hit, Policy, Rule, RuleCheck
 
 PACK = Path(__file__).with_name("netflix-genai.yaml")

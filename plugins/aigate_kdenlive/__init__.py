@@ -13,8 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from aigate.hookspecs import hookimpl
-from aigate.model import Collected, Diagnostic, SaveOutcome, SubjectResult
+from aigate.api import Collected, Diagnostic, SaveOutcome, SubjectResult, hookimpl
 
 from . import project as projects
 from . import render as renders
@@ -54,7 +53,7 @@ def aigate_save_subject(subject: Any, path: Path, protected: tuple[Path, ...]
                         ) -> SaveOutcome | None:
     if not isinstance(subject, Project):
         return None
-    from aigate.errors import InputError
+    from aigate.api import InputError
 
     if path.suffix.lower().lstrip(".") not in SUFFIXES:
         raise InputError(f"{path}: a Kdenlive project is written as .kdenlive or .mlt "
@@ -71,7 +70,7 @@ def aigate_render(subject: Any, path: Path | None, output: Path,
     if not isinstance(subject, Project):
         return None
     if path is None:  # melt renders the file: write the in-memory project beside the output
-        from aigate.errors import UsageError
+        from aigate.api import UsageError
 
         raise UsageError("a Kdenlive project is rendered from its file")
     return renders.render(path, output, args)

@@ -22,7 +22,7 @@ from typing import Any
 import opentimelineio as otio
 from opentimelineio.opentime import RationalTime, TimeRange
 
-from aigate.errors import InputError
+from aigate.api import InputError
 from aigate_otio.collect import plain, timeline_rate
 
 from .build import ClipSpec, ProfileSpec, TrackSpec, build

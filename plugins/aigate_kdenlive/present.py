@@ -20,7 +20,7 @@ import json
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from aigate.model import Collected, ItemResult, Severity, SubjectResult
+from aigate.api import Collected, ItemResult, Severity, SubjectResult
 from aigate.report import Shade
 
 from .project import Placement, Project, prop, set_prop

@@ -22,8 +22,7 @@ from typing import Any
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-from aigate.errors import InputError
-from aigate.model import Collected, Item
+from aigate.api import Collected, InputError, Item
 
 HOST = "kdenlive"
 SUFFIXES = ("kdenlive", "mlt")

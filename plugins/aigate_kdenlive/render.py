@@ -11,8 +11,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from aigate.errors import InputError
-from aigate.model import Diagnostic
+from aigate.api import Diagnostic, InputError
 
 MELT = "melt"
 

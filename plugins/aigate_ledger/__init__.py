@@ -25,9 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from aigate import globs
-from aigate.errors import InputError
-from aigate.hookspecs import hookimpl
-from aigate.model import CheckContext, Claim, Item, Trust
+from aigate.api import CheckContext, Claim, InputError, Item, Trust, hookimpl
 from aigate.provenance import parse_contract
 from aigate.yamlfile import Section
 

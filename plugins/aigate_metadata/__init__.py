@@ -11,9 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from aigate.config import Config
-from aigate.hookspecs import hookimpl
-from aigate.model import CheckContext, Claim, Collected, Item, Trust
+from aigate.api import CheckContext, Claim, Collected, Config, Item, Trust, hookimpl
 from aigate.provenance import GATE_KEYS, parse_contract
 
 

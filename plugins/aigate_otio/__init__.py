@@ -9,9 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from aigate.errors import InputError
-from aigate.hookspecs import hookimpl
-from aigate.model import Collected, Diagnostic, SaveOutcome, SubjectResult
+from aigate.api import Collected, Diagnostic, InputError, SaveOutcome, SubjectResult, hookimpl
 
 from . import export, fastread, files
 from .annotate import annotate

@@ -26,7 +26,7 @@ from typing import Any
 import opentimelineio as otio
 from opentimelineio.opentime import RationalTime, TimeRange
 
-from aigate.model import Collected, Finding, ItemResult, Severity, SubjectResult
+from aigate.api import Collected, Finding, ItemResult, Severity, SubjectResult
 from aigate.provenance import GATE_KEYS
 from aigate.report import Shade
 

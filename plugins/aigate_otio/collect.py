@@ -6,7 +6,7 @@ from typing import Any
 
 import opentimelineio as otio
 
-from aigate.errors import InputError
+from aigate.api import InputError
 from aigate.model import MAX_RATE, Collected, Item, items_timing_problem, timing_problem
 
 HOST = "otio"

@@ -6,7 +6,7 @@ import os
 
 import opentimelineio as otio
 
-from aigate.model import Diagnostic
+from aigate.api import Diagnostic
 
 from .collect import first_line
 from .files import HOOK_SCRIPTS
@@ -28,10 +28,12 @@ def diagnose() -> list[Diagnostic]:
     for hook, name in HOOK_SCRIPTS.items():
         script = registered.get(name)
         if script is None:
+            # with entry points off, reinstalling would change nothing: say what would
+            fix = ("unset OTIO_DISABLE_ENTRYPOINTS_PLUGINS" if disabled else "reinstall "
+                   "aigate (pip install .) so its opentimelineio.plugins entry point is "
+                   "registered")
             out.append(Diagnostic(f"hook {hook}", False,
-                                  f"{name} is not in OTIO's plugin manifest: reinstall aigate "
-                                  "(pip install .) so its opentimelineio.plugins entry point "
-                                  "is registered"))
+                                  f"{name} is not in OTIO's plugin manifest: {fix}"))
             continue
         attached = name in manifest.hooks.get(hook, [])
         try:
@@ -47,7 +49,9 @@ def diagnose() -> list[Diagnostic]:
     adapters = {a.name: a for a in manifest.adapters}
     for name, what in ADAPTERS.items():
         if name not in adapters:
-            out.append(Diagnostic(f"adapter {name}", False, f"not installed: {what} files "
+            why = ("not loaded (OTIO_DISABLE_ENTRYPOINTS_PLUGINS is set)" if disabled
+                   else "not installed")
+            out.append(Diagnostic(f"adapter {name}", False, f"{why}: {what} files "
                                   "cannot be read or written", fails_open=False))
             continue
         try:

@@ -34,7 +34,7 @@ from typing import Any
 import opentimelineio as otio
 from opentimelineio.opentime import RationalTime, TimeRange
 
-from aigate.errors import InputError
+from aigate.api import InputError
 from aigate.files import output_mode
 
 from . import files

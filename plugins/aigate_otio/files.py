@@ -13,7 +13,7 @@ from typing import Any
 
 import opentimelineio as otio
 
-from aigate.errors import InputError
+from aigate.api import InputError
 from aigate.files import atomic_path
 
 from .collect import first_line

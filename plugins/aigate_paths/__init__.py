@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from aigate import globs
-from aigate.hookspecs import hookimpl
+from aigate.api import STAGES, CheckContext, Claim, Item, Trust, hookimpl
 from aigate.media import OUTSIDE, UNREADABLE
-from aigate.model import STAGES, CheckContext, Claim, Item, Trust
 
 MEDIA_SOURCE = "media"
 

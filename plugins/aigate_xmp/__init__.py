@@ -13,9 +13,8 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from aigate.hookspecs import hookimpl
+from aigate.api import CheckContext, Claim, Item, Tool, Trust, hookimpl
 from aigate.media import Media, read_bounded
-from aigate.model import CheckContext, Claim, Item, Tool, Trust
 from aigate.provenance import (
     claim_from_dict,
     claim_to_dict,

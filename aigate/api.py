@@ -1,0 +1,101 @@
+"""The public API: what a plugin, a host script or a pipeline tool imports. Nothing else in
+``aigate`` is promised to stay put between versions.
+
+For plugins::
+
+    from aigate.api import HOOK_API_VERSION, Claim, InputError, Trust, hookimpl
+
+    @hookimpl
+    def aigate_claims(items, context):
+        ...
+
+``HOOK_API_VERSION`` says which hooks and arguments the running aigate offers (see
+:mod:`aigate.hookspecs`, each spec says the version that added it): a plugin needing a later
+hook can refuse to load with a clear message instead of never being called.
+
+For hosts and scripts: :func:`check` (a file or an in-memory subject in, results out) and
+:func:`gate_for` (the :class:`Gate` that governs a file, for a host's own read and export
+hooks: ``gate_for(path).guard_export(subject, output=out)``). :class:`ExitCode` holds the
+command's exit codes.
+
+Heavy modules (the gate, the plugin manager) load on first use of :class:`Gate`,
+:class:`GateLocked`, :func:`check` or :func:`gate_for`, so a plugin importing this module at
+load time pulls in nothing it does not need.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .config import Config
+from .errors import AigateError, InputError, PluginError, UsageError
+from .exitcodes import ExitCode
+from .hookspecs import HOOK_API_VERSION, hookimpl
+from .model import (
+    STAGES,
+    CheckContext,
+    Claim,
+    Collected,
+    Diagnostic,
+    Finding,
+    InputProblem,
+    Item,
+    ItemResult,
+    Provenance,
+    SaveOutcome,
+    Severity,
+    Stamped,
+    SubjectResult,
+    TalentUse,
+    Tool,
+    Trust,
+)
+from .policy import Hit, Rule, RuleCheck
+from .report import Report, ReportFormat, ReportOptions
+
+if TYPE_CHECKING:
+    from .batch import check
+    from .gate import Gate, GateLocked
+
+__all__ = [
+    "HOOK_API_VERSION", "STAGES", "AigateError", "CheckContext", "Claim", "Collected", "Config",
+    "Diagnostic", "ExitCode", "Finding", "Gate", "GateLocked", "Hit", "InputError",
+    "InputProblem", "Item", "ItemResult", "PluginError", "Provenance", "Report",
+    "ReportFormat", "ReportOptions", "Rule", "RuleCheck", "SaveOutcome", "Severity",
+    "Stamped", "SubjectResult", "TalentUse", "Tool", "Trust", "UsageError", "check",
+    "gate_for", "hookimpl",
+]
+
+
+def gate_for(path: str | Path | None = None, *, config: str | Path | None = None,
+             policy: str | None = None,
+             warn: Callable[[str], None] | None = None) -> Gate:
+    """The :class:`Gate` governing the file or folder ``path`` (default: the current
+    folder), found exactly as ``aigate check`` finds it: ``config`` (or AIGATE_CONFIG) when
+    given, else the nearest aigate.yaml above ``path``, judged against
+    AIGATE_TRUSTED_ROOTS. ``warn`` receives what is not a finding (a plugin that failed to
+    load, a blanket approval). Raises :class:`AigateError` for a config or policy that
+    cannot be used: a host must then refuse, never let material through.
+    """
+    from .batch import Options, Session
+
+    options = Options(config=Path(config) if config else None, policy=policy)
+    session = Session(options, warn=warn)
+    if warn is not None:
+        for problem in session.plugins.problems:
+            warn(str(problem))
+    return session.gate(Path(path) if path is not None else Path.cwd())
+
+
+def __getattr__(name: str) -> Any:
+    if name == "check":
+        from .batch import check
+
+        return check
+    if name in ("Gate", "GateLocked"):
+        from . import gate
+
+        return getattr(gate, name)
+    raise AttributeError(f"module 'aigate.api' has no attribute {name!r}")

@@ -1,0 +1,42 @@
+"""``aigate doctor``'s checks: is the gate live for files here? The command only prints them."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import AigateError
+from .model import Diagnostic
+
+if TYPE_CHECKING:
+    from .batch import Session
+
+
+def diagnose(session: Session, where: Path) -> list[Diagnostic]:
+    """Every check for a timeline or folder ``where``, read as ``check`` would read it: the
+    kill switch, which aigate.yaml governs it (and how far it is trusted), its policy, the
+    plugins that failed to load and each plugin's own ``aigate_doctor`` checks."""
+    disabled = os.environ.get("AIGATE_DISABLE")
+    checks = [Diagnostic("AIGATE_DISABLE", not disabled,
+                         "set: every aigate hook lets material through" if disabled
+                         else "not set")]
+    source = session.config_source(where)
+    # discovery without trusted roots: a delivery's own aigate.yaml would be obeyed
+    checks.append(Diagnostic("config", source.origin != "discovered", source.describe(),
+                             fails_open=False))
+    try:
+        gate = session.gate(where)  # as check does: this also loads the config's plugins
+        checks.append(Diagnostic("policy", True, f"{gate.policy.name} ({gate.policy.origin}), "
+                                 f"{len(gate.rules)} rules"))
+    except AigateError as exc:
+        checks.append(Diagnostic("policy", False, str(exc)))
+    checks += [Diagnostic(f"plugin {p.name}", False, f"{p.origin}: {p.message}")
+               for p in session.plugins.problems]
+    checks += [d for group in session.plugins.hook.aigate_doctor() for d in group or ()]
+    return checks
+
+
+def fails_open(checks: list[Diagnostic]) -> list[Diagnostic]:
+    """The checks that mean material could pass unchecked here."""
+    return [c for c in checks if not c.ok and c.fails_open]

@@ -1,0 +1,207 @@
+"""The public API and the plugin contract: aigate.api, hook versions and docs, plugin
+settings, collisions between plugins, misspelt hooks, the host-writing example."""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import textwrap
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, clip, run_process, timeline, write
+
+import aigate
+from aigate import api, hookspecs
+from aigate.exitcodes import ExitCode
+
+EXAMPLES = ROOT / "docs" / "examples"
+
+
+@pytest.mark.parametrize("line, said", [
+    ("SH010", "got 1 word(s)"),
+    ("SH010 4 ai Firefly", "got 4 word(s)"),
+    ("SH010 four", "SECONDS 'four' is not a number"),
+    ("SH010 nan", "SECONDS 'nan' must be above 0"),
+    ("SH010 -3", "SECONDS '-3' must be above 0"),
+    ("SH010 4 gen Firefly final", "third word 'gen' must be 'ai'"),
+])
+def test_shotlist_example_refuses_a_bad_line_naming_file_and_line(tmp_path, line, said):
+    path = tmp_path / "ep1.shots"
+    path.write_text(f"# a comment\nSH005 2\n{line}\n")
+    env = {"PYTHONPATH": str(EXAMPLES), "AIGATE_PLUGINS": "aigate_shotlist"}
+    run = run_process("check", path, env=env)
+    assert run.code == ExitCode.USAGE
+    assert f"{path}:3: expected 'NAME SECONDS' or 'NAME SECONDS ai TOOL PURPOSE': {said}" \
+        in run.out
+    assert "Traceback" not in run.out + run.err
+
+
+def test_annotate_without_a_present_hook_names_the_missing_hook(tmp_path):
+    path = tmp_path / "ep1.shots"
+    path.write_text("SH010 4\nSH020 3 ai Firefly final\n")
+    env = {"PYTHONPATH": str(EXAMPLES), "AIGATE_PLUGINS": "aigate_shotlist"}
+    run = run_process("annotate", path, tmp_path / "out.shots", env=env)
+    assert run.code == ExitCode.USAGE
+    assert ("no host plugin can annotate shotlist subjects (none implements aigate_present "
+            "for them)") in run.err
+    assert not (tmp_path / "out.shots").exists()
+
+
+def _plugin(folder: Path, name: str, body: str) -> Path:
+    path = folder / f"{name}.py"
+    path.write_text("from aigate.api import *  # noqa: F403\n"
+                    "from aigate.api import hookimpl\n" + textwrap.dedent(body))
+    return path
+
+
+def _env(folder: Path, *names: str) -> dict[str, str]:
+    return {"PYTHONPATH": str(folder), "AIGATE_PLUGINS": ",".join(names)}
+
+
+def test_the_public_api_names_everything_a_plugin_needs():
+    for name in api.__all__:
+        assert getattr(api, name) is not None, name
+    assert api.Gate is __import__("aigate.gate").gate.Gate
+    assert api.check is aigate.check
+    assert aigate.gate_for is api.gate_for and aigate.ExitCode is ExitCode
+    assert aigate.HOOK_API_VERSION == api.HOOK_API_VERSION >= (1, 1)
+    with pytest.raises(AttributeError):
+        _ = api.Session  # hosts do not need the batch machinery
+
+
+def test_every_hookspec_is_documented_as_reference():
+    specs = [(n, f) for n, f in vars(hookspecs).items() if n.startswith("aigate_")]
+    assert len(specs) >= 13
+    for name, function in specs:
+        doc = inspect.getdoc(function) or ""
+        for parameter in inspect.signature(function).parameters:
+            assert f":param {parameter}:" in doc, f"{name}: {parameter} undocumented"
+        assert ".. versionadded:: hook API 1." in doc, name
+        firstresult = function.aigate_spec["firstresult"]
+        assert ("**firstresult**" in doc) == firstresult, name
+
+
+def test_gate_for_finds_the_config_as_check_does(tmp_path, monkeypatch):
+    monkeypatch.delenv("AIGATE_CONFIG", raising=False)
+    (tmp_path / "pack.yaml").write_text("aigate_policy: 1\nname: studio-x\n"
+                                        "extends: netflix-genai\n")
+    (tmp_path / "aigate.yaml").write_text("show: X\npolicy: pack.yaml\n")
+    cut = write(tmp_path / "reel" / "cut.otio", timeline([clip("SH1")]))
+    gate = api.gate_for(cut)
+    assert gate.policy.name == "studio-x" and gate.config.show == "X"
+    (tmp_path / "aigate.yaml").write_text("show: X\npolicy: missing.yaml\n")
+    with pytest.raises(api.AigateError, match=r"missing\.yaml"):
+        api.gate_for(cut)  # a host must refuse, not let material through
+
+
+SETTINGS_PLUGIN = """
+    @hookimpl
+    def aigate_validate_settings(name, settings, where):
+        if name != "studio_tags":
+            return None
+        unknown = set(settings) - {"tag"}
+        if unknown:
+            raise InputError(f"{where}: studio_tags: unknown setting {sorted(unknown)[0]!r}")
+        return {"tag": str(settings.get("tag", "none"))}
+
+    @hookimpl
+    def aigate_claims(items, context):
+        tag = context.settings["studio_tags"]["tag"]
+        for i, item in enumerate(items):
+            if item.clip == "SH1":
+                yield i, Claim(source=f"studio_tags:{tag}", trust=Trust.HINT, generated=True)
+"""
+
+
+def test_plugin_settings_are_validated_by_the_plugin_and_reach_the_check(tmp_path):
+    _plugin(tmp_path, "studio_tags", SETTINGS_PLUGIN)
+    cut = write(tmp_path / "cut.otio", timeline([clip("SH1"), clip("CAM1")]))
+    config = tmp_path / "aigate.yaml"
+    config.write_text("plugin_settings:\n  studio_tags: {tag: night-shoot}\n")
+    env = _env(tmp_path, "studio_tags")
+    run = run_process("check", "--config", config, cut, "--format", "json", env=env)
+    assert run.code in (ExitCode.OK, ExitCode.GATE), run.err
+    [sh1] = [i for s in run.json["subjects"] for i in s["items"] if i["clip"] == "SH1"]
+    assert "studio_tags:night-shoot" in str(sh1)
+    # a bad setting: the plugin's own message, naming the file and line
+    config.write_text("show: X\nplugin_settings:\n  studio_tags: {colour: red}\n")
+    bad = run_process("check", "--config", config, cut, env=env)
+    assert bad.code == ExitCode.USAGE
+    assert f"{config}:3: studio_tags: unknown setting 'colour'" in bad.err + bad.out
+    # an unknown plugin name is an error, with the closest loaded name
+    config.write_text("plugin_settings:\n  studio_tag: {tag: x}\n")
+    unknown = run_process("check", "--config", config, cut, env=env)
+    assert unknown.code == ExitCode.USAGE
+    assert (f"{config}:2: plugin_settings: no plugin named 'studio_tag' is loaded "
+            "(did you mean 'studio_tags'?)") in unknown.err + unknown.out
+    # a loaded plugin that takes no settings: settings nobody reads are an error too
+    config.write_text("plugin_settings:\n  aigate_ledger: {x: 1}\n")
+    ignored = run_process("check", "--config", config, cut, env=env)
+    assert ignored.code == ExitCode.USAGE
+    assert "plugin 'aigate_ledger' takes no settings" in ignored.err + ignored.out
+
+
+@pytest.mark.parametrize("hook, body, said", [
+    ("rules", """
+        @hookimpl
+        def aigate_rules():
+            return [Rule(id="talent-consent", title="t", category="c", guideline="g",
+                         trigger="t", remediation="r", check=lambda item, prov, pol: ())]
+     """, "rule id 'talent-consent' is contributed by two plugins: 'aigate_guidance' and "
+          "'clash'"),
+    ("packs", """
+        @hookimpl
+        def aigate_policy_packs():
+            from pathlib import Path
+            return {"netflix-genai": Path(__file__).with_name("pack.yaml")}
+     """, "policy pack 'netflix-genai' is contributed by two plugins: 'aigate_guidance' and "
+          "'clash'"),
+    ("formats", """
+        @hookimpl
+        def aigate_report_formats():
+            return [ReportFormat(name="json", description="mine", head=lambda r, o: "",
+                                 subject=lambda s, o: "", tail=lambda r, o: "")]
+     """, "report format 'json' is contributed by two plugins: 'aigate_reports' and 'clash'"),
+])
+def test_a_name_two_plugins_contribute_is_an_error_naming_both(tmp_path, hook, body, said):
+    _plugin(tmp_path, "clash", body)
+    cut = write(tmp_path / "cut.otio", timeline([clip("SH1")]))
+    run = run_process("check", cut, "--format", "json", env=_env(tmp_path, "clash"))
+    assert run.code == ExitCode.USAGE
+    assert said in run.err + run.out
+
+
+def test_a_misspelt_hook_gets_a_did_you_mean(tmp_path):
+    _plugin(tmp_path, "typo", """
+        @hookimpl
+        def aigate_claim(items, context):
+            return []
+    """)
+    run = run_process("plugins", "--json", env=_env(tmp_path, "typo"), cwd=tmp_path)
+    [problem] = [p for p in run.json["problems"] if p["name"] == "typo"]
+    assert "unknown hook 'aigate_claim'" in problem["message"]
+    assert "(did you mean 'aigate_claims'?)" in problem["message"]
+
+
+def test_the_provenance_source_example_in_docs_runs(tmp_path):
+    doc = (ROOT / "docs" / "plugins.md").read_text()
+    code = doc.split('```python\n"""Facility manifests')[1].split("```")[0]
+    (tmp_path / "facility_manifest.py").write_text('"""Facility manifests' + code)
+    media = tmp_path / "media" / "SH1.mov"
+    media.parent.mkdir()
+    media.write_bytes(b"generated pixels")
+    digest = hashlib.sha256(media.read_bytes()).hexdigest()
+    (tmp_path / "deliveries").mkdir()
+    (tmp_path / "deliveries" / "manifest.csv").write_text(
+        f"sha256,tool,vendor\n{digest},Runway Gen-4,Runway\n")
+    config = tmp_path / "aigate.yaml"
+    config.write_text(doc.split("```yaml\n")[1].split("```")[0])
+    cut = write(tmp_path / "cut.otio", timeline([clip("SH1", url="media/SH1.mov"),
+                                                 clip("CAM1")]))
+    run = run_process("check", "--config", config, cut, "--format", "json",
+                      env={"PYTHONPATH": str(tmp_path)})
+    assert run.code in (ExitCode.OK, ExitCode.GATE), run.err
+    items = {i["clip"]: i for s in run.json["subjects"] for i in s["items"]}
+    assert "Runway Gen-4" in str(items["SH1"]) and "Runway Runway" not in run.out
+    assert items["CAM1"]["verdict"] == "pass"
