@@ -46,8 +46,9 @@ if TYPE_CHECKING:
     from .report import RegisterFormat, ReportFormat
 
 #: The version of the hooks below, ``(major, minor)``. 1.0: the hooks of aigate 0.1;
-#: 1.1: :func:`aigate_validate_settings` and :attr:`aigate.model.CheckContext.settings`.
-HOOK_API_VERSION: tuple[int, int] = (1, 1)
+#: 1.1: :func:`aigate_validate_settings` and :attr:`aigate.model.CheckContext.settings`;
+#: 1.2: :func:`aigate_stamp_credentials`.
+HOOK_API_VERSION: tuple[int, int] = (1, 2)
 
 hookspec = pluggy.HookspecMarker("aigate")
 hookimpl = pluggy.HookimplMarker("aigate")
@@ -251,16 +252,28 @@ def aigate_stamp_credentials(deliverable: Path, results: Sequence[SubjectResult]
                              cert: Path, key: Path, output: Path | None,
                              attestation: Path | None, timeline: Path | None
                              ) -> Stamped | None:
-    """Sign the rendered ``deliverable`` with Content Credentials that disclose what the gate
-    found in the cut it was rendered from (``results``, checked at final): the digital
-    source type, each AI clip's media as an ingredient with its own manifest kept, and the
-    attestation file ``attestation`` when given. ``cert`` and ``key`` are the signer's
-    PEM chain and private key; the copy goes to ``output`` (a default beside the input
-    otherwise), written atomically; the deliverable itself is never changed.
+    """Sign a rendered deliverable with Content Credentials that disclose what the gate
+    found in the cut it was rendered from: the digital source type, each AI clip's media as
+    an ingredient with its own manifest kept, and the attestation when given.
 
-    Called by ``aigate credentials`` (and a host's render) only when no timeline is locked
-    at final. The first plugin that answers wins (the built-in ``aigate_c2pa`` needs
-    c2pa-python); return None to leave it to another.
+    Called by ``aigate credentials`` (and the Blender render) only when no timeline is
+    locked at final. The signed copy is written atomically; the deliverable itself is never
+    changed.
+
+    :param deliverable: the rendered file (mp4, mov, wav, jpeg, png...).
+    :param results: the cut's results, checked at final.
+    :param gate: the gate that checked them (config, policy, media resolution).
+    :param cert: the signer's certificate chain (PEM, leaf first).
+    :param key: the signer's private key (PEM).
+    :param output: where to write the signed copy (None: beside the deliverable).
+    :param attestation: an ``aigate attest`` envelope to embed, or None.
+    :param timeline: the cut's file, named in the manifest, or None.
+    :return: what was written; None to leave it to another plugin.
+
+    **firstresult**: the first plugin that answers signs (the built-in ``aigate_c2pa``
+    answers when c2pa-python is installed).
+
+    .. versionadded:: hook API 1.2
     """
 
 

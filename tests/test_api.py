@@ -9,11 +9,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, clip, run_process, timeline, write
 
 import aigate
 from aigate import api, hookspecs
 from aigate.exitcodes import ExitCode
+from helpers import ROOT, clip, run_process, timeline, write
 
 EXAMPLES = ROOT / "docs" / "examples"
 

@@ -7,11 +7,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES, run_process
 
 from aigate.cli import build_parser
 from aigate.exitcodes import ExitCode
 from aigate.model import Tool
+from helpers import SAMPLES, run_process
 
 
 def _sample_show(tmp_path: Path) -> Path:
