@@ -58,7 +58,9 @@ COLOURS = {"otio": ("RED", "YELLOW", "GREEN"), "edl": ("RED", "YELLOW", "GREEN")
 def test_markers_sit_on_the_right_clips_at_the_right_time(cli, tmp_path, suffix):
     out = tmp_path / f"annotated.{suffix}"
     run = annotate(cli, cut(tmp_path), out)
-    assert run.code == 1 and "annotated: 4 clips, 3 AI, 1 clip locked, 1 clip warned, 1 clip approved (waived)" in run.out
+    assert run.code == 1
+    assert ("annotated: 4 clips, 3 AI, 1 clip locked, 1 clip warned, 1 clip approved "
+            "(waived)") in run.out
     got = markers(read(out))
     lock, warn, approved = COLOURS[suffix]
     upper = str.upper if suffix == "edl" else str  # CMX 3600 upper-cases marker names
