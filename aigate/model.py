@@ -76,6 +76,9 @@ class Item:
     cut are never shown. ``declared`` holds the raw provenance the host found on the clip
     itself as ``(where, value)`` pairs (``where`` is e.g. ``"clip"`` or
     ``"media_reference"``); it is untrusted and unparsed: provenance sources interpret it.
+    ``other_media`` holds the URLs of the clip's other media (a clip with several media
+    references, e.g. a proxy and its full resolution): the media sources read them too, and
+    any of them saying generated makes the clip generated.
     """
 
     track: str
@@ -89,12 +92,13 @@ class Item:
     source_end: float | None = None
     media_url: str | None = None
     declared: tuple[tuple[str, Any], ...] = ()
+    other_media: tuple[str, ...] = ()
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         # positional: results cross process boundaries by the thousand (--jobs, Dask)
         return Item, (self.track, self.track_kind, self.clip, self.index, self.rate,
                       self.record_start, self.record_end, self.source_start, self.source_end,
-                      self.media_url, self.declared)
+                      self.media_url, self.declared, self.other_media)
 
     @property
     def record_in(self) -> str:
