@@ -495,6 +495,11 @@ class CheckContext:
         """The item's media file, resolved once per subject (shared by every source)."""
         return self.resolver.resolve(item.media_url)
 
+    def other_media(self, item: Item) -> list[Media]:
+        """The item's other media files (:attr:`Item.other_media`), resolved the same way:
+        a media source reads them too (a claim about one is a claim about the clip)."""
+        return [self.resolver.resolve(url) for url in item.other_media]
+
     def sha256(self, media: Media) -> str | None:
         """The media file's sha256; None when the gate may not read it.
 

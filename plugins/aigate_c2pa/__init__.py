@@ -23,7 +23,7 @@ from typing import Any
 
 from aigate.hookspecs import hookimpl
 from aigate.model import CheckContext, Claim, Diagnostic, Item, Trust
-from aigate.provenance import claim_from_dict, claim_to_dict
+from aigate.provenance import claim_from_dict, claim_to_dict, from_other_media
 
 from .markers import host_of, sniff
 from .offline import reader_context
@@ -72,12 +72,19 @@ def _anchors(path: Path | None) -> tuple[str | None, str]:
 @hookimpl
 def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tuple[int, Claim]]:
     wanted = []
+    others: set[int] = set()  # positions in wanted of a clip's other media (Item.other_media)
     for index, item in enumerate(items):
         url = item.media_url
         if url and url[url.rfind("."):].lower() in SUFFIXES:
             media = context.media(item)
             if media.readable:
                 wanted.append((index, media))
+        if item.other_media:  # every media of the clip counts: any may carry GenAI
+            for media in context.other_media(item):
+                url = media.url or ""
+                if media.readable and url[url.rfind("."):].lower() in SUFFIXES:
+                    others.add(len(wanted))
+                    wanted.append((index, media))
     if not wanted:
         return
     sdk = _sdk()
@@ -85,7 +92,7 @@ def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tupl
     key = f"c2pa/{READER}:{digest if sdk is not None else 'no-sdk'}"
     cache = context.cache
     known = cache.get_many(key, [m for _, m in wanted]) if cache else {}
-    for index, media in wanted:
+    for position, (index, media) in enumerate(wanted):
         path = media.path
         if path is None:  # a readable media always has its path
             continue
@@ -98,7 +105,7 @@ def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tupl
             if cache:
                 cache.put(key, media, known[path])
         if claim is not None:
-            yield index, claim
+            yield index, from_other_media(claim, media.url) if position in others else claim
 
 
 def read_claim(sdk: Any, path: Path, anchors: str | None) -> Claim | None:
