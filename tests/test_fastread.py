@@ -382,7 +382,7 @@ def test_a_key_repeated_in_a_schema_object_is_refused_on_both_paths(tmp_path):
     # in processes); here a harmless one: both paths give the same one-line refusal
     text = crafted(clip_json("dup").replace('"name": "dup"', '"name": "dup", "name": "x"'))
     path = write_text(tmp_path, text)
-    with pytest.raises(InputError, match="key 'name' appears twice in a Clip.2 object"):
+    with pytest.raises(InputError, match=r"key 'name' appears twice in a Clip\.2 object"):
         fastread.read(path)
     assert by_otio(path) == ("error", "InputError")
 
