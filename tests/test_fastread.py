@@ -174,6 +174,8 @@ def timelines_(draw: st.DrawFn) -> otio.schema.Timeline:
         tl.global_start_time = draw(times())
     for track in draw(st.lists(compositions(), max_size=4)):
         tl.tracks.append(track)
+        if draw(st.integers(0, 6)) == 0:  # clips, gaps, transitions straight in the stack
+            tl.tracks.append(draw(composables(0)))
     if draw(st.integers(0, 6)) == 0:
         tl.tracks.append(draw(clips()))  # a clip straight in the stack of tracks
     if draw(st.booleans()):
