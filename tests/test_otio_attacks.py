@@ -188,9 +188,12 @@ REPEATS = {
         '{"OTIO_SCHEMA": "Track.1", "kind": "Video", "children": [' + crafted_clip(
             references='{"DEFAULT_MEDIA": ' + REF + ', "DEFAULT_MEDIA": ' + REF + "}")
         + "]}"), "DEFAULT_MEDIA", None),
-    # RapidJSON reads Inf where Python's decoder does not: the check still sees the repeat
+    # RapidJSON reads Inf and -NaN where Python's decoder does not: the check still sees
+    # the repeat
     "children twice, Inf in metadata": (crafted_timeline(track_with_children_twice(
-        crafted_clip(effects=TIME_WARP)), extra='"x": -Inf'), "children", "Track.1"),
+        crafted_clip(effects=TIME_WARP)), extra='"x": -Inf, "y": Inf'), "children", "Track.1"),
+    "children twice, -NaN in metadata": (crafted_timeline(track_with_children_twice(
+        crafted_clip(effects=TIME_WARP)), extra='"x": -NaN'), "children", "Track.1"),
 }
 
 

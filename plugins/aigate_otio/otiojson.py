@@ -217,8 +217,9 @@ def _checking_hook(pairs: list[tuple[str, Any]]) -> Any:
     return None  # nothing kept: the check holds no copy of the document
 
 
-# RapidJSON (as OTIO reads) also takes Inf and -Inf for numbers; the standard library does not
-_INF = re.compile(r"(?<![\w.])Inf(?![\w])")
+# RapidJSON (as OTIO reads) also takes Inf, -Inf and -NaN for numbers; the standard library
+# does not (it takes Infinity and NaN)
+_RAPIDJSON_ONLY = re.compile(r"(?<![\w.])(?:Inf|-NaN)(?![\w])")
 _SPACE = re.compile(r"[ \t\n\r]*")
 
 
@@ -233,11 +234,11 @@ def check_keys(text: str) -> None:
     sys.setrecursionlimit(max(limit, 5000))  # the caller bounds the nesting (1,000 levels)
     try:
         with paused_gc():
-            for attempt in (text, "Inf"):
-                if attempt == "Inf":  # not JSON to Python: maybe JSON to RapidJSON
-                    if "Inf" not in text:
+            for attempt in (text, None):
+                if attempt is None:  # not JSON to Python: maybe JSON to RapidJSON
+                    if "Inf" not in text and "-NaN" not in text:
                         return
-                    attempt = _INF.sub("Infinity", text)
+                    attempt = _RAPIDJSON_ONLY.sub(_as_python, text)
                 try:
                     decoder.raw_decode(attempt, _start(attempt))
                     return
@@ -245,6 +246,10 @@ def check_keys(text: str) -> None:
                     continue
     finally:
         sys.setrecursionlimit(limit)
+
+
+def _as_python(match: re.Match[str]) -> str:
+    return "Infinity" if match.group() == "Inf" else "NaN"
 
 
 def _start(text: str) -> int:
