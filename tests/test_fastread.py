@@ -5,6 +5,7 @@ public corpus (tests/corpus, when present). Wherever it declines, OTIO's reader 
 from __future__ import annotations
 
 import json
+import pickle
 import tempfile
 import zipfile
 from dataclasses import fields
@@ -326,6 +327,7 @@ def test_every_reference_of_a_clip_and_every_clip_in_the_stack_is_an_item(tmp_pa
     (item,) = fastread.read(path).collected[0].items
     assert item.media_url == "media/many.mov"
     assert item.other_media == ("proxy.mov", "/shots/020/gen.#.exr", "hires.exr")  # key order
+    assert pickle.loads(pickle.dumps(item)) == item  # as items cross processes (--jobs)
     assert [where for where, _ in item.declared] == [
         "clip", "media_reference:a_seq", "media_reference:b_same", "media_reference:gone"]
     path = write(tmp_path / "top.otio", edge_cases()["clips straight in the stack of tracks"])
