@@ -78,6 +78,9 @@ class Item:
     cut are never shown. ``declared`` holds the raw provenance the host found on the clip
     itself as ``(where, value)`` pairs (``where`` is e.g. ``"clip"`` or
     ``"media_reference"``); it is untrusted and unparsed: provenance sources interpret it.
+    ``other_media`` holds the URLs of the clip's other media (a clip with several media
+    references, e.g. a proxy and its full resolution): the media sources read them too, and
+    any of them saying generated makes the clip generated.
     """
 
     track: str
@@ -91,12 +94,13 @@ class Item:
     source_end: float | None = None
     media_url: str | None = None
     declared: tuple[tuple[str, Any], ...] = ()
+    other_media: tuple[str, ...] = ()
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         # positional: results cross process boundaries by the thousand (--jobs, Dask)
         return Item, (self.track, self.track_kind, self.clip, self.index, self.rate,
                       self.record_start, self.record_end, self.source_start, self.source_end,
-                      self.media_url, self.declared)
+                      self.media_url, self.declared, self.other_media)
 
     @property
     def record_in(self) -> str:
@@ -636,6 +640,11 @@ class CheckContext:
     def media(self, item: Item) -> Media:
         """The item's media file, resolved once per subject (shared by every source)."""
         return self.resolver.resolve(item.media_url)
+
+    def other_media(self, item: Item) -> list[Media]:
+        """The item's other media files (:attr:`Item.other_media`), resolved the same way:
+        a media source reads them too (a claim about one is a claim about the clip)."""
+        return [self.resolver.resolve(url) for url in item.other_media]
 
     def sha256(self, media: Media) -> str | None:
         """The media file's sha256; None when the gate may not read it.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from .model import Claim, Provenance, TalentUse, Tool, Trust
@@ -289,3 +290,13 @@ def claim_from_dict(data: dict[str, Any]) -> Claim:
             raise TypeError(f"stored claim {key!r} is not a list of text")
         values[key] = tuple(entries)
     return Claim(**values)
+
+
+def from_other_media(claim: Claim, url: str | None) -> Claim:
+    """A media source's claim about one of a clip's other media (``Item.other_media``, e.g.
+    the full resolution behind a proxy): it adds concerns as any claim does (generated,
+    tools, problems) but gives the clip no identity and no approval, which belong to the
+    media the clip plays."""
+    where = f"other media {url}"
+    return replace(claim, asset_id=None, approvals=(),
+                   detail=f"{claim.detail}; {where}" if claim.detail else where)

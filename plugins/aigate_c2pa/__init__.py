@@ -31,7 +31,7 @@ from aigate.api import (
     Trust,
     hookimpl,
 )
-from aigate.provenance import claim_from_dict, claim_to_dict
+from aigate.provenance import claim_from_dict, claim_to_dict, from_other_media
 
 from .markers import host_of, sniff
 from .offline import reader_context
@@ -95,12 +95,19 @@ def aigate_stamp_credentials(deliverable: Path, results: Sequence[SubjectResult]
 @hookimpl
 def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tuple[int, Claim]]:
     wanted = []
+    others: set[int] = set()  # positions in wanted of a clip's other media (Item.other_media)
     for index, item in enumerate(items):
         url = item.media_url
         if url and url[url.rfind("."):].lower() in SUFFIXES:
             media = context.media(item)
             if media.readable:
                 wanted.append((index, media))
+        if item.other_media:  # every media of the clip counts: any may carry GenAI
+            for media in context.other_media(item):
+                url = media.url or ""
+                if media.readable and url[url.rfind("."):].lower() in SUFFIXES:
+                    others.add(len(wanted))
+                    wanted.append((index, media))
     if not wanted:
         return
     sdk = _sdk()
@@ -108,7 +115,7 @@ def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tupl
     key = f"c2pa/{READER}:{digest if sdk is not None else 'no-sdk'}"
     cache = context.cache
     known = cache.get_many(key, [m for _, m in wanted]) if cache else {}
-    for index, media in wanted:
+    for position, (index, media) in enumerate(wanted):
         path = media.path
         if path is None:  # a readable media always has its path
             continue
@@ -121,7 +128,7 @@ def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tupl
             if cache:
                 cache.put(key, media, known[path])
         if claim is not None:
-            yield index, claim
+            yield index, from_other_media(claim, media.url) if position in others else claim
 
 
 def read_claim(sdk: Any, path: Path, anchors: str | None) -> Claim | None:

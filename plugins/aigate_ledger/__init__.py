@@ -26,7 +26,8 @@ from typing import Any
 
 from aigate import globs
 from aigate.api import CheckContext, Claim, InputError, Item, Trust, hookimpl
-from aigate.provenance import parse_contract
+from aigate.media import Media
+from aigate.provenance import from_other_media, parse_contract
 from aigate.yamlfile import Section
 
 KEYS = ("asset_id", "media", "sha256")
@@ -110,12 +111,30 @@ def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tupl
         by_claim = ledger.by_asset_id.get(claimed) if claimed else None
         if claimed and by_claim is not None and by_claim not in found:
             yield index, _by_claim(by_claim, claimed, digest)
+        if item.other_media:  # the clip's other media: their entries add concerns
+            for other in context.other_media(item):
+                for entry in _entries(ledger, other, context):
+                    if entry not in found:
+                        yield index, from_other_media(entry.claim, other.url)
+
+
+def _entries(ledger: Ledger, media: Media, context: CheckContext) -> list[Entry]:
+    """The entries a media file matches, by its sha256 and by its path."""
+    digest = context.sha256(media) if ledger.by_sha256 else None
+    found = [ledger.by_sha256[digest]] if digest and digest in ledger.by_sha256 else []
+    if media.url:
+        by_path = next((e for e in ledger.globbed if globs.match(media.url, e.media or "")),
+                       None)
+        if by_path is not None and by_path not in found:
+            found.append(by_path)
+    return found
 
 
 def _claimed_asset_id(item: Item) -> str | None:
-    return next((raw["asset_id"] for _, raw in item.declared
+    # the clip's and its playing media's word: another reference's names other media
+    return next((raw["asset_id"] for where, raw in item.declared
                  if isinstance(raw, dict) and isinstance(raw.get("asset_id"), str)
-                 and raw["asset_id"]), None)
+                 and raw["asset_id"] and not where.startswith("media_reference:")), None)
 
 
 def _by_claim(entry: Entry, claimed: str, digest: str | None) -> Claim:

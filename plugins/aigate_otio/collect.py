@@ -64,6 +64,8 @@ def timeline_rate(timeline: otio.schema.Timeline) -> float:
         return timeline.global_start_time.rate
     # the first clip of each track is enough: find_clips() would wrap every clip of the cut
     for track in timeline.tracks[:]:
+        if isinstance(track, otio.schema.Clip) and track.source_range is not None:
+            return track.source_range.duration.rate  # a clip on its own in the stack
         if isinstance(track, otio.core.Composition):
             for child in track[:]:
                 if isinstance(child, otio.schema.Clip) and child.source_range is not None:
@@ -82,10 +84,16 @@ def collect_timeline(timeline: otio.schema.Timeline) -> Collected:
     for track in timeline.tracks[:]:
         kind = str(track.kind) if isinstance(track, otio.schema.Track) else "Video"
         counts[kind] = counts.get(kind, 0) + 1
-        name = track.name or f"{kind[:1].upper()}{counts[kind]}"
         if isinstance(track, otio.core.Composition):
+            name = track.name or f"{kind[:1].upper()}{counts[kind]}"
             # an EDL read by OTIO keeps its first record TC as a negative track trim
             _walk(track, name, kind, offset - _trim(track, rate), rate, items, clips)
+        elif isinstance(track, otio.schema.Clip):
+            # a clip straight in the stack of tracks plays (find_clips() and editors show
+            # it) from the timeline's start, as every child of a stack: a track of its own,
+            # named by its place; gaps and transitions there hold nothing
+            items.append(_item(track, f"{kind[:1]}{counts[kind]}", kind, 0, rate, offset))
+            clips.append(track)
     if (problem := items_timing_problem(rate, items)) is not None:
         raise InputError(f"timeline {timeline.name!r}: {problem}")
     metadata = _lookup(timeline.metadata, NAMESPACE)
@@ -158,17 +166,45 @@ def _item(clip: otio.schema.Clip, track: str, kind: str, index: int, rate: float
     reference = clip.media_reference
     media_url = None
     if reference is not None:
-        media_url = getattr(reference, "target_url", None)
-        if media_url is None and isinstance(reference, otio.schema.ImageSequenceReference):
-            media_url = reference.abstract_target_url("#")
+        media_url = _url(reference)
         value = _lookup(reference.metadata, NAMESPACE)
         if value is not None:
             declared.append(("media_reference", value))
+    other_media: tuple[str, ...] = ()
+    references = clip.media_references()
+    if len(references) > (reference is not None):
+        other_media = _other_media(clip, references, media_url, declared)
     # positional: keyword arguments cost measurably on a 100,000-clip cut
     return Item(track, kind, clip.name or "(unnamed clip)", index, rate, record_in,
                 record_in + duration, source_in,
                 None if source_in is None else source_in + duration, media_url or None,
-                tuple(declared))
+                tuple(declared), other_media)
+
+
+def _url(reference: Any) -> str | None:
+    url = getattr(reference, "target_url", None)
+    if url is None and isinstance(reference, otio.schema.ImageSequenceReference):
+        url = reference.abstract_target_url("#")
+    return url
+
+
+def _other_media(clip: otio.schema.Clip, references: dict[str, Any], media_url: str | None,
+                 declared: list[tuple[str, Any]]) -> tuple[str, ...]:
+    """The media of a clip's references besides the active one (a proxy's full resolution,
+    say), in key order: every one is the clip's media, so every one is checked. Their
+    declared metadata goes into ``declared`` as ``media_reference:<key>``."""
+    active = clip.active_media_reference_key
+    urls: list[str] = []
+    for key, reference in references.items():
+        if key == active:
+            continue
+        url = _url(reference)
+        if url and url != media_url and url not in urls:
+            urls.append(url)
+        value = _lookup(reference.metadata, NAMESPACE)
+        if value is not None:
+            declared.append((f"media_reference:{key}", value))
+    return tuple(urls)
 
 
 # OTIO's AnyDictionary and AnyVector signal a missing key and the end of an iteration with
@@ -185,7 +221,11 @@ def _lookup(metadata: Any, key: str) -> Any:
     """``metadata[key]`` as plain Python values, or None when absent."""
     if not len(metadata) or key not in _keys(metadata):
         return None
-    return plain(metadata[key])
+    try:
+        return plain(metadata[key])
+    except KeyError:  # listed but not found: a key OTIO's bindings cut at a NUL character
+        raise InputError(f"metadata key {key!r} cannot be read: the file has a key that "
+                         "OTIO cuts short (a NUL character in it)") from None
 
 
 def plain(value: Any) -> Any:

@@ -26,11 +26,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from aigate.errors import InputError
 from aigate.model import MAX_RATE, Collected, Item, items_timing_problem
 
 # past the loading limits the fast path declines: OTIO's side refuses with the usual line
 from .files import MAX_BYTES, MAX_RATIO
-from .otiojson import Unsupported, loads, paused_gc, read_text
+from .otiojson import RepeatedKey, Unsupported, loads, paused_gc, read_text
 
 #: the file suffixes this path reads (OTIO's otio_json and otioz adapters)
 SUFFIXES = ("otio", "otioz")
@@ -47,7 +48,8 @@ DEFAULT_RATE = 24.0
 # decodes to a list, never a tuple, so a tuple is always one of ours):
 #   (RT, value, rate)                       RationalTime, both floats, rate > 0
 #   (TR, start RT, duration RT)             TimeRange
-#   (CLIP, name, source TR|None, reference|None, aigate value|None)
+#   (CLIP, name, source TR|None, reference|None, aigate value|None, others)
+#       others: ((key, reference), ...) of the references besides the active one, by key
 #   (REF, media url|None, aigate value|None, available TR|None)   any media reference
 #   (GAP, source TR)   (TRANSITION, in RT, out RT)
 #   (TRACK, name, kind, source TR|None, children)   (STACK, name, source TR|None, children)
@@ -139,7 +141,10 @@ def read(path: Path) -> FastSubject:
     # no GC pass until the decoded document is gone: it is a million containers and no
     # cycle, and a pass over it right after decoding costs a third of the decoding
     with paused_gc():
-        document = loads(text, _BUILDERS)
+        try:
+            document = loads(text, _BUILDERS)
+        except RepeatedKey as exc:  # OTIO's reader could crash on it: refused, not declined
+            raise InputError(f"{path}: {exc}") from None
         del text
         found = _timelines(document)
         if not found:
@@ -355,6 +360,7 @@ def _clip(d: dict[str, Any]) -> tuple[Any, ...]:
                 raise Unsupported("media_reference: not a media reference")
         else:
             reference = _MISSING_REF
+        others: tuple[tuple[str, Any], ...] = ()
     else:
         references = d.get("media_references")
         if type(references) is not dict:
@@ -363,9 +369,13 @@ def _clip(d: dict[str, Any]) -> tuple[Any, ...]:
             if type(value) is not tuple or value[0] is not REF:
                 raise Unsupported("media_references")
         key = d.get("active_media_reference_key", _ABSENT)
-        reference = references.get(key if type(key) is str
-                                   else _string(d, "active_media_reference_key"))
-    return (CLIP, name, source, reference, aigate)
+        if type(key) is not str:
+            key = _string(d, "active_media_reference_key")
+        reference = references.get(key)
+        others = () if len(references) <= (reference is not None) else tuple(
+            sorted(((k, v) for k, v in references.items() if k != key),
+                   key=lambda pair: pair[0]))  # OTIO's key order: std::map's
+    return (CLIP, name, source, reference, aigate, others)
 
 
 def _gap(d: dict[str, Any]) -> tuple[Any, ...]:
@@ -487,6 +497,8 @@ def _timeline_rate(timeline: tuple[Any, ...]) -> float:
     if start is not None:
         return float(start[2])
     for track in timeline[3][3]:
+        if track[0] == CLIP and track[2] is not None:
+            return float(track[2][2][2])
         if track[0] in COMPOSITION:
             for child in (track[4] if track[0] == TRACK else track[3]):
                 if child[0] == CLIP and child[2] is not None:
@@ -508,6 +520,8 @@ def _collect_timeline(subject: FastSubject, index: int,
         if tag in COMPOSITION:
             name = track[1] or f"{kind[:1].upper()}{counts[kind]}"
             _walk(track, name, kind, offset - _trim(track, rate), rate, items)
+        elif tag == CLIP:  # a clip straight in the stack: a track of its own (see collect)
+            items.append(_item_of(track, f"{kind[:1]}{counts[kind]}", kind, 0, rate, offset))
     if items_timing_problem(rate, items) is not None:
         raise Unsupported("times OTIO's side refuses, naming the clip")
     metadata = timeline[4]
@@ -570,7 +584,16 @@ def _item_of(clip: tuple[Any, ...], track: str, kind: str, index: int, rate: flo
         media_url = reference[1]
         if reference[2] is not None:
             declared = (*declared, ("media_reference", reference[2]))
+    other_media: tuple[str, ...] = ()
+    if clip[5]:
+        urls: list[str] = []
+        for key, other in clip[5]:  # collect._other_media's, on the decoded references
+            if other[1] and other[1] != media_url and other[1] not in urls:
+                urls.append(other[1])
+            if other[2] is not None:
+                declared = (*declared, (f"media_reference:{key}", other[2]))
+        other_media = tuple(urls)
     return Item(track, kind, clip[1] or "(unnamed clip)", index, rate, record_in,
                 record_in + duration, source_in,
                 None if source_in is None else source_in + duration, media_url or None,
-                declared)
+                declared, other_media)

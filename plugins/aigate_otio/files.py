@@ -17,6 +17,7 @@ from aigate.api import InputError
 from aigate.files import atomic_path
 
 from .collect import first_line
+from .otiojson import RepeatedKey, check_keys
 
 #: The hook scripts the aigate_otio_hooks manifest registers, by OTIO hook.
 HOOK_SCRIPTS = {"post_adapter_read": "aigate_post_adapter_read",
@@ -76,6 +77,7 @@ def read(path: Path) -> Any:
             except UnicodeDecodeError as exc:
                 raise InputError(f"{path}: cannot read as {suffix.upper()}: not UTF-8 text "
                                  f"(byte {exc.start})") from None
+        check_repeated_keys(path, text if text is not None else data.decode("utf-8", "replace"))
     elif path.is_file() and path.stat().st_size > MAX_BYTES:
         raise InputError(f"{path}: file is {path.stat().st_size} bytes, over the "
                          f"{MAX_BYTES}-byte limit for a timeline")
@@ -159,6 +161,15 @@ def check_depth(path: Path, data: bytes, limit: int = MAX_DEPTH) -> None:
     if depth > limit:
         raise InputError(f"{path}: refused: nested {depth} levels deep, over the limit of "
                          f"{limit} (a real timeline stays under 100)")
+
+
+def check_repeated_keys(path: Path, text: str) -> None:
+    """Refuse a key repeated in an OTIO schema object (or holding one) before OTIO's reader,
+    which crashes the interpreter on some (a repeated "children" in a Track does)."""
+    try:
+        check_keys(text)
+    except RepeatedKey as exc:
+        raise InputError(f"{path}: {exc}") from None
 
 
 def write(subject: Any, path: Path) -> None:

@@ -8,7 +8,10 @@ orjson, msgspec) does not reproduce, measured against OTIO 0.18:
   unit in the last place away from the correctly rounded value (``23.976023976023978``,
   a frame rate OTIO writes itself, is one);
 - a key repeated in an object keeps its *first* value (general decoders keep the last), so
-  a crafted file could show the gate one clip and an editing tool another.
+  a crafted file could show the gate one clip and an editing tool another;
+- a key repeated in a schema object (or holding one) crashes the interpreter (a
+  segmentation fault: a repeated ``children`` in a Track does), so such a file is refused
+  (:class:`RepeatedKey`), here and before OTIO's reader sees it (:func:`check_keys`).
 
 :func:`loads` therefore uses the standard library's decoder with hooks: every object's key
 pairs (first value wins) and every number literal's text (parsed as RapidJSON parses it).
@@ -24,6 +27,7 @@ import contextlib
 import gc
 import json
 import re
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from typing import IO, Any
 
@@ -38,6 +42,17 @@ _CHUNK = 1 << 20
 
 class Unsupported(ValueError):
     """This file needs OTIO's own reader (it may well be valid: the fast path declines)."""
+
+
+class RepeatedKey(Exception):
+    """A key repeated in an OTIO schema object, or holding one: OTIO's reader may crash on
+    it (a segmentation fault) and tools could read either value, so the file is refused."""
+
+    def __init__(self, key: str, schema: Any) -> None:
+        where = f"a {schema} object" if isinstance(schema, str) else "an object"
+        super().__init__(f"refused: the key {key!r} appears twice in {where} (OTIO's reader "
+                         "can crash on it, and tools may read either value)")
+        self.key = key
 
 
 def rapidjson_number(text: str) -> int | float:
@@ -163,6 +178,90 @@ def _first_wins(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return found
 
 
+def _refuse_repeats(pairs: list[tuple[str, Any]], found: dict[str, Any],
+                    holds: Callable[[Any], bool]) -> None:
+    """Raise :class:`RepeatedKey` when a repeated key is in a schema object, or one of its
+    values holds a schema object (``holds`` says which decoded values do): OTIO's reader
+    crashes on either. Elsewhere a repeat keeps its first value, as OTIO's reader does."""
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen and ("OTIO_SCHEMA" in found or holds(seen[key]) or holds(value)):
+            raise RepeatedKey(key, found.get("OTIO_SCHEMA"))
+        seen.setdefault(key, value)
+
+
+def _holds_schema(value: Any) -> bool:
+    """Whether a value :func:`loads` decoded holds a schema object (a tuple there)."""
+    kind = type(value)
+    if kind is tuple:
+        return True
+    if kind is dict:
+        return any(_holds_schema(v) for v in value.values())
+    return kind is list and any(_holds_schema(v) for v in value)
+
+
+_SCHEMA = object()  # check_keys: an object that is, or holds, a schema object
+
+
+def _holds_marked(value: Any) -> bool:
+    return value is _SCHEMA or (type(value) is list and any(_holds_marked(v) for v in value))
+
+
+def _checking_hook(pairs: list[tuple[str, Any]]) -> Any:
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        found = _first_wins(pairs)
+        _refuse_repeats(pairs, found, _holds_marked)
+    if "OTIO_SCHEMA" in found or any(map(_holds_marked, found.values())):
+        return _SCHEMA
+    return None  # nothing kept: the check holds no copy of the document
+
+
+# RapidJSON (as OTIO reads) also takes Inf, -Inf and -NaN for numbers; the standard library
+# does not (it takes Infinity and NaN)
+_RAPIDJSON_ONLY = re.compile(r"(?<![\w.])(?:Inf|-NaN)(?![\w])")
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def check_keys(text: str) -> None:
+    """Raise :class:`RepeatedKey` where :func:`loads` would, for a document OTIO's reader is
+    about to read (its reader crashes on some). Text that is not JSON passes: OTIO's reader
+    then says what is wrong with it. One pass of the standard library's decoder, keeping
+    nothing: a fraction of OTIO's own read."""
+    decoder = json.JSONDecoder(object_pairs_hook=_checking_hook, parse_float=_ignore,
+                               parse_int=_ignore, parse_constant=_ignore, strict=False)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 5000))  # the caller bounds the nesting (1,000 levels)
+    try:
+        with paused_gc():
+            for attempt in (text, None):
+                if attempt is None:  # not JSON to Python: maybe JSON to RapidJSON
+                    if "Inf" not in text and "-NaN" not in text:
+                        return
+                    attempt = _RAPIDJSON_ONLY.sub(_as_python, text)
+                try:
+                    decoder.raw_decode(attempt, _start(attempt))
+                    return
+                except (ValueError, RecursionError):
+                    continue
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def _as_python(match: re.Match[str]) -> str:
+    return "Infinity" if match.group() == "Inf" else "NaN"
+
+
+def _start(text: str) -> int:
+    """Where the JSON value starts (past the whitespace JSON allows before it)."""
+    space = _SPACE.match(text)
+    return space.end() if space else 0
+
+
+def _ignore(text: str) -> None:
+    return None
+
+
 def read_text(stream: IO[bytes], limit: int) -> str:
     """The whole stream as strict UTF-8 text, holding one copy of the document (not the
     bytes and the text at once): appended chunk by chunk, the text grows in place. More
@@ -191,14 +290,19 @@ def loads(text: str, schemas: Mapping[str, Callable[[dict[str, Any]], Any]]) -> 
     ``OTIO_SCHEMA`` key goes (as a dict, the first value of a repeated key kept, innermost
     first) to ``schemas[its schema]``, and the result replaces it, as OTIO's reader turns
     schema objects into OTIO objects; other objects stay dicts. A schema not in
-    ``schemas``, or an object reference, is :class:`Unsupported`."""
-    if "\\u" in text and _SURROGATE.search(text):
-        raise Unsupported("UTF-16 surrogate escapes")
+    ``schemas``, or an object reference, is :class:`Unsupported`; a key repeated in a
+    schema object (or holding one) is :class:`RepeatedKey`."""
+    if "\\u" in text:
+        if _SURROGATE.search(text):
+            raise Unsupported("UTF-16 surrogate escapes")
+        if "\\u0000" in text:  # OTIO's bindings cut a key at a NUL: only OTIO reads it
+            raise Unsupported("NUL escapes")
 
     def pairs_hook(pairs: list[tuple[str, Any]]) -> Any:
         found = dict(pairs)
         if len(found) != len(pairs):
             found = _first_wins(pairs)
+            _refuse_repeats(pairs, found, _holds_schema)
         if "OTIO_SCHEMA" not in found:
             return found
         schema = found["OTIO_SCHEMA"]

@@ -34,6 +34,13 @@ def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tupl
                 yield index, Claim("path pattern", Trust.HINT, generated=True,
                                    detail=f"matches {pattern}")
                 break
+            # every media of the clip counts (Item.other_media: a proxy's full resolution)
+            other = next((u for u in item.other_media if globs.match(u, pattern)),
+                         None) if item.other_media else None
+            if other is not None:
+                yield index, Claim("path pattern", Trust.HINT, generated=True,
+                                   detail=f"other media {other} matches {pattern}")
+                break
         if require or (at_final and item.media_url):
             media = context.media(item)
             if (require and not media.readable) or media.state in NOT_READ:

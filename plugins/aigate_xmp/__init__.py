@@ -18,6 +18,7 @@ from aigate.media import Media, read_bounded
 from aigate.provenance import (
     claim_from_dict,
     claim_to_dict,
+    from_other_media,
     is_genai_source_type,
     normalise_source_type,
 )
@@ -37,10 +38,7 @@ ROOTS = ("{adobe:ns:meta/}xmpmeta", "{adobe:ns:meta/}xapmeta", f"{RDF}RDF")
 @hookimpl
 def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tuple[int, Claim]]:
     embedded = []
-    for index, item in enumerate(items):
-        if not item.media_url:
-            continue
-        media = context.media(item)
+    for index, media, other in _media(items, context):
         if media.path is None:
             continue
         names = (f"{media.path.stem}.xmp", f"{media.path.name}.xmp")
@@ -48,13 +46,25 @@ def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tupl
             if sidecar.readable:
                 claim = _read(context, [sidecar], "xmp-sidecar", _read_sidecar)[0]
                 if claim is not None:  # e.g. a sidecar cached as saying nothing
-                    yield index, claim
+                    yield index, from_other_media(claim, media.url) if other else claim
         if media.readable:
-            embedded.append((index, media))
-    claims = _read(context, [m for _, m in embedded], "xmp-embedded", _read_embedded)
-    for (index, _), claim in zip(embedded, claims, strict=True):
+            embedded.append((index, media, other))
+    claims = _read(context, [m for _, m, _ in embedded], "xmp-embedded", _read_embedded)
+    for (index, media, other), claim in zip(embedded, claims, strict=True):
         if claim is not None:
-            yield index, claim
+            yield index, from_other_media(claim, media.url) if other else claim
+
+
+def _media(items: Sequence[Item], context: CheckContext
+           ) -> Iterator[tuple[int, Media, bool]]:
+    """Each item's media, then its other media (every media of a clip counts), with
+    whether it is other media."""
+    for index, item in enumerate(items):
+        if item.media_url:
+            yield index, context.media(item), False
+        if item.other_media:
+            for media in context.other_media(item):
+                yield index, media, True
 
 
 def _read(context: CheckContext, media: list[Media], key: str,
