@@ -11,11 +11,11 @@ from pathlib import Path
 
 import opentimelineio as otio
 import pytest
-from conftest import ai, clip, run_process, timeline, write
 from opentimelineio.opentime import RationalTime, TimeRange
 
 from aigate_otio import fastread
 from aigate_otio.otiojson import Unsupported
+from helpers import ai, clip, run_process, timeline, write
 from mediakit import TRAINED, sign, signing_kit, still, xmp_packet
 
 BOTH = pytest.mark.parametrize("fast", ["1", "0"], ids=["fast-path", "otio-reader"])
