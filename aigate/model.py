@@ -76,6 +76,9 @@ class Item:
     cut are never shown. ``declared`` holds the raw provenance the host found on the clip
     itself as ``(where, value)`` pairs (``where`` is e.g. ``"clip"`` or
     ``"media_reference"``); it is untrusted and unparsed: provenance sources interpret it.
+    ``media_url`` is the media the host renders; ``other_media`` every other file the
+    clip names or brings into the picture or sound (an original behind a proxy, a second
+    media reference, a watermark a filter lays over it): its provenance is the clip's too.
     """
 
     track: str
@@ -89,12 +92,13 @@ class Item:
     source_end: float | None = None
     media_url: str | None = None
     declared: tuple[tuple[str, Any], ...] = ()
+    other_media: tuple[str, ...] = ()
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         # positional: results cross process boundaries by the thousand (--jobs, Dask)
         return Item, (self.track, self.track_kind, self.clip, self.index, self.rate,
                       self.record_start, self.record_end, self.source_start, self.source_end,
-                      self.media_url, self.declared)
+                      self.media_url, self.declared, self.other_media)
 
     @property
     def record_in(self) -> str:

@@ -15,6 +15,7 @@ import json
 import math
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,8 @@ class Project:
     tree: ET.ElementTree
     path: Path | None = None
     name: str = "(unnamed project)"
+    #: the line each element was read from (by ``id()``), for messages naming the place
+    lines: dict[int, int] = field(default_factory=dict, repr=False)
 
     @property
     def root(self) -> ET.Element:
@@ -58,9 +61,24 @@ class Project:
         return root
 
     def services(self) -> dict[str, ET.Element]:
-        """Every producer, chain, playlist and tractor by id (nested ones too)."""
-        return {el.get("id", ""): el for el in self.root.iter() if el.tag in SERVICES
-                and el.get("id")}
+        """Every producer, chain, playlist and tractor by id (nested ones too). An id
+        defined twice is refused: melt and a reader need not pick the same definition."""
+        found: dict[str, ET.Element] = {}
+        for el in self.root.iter():
+            key = el.get("id")
+            if el.tag not in SERVICES or not key:
+                continue
+            first = found.setdefault(key, el)
+            if first is not el:
+                raise InputError(f"{self.where()}: {self.place(el)}: <{el.tag}> id {key!r} "
+                                 f"is already defined ({self.place(first)}): melt plays one "
+                                 "definition, so an id is defined once")
+        return found
+
+    def place(self, element: ET.Element) -> str:
+        """``line N`` where the element was read, else its tag and id."""
+        line = self.lines.get(id(element))
+        return f"line {line}" if line else f"<{element.tag} id={element.get('id')!r}>"
 
     def bin(self) -> ET.Element | None:
         """Kdenlive's project bin (``main_bin``), absent from plain MLT files."""
@@ -103,11 +121,34 @@ class Track:
     label: str  # V1, A1... as Kdenlive numbers them
     kind: str  # "Video" or "Audio"
     playlists: list[ET.Element] = field(default_factory=list)
+    #: filters and transitions laid over the whole track (on the main tractor or the
+    #: track's own tractor)
+    attached: tuple[ET.Element, ...] = ()
+
+
+class _LineBuilder(ET.TreeBuilder):
+    """A tree builder noting the line each element starts on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: dict[int, int] = {}
+        self.expat: Any = None
+
+    def start(self, tag: str, attrs: dict[str, str]) -> ET.Element:
+        element = super().start(tag, attrs)
+        if self.expat is not None:
+            self.lines[id(element)] = self.expat.CurrentLineNumber
+        return element
 
 
 def read(path: Path) -> Project:
+    """The project at ``path``; any fault is an :class:`InputError` naming the file and the
+    place (an id defined twice included)."""
+    builder = _LineBuilder()
+    parser = SafeET.DefusedXMLParser(target=builder)
+    builder.expat = parser.parser
     try:
-        tree = SafeET.parse(str(path))
+        tree = SafeET.parse(str(path), parser=parser)
     except ET.ParseError as exc:
         raise InputError(f"{path}: cannot read as MLT XML: {exc}") from None
     except DefusedXmlException as exc:
@@ -118,7 +159,9 @@ def read(path: Path) -> Project:
     if root is None or root.tag != "mlt":
         tag = root.tag if root is not None else "nothing"
         raise InputError(f"{path}: not an MLT document (root element <{tag}>, expected <mlt>)")
-    return Project(tree=tree, path=path, name=path.stem)
+    project = Project(tree=tree, path=path, name=path.stem, lines=builder.lines)
+    project.services()  # refuses an id defined twice
+    return project
 
 
 def prop(element: ET.Element, name: str) -> str | None:
@@ -197,8 +240,8 @@ def tracks(project: Project) -> list[Track]:
     main = timeline(project)
     if main.tag == "playlist":
         return [Track("V1", "Video", [main])]
-    refs = main.findall("track") + main.findall("multitrack/track")
-    found: list[tuple[str, list[ET.Element], str]] = []
+    refs = _track_refs(main)
+    found: list[tuple[str, list[ET.Element], tuple[ET.Element, ...]]] = []
     for number, ref in enumerate(refs, start=1):
         target = services.get(ref.get("producer", ""))
         if target is None:
@@ -210,7 +253,7 @@ def tracks(project: Project) -> list[Track]:
         audio = (prop(target, "kdenlive:audio_track") == "1" or ref.get("hide") == "video")
         if target.tag == "tractor":  # a Kdenlive track: two sub-playlists
             playlists = []
-            for sub in target.findall("track"):
+            for sub in _track_refs(target):
                 element = services.get(sub.get("producer", ""))
                 if element is None:
                     raise InputError(f"{project.where()}: track tractor {target.get('id')!r} "
@@ -218,80 +261,231 @@ def tracks(project: Project) -> list[Track]:
                 playlists.append(element)
         else:
             playlists = [target]
-        found.append(("Audio" if audio else "Video", playlists,
-                      prop(target, "kdenlive:track_name") or ""))
+        attached = (*_filters(main), *_transitions(main, number - 1))
+        if target.tag == "tractor":
+            attached += (*_filters(target), *target.findall("transition"))
+        found.append(("Audio" if audio else "Video", playlists, attached))
     audio_count = sum(kind == "Audio" for kind, _, _ in found)
     out, video, audio_seen = [], 0, 0
-    for kind, playlists, _name in found:
+    for kind, playlists, attached in found:
         if kind == "Audio":
             audio_seen += 1
             label = f"A{audio_count - audio_seen + 1}"
         else:
             video += 1
             label = f"V{video}"
-        out.append(Track(label, kind, playlists))
+        out.append(Track(label, kind, playlists, attached))
     # as an editor lists them: V1, V2..., then A1, A2...
     return sorted(out, key=lambda t: (t.kind == "Audio", int(t.label[1:])))
 
 
+def _track_refs(tractor: ET.Element) -> list[ET.Element]:
+    """A tractor's ``<track>`` elements, written directly or inside ``<multitrack>``."""
+    return tractor.findall("track") + tractor.findall("multitrack/track")
+
+
 def collect(project: Project) -> Collected:
-    """Every entry of every track, in track order then record order."""
+    """Every clip melt plays, in track order then record order: each entry of each track,
+    and each clip inside a tractor or playlist an entry plays (a nested sequence), on the
+    outer track's timeline (its track labelled ``V1/<nested id>``)."""
     rate = project.rate()
     services = project.services()
     bins = _bin_clips(project, services)
     root_folder = project.root.get("root") or None
     items: list[Item] = []
     handles: list[Placement] = []
+    walk = _Walk(project, services, rate)
     for track in tracks(project):
-        placed: list[tuple[float, Item, Placement]] = []
+        placed: dict[str, list[tuple[float, Item, Placement]]] = {}
         for playlist in track.playlists:
-            for start, end, entry, producer, source_in in _entries(project, playlist, services,
-                                                                    rate, track.label):
+            for play in walk.play(playlist, track.label, (0, None), 0, (), track.attached):
+                producer = play.producer
                 clip_el = bins.get(prop(producer, "kdenlive:id") or "", producer)
-                declared = _declared(entry, producer, clip_el)
-                item = Item(track.label, track.kind, _clip_name(producer, clip_el), 0, rate,
-                            float(start), float(end), float(source_in),
-                            float(source_in + end - start),
-                            _media(producer, clip_el, root_folder), declared)
-                placed.append((start, item, Placement(entry, producer, clip_el, source_in)))
-        placed.sort(key=lambda p: p[0])
-        for index, (_, item, placement) in enumerate(placed):
-            item.index = index
-            items.append(item)
-            handles.append(placement)
+                declared = _declared(play.entry, producer, clip_el)
+                media = _media(producer, root_folder)
+                other = tuple(dict.fromkeys(
+                    path for path in _named_media(producer, clip_el, play.attached,
+                                                  root_folder) if path != media))
+                item = Item(play.label, track.kind, _clip_name(producer, clip_el), 0, rate,
+                            float(play.start), float(play.end), float(play.source_in),
+                            float(play.source_in + play.end - play.start), media, declared,
+                            other)
+                placed.setdefault(play.label, []).append(
+                    (play.start, item, Placement(play.entry, producer, clip_el,
+                                                 play.source_in)))
+        for label in sorted(placed, key=lambda name: (name != track.label, name)):
+            ordered = sorted(placed[label], key=lambda p: p[0])
+            for index, (_, item, placement) in enumerate(ordered):
+                item.index = index
+                items.append(item)
+                handles.append(placement)
     return Collected(name=project.name, items=items, host=HOST,
                      metadata=_settings(project), native=project, handles=handles)
 
 
-def _entries(project: Project, playlist: ET.Element, services: dict[str, ET.Element],
-             rate: float, label: str) -> list[tuple[int, int, ET.Element, ET.Element, int]]:
-    """(record start, record end, entry, producer, source in) for each entry of a playlist
-    (or a producer used directly as a track)."""
-    if playlist.tag != "playlist":
-        first, last = _range(project, playlist, playlist, rate, label)
-        return [(0, last - first + 1, playlist, playlist, first)]
-    out = []
-    position = 0
-    for number, child in enumerate(playlist, start=1):
-        where = f"track {label}, playlist {playlist.get('id')!r} element {number}"
-        if child.tag == "blank":
-            position += _time(project, child.get("length", "0"), rate, f"{where} <blank>")
-        elif child.tag == "entry":
-            producer = services.get(child.get("producer", "")) if child.get("producer") else \
-                next((c for c in child if c.tag in SERVICES), None)
-            if producer is None:
-                raise InputError(f"{project.where()}: {where}: <entry> plays "
-                                 f"{child.get('producer')!r}, which is not defined")
-            first, last = _range(project, child, producer, rate, where)
-            length = last - first + 1
-            if length > 0:
-                out.append((position, position + length, child, producer, first))
-                position += length
-        elif child.tag in SERVICES:  # a producer written inline in the playlist
-            first, last = _range(project, child, child, rate, where)
-            out.append((position, position + last - first + 1, child, child, first))
-            position += last - first + 1
-    return out
+#: a bound on the clips a project expands to: nested sequences used many times each can
+#: multiply without end
+MAX_PLAYED = 1_000_000
+
+
+@dataclass
+class _Played:
+    """A clip melt plays: its record frames on the outer track, the entry and producer, the
+    source frame it starts at, and the filters and transitions laid over it."""
+
+    start: int
+    end: int
+    entry: ET.Element
+    producer: ET.Element
+    source_in: int
+    label: str
+    attached: tuple[ET.Element, ...]
+
+
+@dataclass
+class _Walk:
+    """Walks what a service plays, into nested tractors and playlists, as melt does."""
+
+    project: Project
+    services: dict[str, ET.Element]
+    rate: float
+    count: int = 0
+    lengths: dict[int, int] = field(default_factory=dict)
+
+    def play(self, service: ET.Element, label: str, window: tuple[int, int | None],
+             offset: int, path: tuple[ET.Element, ...], attached: tuple[ET.Element, ...]
+             ) -> list[_Played]:
+        """The clips ``service`` plays between its frames ``window`` (last inclusive; None:
+        to its end), placed from record frame ``offset``; ``path`` is the nesting so far."""
+        if any(service is seen for seen in path):
+            chain = " -> ".join(repr(e.get("id")) for e in (*path, service))
+            raise InputError(f"{self.project.where()}: {self.project.place(service)}: "
+                             f"<{service.tag}> {service.get('id')!r} plays itself ({chain})")
+        path = (*path, service)
+        attached = (*attached, *_filters(service))
+        if service.tag == "tractor":
+            out = []
+            for number, ref in enumerate(_track_refs(service)):
+                target = self.services.get(ref.get("producer", ""))
+                if target is None:
+                    raise InputError(f"{self.project.where()}: {self.project.place(ref)}: "
+                                     f"tractor {service.get('id')!r} plays "
+                                     f"{ref.get('producer')!r}, which is not defined")
+                out += self.play(target, label, window, offset, path,
+                                 (*attached, *_transitions(service, number)))
+            return out
+        if service.tag != "playlist":  # a producer used directly as a track
+            first, last = _range(self.project, service, service, self.rate, label)
+            return self._place(service, service, 0, first, last, label, window, offset, path,
+                               attached)
+        out = []
+        position = 0
+        for number, child in enumerate(service, start=1):
+            where = f"track {label}, playlist {service.get('id')!r} element {number}"
+            if child.tag == "blank":
+                position += _time(self.project, child.get("length", "0"), self.rate,
+                                  f"{where} <blank>")
+                continue
+            if child.tag == "entry":
+                producer = self.services.get(child.get("producer", "")) \
+                    if child.get("producer") else \
+                    next((c for c in child if c.tag in SERVICES), None)
+                if producer is None:
+                    raise InputError(f"{self.project.where()}: {where}: <entry> plays "
+                                     f"{child.get('producer')!r}, which is not defined")
+            elif child.tag in SERVICES:  # a producer written inline in the playlist
+                producer = child
+            else:
+                continue
+            if producer.tag in ("tractor", "playlist"):
+                first, last = self._nested_range(child, producer, where, path)
+            else:
+                first, last = _range(self.project, child, producer, self.rate, where)
+            if last - first + 1 > 0:
+                out += self._place(child, producer, position, first, last, label, window,
+                                   offset, path, (*attached, *_filters(child)))
+                position += last - first + 1
+        return out
+
+    def _place(self, entry: ET.Element, producer: ET.Element, position: int, first: int,
+               last: int, label: str, window: tuple[int, int | None], offset: int,
+               path: tuple[ET.Element, ...], attached: tuple[ET.Element, ...]
+               ) -> list[_Played]:
+        """The part of an entry (at ``position``, playing ``first``..``last``) inside the
+        window, as a clip, or as the clips of the sequence it plays."""
+        begin, stop = window
+        low = max(position, begin)
+        high = position + last - first + 1
+        if stop is not None:
+            high = min(high, stop + 1)
+        if high <= low:
+            return []
+        record = offset + low - begin
+        source = first + low - position
+        if producer.tag in ("tractor", "playlist"):
+            nested = f"{label}/{producer.get('id') or 'nested'}"
+            return self.play(producer, nested, (source, source + high - low - 1), record,
+                             path, attached)
+        self.count += 1
+        if self.count > MAX_PLAYED:
+            raise InputError(f"{self.project.where()}: plays more than {MAX_PLAYED} clips "
+                             "(nested sequences used over and over): not checked")
+        return [_Played(record, record + high - low, entry, producer, source, label,
+                        (*attached, *_filters(producer)))]
+
+    def _nested_range(self, entry: ET.Element, nested: ET.Element, where: str,
+                      path: tuple[ET.Element, ...]) -> tuple[int, int]:
+        """The frames of a nested tractor or playlist an entry plays. melt counts them
+        from the sequence's start and, without in/out on the entry, plays it whole (the
+        sequence's own in/out do not trim it)."""
+        first = _time(self.project, entry.get("in") or "0", self.rate, f"{where} in")
+        out_text = entry.get("out")
+        if out_text is not None:
+            return first, _time(self.project, out_text, self.rate, f"{where} out")
+        return first, self.length(nested, path) - 1
+
+    def length(self, service: ET.Element, path: tuple[ET.Element, ...]) -> int:
+        """How many frames a service plays when nothing trims it (a playlist: its entries
+        and blanks; a tractor: its longest track)."""
+        known = self.lengths.get(id(service))
+        if known is not None:
+            return known
+        if any(service is seen for seen in path):
+            chain = " -> ".join(repr(e.get("id")) for e in (*path, service))
+            raise InputError(f"{self.project.where()}: {self.project.place(service)}: "
+                             f"<{service.tag}> {service.get('id')!r} plays itself ({chain})")
+        path = (*path, service)
+        where = f"{service.tag} {service.get('id')!r}"
+        if service.tag == "tractor":
+            total = 0
+            for ref in _track_refs(service):
+                target = self.services.get(ref.get("producer", ""))
+                if target is not None:
+                    total = max(total, self.length(target, path))
+        elif service.tag == "playlist":
+            total = 0
+            for number, child in enumerate(service, start=1):
+                here = f"{where} element {number}"
+                if child.tag == "blank":
+                    total += _time(self.project, child.get("length", "0"), self.rate,
+                                   f"{here} <blank>")
+                    continue
+                producer = (self.services.get(child.get("producer", ""))
+                            if child.get("producer") else
+                            next((c for c in child if c.tag in SERVICES), None)) \
+                    if child.tag == "entry" else child if child.tag in SERVICES else None
+                if producer is None:
+                    continue
+                if producer.tag in ("tractor", "playlist"):
+                    first, last = self._nested_range(child, producer, here, path)
+                else:
+                    first, last = _range(self.project, child, producer, self.rate, here)
+                total += max(last - first + 1, 0)
+        else:
+            first, last = _range(self.project, service, service, self.rate, where)
+            total = max(last - first + 1, 0)
+        self.lengths[id(service)] = total
+        return total
 
 
 def _range(project: Project, entry: ET.Element, producer: ET.Element, rate: float,
@@ -384,16 +578,52 @@ def _clip_name(producer: ET.Element, clip: ET.Element) -> str:
     return clip.get("id") or producer.get("id") or "(unnamed clip)"
 
 
-def _media(producer: ET.Element, clip: ET.Element, root_folder: str | None) -> str | None:
-    """The media file as Kdenlive shows it in the clip's properties: the original of a proxy,
-    relative paths resolved against the document's ``root``."""
-    service = prop(clip, "mlt_service") or prop(producer, "mlt_service") or ""
+#: a producer's properties naming a file: what melt renders (``resource``), and what
+#: Kdenlive swaps in or keeps beside it (the original of a proxy, a speed change's source)
+PRODUCER_PATHS = ("resource", "warp_resource", "kdenlive:originalurl", "kdenlive:proxy")
+#: the last part of a filter's, transition's or link's property naming a file it brings
+#: into the picture or sound: ``resource`` (watermark, luma, shape), ``filter.resource``,
+#: ``luma``, ``composite.luma``, ``av.file`` (lut3d), ``av.filename`` (movie, subtitles)
+ATTACHED_PATHS = frozenset({"resource", "luma", "file", "filename", "url"})
+
+
+def _media(producer: ET.Element, root_folder: str | None) -> str | None:
+    """The media file melt renders for this timeline producer (its ``resource``; a proxy
+    when the project is proxied), relative paths resolved against the document's
+    ``root``."""
+    service = prop(producer, "mlt_service") or ""
     if service in GENERATORS or service in ("xml-string", "xmlstring"):
         return None
-    path = (prop(clip, "kdenlive:originalurl") or prop(producer, "kdenlive:originalurl")
-            or prop(clip, "warp_resource") or prop(clip, "resource")
-            or prop(producer, "resource"))
-    if not path or path.startswith("<"):  # "<producer>", "<tractor>": nested, no file
+    return _path(prop(producer, "resource"), service, root_folder)
+
+
+def _named_media(producer: ET.Element, clip: ET.Element, attached: Sequence[ET.Element],
+                 root_folder: str | None) -> Iterator[str]:
+    """Every file the clip names besides: the producer's and its bin clip's paths (the
+    original behind a proxy...), and the files its filters, transitions and links bring
+    in (a watermark)."""
+    for element in dict.fromkeys((producer, clip)):
+        service = prop(element, "mlt_service") or ""
+        for name in PRODUCER_PATHS:
+            if name == "resource" and (service in GENERATORS
+                                       or service in ("xml-string", "xmlstring")):
+                continue
+            path = _path(prop(element, name), service, root_folder)
+            if path:
+                yield path
+    for element in attached:
+        service = prop(element, "mlt_service") or ""
+        for child in element.findall("property"):
+            name = child.get("name", "")
+            if name.rpartition(".")[2] in ATTACHED_PATHS:
+                path = _path(child.text, service, root_folder)
+                if path:
+                    yield path
+
+
+def _path(text: str | None, service: str, root_folder: str | None) -> str | None:
+    path = (text or "").strip()
+    if not path or path == "-" or path.startswith("<"):  # "<producer>": nested, no file
         return None
     if service == "timewarp" and ":" in path:
         speed, _, rest = path.partition(":")
@@ -402,6 +632,23 @@ def _media(producer: ET.Element, clip: ET.Element, root_folder: str | None) -> s
     if root_folder and not Path(path).is_absolute() and "://" not in path:
         return str(Path(root_folder) / path)
     return path
+
+
+def _filters(element: ET.Element) -> tuple[ET.Element, ...]:
+    """The filters (and a chain's links) attached to a service or entry."""
+    return tuple(c for c in element if c.tag in ("filter", "link"))
+
+
+def _transitions(tractor: ET.Element, track: int) -> tuple[ET.Element, ...]:
+    """A tractor's transitions touching its track ``track`` (0-based; one whose tracks
+    cannot be read touches every track)."""
+    out = []
+    for element in tractor.findall("transition"):
+        ends = {prop(element, "a_track") or element.get("a_track"),
+                prop(element, "b_track") or element.get("b_track")}
+        if str(track) in ends or not all(e and e.strip().isdigit() for e in ends):
+            out.append(element)
+    return tuple(out)
 
 
 def write(project: Project, path: Path) -> None:
