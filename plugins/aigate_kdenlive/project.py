@@ -357,10 +357,7 @@ class _Walk:
              ) -> list[_Played]:
         """The clips ``service`` plays between its frames ``window`` (last inclusive; None:
         to its end), placed from record frame ``offset``; ``path`` is the nesting so far."""
-        if any(service is seen for seen in path):
-            chain = " -> ".join(repr(e.get("id")) for e in (*path, service))
-            raise InputError(f"{self.project.where()}: {self.project.place(service)}: "
-                             f"<{service.tag}> {service.get('id')!r} plays itself ({chain})")
+        self._refuse_cycle(service, path)
         path = (*path, service)
         attached = (*attached, *_filters(service))
         if service.tag == "tractor":
@@ -433,6 +430,15 @@ class _Walk:
         return [_Played(record, record + high - low, entry, producer, source, label,
                         (*attached, *_filters(producer)))]
 
+    def _refuse_cycle(self, service: ET.Element, path: tuple[ET.Element, ...]) -> None:
+        """A sequence that plays itself (melt would recurse without end) is refused."""
+        start = next((n for n, seen in enumerate(path) if seen is service), None)
+        if start is None:
+            return
+        chain = " -> ".join(repr(e.get("id")) for e in (*path[start:], service))
+        raise InputError(f"{self.project.where()}: {self.project.place(service)}: "
+                         f"<{service.tag}> {service.get('id')!r} plays itself ({chain})")
+
     def _nested_range(self, entry: ET.Element, nested: ET.Element, where: str,
                       path: tuple[ET.Element, ...]) -> tuple[int, int]:
         """The frames of a nested tractor or playlist an entry plays. melt counts them
@@ -450,10 +456,7 @@ class _Walk:
         known = self.lengths.get(id(service))
         if known is not None:
             return known
-        if any(service is seen for seen in path):
-            chain = " -> ".join(repr(e.get("id")) for e in (*path, service))
-            raise InputError(f"{self.project.where()}: {self.project.place(service)}: "
-                             f"<{service.tag}> {service.get('id')!r} plays itself ({chain})")
+        self._refuse_cycle(service, path)
         path = (*path, service)
         where = f"{service.tag} {service.get('id')!r}"
         if service.tag == "tractor":
