@@ -263,3 +263,18 @@ def test_media_a_clip_names_besides_its_resource_locks_it(tmp_path, cli, ai_stil
         PROXIED, '<playlist id="main_pl"><entry producer="p" in="0" out="23"/></playlist>'))
     run = cli("check", project, "--stage", "final", "--format", "json")
     assert run.code == 1 and set(run.verdicts().values()) == {"lock"}
+
+
+def test_the_timeline_checked_is_the_one_melt_plays_the_last_service(tmp_path, cli):
+    """melt plays the document's last top-level service, whatever the root's ``producer``
+    attribute or a tractor's id say: a clean ``maintractor`` before it is not the cut."""
+    project = tmp_path / "order.mlt"
+    project.write_text(mlt(colour("plate", "0000ff", 10), colour("ai", "ff0000", 10, AI_SORA),
+                           '<playlist id="p1"><entry producer="plate"/></playlist>',
+                           '<tractor id="maintractor"><track producer="p1"/></tractor>',
+                           '<playlist id="p2"><entry producer="ai"/></playlist>',
+                           '<tractor id="other"><track producer="p2"/></tractor>')
+                       .replace('version="7.0.0"', 'version="7.0.0" producer="maintractor"'))
+    assert set(render(project, tmp_path / "order.mp4")) == {RED}
+    run = cli("check", project, "--stage", "final", "--format", "json")
+    assert run.code == 1 and run.verdicts() == {"ai": "lock"}

@@ -220,15 +220,13 @@ def clock(frame: int, rate: float) -> str:
 
 
 def timeline(project: Project) -> ET.Element:
-    """The service melt plays: Kdenlive's main tractor, else the last top-level service (as
-    MLT's XML producer does)."""
-    top = [el for el in project.root if el.tag in SERVICES]
-    main = next((el for el in top if el.tag == "tractor"
-                 and el.get("id") == "maintractor"), None)
+    """The service melt plays: the last top-level service, as MLT's XML producer takes it
+    (Kdenlive writes its main tractor last; the root's ``producer`` attribute and the
+    tractor's id do not choose it)."""
+    main = next((el for el in reversed(project.root) if el.tag in SERVICES), None)
     if main is None:
-        main = next((el for el in reversed(top) if el.get("id") != BIN), None)
-    if main is None or main.tag not in ("tractor", "playlist"):
-        raise InputError(f"{project.where()}: no timeline (no <tractor> or <playlist> to play)")
+        raise InputError(f"{project.where()}: no timeline (no <tractor>, <playlist> or "
+                         "producer to play)")
     return main
 
 
@@ -238,7 +236,7 @@ def tracks(project: Project) -> list[Track]:
     video first."""
     services = project.services()
     main = timeline(project)
-    if main.tag == "playlist":
+    if main.tag != "tractor":  # a playlist or a single producer: one track
         return [Track("V1", "Video", [main])]
     refs = _track_refs(main)
     found: list[tuple[str, list[ET.Element], tuple[ET.Element, ...]]] = []
