@@ -198,7 +198,7 @@ def test_provenance_comes_from_the_file_melt_renders_not_the_original_kdenlive_n
     project.write_text(mlt('<producer id="p" in="0" out="23">'
                            '<property name="resource">gen.png</property>'
                            '<property name="kdenlive:originalurl">clean.png</property>'
-                           '<property name="mlt_service">qimage</property></producer>',
+                           '<property name="mlt_service">pixbuf</property></producer>',
                            '<playlist id="main_pl"><entry producer="p" in="0" out="23"/>'
                            '</playlist>',
                            '<tractor id="main"><track producer="main_pl"/></tractor>'))
@@ -214,7 +214,7 @@ PROXIED = ('<producer id="p" in="0" out="23">'
            '<property name="resource">clean.png</property>'
            '<property name="kdenlive:proxy">clean.png</property>'
            '<property name="kdenlive:originalurl">gen.png</property>'
-           '<property name="mlt_service">qimage</property></producer>')
+           '<property name="mlt_service">pixbuf</property></producer>')
 #: a watermark filter laying the generated still over a blue colour clip, on the producer,
 #: on the playlist entry, on the track, or on the main tractor
 WATERMARK = ('<filter id="wm{n}"><property name="mlt_service">watermark</property>'
@@ -278,3 +278,44 @@ def test_the_timeline_checked_is_the_one_melt_plays_the_last_service(tmp_path, c
     assert set(render(project, tmp_path / "order.mp4")) == {RED}
     run = cli("check", project, "--stage", "final", "--format", "json")
     assert run.code == 1 and run.verdicts() == {"ai": "lock"}
+
+
+@pytest.mark.parametrize("producer", [
+    '<property name="resource">shots/inner.mlt</property>'
+    '<property name="mlt_service">xml</property>',
+    '<property name="resource">shots/inner.mlt</property>',  # melt picks xml by the suffix
+])
+def test_clips_of_another_mlt_document_a_producer_plays_are_checked(tmp_path, cli, producer):
+    """A producer playing another MLT file (Kdenlive's playlist clips): melt renders that
+    document's clips, so they are items, their media read from that document's folder."""
+    shots = tmp_path / "shots"
+    still(shots / "gen.png", colour=RED, size=(64, 64))
+    (shots / "gen.xmp").write_text(xmp_packet(TRAINED))
+    (shots / "inner.mlt").write_text(mlt(
+        '<producer id="g" in="0" out="9"><property name="resource">gen.png</property>'
+        '<property name="mlt_service">pixbuf</property></producer>',
+        '<playlist id="p"><entry producer="g" in="0" out="9"/></playlist>'))
+    project = tmp_path / "outer.mlt"
+    project.write_text(mlt(colour("plate", "0000ff", 4),
+                           f'<producer id="doc" in="0" out="9">{producer}</producer>',
+                           '<playlist id="main_pl"><entry producer="plate"/>'
+                           '<entry producer="doc" in="2" out="9"/></playlist>'))
+    assert render(project, tmp_path / "outer.mp4") == [BLUE] * 4 + [RED] * 8
+    run = cli("check", project, "--stage", "final", "--format", "json")
+    assert run.code == 1 and run.verdicts() == {"plate": "pass", "gen.png": "lock"}
+    item = next(i for s in run.json["subjects"] for i in s["items"] if i["clip"] == "gen.png")
+    assert (item["track"], item["record_in"], item["source_in"], item["media"]) == (
+        "V1/doc", "00:00:00:04", "00:00:00:02", str(shots / "gen.png"))
+    assert "undeclared-ai" in run.findings("gen.png")
+
+
+def test_a_document_that_plays_itself_is_one_line_naming_the_file_and_place(tmp_path, cli):
+    project = tmp_path / "self.mlt"
+    project.write_text(mlt('<producer id="me" in="0" out="9">'
+                           '<property name="resource">self.mlt</property>'
+                           '<property name="mlt_service">xml</property></producer>',
+                           '<playlist id="main_pl"><entry producer="me"/></playlist>'))
+    run = cli("check", project)
+    assert run.code == 2 and "Traceback" not in run.err
+    assert f"{project}: line 4: 'me' plays self.mlt, which plays this document" in \
+        run.out + run.err

@@ -292,18 +292,20 @@ def collect(project: Project) -> Collected:
     root_folder = project.root.get("root") or None
     items: list[Item] = []
     handles: list[Placement] = []
-    walk = _Walk(project, services, rate)
+    walk = _Walk(project, services, rate, root_folder,
+                 documents=(project.path.resolve(),) if project.path else ())
     for track in tracks(project):
         placed: dict[str, list[tuple[float, Item, Placement]]] = {}
         for playlist in track.playlists:
             for play in walk.play(playlist, track.label, (0, None), 0, (), track.attached):
                 producer = play.producer
-                clip_el = bins.get(prop(producer, "kdenlive:id") or "", producer)
+                clip_el = bins.get(prop(producer, "kdenlive:id") or "", producer) \
+                    if play.native else producer
                 declared = _declared(play.entry, producer, clip_el)
-                media = _media(producer, root_folder)
+                media = _media(producer, play.root)
                 other = tuple(dict.fromkeys(
                     path for path in _named_media(producer, clip_el, play.attached,
-                                                  root_folder) if path != media))
+                                                  play.root) if path != media))
                 item = Item(play.label, track.kind, _clip_name(producer, clip_el), 0, rate,
                             float(play.start), float(play.end), float(play.source_in),
                             float(play.source_in + play.end - play.start), media, declared,
@@ -338,17 +340,37 @@ class _Played:
     source_in: int
     label: str
     attached: tuple[ET.Element, ...]
+    #: the folder relative paths are read from, and whether the clip is the project's own
+    #: (not one of a document it plays), so its bin clip applies
+    root: str | None
+    native: bool
+
+
+@dataclass
+class _Budget:
+    used: int = 0
+
+
+#: MLT's producers of another MLT document: a file, or the XML text itself
+DOCUMENT_SERVICES = ("xml", "xml-nogl")
+STRING_SERVICES = ("xml-string", "xmlstring")
+DOCUMENT_SUFFIXES = (".mlt", ".kdenlive", ".xml")
 
 
 @dataclass
 class _Walk:
-    """Walks what a service plays, into nested tractors and playlists, as melt does."""
+    """Walks what a service plays, as melt does: into nested tractors and playlists, and
+    into other MLT documents a producer plays."""
 
     project: Project
     services: dict[str, ET.Element]
     rate: float
-    count: int = 0
+    root: str | None = None
+    native: bool = True
+    documents: tuple[Path, ...] = ()
+    budget: _Budget = field(default_factory=_Budget)
     lengths: dict[int, int] = field(default_factory=dict)
+    subs: dict[int, _Walk | None] = field(default_factory=dict)
 
     def play(self, service: ET.Element, label: str, window: tuple[int, int | None],
              offset: int, path: tuple[ET.Element, ...], attached: tuple[ET.Element, ...]
@@ -370,7 +392,7 @@ class _Walk:
                                  (*attached, *_transitions(service, number)))
             return out
         if service.tag != "playlist":  # a producer used directly as a track
-            first, last = _range(self.project, service, service, self.rate, label)
+            first, last = self._range_of(service, service, label, path)
             return self._place(service, service, 0, first, last, label, window, offset, path,
                                attached)
         out = []
@@ -392,10 +414,7 @@ class _Walk:
                 producer = child
             else:
                 continue
-            if producer.tag in ("tractor", "playlist"):
-                first, last = self._nested_range(child, producer, where, path)
-            else:
-                first, last = _range(self.project, child, producer, self.rate, where)
+            first, last = self._range_of(child, producer, where, path)
             if last - first + 1 > 0:
                 out += self._place(child, producer, position, first, last, label, window,
                                    offset, path, (*attached, *_filters(child)))
@@ -417,16 +436,78 @@ class _Walk:
             return []
         record = offset + low - begin
         source = first + low - position
+        inside = (source, source + high - low - 1)
         if producer.tag in ("tractor", "playlist"):
             nested = f"{label}/{producer.get('id') or 'nested'}"
-            return self.play(producer, nested, (source, source + high - low - 1), record,
-                             path, attached)
-        self.count += 1
-        if self.count > MAX_PLAYED:
+            return self.play(producer, nested, inside, record, path, attached)
+        sub = self._sub(producer)
+        if sub is not None:  # another MLT document: its clips, on this timeline
+            nested = f"{label}/{producer.get('id') or sub.project.name}"
+            return sub.play(timeline(sub.project), nested, inside, record, (),
+                            (*attached, *_filters(producer)))
+        self.budget.used += 1
+        if self.budget.used > MAX_PLAYED:
             raise InputError(f"{self.project.where()}: plays more than {MAX_PLAYED} clips "
                              "(nested sequences used over and over): not checked")
         return [_Played(record, record + high - low, entry, producer, source, label,
-                        (*attached, *_filters(producer)))]
+                        (*attached, *_filters(producer)), self.root, self.native)]
+
+    def _range_of(self, entry: ET.Element, producer: ET.Element, where: str,
+                  path: tuple[ET.Element, ...]) -> tuple[int, int]:
+        """The frames of ``producer`` an entry plays (in, inclusive out)."""
+        if producer.tag in ("tractor", "playlist"):
+            return self._nested_range(entry, producer, where, path)
+        sub = self._sub(producer)
+        if sub is not None and not (entry.get("out") or producer.get("out")
+                                    or prop(producer, "length")):
+            first = _time(self.project, entry.get("in") or producer.get("in") or "0",
+                          self.rate, f"{where} in")
+            return first, sub.length(timeline(sub.project), ()) - 1
+        return _range(self.project, entry, producer, self.rate, where)
+
+    def _sub(self, producer: ET.Element) -> _Walk | None:
+        """The walk of the MLT document ``producer`` plays (a file, or XML text), or None
+        when it plays media. The document is read as the project is (defusedxml, an id
+        defined twice refused); one that includes itself is refused."""
+        if id(producer) in self.subs:
+            return self.subs[id(producer)]
+        service = prop(producer, "mlt_service") or ""
+        resource = (prop(producer, "resource") or "").strip()
+        place = f"{self.project.where()}: {self.project.place(producer)}"
+        sub: _Walk | None = None
+        if service in STRING_SERVICES:
+            try:
+                document = SafeET.fromstring(resource)
+            except (ET.ParseError, DefusedXmlException) as exc:
+                raise InputError(f"{place}: the MLT document in {producer.get('id')!r} "
+                                 f"cannot be read: {exc}") from None
+            if document.tag != "mlt":
+                raise InputError(f"{place}: {producer.get('id')!r} holds no MLT document")
+            inner = Project(tree=ET.ElementTree(document), path=None,
+                            name=f"{place}: {service} {producer.get('id')!r}")
+            sub = self._nested_walk(inner, self.root, self.documents)
+        elif service in DOCUMENT_SERVICES or resource.startswith("xml:") or (
+                not service and Path(resource).suffix.lower() in DOCUMENT_SUFFIXES):
+            name = resource.removeprefix("xml:")
+            file = Path(name)
+            if not file.is_absolute():
+                base = self.root or (str(self.project.path.parent) if self.project.path
+                                     else ".")
+                file = Path(base) / file
+            file = file.resolve()
+            if file in self.documents:
+                raise InputError(f"{place}: {producer.get('id')!r} plays {name}, which "
+                                 "plays this document: it would never end")
+            inner = read(file)
+            sub = self._nested_walk(inner, inner.root.get("root") or str(file.parent),
+                                    (*self.documents, file))
+        self.subs[id(producer)] = sub
+        return sub
+
+    def _nested_walk(self, project: Project, root: str | None,
+                     documents: tuple[Path, ...]) -> _Walk:
+        return _Walk(project, project.services(), self.rate, root, False, documents,
+                     self.budget)
 
     def _refuse_cycle(self, service: ET.Element, path: tuple[ET.Element, ...]) -> None:
         """A sequence that plays itself (melt would recurse without end) is refused."""
@@ -480,10 +561,10 @@ class _Walk:
                 if producer.tag in ("tractor", "playlist"):
                     first, last = self._nested_range(child, producer, here, path)
                 else:
-                    first, last = _range(self.project, child, producer, self.rate, here)
+                    first, last = self._range_of(child, producer, here, path)
                 total += max(last - first + 1, 0)
         else:
-            first, last = _range(self.project, service, service, self.rate, where)
+            first, last = self._range_of(service, service, where, path)
             total = max(last - first + 1, 0)
         self.lengths[id(service)] = total
         return total
