@@ -51,8 +51,9 @@ class Project:
     tree: ET.ElementTree
     path: Path | None = None
     name: str = "(unnamed project)"
-    #: the line each element was read from (by ``id()``), for messages naming the place
-    lines: dict[int, int] = field(default_factory=dict, repr=False)
+    #: the line each element was read from (by ``id()``), for messages naming the place;
+    #: found when a message needs it (noting lines while parsing costs a third more time)
+    lines: dict[int, int] | None = field(default=None, repr=False)
 
     @property
     def root(self) -> ET.Element:
@@ -77,6 +78,8 @@ class Project:
 
     def place(self, element: ET.Element) -> str:
         """``line N`` where the element was read, else its tag and id."""
+        if self.lines is None:
+            self.lines = _lines(self)
         line = self.lines.get(id(element))
         return f"line {line}" if line else f"<{element.tag} id={element.get('id')!r}>"
 
@@ -141,14 +144,34 @@ class _LineBuilder(ET.TreeBuilder):
         return element
 
 
-def read(path: Path) -> Project:
-    """The project at ``path``; any fault is an :class:`InputError` naming the file and the
-    place (an id defined twice included)."""
+def _lines(project: Project) -> dict[int, int]:
+    """The line of each element of the project as read: its file read again noting lines,
+    matched element by element in document order (up to the first that differs)."""
+    if project.path is None:
+        return {}
     builder = _LineBuilder()
     parser = SafeET.DefusedXMLParser(target=builder)
     builder.expat = parser.parser
     try:
-        tree = SafeET.parse(str(path), parser=parser)
+        again = SafeET.parse(str(project.path), parser=parser).getroot()
+    except (ET.ParseError, DefusedXmlException, OSError):
+        return {}
+    lines: dict[int, int] = {}
+    if again is None:
+        return lines
+    for element, twin in zip(project.root.iter(), again.iter(), strict=False):
+        if element.tag != twin.tag or element.attrib != twin.attrib:
+            break
+        if id(twin) in builder.lines:
+            lines[id(element)] = builder.lines[id(twin)]
+    return lines
+
+
+def read(path: Path) -> Project:
+    """The project at ``path``; any fault is an :class:`InputError` naming the file and the
+    place (an id defined twice included)."""
+    try:
+        tree = SafeET.parse(str(path))
     except ET.ParseError as exc:
         raise InputError(f"{path}: cannot read as MLT XML: {exc}") from None
     except DefusedXmlException as exc:
@@ -159,7 +182,7 @@ def read(path: Path) -> Project:
     if root is None or root.tag != "mlt":
         tag = root.tag if root is not None else "nothing"
         raise InputError(f"{path}: not an MLT document (root element <{tag}>, expected <mlt>)")
-    project = Project(tree=tree, path=path, name=path.stem, lines=builder.lines)
+    project = Project(tree=tree, path=path, name=path.stem)
     project.services()  # refuses an id defined twice
     return project
 
