@@ -3,6 +3,20 @@ their timeline as items: each track (a Kdenlive track is a tractor of two sub-pl
 plain MLT track a playlist), its entries and blanks, the producer or chain each entry plays,
 and the bin clip behind it (Kdenlive's ``main_bin`` playlist, matched by ``kdenlive:id``).
 
+What is read is what melt plays, since a gate that reads a project differently from its
+renderer can be walked around:
+
+- the timeline is the document's last top-level service (MLT's XML producer takes that one);
+- an entry playing a tractor or playlist (a nested sequence), or a producer playing another
+  MLT document (``xml``, ``xml-string``, a ``.mlt``/``.kdenlive`` resource), contributes the
+  clips inside, trimmed and placed as melt plays them, on a track labelled ``V1/<id>``; a
+  sequence or document that plays itself is refused;
+- an id defined twice is refused (melt and a reader need not pick the same definition);
+- an item's ``media_url`` is the ``resource`` melt renders; every other file the clip names
+  (``kdenlive:originalurl`` behind a proxy, ``warp_resource``, ``kdenlive:proxy``, its bin
+  clip's) or that a filter, transition or link over it brings in (a watermark's
+  ``resource``, a luma) is in ``other_media``, which provenance sources read as well.
+
 Times follow MLT: an ``in``/``out``/``length`` is frames (``"124"``), a clock
 (``"00:00:04.960"``, what Kdenlive writes) or SMPTE (``"00:00:04:24"``); ``out`` is
 inclusive. Record times count from the start of the timeline at the profile's frame rate,
