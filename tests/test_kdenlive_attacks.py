@@ -319,3 +319,29 @@ def test_a_document_that_plays_itself_is_one_line_naming_the_file_and_place(tmp_
     assert run.code == 2 and "Traceback" not in run.err
     assert f"{project}: line 4: 'me' plays self.mlt, which plays this document" in \
         run.out + run.err
+
+
+def test_a_sequence_played_through_a_project_tractor_keeps_its_tracks(tmp_path):
+    """Kdenlive 23.04 and later write the main sequence as a tractor and play it through a
+    last "project tractor" of one track: the editor's tracks are still V1, A1."""
+    from aigate_kdenlive.build import ClipSpec, ProfileSpec, TrackSpec, build
+    from aigate_kdenlive.project import write
+
+    built = build([TrackSpec([ClipSpec("SHOT", 10, color="0xff0000ff", aigate={
+        "v": 1, "generated": True})]), TrackSpec([ClipSpec("VO", 10, color="0x00ff00ff")],
+                                                  audio=True)],
+                  profile=ProfileSpec(64, 64, 24, 1))
+    plain = tmp_path / "plain.kdenlive"
+    write(built, plain)
+    wrapper = built.root.makeelement("tractor", {"id": "project"})
+    wrapper.append(wrapper.makeelement("track", {"producer": "maintractor"}))
+    built.root.append(wrapper)
+    wrapped = tmp_path / "wrapped.kdenlive"
+    write(built, wrapped)
+    assert render(wrapped, tmp_path / "wrapped.mp4") == [RED] * 10
+
+    def seen(path: Path) -> list[tuple[str, str, str, float]]:
+        return [(i.track, i.track_kind, i.clip, i.record_start)
+                for i in collect(read(path)).items]
+    assert seen(wrapped) == seen(plain) == [("V1", "Video", "SHOT", 0.0),
+                                            ("A1", "Audio", "VO", 0.0)]

@@ -273,6 +273,19 @@ def tracks(project: Project) -> list[Track]:
     video first."""
     services = project.services()
     main = timeline(project)
+    wrappers: list[ET.Element] = []
+    # Kdenlive 23.04 and later play the main sequence through a project tractor of one
+    # track: its tracks are the editor's (a wrapper that trims the sequence is kept)
+    while main.tag == "tractor" and len(_track_refs(main)) == 1:
+        ref = _track_refs(main)[0]
+        inner = services.get(ref.get("producer", ""))
+        if inner is None or inner.tag != "tractor" or inner in wrappers or \
+                _time(project, ref.get("in") or "0", project.rate(), "track in") != 0:
+            break
+        wrappers.append(main)
+        main = inner
+    outer = tuple(f for wrapper in wrappers for f in (*_filters(wrapper),
+                                                     *wrapper.findall("transition")))
     if main.tag != "tractor":  # a playlist or a single producer: one track
         return [Track("V1", "Video", [main])]
     refs = _track_refs(main)
@@ -296,7 +309,7 @@ def tracks(project: Project) -> list[Track]:
                 playlists.append(element)
         else:
             playlists = [target]
-        attached = (*_filters(main), *_transitions(main, number - 1))
+        attached = (*outer, *_filters(main), *_transitions(main, number - 1))
         if target.tag == "tractor":
             attached += (*_filters(target), *target.findall("transition"))
         found.append(("Audio" if audio else "Video", playlists, attached))
