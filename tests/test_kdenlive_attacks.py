@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import imageio_ffmpeg
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import aigate_c2pa
 import aigate_xmp
@@ -345,3 +348,84 @@ def test_a_sequence_played_through_a_project_tractor_keeps_its_tracks(tmp_path):
                 for i in collect(read(path)).items]
     assert seen(wrapped) == seen(plain) == [("V1", "Video", "SHOT", 0.0),
                                             ("A1", "Audio", "VO", 0.0)]
+
+
+# Differential: random nestings of sequences, rendered by melt, against the gate's items.
+#: clip colours; melt shows a blank as white or black, so neither is a clip's
+PALETTE = {"ff0000": RED, "00ff00": GREEN, "0000ff": BLUE,
+           "00ffff": (0, 255, 255), "ff00ff": (255, 0, 255), "ffff00": (255, 255, 0)}
+
+
+def _sequences() -> st.SearchStrategy[list[tuple[Any, ...]]]:
+    clip = st.tuples(st.just("clip"), st.sampled_from(sorted(PALETTE)),
+                     st.integers(1, 6))
+    blank = st.tuples(st.just("blank"), st.integers(1, 3))
+    return st.recursive(
+        st.lists(clip, min_size=1, max_size=3),
+        lambda inner: st.lists(st.one_of(
+            clip, blank, st.tuples(st.just("nest"), st.sampled_from(["tractor", "playlist"]),
+                                   inner, st.integers(0, 3), st.integers(0, 4) | st.none())),
+            min_size=1, max_size=4),
+        max_leaves=10)
+
+
+def _document(sequence: list[tuple[Any, ...]]) -> tuple[str, int]:
+    """MLT XML for a top-level playlist playing ``sequence``, and its length in frames."""
+    parts: list[str] = []
+    counter = iter(range(10_000))
+
+    def playlist(seq: list[tuple[Any, ...]]) -> tuple[str, int]:
+        name, body, length = f"pl{next(counter)}", [], 0
+        for element in seq:
+            if element[0] == "clip":
+                _, rgb, frames = element
+                producer = f"c{next(counter)}"
+                parts.append(colour(producer, rgb, frames))
+                body.append(f'<entry producer="{producer}" in="0" out="{frames - 1}"/>')
+                length += frames
+            elif element[0] == "blank":
+                body.append(f'<blank length="{element[1]}"/>')
+                length += element[1]
+            else:
+                _, kind, inner, first, cut = element
+                inner_name, inner_length = playlist(inner)
+                target = inner_name
+                if kind == "tractor":
+                    target = f"tr{next(counter)}"
+                    parts.append(f'<tractor id="{target}"><track producer="{inner_name}"/>'
+                                 "</tractor>")
+                first = min(first, inner_length - 1)
+                last = inner_length - 1 if cut is None else \
+                    min(inner_length - 1, first + cut)
+                trim = "" if cut is None and first == 0 else f' in="{first}" out="{last}"'
+                body.append(f'<entry producer="{target}"{trim}/>')
+                length += last - first + 1
+        parts.append(f'<playlist id="{name}">{"".join(body)}</playlist>')
+        return name, length
+
+    _, length = playlist(sequence)
+    return mlt(*parts), length
+
+
+@settings(max_examples=12, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                 HealthCheck.too_slow])
+@given(sequence=_sequences())
+def test_every_clip_melt_shows_is_an_item_where_melt_shows_it(tmp_path, sequence):
+    """However sequences nest, each frame of each item is on screen in the item's colour,
+    and no colour is on screen that no item has."""
+    text, length = _document(sequence)
+    project = tmp_path / "random.mlt"
+    project.write_text(text)
+    pixels = render(project, tmp_path / "random.mp4")
+    items = collect(read(project)).items
+    services = read(project).services()
+    shown = set()
+    for item in items:
+        producer = services[item.clip]
+        rgb = PALETTE[(producer.findtext("property[@name='resource']") or "")[2:8]]
+        shown.add(rgb)
+        for frame in range(int(item.record_start), int(item.record_end)):
+            assert pixels[frame] == rgb, (item, frame)
+    assert set(pixels) - {(0, 0, 0), WHITE} <= shown
+    assert len(pixels) == length
