@@ -429,3 +429,21 @@ def test_every_clip_melt_shows_is_an_item_where_melt_shows_it(tmp_path, sequence
             assert pixels[frame] == rgb, (item, frame)
     assert set(pixels) - {(0, 0, 0), WHITE} <= shown
     assert len(pixels) == length
+
+
+@pytest.mark.parametrize("where", ["sequence", "entry"])
+def test_a_declaration_on_a_nested_sequence_covers_every_clip_inside(tmp_path, cli, where):
+    """A generated sequence declared once, on the tractor or on the entry that plays it:
+    each clip inside is locked, as the sequence was when read as one clip."""
+    declared = f'<property name="kdenlive:aigate">{AI_SORA}</property>'
+    project = tmp_path / "declared.mlt"
+    project.write_text(mlt(colour("a", "ff0000", 6), colour("b", "00ff00", 6),
+                           '<playlist id="inner_pl"><entry producer="a"/><entry producer="b"/>'
+                           '</playlist>',
+                           f'<tractor id="inner">{declared if where == "sequence" else ""}'
+                           '<track producer="inner_pl"/></tractor>',
+                           '<playlist id="main_pl"><entry producer="inner" in="0" out="11">'
+                           f'{declared if where == "entry" else ""}</entry></playlist>'))
+    assert render(project, tmp_path / "declared.mp4") == [RED] * 6 + [GREEN] * 6
+    run = cli("check", project, "--stage", "final", "--format", "json")
+    assert run.code == 1 and run.verdicts() == {"a": "lock", "b": "lock"}

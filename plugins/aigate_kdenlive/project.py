@@ -351,7 +351,7 @@ def collect(project: Project) -> Collected:
                 producer = play.producer
                 clip_el = bins.get(prop(producer, "kdenlive:id") or "", producer) \
                     if play.native else producer
-                declared = _declared(play.entry, producer, clip_el)
+                declared = _declared(play.entry, producer, clip_el, play.carried)
                 media = _media(producer, play.root)
                 other = tuple(dict.fromkeys(
                     path for path in _named_media(producer, clip_el, play.attached,
@@ -394,6 +394,9 @@ class _Played:
     #: (not one of a document it plays), so its bin clip applies
     root: str | None
     native: bool
+    #: the entries, sequences and documents it is played through, whose declarations
+    #: cover it too
+    carried: tuple[ET.Element, ...] = ()
 
 
 @dataclass
@@ -423,8 +426,8 @@ class _Walk:
     subs: dict[int, _Walk | None] = field(default_factory=dict)
 
     def play(self, service: ET.Element, label: str, window: tuple[int, int | None],
-             offset: int, path: tuple[ET.Element, ...], attached: tuple[ET.Element, ...]
-             ) -> list[_Played]:
+             offset: int, path: tuple[ET.Element, ...], attached: tuple[ET.Element, ...],
+             carried: tuple[ET.Element, ...] = ()) -> list[_Played]:
         """The clips ``service`` plays between its frames ``window`` (last inclusive; None:
         to its end), placed from record frame ``offset``; ``path`` is the nesting so far."""
         self._refuse_cycle(service, path)
@@ -439,12 +442,12 @@ class _Walk:
                                      f"tractor {service.get('id')!r} plays "
                                      f"{ref.get('producer')!r}, which is not defined")
                 out += self.play(target, label, window, offset, path,
-                                 (*attached, *_transitions(service, number)))
+                                 (*attached, *_transitions(service, number)), carried)
             return out
         if service.tag != "playlist":  # a producer used directly as a track
             first, last = self._range_of(service, service, label, path)
             return self._place(service, service, 0, first, last, label, window, offset, path,
-                               attached)
+                               attached, carried)
         out = []
         position = 0
         for number, child in enumerate(service, start=1):
@@ -467,14 +470,14 @@ class _Walk:
             first, last = self._range_of(child, producer, where, path)
             if last - first + 1 > 0:
                 out += self._place(child, producer, position, first, last, label, window,
-                                   offset, path, (*attached, *_filters(child)))
+                                   offset, path, (*attached, *_filters(child)), carried)
                 position += last - first + 1
         return out
 
     def _place(self, entry: ET.Element, producer: ET.Element, position: int, first: int,
                last: int, label: str, window: tuple[int, int | None], offset: int,
-               path: tuple[ET.Element, ...], attached: tuple[ET.Element, ...]
-               ) -> list[_Played]:
+               path: tuple[ET.Element, ...], attached: tuple[ET.Element, ...],
+               carried: tuple[ET.Element, ...]) -> list[_Played]:
         """The part of an entry (at ``position``, playing ``first``..``last``) inside the
         window, as a clip, or as the clips of the sequence it plays."""
         begin, stop = window
@@ -487,20 +490,21 @@ class _Walk:
         record = offset + low - begin
         source = first + low - position
         inside = (source, source + high - low - 1)
+        through = (*carried, *dict.fromkeys((entry, producer)))
         if producer.tag in ("tractor", "playlist"):
             nested = f"{label}/{producer.get('id') or 'nested'}"
-            return self.play(producer, nested, inside, record, path, attached)
+            return self.play(producer, nested, inside, record, path, attached, through)
         sub = self._sub(producer)
         if sub is not None:  # another MLT document: its clips, on this timeline
             nested = f"{label}/{producer.get('id') or sub.project.name}"
             return sub.play(timeline(sub.project), nested, inside, record, (),
-                            (*attached, *_filters(producer)))
+                            (*attached, *_filters(producer)), through)
         self.budget.used += 1
         if self.budget.used > MAX_PLAYED:
             raise InputError(f"{self.project.where()}: plays more than {MAX_PLAYED} clips "
                              "(nested sequences used over and over): not checked")
         return [_Played(record, record + high - low, entry, producer, source, label,
-                        (*attached, *_filters(producer)), self.root, self.native)]
+                        (*attached, *_filters(producer)), self.root, self.native, carried)]
 
     def _range_of(self, entry: ET.Element, producer: ET.Element, where: str,
                   path: tuple[ET.Element, ...]) -> tuple[int, int]:
@@ -659,13 +663,17 @@ def _bin_clips(project: Project, services: dict[str, ET.Element]) -> dict[str, E
     return found
 
 
-def _declared(entry: ET.Element, producer: ET.Element, clip: ET.Element) -> tuple[
-        tuple[str, Any], ...]:
-    """Contract v1 from the entry, the timeline producer and the bin clip; the same text
-    twice (Kdenlive copies bin properties onto timeline producers) counts once."""
+def _declared(entry: ET.Element, producer: ET.Element, clip: ET.Element,
+              carried: Sequence[ET.Element] = ()) -> tuple[tuple[str, Any], ...]:
+    """Contract v1 from the entry, the timeline producer and the bin clip, and from each
+    sequence (and entry playing it) the clip is played through, which covers every clip
+    inside; the same text twice (Kdenlive copies bin properties onto timeline producers)
+    counts once."""
     out: list[tuple[str, Any]] = []
     seen: set[str] = set()
     sources = [("entry", entry), ("clip", producer), ("bin clip", clip)]
+    sources += [(f"sequence {e.get('id')!r}" if e.tag in SERVICES else "sequence entry", e)
+                for e in carried]
     for where, element in sources:
         if where == "entry" and element is producer:
             continue
