@@ -447,3 +447,22 @@ def test_a_declaration_on_a_nested_sequence_covers_every_clip_inside(tmp_path, c
     assert render(project, tmp_path / "declared.mp4") == [RED] * 6 + [GREEN] * 6
     run = cli("check", project, "--stage", "final", "--format", "json")
     assert run.code == 1 and run.verdicts() == {"a": "lock", "b": "lock"}
+
+
+def test_a_document_played_through_a_speed_change_is_refused_not_passed(tmp_path, cli):
+    """melt's timewarp plays another MLT document (its AI clip on screen); aigate does not
+    follow documents through it, so it says so instead of passing a media-less clip."""
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    (shots / "inner.mlt").write_text(mlt(colour("ai", "ff0000", 10, AI_SORA),
+                                         '<playlist id="p"><entry producer="ai"/></playlist>'))
+    project = tmp_path / "warp.mlt"
+    project.write_text(mlt('<producer id="doc" in="0" out="9">'
+                           '<property name="resource">1.0:shots/inner.mlt</property>'
+                           '<property name="mlt_service">timewarp</property></producer>',
+                           '<playlist id="main_pl"><entry producer="doc"/></playlist>'))
+    assert render(project, tmp_path / "warp.mp4") == [RED] * 10
+    run = cli("check", project, "--stage", "final")
+    assert run.code == 2 and "Traceback" not in run.err
+    assert f"{project}: line 4: 'doc' plays the MLT document shots/inner.mlt through " \
+        "timewarp, which aigate does not follow" in run.out + run.err

@@ -499,6 +499,13 @@ class _Walk:
             nested = f"{label}/{producer.get('id') or sub.project.name}"
             return sub.play(timeline(sub.project), nested, inside, record, (),
                             (*attached, *_filters(producer)), through)
+        hidden = _document_named(producer)
+        if hidden is not None:
+            service = prop(producer, "mlt_service") or "its loader"
+            raise InputError(f"{self.project.where()}: {self.project.place(producer)}: "
+                             f"{producer.get('id')!r} plays the MLT document {hidden} through "
+                             f"{service}, which aigate does not follow: its clips cannot be "
+                             "checked")
         self.budget.used += 1
         if self.budget.used > MAX_PLAYED:
             raise InputError(f"{self.project.where()}: plays more than {MAX_PLAYED} clips "
@@ -772,6 +779,18 @@ def _path(text: str | None, service: str, root_folder: str | None) -> str | None
     if root_folder and not Path(path).is_absolute() and "://" not in path:
         return str(Path(root_folder) / path)
     return path
+
+
+def _document_named(producer: ET.Element) -> str | None:
+    """An MLT document a producer plays other than as :class:`_Walk` follows it (through
+    ``timewarp``, say), else None."""
+    service = prop(producer, "mlt_service") or ""
+    for name in ("resource", "warp_resource"):
+        path = _path(prop(producer, name), service, None)
+        if path and Path(path.removeprefix("xml:")).suffix.lower() in (*DOCUMENT_SUFFIXES,
+                                                                      ".melt"):
+            return path
+    return None
 
 
 def _filters(element: ET.Element) -> tuple[ET.Element, ...]:
