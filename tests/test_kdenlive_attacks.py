@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import aigate_c2pa
 import aigate_xmp
-from aigate_kdenlive.project import collect, read
+from aigate_kdenlive.project import MAX_PLAYED, collect, read
 from mediakit import TRAINED, still, xmp_packet
 
 pytestmark = pytest.mark.skipif(subprocess.run(["which", "melt"], capture_output=True)
@@ -466,3 +466,19 @@ def test_a_document_played_through_a_speed_change_is_refused_not_passed(tmp_path
     assert run.code == 2 and "Traceback" not in run.err
     assert f"{project}: line 4: 'doc' plays the MLT document shots/inner.mlt through " \
         "timewarp, which aigate does not follow" in run.out + run.err
+
+
+def test_sequences_multiplying_without_end_are_refused_not_walked_forever(tmp_path, cli):
+    """Twenty levels of a sequence playing the next one twice is a million sequences: the
+    gate stops at its bound with one line instead of walking them all."""
+    levels = [colour("ai", "ff0000", 1, AI_SORA), '<playlist id="s0"><blank length="1"/>'
+              '<entry producer="ai"/></playlist>']
+    for level in range(1, 21):
+        levels.append(f'<playlist id="s{level}"><entry producer="s{level - 1}"/>'
+                      f'<entry producer="s{level - 1}"/></playlist>')
+    levels.append('<tractor id="main"><track producer="s20"/></tractor>')
+    project = tmp_path / "bomb.mlt"
+    project.write_text(mlt(*levels))
+    run = cli("check", project)
+    assert run.code == 2 and "Traceback" not in run.err
+    assert f"{project}: plays more than {MAX_PLAYED} clips and sequences" in run.out + run.err

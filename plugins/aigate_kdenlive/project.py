@@ -373,9 +373,9 @@ def collect(project: Project) -> Collected:
                      metadata=_settings(project), native=project, handles=handles)
 
 
-#: a bound on the clips a project expands to: nested sequences used many times each can
-#: multiply without end
-MAX_PLAYED = 1_000_000
+#: a bound on the clips and sequences a project expands to: nested sequences each used
+#: many times multiply
+MAX_PLAYED = 200_000
 
 
 @dataclass
@@ -431,6 +431,7 @@ class _Walk:
         """The clips ``service`` plays between its frames ``window`` (last inclusive; None:
         to its end), placed from record frame ``offset``; ``path`` is the nesting so far."""
         self._refuse_cycle(service, path)
+        self._spend()
         path = (*path, service)
         attached = (*attached, *_filters(service))
         if service.tag == "tractor":
@@ -506,10 +507,7 @@ class _Walk:
                              f"{producer.get('id')!r} plays the MLT document {hidden} through "
                              f"{service}, which aigate does not follow: its clips cannot be "
                              "checked")
-        self.budget.used += 1
-        if self.budget.used > MAX_PLAYED:
-            raise InputError(f"{self.project.where()}: plays more than {MAX_PLAYED} clips "
-                             "(nested sequences used over and over): not checked")
+        self._spend()
         return [_Played(record, record + high - low, entry, producer, source, label,
                         (*attached, *_filters(producer)), self.root, self.native, carried)]
 
@@ -569,6 +567,12 @@ class _Walk:
                      documents: tuple[Path, ...]) -> _Walk:
         return _Walk(project, project.services(), self.rate, root, False, documents,
                      self.budget)
+
+    def _spend(self) -> None:
+        self.budget.used += 1
+        if self.budget.used > MAX_PLAYED:
+            raise InputError(f"{self.project.where()}: plays more than {MAX_PLAYED} clips and "
+                             "sequences (nested sequences used over and over): not checked")
 
     def _refuse_cycle(self, service: ET.Element, path: tuple[ET.Element, ...]) -> None:
         """A sequence that plays itself (melt would recurse without end) is refused."""
