@@ -364,7 +364,8 @@ def _sequences() -> st.SearchStrategy[list[tuple[Any, ...]]]:
         st.lists(clip, min_size=1, max_size=3),
         lambda inner: st.lists(st.one_of(
             clip, blank, st.tuples(st.just("nest"), st.sampled_from(["tractor", "playlist"]),
-                                   inner, st.integers(0, 3), st.integers(0, 4) | st.none())),
+                                   inner, st.integers(0, 3), st.integers(0, 4) | st.none(),
+                                   st.integers(0, 3))),
             min_size=1, max_size=4),
         max_leaves=10)
 
@@ -387,13 +388,17 @@ def _document(sequence: list[tuple[Any, ...]]) -> tuple[str, int]:
                 body.append(f'<blank length="{element[1]}"/>')
                 length += element[1]
             else:
-                _, kind, inner, first, cut = element
+                _, kind, inner, first, cut, track_in = element
                 inner_name, inner_length = playlist(inner)
                 target = inner_name
-                if kind == "tractor":
+                if kind == "tractor":  # its track cut from track_in when that is inside
                     target = f"tr{next(counter)}"
-                    parts.append(f'<tractor id="{target}"><track producer="{inner_name}"/>'
-                                 "</tractor>")
+                    track_in = min(track_in, inner_length - 1)
+                    cut_track = f' in="{track_in}" out="{inner_length - 1}"' if track_in \
+                        else ""
+                    inner_length -= track_in
+                    parts.append(f'<tractor id="{target}"><track producer="{inner_name}"'
+                                 f"{cut_track}/></tractor>")
                 first = min(first, inner_length - 1)
                 last = inner_length - 1 if cut is None else \
                     min(inner_length - 1, first + cut)
@@ -482,3 +487,22 @@ def test_sequences_multiplying_without_end_are_refused_not_walked_forever(tmp_pa
     run = cli("check", project)
     assert run.code == 2 and "Traceback" not in run.err
     assert f"{project}: plays more than {MAX_PLAYED} clips and sequences" in run.out + run.err
+
+
+def test_a_track_cut_inside_a_nested_tractor_moves_what_is_checked_with_it(tmp_path, cli):
+    """A nested tractor's ``<track in= out=>`` cuts its playlist: the entry's frames 0..5
+    are the playlist's 8..13, so the AI clip at 10 is on screen and checked."""
+    project = tmp_path / "cut.mlt"
+    project.write_text(mlt(colour("g", "00ff00", 10), colour("ai", "ff0000", 10, AI_SORA),
+                           '<playlist id="pl"><entry producer="g"/><entry producer="ai"/>'
+                           '</playlist>',
+                           '<tractor id="inner"><track producer="pl" in="8" out="15"/>'
+                           '</tractor>',
+                           '<playlist id="main_pl"><entry producer="inner" in="0" out="5"/>'
+                           '</playlist>',
+                           '<tractor id="main"><track producer="main_pl"/></tractor>'))
+    assert render(project, tmp_path / "cut.mp4") == [GREEN] * 2 + [RED] * 4
+    run = cli("check", project, "--stage", "final", "--format", "json")
+    assert run.code == 1 and run.verdicts() == {"g": "pass", "ai": "lock"}
+    ai = next(i for s in run.json["subjects"] for i in s["items"] if i["clip"] == "ai")
+    assert (ai["record_in"], ai["record_out"]) == ("00:00:00:02", "00:00:00:06")

@@ -141,6 +141,8 @@ class Track:
     #: filters and transitions laid over the whole track (on the main tractor or the
     #: track's own tractor)
     attached: tuple[ET.Element, ...] = ()
+    #: the ``<track>`` element playing each of ``playlists`` (its in/out cut it)
+    refs: list[ET.Element | None] = field(default_factory=list)
 
 
 class _LineBuilder(ET.TreeBuilder):
@@ -287,9 +289,9 @@ def tracks(project: Project) -> list[Track]:
     outer = tuple(f for wrapper in wrappers for f in (*_filters(wrapper),
                                                      *wrapper.findall("transition")))
     if main.tag != "tractor":  # a playlist or a single producer: one track
-        return [Track("V1", "Video", [main])]
+        return [Track("V1", "Video", [main], outer, [None])]
     refs = _track_refs(main)
-    found: list[tuple[str, list[ET.Element], tuple[ET.Element, ...]]] = []
+    found: list[tuple[str, list[ET.Element], tuple[ET.Element, ...], list[ET.Element]]] = []
     for number, ref in enumerate(refs, start=1):
         target = services.get(ref.get("producer", ""))
         if target is None:
@@ -300,29 +302,30 @@ def tracks(project: Project) -> list[Track]:
             continue  # Kdenlive's black background, not an editor's track
         audio = (prop(target, "kdenlive:audio_track") == "1" or ref.get("hide") == "video")
         if target.tag == "tractor":  # a Kdenlive track: two sub-playlists
-            playlists = []
+            playlists, cuts = [], []
             for sub in _track_refs(target):
                 element = services.get(sub.get("producer", ""))
                 if element is None:
                     raise InputError(f"{project.where()}: track tractor {target.get('id')!r} "
                                      f"plays {sub.get('producer')!r}, which is not defined")
                 playlists.append(element)
+                cuts.append(sub)
         else:
-            playlists = [target]
+            playlists, cuts = [target], [ref]
         attached = (*outer, *_filters(main), *_transitions(main, number - 1))
         if target.tag == "tractor":
             attached += (*_filters(target), *target.findall("transition"))
-        found.append(("Audio" if audio else "Video", playlists, attached))
-    audio_count = sum(kind == "Audio" for kind, _, _ in found)
+        found.append(("Audio" if audio else "Video", playlists, attached, cuts))
+    audio_count = sum(kind == "Audio" for kind, _, _, _ in found)
     out, video, audio_seen = [], 0, 0
-    for kind, playlists, attached in found:
+    for kind, playlists, attached, cuts in found:
         if kind == "Audio":
             audio_seen += 1
             label = f"A{audio_count - audio_seen + 1}"
         else:
             video += 1
             label = f"V{video}"
-        out.append(Track(label, kind, playlists, attached))
+        out.append(Track(label, kind, playlists, attached, list(cuts)))
     # as an editor lists them: V1, V2..., then A1, A2...
     return sorted(out, key=lambda t: (t.kind == "Audio", int(t.label[1:])))
 
@@ -346,8 +349,10 @@ def collect(project: Project) -> Collected:
                  documents=(project.path.resolve(),) if project.path else ())
     for track in tracks(project):
         placed: dict[str, list[tuple[float, Item, Placement]]] = {}
-        for playlist in track.playlists:
-            for play in walk.play(playlist, track.label, (0, None), 0, (), track.attached):
+        for playlist, ref in zip(track.playlists, track.refs or [None] * len(track.playlists),
+                                 strict=True):
+            for play in walk.play_track(ref, playlist, track.label, (0, None), 0, (),
+                                        track.attached):
                 producer = play.producer
                 clip_el = bins.get(prop(producer, "kdenlive:id") or "", producer) \
                     if play.native else producer
@@ -442,8 +447,8 @@ class _Walk:
                     raise InputError(f"{self.project.where()}: {self.project.place(ref)}: "
                                      f"tractor {service.get('id')!r} plays "
                                      f"{ref.get('producer')!r}, which is not defined")
-                out += self.play(target, label, window, offset, path,
-                                 (*attached, *_transitions(service, number)), carried)
+                out += self.play_track(ref, target, label, window, offset, path,
+                                       (*attached, *_transitions(service, number)), carried)
             return out
         if service.tag != "playlist":  # a producer used directly as a track
             first, last = self._range_of(service, service, label, path)
@@ -474,6 +479,36 @@ class _Walk:
                                    offset, path, (*attached, *_filters(child)), carried)
                 position += last - first + 1
         return out
+
+    def play_track(self, ref: ET.Element | None, target: ET.Element, label: str,
+                   window: tuple[int, int | None], offset: int, path: tuple[ET.Element, ...],
+                   attached: tuple[ET.Element, ...], carried: tuple[ET.Element, ...] = ()
+                   ) -> list[_Played]:
+        """What a tractor's ``<track>`` plays: its target, from the frame its ``in`` names
+        to its ``out`` (melt cuts the target so)."""
+        if ref is None or (ref.get("in") is None and ref.get("out") is None):
+            return self.play(target, label, window, offset, path, attached, carried)
+        where = f"track {label}, {self.project.place(ref)}"
+        first = _time(self.project, ref.get("in") or "0", self.rate, f"{where} in")
+        out_text = ref.get("out")
+        last = _time(self.project, out_text, self.rate, f"{where} out") \
+            if out_text is not None else first + self.length(target, path) - 1
+        begin, stop = window
+        high = last if stop is None else min(last, first + stop)
+        if first + begin > high:
+            return []
+        return self.play(target, label, (first + begin, high), offset, path, attached, carried)
+
+    def _track_length(self, ref: ET.Element, target: ET.Element,
+                      path: tuple[ET.Element, ...]) -> int:
+        if ref.get("in") is None and ref.get("out") is None:
+            return self.length(target, path)
+        where = f"{self.project.place(ref)}"
+        first = _time(self.project, ref.get("in") or "0", self.rate, f"{where} in")
+        out_text = ref.get("out")
+        last = _time(self.project, out_text, self.rate, f"{where} out") \
+            if out_text is not None else self.length(target, path) - 1
+        return max(last - first + 1, 0)
 
     def _place(self, entry: ET.Element, producer: ET.Element, position: int, first: int,
                last: int, label: str, window: tuple[int, int | None], offset: int,
@@ -608,7 +643,7 @@ class _Walk:
             for ref in _track_refs(service):
                 target = self.services.get(ref.get("producer", ""))
                 if target is not None:
-                    total = max(total, self.length(target, path))
+                    total = max(total, self._track_length(ref, target, path))
         elif service.tag == "playlist":
             total = 0
             for number, child in enumerate(service, start=1):
