@@ -506,3 +506,14 @@ def test_a_track_cut_inside_a_nested_tractor_moves_what_is_checked_with_it(tmp_p
     assert run.code == 1 and run.verdicts() == {"g": "pass", "ai": "lock"}
     ai = next(i for s in run.json["subjects"] for i in s["items"] if i["clip"] == "ai")
     assert (ai["record_in"], ai["record_out"]) == ("00:00:00:02", "00:00:00:06")
+
+
+def test_a_track_named_like_kdenlive_s_black_background_is_still_checked(tmp_path, cli):
+    project = tmp_path / "black.mlt"
+    project.write_text(mlt(colour("ai", "ff0000", 6, AI_SORA),
+                           '<playlist id="black_track"><entry producer="ai"/></playlist>',
+                           '<tractor id="maintractor"><track producer="black_track"/>'
+                           '</tractor>'))
+    assert render(project, tmp_path / "black.mp4") == [RED] * 6
+    run = cli("check", project, "--stage", "final", "--format", "json")
+    assert run.code == 1 and run.verdicts() == {"ai": "lock"}

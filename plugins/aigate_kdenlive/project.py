@@ -298,7 +298,7 @@ def tracks(project: Project) -> list[Track]:
             raise InputError(f"{project.where()}: track {number} of tractor "
                              f"{main.get('id')!r} plays {ref.get('producer')!r}, which is "
                              "not defined")
-        if target.get("id") == BLACK_TRACK or prop(target, "kdenlive:playlistid") == BLACK_TRACK:
+        if _background(target):
             continue  # Kdenlive's black background, not an editor's track
         audio = (prop(target, "kdenlive:audio_track") == "1" or ref.get("hide") == "video")
         if target.tag == "tractor":  # a Kdenlive track: two sub-playlists
@@ -328,6 +328,14 @@ def tracks(project: Project) -> list[Track]:
         out.append(Track(label, kind, playlists, attached, list(cuts)))
     # as an editor lists them: V1, V2..., then A1, A2...
     return sorted(out, key=lambda t: (t.kind == "Audio", int(t.label[1:])))
+
+
+def _background(target: ET.Element) -> bool:
+    """Kdenlive's black background track: a plain colour producer named black_track (by
+    name alone it could be any track, AI clips and all)."""
+    named = target.get("id") == BLACK_TRACK or prop(target, "kdenlive:playlistid") == BLACK_TRACK
+    return named and target.tag == "producer" and \
+        (prop(target, "mlt_service") or "") in ("color", "colour") and not _filters(target)
 
 
 def _track_refs(tractor: ET.Element) -> list[ET.Element]:
