@@ -78,9 +78,10 @@ class Item:
     cut are never shown. ``declared`` holds the raw provenance the host found on the clip
     itself as ``(where, value)`` pairs (``where`` is e.g. ``"clip"`` or
     ``"media_reference"``); it is untrusted and unparsed: provenance sources interpret it.
-    ``other_media`` holds the URLs of the clip's other media (a clip with several media
-    references, e.g. a proxy and its full resolution): the media sources read them too, and
-    any of them saying generated makes the clip generated.
+    ``media_url`` is the media the host renders; ``other_media`` every other file the
+    clip names or brings into the picture or sound (an original behind a proxy, a second
+    media reference, a watermark a filter lays over it): the media sources
+    read them too, and any of them saying generated makes the clip generated.
     """
 
     track: str

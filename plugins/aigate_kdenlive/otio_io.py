@@ -43,7 +43,10 @@ def to_otio(project: Project) -> otio.schema.Timeline:
         timeline.metadata[NAMESPACE] = dict(collected.metadata)
     by_track: dict[str, list[tuple[Any, Placement]]] = {}
     for item, placement in zip(collected.items, collected.handles, strict=True):
-        by_track.setdefault(item.track, []).append((item, placement))
+        # a nested sequence's clips (track "V1/inner") go on their outer track, flattened
+        by_track.setdefault(item.track.partition("/")[0], []).append((item, placement))
+    for placed in by_track.values():
+        placed.sort(key=lambda pair: pair[0].record_start)
     for track in tracks(project):
         kind = otio.schema.TrackKind.Audio if track.kind == "Audio" else \
             otio.schema.TrackKind.Video
