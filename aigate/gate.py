@@ -69,6 +69,8 @@ class Gate:
     registry: Registry
     as_of: dt.date
     cache: ProvenanceCache | None = None
+    #: False: no media file is looked at (the import hook where no config asks for it)
+    read_media: bool = True
 
     @classmethod
     def build(cls, plugins: Plugins, config: Config | None = None, *,
@@ -188,7 +190,8 @@ class Gate:
             p for p in (base, self.config.base_dir) if p is not None)
         context = CheckContext(subject=collected.name, path=path, config=self.config,
                                stage=stage, cache=self.cache,
-                               resolver=MediaResolver(base, roots, self.config.media.remap))
+                               resolver=MediaResolver(base, roots, self.config.media.remap,
+                                                      reads=self.read_media))
         items = collected.items
         claims: dict[int, list[Claim]] = {}
         for source in self.plugins.hook.aigate_claims(items=items, context=context):

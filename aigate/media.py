@@ -18,6 +18,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 OK, NONE, MISSING, OUTSIDE, UNREADABLE = "ok", "none", "missing", "outside-roots", "unreadable"
+#: not looked for: the check was asked not to read media
+NOT_READ = "not-read"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,10 +48,12 @@ class Remap:
 
 
 class MediaResolver:
-    """Resolves media URLs for one subject; each URL once."""
+    """Resolves media URLs for one subject; each URL once. With ``reads=False`` no file
+    is looked at: every URL resolves as :data:`NOT_READ` (no path, no note)."""
 
     def __init__(self, base: Path | None, roots: tuple[Path, ...],
-                 remaps: tuple[Remap, ...] = ()) -> None:
+                 remaps: tuple[Remap, ...] = (), *, reads: bool = True) -> None:
+        self.reads = reads
         self.base = base
         self.roots = tuple(os.path.realpath(r) for r in roots)
         self.remaps = remaps
@@ -89,6 +93,8 @@ class MediaResolver:
         return self._folders[folder]
 
     def _resolve(self, url: str) -> Media:
+        if not self.reads:
+            return Media(url, NOT_READ)
         if "://" in url and not url.startswith("file:"):
             return Media(url, MISSING, detail="not a local file")
         # the folder part is worked out once per folder (a cut has thousands of clips in a

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from .gcpause import paused_gc
 from .model import FileOutcome, InputProblem, Severity, SubjectResult
 
 JSON_SCHEMA_VERSION = 1
@@ -156,7 +157,8 @@ def rendered(report_format: ReportFormat, outcome: FileOutcome,
     if outcome.error is not None or outcome.rendered is not None:
         return outcome
     try:
-        outcome.rendered = [report_format.subject(r, options) for r in outcome.results]
+        with paused_gc():  # a dict or line per clip and no cycle
+            outcome.rendered = [report_format.subject(r, options) for r in outcome.results]
     except Exception as exc:  # one file never breaks the report
         from .errors import describe
 
