@@ -201,9 +201,7 @@ class Gate:
             self.cache.flush()
         # most clips of a cut carry no claim: they pass without touching the rules
         results = [ItemResult(item, NO_PROVENANCE, ()) for item in items]
-        known = context.resolver.known
-        for result in results:
-            media = known(result.item.media_url)
+        for result, media in zip(results, context.resolver.known_for(items), strict=True):
             if media is not None and media.detail:
                 result.media_note = media.detail
         # clips with the same provenance get the same rule hits: worked out once (the

@@ -13,8 +13,10 @@ import hashlib
 import os
 import re
 import stat as stat_module
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 OK, NONE, MISSING, OUTSIDE, UNREADABLE = "ok", "none", "missing", "outside-roots", "unreadable"
@@ -41,6 +43,9 @@ class Media:
         return self.state == OK
 
 
+_NO_MEDIA = Media(None, NONE)
+
+
 @dataclass(frozen=True, slots=True)
 class Remap:
     source: str
@@ -61,6 +66,25 @@ class MediaResolver:
         self._folders: dict[str, tuple[str, frozenset[str]] | None] = {}
         self._real: dict[str, str] = {}
         self._url_folders: dict[str, str | None] = {}
+        self._items: tuple[Sequence[Any], list[Media]] | None = None
+
+    def for_items(self, items: Sequence[Any]) -> list[Media]:
+        """Every item's media (by ``media_url``), in item order: worked out once per subject
+        and shared by every source that asks, rather than looked up per clip per source."""
+        if self._items is not None and self._items[0] is items:
+            return self._items[1]
+        seen, resolve = self._seen, self.resolve
+        media = [seen.get(url) or resolve(url) if url else _NO_MEDIA
+                 for url in (item.media_url for item in items)]
+        self._items = (items, media)
+        return media
+
+    def known_for(self, items: Sequence[Any]) -> Sequence[Media | None]:
+        """:meth:`known` for every item, in item order."""
+        if self._items is not None and self._items[0] is items:
+            return self._items[1]  # every URL was resolved
+        seen = self._seen
+        return [seen.get(url) if url else None for url in (i.media_url for i in items)]
 
     def known(self, url: str | None) -> Media | None:
         """The media already resolved for ``url`` by some source, without resolving it."""

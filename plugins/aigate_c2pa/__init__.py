@@ -72,10 +72,11 @@ def _anchors(path: Path | None) -> tuple[str | None, str]:
 @hookimpl
 def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tuple[int, Claim]]:
     wanted = []
+    resolve = context.resolver.resolve  # what context.media does, without a call per clip
     for index, item in enumerate(items):
         url = item.media_url
         if url and url[url.rfind("."):].lower() in SUFFIXES:
-            media = context.media(item)
+            media = resolve(url)
             if media.readable:
                 wanted.append((index, media))
     if not wanted:

@@ -6,8 +6,6 @@ import json
 import re
 from typing import Any
 
-import orjson
-
 import aigate
 from aigate.model import Finding, ItemResult, SubjectResult
 from aigate.report import JSON_SCHEMA_VERSION, Report, ReportOptions
@@ -80,6 +78,8 @@ def _dump(value: Any) -> str:
     surrogate from an undecodable file name, a key that is not text, an integer past 64
     bits) goes to the standard library. The report's numbers are integers (the schema has
     no other kind), which both write alike."""
+    import orjson  # here, not at load: a text report never pays for it
+
     try:
         encoded = orjson.dumps(value)
     except TypeError:  # orjson.JSONEncodeError is one

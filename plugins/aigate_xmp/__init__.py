@@ -38,10 +38,7 @@ ROOTS = ("{adobe:ns:meta/}xmpmeta", "{adobe:ns:meta/}xapmeta", f"{RDF}RDF")
 @hookimpl
 def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tuple[int, Claim]]:
     embedded = []
-    for index, item in enumerate(items):
-        if not item.media_url:
-            continue
-        media = context.media(item)
+    for index, media in enumerate(context.resolver.for_items(items)):
         if media.path is None:
             continue
         names = (f"{media.path.stem}.xmp", f"{media.path.name}.xmp")
