@@ -27,6 +27,7 @@ from aigate.provenance import _parse_contract, parse_contract
 from aigate_otio.files import without_aigate_hooks
 from aigate_reports.json_report import _dump
 from conftest import SAMPLES, ai, clip, timeline, write
+from mediakit import TRAINED, xmp_packet
 
 #: every code point, lone surrogates (undecodable file names) and controls included
 ANY_CHAR = st.characters(blacklist_categories=())
@@ -220,3 +221,18 @@ def test_import_hook_does_not_skip_a_timeline_a_config_governs(tmp_path, caplog,
     (show / "aigate.yaml").write_text("patterns: ['GEN_*']\n")
     assert "WARN, 1 of 2 clips flagged" in read_logged(path, caplog) or \
         "LOCK, 1 of 2 clips flagged" in read_logged(path, caplog)
+
+
+def test_import_hook_reads_media_where_a_config_governs_the_file(tmp_path, caplog, no_config):
+    """An XMP sidecar declaring generated media: the import check judges what the timeline
+    declares where no config governs the file (no media read), and reads the media, as
+    ``aigate check`` always does, once a config governs it."""
+    show = tmp_path / "show"
+    (show / "media").mkdir(parents=True)
+    (show / "media" / "SH1.mov").write_bytes(b"\x00" * 64)
+    (show / "media" / "SH1.xmp").write_text(xmp_packet(TRAINED, "attribute", "Midjourney"))
+    path = write(show / "cut.otio", timeline([clip("CAM1"), clip("SH1")]))
+    assert "PASS, 0 of 2 clips flagged" in read_logged(path, caplog)
+    (show / "aigate.yaml").write_text("show: NIGHTFALL\n")
+    logged = read_logged(path, caplog)
+    assert "1 of 2 clips flagged" in logged and "Midjourney" in logged
