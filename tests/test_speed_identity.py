@@ -55,6 +55,17 @@ def test_json_encoder_on_each_escape_the_standard_library_makes():
     assert _dump({"name": every, "k\x00": [every]}) == stdlib({"name": every, "k\x00": [every]})
 
 
+def test_json_encoder_refuses_what_the_standard_library_refuses():
+    import datetime as dt
+
+    for value in ({"when": dt.date(2026, 1, 1)}, [replace], {"path": Path("x")},
+                  {"claim": parse_contract({"generated": True}, "s")}):
+        with pytest.raises(TypeError):
+            stdlib(value)
+        with pytest.raises(TypeError):
+            _dump(value)
+
+
 def hostile_cut(folder: Path) -> Path:
     names = ["CAM\x1b[31m1", "SH\u202e2", "ÉTÉ_3", "\U0001f600_4", "DEL\x7f5", 'Q"\\6']
     clips = [clip(n, 1, ai(purpose="temp") if i % 2 else None) for i, n in enumerate(names)]

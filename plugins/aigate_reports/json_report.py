@@ -76,12 +76,15 @@ def _dump(value: Any) -> str:
     orjson encodes, then DEL and anything past ASCII is escaped as the standard library escapes it
     (\\uXXXX, lower-case hex, surrogate pairs past the BMP). What orjson refuses (a lone
     surrogate from an undecodable file name, a key that is not text, an integer past 64
-    bits) goes to the standard library. The report's numbers are integers (the schema has
+    bits, a dataclass or date it would write and the standard library refuses) goes to
+    the standard library. The report's numbers are integers (the schema has
     no other kind), which both write alike."""
     import orjson  # here, not at load: a text report never pays for it
 
     try:
-        encoded = orjson.dumps(value)
+        # what the standard library refuses, orjson must not quietly write
+        encoded = orjson.dumps(value, option=orjson.OPT_PASSTHROUGH_DATACLASS
+                               | orjson.OPT_PASSTHROUGH_DATETIME)
     except TypeError:  # orjson.JSONEncodeError is one
         return json.dumps(value, separators=(",", ":"))
     if encoded.isascii() and b"\x7f" not in encoded:
