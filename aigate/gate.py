@@ -302,8 +302,15 @@ class Gate:
 _GUARD_CODE = getattr(_guard(len, "", ""), "__code__", None)
 
 
-@lru_cache(maxsize=256)
 def _reads_item(check: Callable[..., Any]) -> bool:
+    try:
+        return _reads_item_known(check)
+    except TypeError:  # an unhashable callable: judged per item
+        return True
+
+
+@lru_cache(maxsize=256)
+def _reads_item_known(check: Callable[..., Any]) -> bool:
     """Whether a rule's check may depend on the item (its first argument), not only on the
     provenance and policy. Only a plain function whose code never loads that argument (nor
     lets a nested function or ``locals()`` see it) is known not to; anything else is judged

@@ -145,10 +145,18 @@ class _Callable:
         return ()
 
 
+class _Unhashable(_Callable):
+    def __eq__(self, other):
+        return self is other
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 def test_only_a_rule_that_cannot_see_the_item_is_shared():
     assert _reads_item(_reads) and not _reads_item(_ignores)
     assert _reads_item(_in_closure) and _reads_item(_through_locals)
     assert _reads_item(_Callable()) and _reads_item(functools.partial(_ignores, None))
+    assert _reads_item(_Unhashable())
     assert _reads_item(lambda item, prov, policy: item.clip)
     # the plugin guard passes the arguments on untouched: what it wraps decides
     assert not _reads_item(_guard(_ignores, "p", "rule x"))
