@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from . import plugins as plugin_manager
 from . import stage as stages
 from .approvals import ClipIdentity, Registry, identity, load_registry
 from .cache import ProvenanceCache
@@ -30,7 +31,7 @@ from .model import (
     Severity,
     SubjectResult,
 )
-from .plugins import Plugins, _guard
+from .plugins import Plugins
 from .policy import Hit, Policy, Rule, RuleSetting, load_policy
 from .provenance import merge
 
@@ -298,8 +299,10 @@ class Gate:
         return replace(finding, reason=f"{finding.reason} ({why})") if why else finding
 
 
-#: the code of the wrapper aigate.plugins puts around every plugin's rule check
-_GUARD_CODE = getattr(_guard(len, "", ""), "__code__", None)
+#: the code of the wrapper aigate.plugins puts around every plugin's rule check (None if
+#: it has none: every guarded check is then judged per item)
+_GUARD = getattr(plugin_manager, "_guard", None)
+_GUARD_CODE = getattr(_GUARD(len, "", ""), "__code__", None) if _GUARD else None
 
 
 def _reads_item(check: Callable[..., Any]) -> bool:
@@ -315,8 +318,9 @@ def _reads_item_known(check: Callable[..., Any]) -> bool:
     provenance and policy. Only a plain function whose code never loads that argument (nor
     lets a nested function or ``locals()`` see it) is known not to; anything else is judged
     item by item."""
-    while getattr(check, "__code__", None) is _GUARD_CODE:  # the plugin guard passes the
-        check = check.__wrapped__  # type: ignore[attr-defined]  # arguments on untouched
+    while (_GUARD_CODE is not None and getattr(check, "__code__", None) is _GUARD_CODE
+           and hasattr(check, "__wrapped__")):  # the plugin guard passes arguments on as is
+        check = check.__wrapped__
     code = getattr(check, "__code__", None)
     if code is None or getattr(check, "__self__", None) is not None or not code.co_varnames:
         return True
