@@ -4,16 +4,20 @@ add-ons and the Python API all come through :class:`Gate`."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import dis
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from . import plugins as plugin_manager
 from . import stage as stages
 from .approvals import ClipIdentity, Registry, identity, load_registry
 from .cache import ProvenanceCache
 from .config import Config
 from .errors import AigateError, InputError, UsageError
+from .gcpause import paused_gc
 from .media import MediaResolver
 from .model import (
     NO_PROVENANCE,
@@ -75,6 +79,8 @@ class Gate:
     registry: Registry
     as_of: dt.date
     cache: ProvenanceCache | None = None
+    #: False: no media file is looked at (the import hook where no config asks for it)
+    read_media: bool = True
 
     @classmethod
     def build(cls, plugins: Plugins, config: Config | None = None, *,
@@ -114,8 +120,9 @@ class Gate:
         if purpose is stages.Purpose.EXPORT:
             # refused before anything is collected: a refusal does not depend on the subject
             stages.resolve(purpose, request, None, self.path_stage(stage_path or path))
-        return [(c, self.check_collected(c, request, path, stage_path or path, purpose))
-                for c in self.collect(subject, path)]
+        with paused_gc():  # a check makes a few objects per clip and no cycle
+            return [(c, self.check_collected(c, request, path, stage_path or path, purpose))
+                    for c in self.collect(subject, path)]
 
     def path_stage(self, path: Path | str | None) -> stages.PathStage | None:
         """What the config's stage path rules give ``path``, with the rule, for messages."""
@@ -188,7 +195,8 @@ class Gate:
             p for p in (base, self.config.base_dir) if p is not None)
         context = CheckContext(subject=collected.name, path=path, config=self.config,
                                stage=stage, cache=self.cache,
-                               resolver=MediaResolver(base, roots, self.config.media.remap))
+                               resolver=MediaResolver(base, roots, self.config.media.remap,
+                                                      reads=self.read_media))
         items = collected.items
         claims: dict[int, list[Claim]] = {}
         for source in self.plugins.hook.aigate_claims(items=items, context=context):
@@ -198,15 +206,16 @@ class Gate:
             self.cache.flush()
         # most clips of a cut carry no claim: they pass without touching the rules
         results = [ItemResult(item, NO_PROVENANCE, ()) for item in items]
-        known = context.resolver.known
-        for result in results:
-            media = known(result.item.media_url)
+        for result, media in zip(results, context.resolver.known_for(items), strict=True):
             if media is not None and media.detail:
                 result.media_note = media.detail
+        # clips with the same provenance get the same rule hits: worked out once (the
+        # approvals and waivers that depend on the clip's identity stay per clip)
+        shared: dict[Provenance, list[tuple[Rule, RuleSetting, Severity, list[Hit]]]] = {}
         for index in sorted(claims):
             item = items[index]
             provenance = merge(claims[index])
-            findings = self.evaluate(item, provenance, stage, policy, active, context)
+            findings = self.evaluate(item, provenance, stage, policy, active, context, shared)
             results[index] = ItemResult(item, provenance, findings,
                                         media_note=results[index].media_note)
         if self.cache is not None:  # the hashes approval scopes asked for
@@ -217,17 +226,20 @@ class Gate:
 
     def evaluate(self, item: Item, provenance: Provenance, stage: str, policy: Policy,
                  active: Iterable[tuple[Rule, RuleSetting]],
-                 context: CheckContext) -> tuple[Finding, ...]:
+                 context: CheckContext,
+                 shared: dict[Provenance, list[tuple[Rule, RuleSetting, Severity, list[Hit]]]]
+                 | None = None) -> tuple[Finding, ...]:
+        """The item's findings. ``shared`` (one per subject: same stage, policy and rules)
+        keeps the hits of the rules that never look at the item, by provenance, so clips
+        declaring the same thing are judged once; each finding is still located on its
+        clip and waived by that clip's own identity."""
         findings = []
         where: str | None = None
         evidence: tuple[str, ...] = ()
         clip: ClipIdentity | None = None
-        views = _tool_views(provenance)
-        for rule, setting in active:
-            severity = setting.severity[stage]
-            if severity is Severity.PASS:
-                continue
-            for hit in _hits(rule, item, views, policy):
+        for rule, setting, severity, hits in self._rule_hits(item, provenance, stage, policy,
+                                                             active, shared):
+            for hit in hits:
                 if where is None or clip is None:  # once per flagged item, not per finding
                     where, evidence = location(item), provenance.evidence
                     clip = identity(item.clip, context.media(item), provenance.claims,
@@ -239,6 +251,33 @@ class Gate:
                     finding = self._waive(rule, finding, hit, clip, provenance)
                 findings.append(finding)
         return tuple(findings)
+
+    @staticmethod
+    def _rule_hits(item: Item, provenance: Provenance, stage: str, policy: Policy,
+                   active: Iterable[tuple[Rule, RuleSetting]],
+                   shared: dict[Provenance, list[tuple[Rule, RuleSetting, Severity, list[Hit]]]]
+                   | None) -> list[tuple[Rule, RuleSetting, Severity, list[Hit]]]:
+        """Each firing rule with its setting, severity at ``stage`` and hits, in rule order."""
+        try:
+            known = shared.get(provenance) if shared is not None else None
+        except TypeError:  # a plugin's claim holding something unhashable: not shared
+            shared = known = None
+        views = _tool_views(provenance)
+        if known is None:
+            known = []
+            for rule, setting in active:
+                severity = setting.severity[stage]
+                if severity is Severity.PASS:
+                    continue
+                # a rule that reads the item is judged per item, below
+                hits = [] if _reads_item(rule.check) else _hits(rule, item, views, policy)
+                known.append((rule, setting, severity, hits))
+            if shared is not None:
+                shared[provenance] = known
+        return [(rule, setting, severity,
+                 _hits(rule, item, views, policy) if _reads_item(rule.check) else hits)
+                for rule, setting, severity, hits in known
+                if hits or _reads_item(rule.check)]
 
     def _waive(self, rule: Rule, finding: Finding, hit: Hit, clip: ClipIdentity,
                provenance: Provenance) -> Finding:
@@ -268,6 +307,41 @@ class Gate:
             why = self.registry.why_not(rule.id, rule.category, clip, show, episode,
                                         self.as_of, provenance.approvals)
         return replace(finding, reason=f"{finding.reason} ({why})") if why else finding
+
+
+#: the code of the wrapper aigate.plugins puts around every plugin's rule check (None if
+#: it has none: every guarded check is then judged per item)
+_GUARD = getattr(plugin_manager, "_guard", None)
+_GUARD_CODE = getattr(_GUARD(len, "", ""), "__code__", None) if _GUARD else None
+
+
+def _reads_item(check: Callable[..., Any]) -> bool:
+    try:
+        return _reads_item_known(check)
+    except TypeError:  # an unhashable callable: judged per item
+        return True
+
+
+@lru_cache(maxsize=256)
+def _reads_item_known(check: Callable[..., Any]) -> bool:
+    """Whether a rule's check may depend on the item (its first argument), not only on the
+    provenance and policy. Only a plain function whose code never loads that argument (nor
+    lets a nested function or ``locals()`` see it) is known not to; anything else is judged
+    item by item."""
+    while (_GUARD_CODE is not None and getattr(check, "__code__", None) is _GUARD_CODE
+           and hasattr(check, "__wrapped__")):  # the plugin guard passes arguments on as is
+        check = check.__wrapped__
+    code = getattr(check, "__code__", None)
+    if code is None or getattr(check, "__self__", None) is not None or not code.co_varnames:
+        return True
+    name = code.co_varnames[0]
+    if name in code.co_cellvars or {"locals", "vars", "eval", "exec"} & set(code.co_names):
+        return True
+    for instruction in dis.get_instructions(code):
+        argval = instruction.argval
+        if argval == name or (isinstance(argval, tuple) and name in argval):
+            return True
+    return False
 
 
 def _tool_views(provenance: Provenance) -> tuple[Provenance, ...]:

@@ -13,18 +13,21 @@ import hashlib
 import os
 import re
 import stat as stat_module
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final, Literal
+from typing import Any, Final, Literal
 from urllib.parse import unquote, urlparse
 
 #: Whether a clip's media may be read: plain strings in reports, checked by mypy in code.
-MediaState = Literal["ok", "none", "missing", "outside-roots", "unreadable"]
+MediaState = Literal["ok", "none", "missing", "outside-roots", "unreadable", "not-read"]
 OK: Final = "ok"
 NONE: Final = "none"
 MISSING: Final = "missing"
 OUTSIDE: Final = "outside-roots"
 UNREADABLE: Final = "unreadable"
+#: not looked for: the check was asked not to read media
+NOT_READ: Final = "not-read"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +49,9 @@ class Media:
         return self.state == OK
 
 
+_NO_MEDIA = Media(None, NONE)
+
+
 @dataclass(frozen=True, slots=True)
 class Remap:
     source: str
@@ -53,10 +59,12 @@ class Remap:
 
 
 class MediaResolver:
-    """Resolves media URLs for one subject; each URL once."""
+    """Resolves media URLs for one subject; each URL once. With ``reads=False`` no file
+    is looked at: every URL resolves as :data:`NOT_READ` (no path, no note)."""
 
     def __init__(self, base: Path | None, roots: tuple[Path, ...],
-                 remaps: tuple[Remap, ...] = ()) -> None:
+                 remaps: tuple[Remap, ...] = (), *, reads: bool = True) -> None:
+        self.reads = reads
         self.base = base
         self.roots = tuple(os.path.realpath(r) for r in roots)
         self.remaps = remaps
@@ -64,6 +72,25 @@ class MediaResolver:
         self._folders: dict[str, tuple[str, frozenset[str]] | None] = {}
         self._real: dict[str, str] = {}
         self._url_folders: dict[str, str | None] = {}
+        self._items: tuple[Sequence[Any], list[Media]] | None = None
+
+    def for_items(self, items: Sequence[Any]) -> list[Media]:
+        """Every item's media (by ``media_url``), in item order: worked out once per subject
+        and shared by every source that asks, rather than looked up per clip per source."""
+        if self._items is not None and self._items[0] is items:
+            return self._items[1]
+        seen, resolve = self._seen, self.resolve
+        media = [seen.get(url) or resolve(url) if url else _NO_MEDIA
+                 for url in (item.media_url for item in items)]
+        self._items = (items, media)
+        return media
+
+    def known_for(self, items: Sequence[Any]) -> Sequence[Media | None]:
+        """:meth:`known` for every item, in item order."""
+        if self._items is not None and self._items[0] is items:
+            return self._items[1]  # every URL was resolved
+        seen = self._seen
+        return [seen.get(url) if url else None for url in (i.media_url for i in items)]
 
     def known(self, url: str | None) -> Media | None:
         """The media already resolved for ``url`` by some source, without resolving it."""
@@ -96,6 +123,8 @@ class MediaResolver:
         return self._folders[folder]
 
     def _resolve(self, url: str) -> Media:
+        if not self.reads:
+            return Media(url, NOT_READ)
         if "://" in url and not url.startswith("file:"):
             return Media(url, MISSING, detail="not a local file")
         # the folder part is worked out once per folder (a cut has thousands of clips in a

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
 from .model import Claim, Provenance, TalentUse, Tool, Trust
@@ -54,7 +55,61 @@ def parse_contract(raw: Any, source: str, trust: Trust = Trust.CLAIMED,
     Never raises: anything malformed is listed in ``Claim.problems`` and the usable rest
     is kept. Unknown keys are ignored. Monotone on purpose: a malformed ``generated`` value
     does not make the clip "not AI" if a GenAI source type is also declared.
+
+    A cut declares the same few values on thousands of clips: a value of plain JSON types
+    is parsed once (claims are immutable, so one serves every clip declaring it).
     """
+    try:
+        key = _frozen(raw)
+    except RecursionError:  # nested deeper than worth a key: parsed as it is
+        key = None
+    if key is None:
+        return _parse_contract(raw, source, trust, declaration)
+    return _parse_frozen(key, source, trust, declaration)
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable key that equals another value's only when the two are the same JSON
+    value with the same Python types (1, 1.0 and True differ; -0.0 and 0.0 too), or None
+    for anything else (another mapping type, a host's own containers)."""
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is float:
+        return (float, repr(value))
+    if kind is int or kind is bool or value is None:
+        return (kind, value)
+    if kind is list:
+        entries = tuple(_frozen(v) for v in value)
+        return None if None in entries else (list, entries)
+    if kind is dict:
+        if not all(type(k) is str for k in value):
+            return None
+        pairs = tuple((k, _frozen(v)) for k, v in value.items())
+        return None if any(v is None for _, v in pairs) else (dict, pairs)
+    return None
+
+
+def _thawed(key: Any) -> Any:
+    """The value :func:`_frozen` made ``key`` from (an equal one, of the same types)."""
+    if type(key) is str:
+        return key
+    kind, content = key
+    if kind is float:
+        return float(content)
+    if kind is list:
+        return [_thawed(v) for v in content]
+    if kind is dict:
+        return {k: _thawed(v) for k, v in content}
+    return content
+
+
+@lru_cache(maxsize=4096)
+def _parse_frozen(key: Any, source: str, trust: Trust, declaration: bool) -> Claim:
+    return _parse_contract(_thawed(key), source, trust, declaration)
+
+
+def _parse_contract(raw: Any, source: str, trust: Trust, declaration: bool) -> Claim:
     if not isinstance(raw, Mapping):
         return Claim(source, trust, declaration=declaration,
                      problems=(f"'{NAMESPACE}' metadata is {_kind(raw)}, expected a mapping",))
@@ -125,6 +180,20 @@ def merge(claims: Iterable[Claim]) -> Provenance:
     union of all claims; depicts_real_events if any says so; purpose and role are the most
     concerning any claim states (of equals, the most trusted); the tool shown is the most
     trusted claim's, and the gate's rules judge every tool any claim names."""
+    given = tuple(claims)
+    try:
+        return _merge_cached(given)
+    except TypeError:  # a plugin's claim holding something unhashable
+        return _merge(given)
+
+
+@lru_cache(maxsize=4096)
+def _merge_cached(claims: tuple[Claim, ...]) -> Provenance:
+    # the same claims on many clips merge once (and so share one Provenance)
+    return _merge(claims)
+
+
+def _merge(claims: tuple[Claim, ...]) -> Provenance:
     # most trusted first; of equals, the subject's own declaration (it is the most detailed)
     ranked = sorted(claims, key=lambda c: (-c.trust, not c.declaration))
     if not ranked:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar, TextIO, TypeVar
 
+from .gcpause import paused_gc
 from .model import (
     CheckedFile,
     Counts,
@@ -210,7 +211,8 @@ def rendered(report_format: ReportFormat, outcome: FileOutcome,
     if not isinstance(outcome, CheckedFile):
         return outcome
     try:
-        chunks = [report_format.subject(r, options) for r in outcome.results]
+        with paused_gc():  # a dict or line per clip and no cycle
+            chunks = [report_format.subject(r, options) for r in outcome.results]
     except Exception as exc:  # one file never breaks the report
         from .errors import describe
 

@@ -101,12 +101,26 @@ def post_adapter_read(timeline: Any, argument_map: dict[str, Any]) -> Any:
 def _import_check(timeline: Any, argument_map: dict[str, Any]) -> None:
     if disabled("post_adapter_read"):
         return
+    path = read_path(argument_map)
+    near = path if path is not None else Path.cwd()
+    configured = _configured(near)
+    if not configured and _declares_nothing(timeline):
+        # nothing could make a claim: no aigate metadata, no config (so no path patterns,
+        # ledger or plugins of its own, and media are not read), no plugin package. The
+        # answer is known without loading the gate or walking the cut through the bindings.
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("aigate: import check of %r: PASS, 0 of %d clips flagged",
+                      timeline.name or "(unnamed timeline)", len(timeline.find_clips()))
+        return
+    from dataclasses import replace
+
     from aigate.batch import Session
     from aigate.model import Severity
 
-    path = read_path(argument_map)
     # config from the file's folder upward (AIGATE_CONFIG pins it); a string: from here
-    gate = Session(warn=_warn).gate(path if path is not None else Path.cwd())
+    gate = Session(warn=_warn).gate(near)
+    if not configured:  # media are read on import only where a config governs the file
+        gate = replace(gate, read_media=False)
     mode = gate.config.hooks.on_read
     if mode == "off":
         return
@@ -126,6 +140,50 @@ def _import_check(timeline: Any, argument_map: dict[str, Any]) -> None:
                 continue
             log.log(level, "aigate:   %s %s [%s]", item_result.verdict.label.upper(),
                     worst.message, worst.rule)
+
+
+def _configured(near: Path) -> bool:
+    """Whether anything but the built-in defaults may govern an import check of ``near``:
+    a config (AIGATE_CONFIG, or an aigate.yaml at or above the file's folder), plugins
+    named in AIGATE_PLUGINS, or a package's plugins in the ``aigate`` entry-point group.
+    Found without importing the gate (an OTIO read pays for this on every file)."""
+    if os.environ.get("AIGATE_CONFIG") or os.environ.get("AIGATE_PLUGINS", "").strip():
+        return True
+    try:
+        folder = (near if near.is_dir() else near.parent).resolve()
+    except OSError:
+        return True
+    if any((f / "aigate.yaml").exists() for f in (folder, *folder.parents)):
+        return True
+    from importlib.metadata import entry_points
+
+    return bool(entry_points(group="aigate"))
+
+
+def _declares_nothing(timeline: Any) -> bool:
+    """True when a timeline holds no ``aigate`` metadata: not on itself, any clip (nested
+    ones included) or a clip's media reference. Anything but a plain Timeline (a
+    collection, a bin) is not known to declare nothing."""
+    import opentimelineio as otio  # imported already: OTIO is running this hook
+
+    if type(timeline) is not otio.schema.Timeline or _has_aigate(timeline.metadata):
+        return False
+    for clip in timeline.find_clips():
+        if _has_aigate(clip.metadata):
+            return False
+        reference = clip.media_reference
+        if reference is not None and _has_aigate(reference.metadata):
+            return False
+    return True
+
+
+def _has_aigate(metadata: Any) -> bool:
+    # len() first: most clips have no metadata, and `in` on a missing key costs a C++
+    # exception; keys read by index, bounded by len(), for the same reason
+    if not len(metadata):
+        return False
+    keys = iter(metadata)
+    return any(next(keys) == "aigate" for _ in range(len(metadata)))
 
 
 def _warn(message: str) -> None:

@@ -96,10 +96,11 @@ def aigate_stamp_credentials(deliverable: Path, results: Sequence[SubjectResult]
 def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tuple[int, Claim]]:
     wanted = []
     others: set[int] = set()  # positions in wanted of a clip's other media (Item.other_media)
+    resolve = context.resolver.resolve  # what context.media does, without a call per clip
     for index, item in enumerate(items):
         url = item.media_url
         if url and url[url.rfind("."):].lower() in SUFFIXES:
-            media = context.media(item)
+            media = resolve(url)
             if media.readable:
                 wanted.append((index, media))
         if item.other_media:  # every media of the clip counts: any may carry GenAI

@@ -23,13 +23,13 @@ file to OTIO's reader, which then gives the user the error they would see anyway
 from __future__ import annotations
 
 import codecs
-import contextlib
-import gc
 import json
 import re
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import IO, Any
+
+from aigate.gcpause import paused_gc
 
 _MAX53 = (1 << 53) - 1
 _DBL_MAX = 1.7976931348623157e308
@@ -320,16 +320,3 @@ def loads(text: str, schemas: Mapping[str, Callable[[dict[str, Any]], Any]]) -> 
         raise
     except (ValueError, RecursionError) as exc:
         raise Unsupported(f"JSON: {exc}") from exc
-
-
-@contextlib.contextmanager
-def paused_gc() -> Iterator[None]:
-    """No cyclic garbage collection for the duration: a decoded cut is a million new
-    containers and no cycle, and collecting passes over them cost ~12% of the decoding."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import aigate
@@ -71,5 +72,33 @@ def tail(report: Report, options: ReportOptions) -> str:
 
 
 def _dump(value: Any) -> str:
-    # compact: the C encoder, several times faster than indent= on a 10,000-clip report
-    return json.dumps(value, separators=(",", ":"))
+    """``json.dumps(value, separators=(",", ":"))``, byte for byte, about ten times faster:
+    orjson encodes, then DEL and anything past ASCII is escaped as the standard library escapes it
+    (\\uXXXX, lower-case hex, surrogate pairs past the BMP). What orjson refuses (a lone
+    surrogate from an undecodable file name, a key that is not text, an integer past 64
+    bits, a dataclass or date it would write and the standard library refuses) goes to
+    the standard library. The report's numbers are integers (the schema has
+    no other kind), which both write alike."""
+    import orjson  # here, not at load: a text report never pays for it
+
+    try:
+        # what the standard library refuses, orjson must not quietly write
+        encoded = orjson.dumps(value, option=orjson.OPT_PASSTHROUGH_DATACLASS
+                               | orjson.OPT_PASSTHROUGH_DATETIME)
+    except TypeError:  # orjson.JSONEncodeError is one
+        return json.dumps(value, separators=(",", ":"))
+    if encoded.isascii() and b"\x7f" not in encoded:
+        return encoded.decode("ascii")
+    return _NON_ASCII.sub(_escape, encoded.decode("utf-8"))
+
+
+#: what the standard library escapes besides what orjson does: DEL and past ASCII
+_NON_ASCII = re.compile(r"[^\x00-\x7e]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xd800 | (code >> 10):04x}\\u{0xdc00 | (code & 0x3ff):04x}"

@@ -59,9 +59,10 @@ def _media(items: Sequence[Item], context: CheckContext
            ) -> Iterator[tuple[int, Media, bool]]:
     """Each item's media, then its other media (every media of a clip counts), with
     whether it is other media."""
+    main = context.resolver.for_items(items)  # resolved once per subject, shared
     for index, item in enumerate(items):
         if item.media_url:
-            yield index, context.media(item), False
+            yield index, main[index], False
         if item.other_media:
             for media in context.other_media(item):
                 yield index, media, True

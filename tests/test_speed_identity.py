@@ -1,0 +1,257 @@
+"""The speed-ups change no answer: the JSON encoder writes what the standard library writes,
+byte for byte; clips sharing a provenance get the findings each would get alone; a cached
+contract parse is the parse; the import hook's early exit only skips what could find
+nothing."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import opentimelineio as otio
+import pytest
+from conftest import SAMPLES, ai, clip, timeline, write
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aigate import stage as stages
+from aigate.batch import Options, Session
+from aigate.gate import _reads_item, load_subject
+from aigate.model import Trust
+from aigate.plugins import _guard
+from aigate.provenance import _parse_contract, parse_contract
+from aigate_otio.files import without_aigate_hooks
+from aigate_reports.json_report import _dump
+from mediakit import TRAINED, xmp_packet
+
+#: every code point, lone surrogates (undecodable file names) and controls included
+ANY_CHAR = st.characters(blacklist_categories=())
+HOSTILE = st.one_of(st.text(ANY_CHAR, max_size=12),
+                    st.sampled_from(["\x00", "\x1b[2J", "\x7f", "\u2028", "\u202e", "\udcff",
+                                     "\ud800", "é", "\U0001f600", "\U0010ffff", "\\", '"']))
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70) | HOSTILE,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(HOSTILE, inner, max_size=4),
+    max_leaves=20)
+
+
+def stdlib(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+@settings(max_examples=400, deadline=None, database=None)
+@given(JSON_VALUES)
+def test_json_encoder_writes_what_the_standard_library_writes(value):
+    assert _dump(value) == stdlib(value)
+
+
+def test_json_encoder_on_each_escape_the_standard_library_makes():
+    every = "".join(map(chr, range(0x3000))) + "\U0001f600\U0010ffff"
+    assert _dump({"name": every, "k\x00": [every]}) == stdlib({"name": every, "k\x00": [every]})
+
+
+def test_json_encoder_refuses_what_the_standard_library_refuses():
+    import datetime as dt
+
+    for value in ({"when": dt.date(2026, 1, 1)}, [replace], {"path": Path("x")},
+                  {"claim": parse_contract({"generated": True}, "s")}):
+        with pytest.raises(TypeError):
+            stdlib(value)
+        with pytest.raises(TypeError):
+            _dump(value)
+
+
+def hostile_cut(folder: Path) -> Path:
+    names = ["CAM\x1b[31m1", "SH\u202e2", "ÉTÉ_3", "\U0001f600_4", "DEL\x7f5", 'Q"\\6']
+    clips = [clip(n, 1, ai(purpose="temp") if i % 2 else None) for i, n in enumerate(names)]
+    plain = write(folder / "cut.otio", timeline(clips, name="nuit\u2028blanche"))
+    # an undecodable file name: the report's path holds a lone surrogate
+    odd = folder / os.fsdecode(b"cut_\xff.otio")
+    plain.rename(odd)
+    return odd
+
+
+@pytest.mark.parametrize("name", ["ep101_cut_v12.otio", "ep102_picture_v3.otio",
+                                  "ep101_cut_v12.edl", "ep101_cut_v12.xml", None])
+def test_json_report_is_byte_for_byte_the_standard_librarys(cli, tmp_path, name):
+    path = SAMPLES / name if name else hostile_cut(tmp_path)
+    out = tmp_path / "r.json"
+    run = cli("check", path, "--stage", "final", "--format", "json", "--output", out)
+    assert run.code in (0, 1)
+    text = out.read_text(encoding="utf-8")
+    document = json.loads(text)
+    assert document["subjects"][0]["items"]  # a real report, with clips
+    assert text == stdlib(document) + "\n"
+    if name is None:
+        assert "\\udcff" in text and "\\u202e" in text and "\\u007f" in text
+
+
+def shared_provenance_cut(folder: Path) -> Path:
+    """The sample cut with every clip twice more under other names: same declarations and
+    media, other clip names."""
+    with without_aigate_hooks():
+        cut = otio.adapters.read_from_file(str(SAMPLES / "ep101_cut_v12.otio"))
+    for track in cut.tracks:
+        originals = list(track)
+        for copy in range(2):
+            for child in originals:
+                if isinstance(child, otio.schema.Clip):
+                    twin = child.deepcopy()
+                    twin.name = f"{child.name}_{copy}"
+                    track.append(twin)
+    return write(folder / "ep101_twins.otio", cut)
+
+
+@pytest.mark.parametrize("stage", ["edit", "final"])
+def test_clips_sharing_a_provenance_get_the_findings_each_gets_alone(tmp_path, stage):
+    path = shared_provenance_cut(tmp_path)
+    gate = Session(Options(config=SAMPLES / "aigate.yaml")).gate(path)
+    request = stages.Request.read(stage, "--stage")
+    (collected,) = gate.collect(load_subject(gate.plugins, path), path)
+    together = gate.check_collected(collected, request, path, path).items
+    alone = [gate.check_collected(replace(collected, items=[item]), request, path, path)
+             .items[0] for item in collected.items]
+    assert together == tuple(alone)
+    flagged = [r for r in together if r.findings]
+    assert len(flagged) >= 6  # the test holds findings to compare
+    assert any(f.approval for r in together for f in r.findings)  # waivers compared too
+
+
+def _reads(item, prov, policy):
+    if item.clip.startswith("TEMP"):
+        yield prov
+
+
+def _ignores(item, prov, policy):
+    if prov.ai:
+        yield policy
+
+
+def _in_closure(item, prov, policy):
+    return (x for x in [item])
+
+
+def _through_locals(item, prov, policy):
+    return locals()["prov"]
+
+
+class _Callable:
+    def __call__(self, item, prov, policy):
+        return ()
+
+
+class _Unhashable(_Callable):
+    def __eq__(self, other):
+        return self is other
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def test_only_a_rule_that_cannot_see_the_item_is_shared():
+    assert _reads_item(_reads) and not _reads_item(_ignores)
+    assert _reads_item(_in_closure) and _reads_item(_through_locals)
+    assert _reads_item(_Callable()) and _reads_item(functools.partial(_ignores, None))
+    assert _reads_item(_Unhashable())
+    assert _reads_item(lambda item, prov, policy: item.clip)
+    # the plugin guard passes the arguments on untouched: what it wraps decides
+    assert not _reads_item(_guard(_ignores, "p", "rule x"))
+    assert _reads_item(_guard(_reads, "p", "rule y"))
+    decorated = functools.wraps(_ignores)(lambda *args: _ignores(*args))
+    assert _reads_item(decorated)  # any other wrapper may use the item
+
+
+CONTRACT_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 3) | st.floats(allow_nan=True)
+    | st.sampled_from([1, 1.0, True, 0.0, -0.0, "final", "temp", "Firefly", "likeness"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.sampled_from(["v", "generated", "tool", "name", "purpose", "role", "talent",
+                         "use", "inputs", "approvals", "digital_source_type", "x"]),
+        inner, max_size=5),
+    max_leaves=12)
+
+
+@settings(max_examples=400, deadline=None, database=None)
+@given(st.lists(CONTRACT_VALUES, min_size=1, max_size=4))
+def test_a_cached_contract_parse_is_the_parse(values):
+    for raw in values + values:  # the second round comes from the cache
+        cached = parse_contract(raw, "clip metadata", Trust.CLAIMED, True)
+        fresh = _parse_contract(raw, "clip metadata", Trust.CLAIMED, True)
+        if any(isinstance(p, str) and "nan" in p for p in fresh.problems):
+            assert cached.problems == fresh.problems
+        else:
+            assert cached == fresh
+
+
+def test_values_equal_in_python_but_not_in_json_are_parsed_apart():
+    """1 == True and 0.0 == -0.0 in Python (same hash): a cache keyed on values alone would
+    hand one the other's claim."""
+    assert parse_contract({"generated": True}, "s").generated
+    flagged = parse_contract({"generated": 1}, "s")
+    assert not flagged.generated and flagged.problems == (
+        "'generated' is int 1, expected true or false",)
+    assert parse_contract({"generated": True}, "s").problems == ()
+    zero = parse_contract({"v": 0.0, "generated": True}, "s").problems
+    minus = parse_contract({"v": -0.0, "generated": True}, "s").problems
+    assert zero == ("contract version 0.0 is not supported (expected 1)",)
+    assert minus == ("contract version -0.0 is not supported (expected 1)",)
+
+
+DEAGE = ai(purpose="temp", talent=[{"name": "Ray Holt", "use": "likeness"}])
+
+
+@pytest.fixture
+def no_config(monkeypatch):
+    for name in ("AIGATE_STAGE", "AIGATE_CONFIG", "AIGATE_DISABLE", "AIGATE_PLUGINS"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def read_logged(path: Path, caplog: pytest.LogCaptureFixture) -> str:
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger="aigate.otio"):
+        otio.adapters.read_from_file(str(path))
+    return caplog.text
+
+
+def test_import_hook_early_exit_still_sees_metadata_anywhere(tmp_path, caplog, no_config):
+    nested = otio.schema.Stack(name="comp", children=[clip("SH9", 2, DEAGE)])
+    deep = timeline([clip("CAM1"), nested])
+    on_media = timeline([clip("CAM1"), clip("SH2", 2, media_aigate=DEAGE)])
+    on_timeline = timeline([clip("CAM1")], metadata={"stage": "final"})
+    assert "LOCK, 1 of 2 clips flagged" in read_logged(write(tmp_path / "d.otio", deep), caplog)
+    assert "LOCK, 1 of 2 clips flagged" in read_logged(write(tmp_path / "m.otio", on_media),
+                                                       caplog)
+    assert "PASS, 0 of 1 clips flagged" in read_logged(write(tmp_path / "t.otio", on_timeline),
+                                                       caplog)
+    clean = write(tmp_path / "c.otio", timeline([clip("CAM1"), clip("CAM2")]))
+    assert "import check of 'cut': PASS, 0 of 2 clips flagged" in read_logged(clean, caplog)
+
+
+def test_import_hook_does_not_skip_a_timeline_a_config_governs(tmp_path, caplog, no_config):
+    """A timeline with no metadata at all is still checked where a config could make a claim
+    about it (here: a path pattern on clip names)."""
+    show = tmp_path / "show"
+    path = write(show / "cut.otio", timeline([clip("CAM1"), clip("GEN_sky_v1")]))
+    assert "0 of 2 clips flagged" in read_logged(path, caplog)
+    (show / "aigate.yaml").write_text("patterns: ['GEN_*']\n")
+    assert "WARN, 1 of 2 clips flagged" in read_logged(path, caplog) or \
+        "LOCK, 1 of 2 clips flagged" in read_logged(path, caplog)
+
+
+def test_import_hook_reads_media_where_a_config_governs_the_file(tmp_path, caplog, no_config):
+    """An XMP sidecar declaring generated media: the import check judges what the timeline
+    declares where no config governs the file (no media read), and reads the media, as
+    ``aigate check`` always does, once a config governs it."""
+    show = tmp_path / "show"
+    (show / "media").mkdir(parents=True)
+    (show / "media" / "SH1.mov").write_bytes(b"\x00" * 64)
+    (show / "media" / "SH1.xmp").write_text(xmp_packet(TRAINED, "attribute", "Midjourney"))
+    path = write(show / "cut.otio", timeline([clip("CAM1"), clip("SH1")]))
+    assert "PASS, 0 of 2 clips flagged" in read_logged(path, caplog)
+    (show / "aigate.yaml").write_text("show: NIGHTFALL\n")
+    logged = read_logged(path, caplog)
+    assert "1 of 2 clips flagged" in logged and "Midjourney" in logged
