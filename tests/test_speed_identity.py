@@ -15,7 +15,6 @@ from typing import Any
 
 import opentimelineio as otio
 import pytest
-from conftest import SAMPLES, ai, clip, timeline, write
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -27,6 +26,7 @@ from aigate.plugins import _guard
 from aigate.provenance import _parse_contract, parse_contract
 from aigate_otio.files import without_aigate_hooks
 from aigate_reports.json_report import _dump
+from helpers import SAMPLES, ai, clip, timeline, write
 from mediakit import TRAINED, xmp_packet
 
 #: every code point, lone surrogates (undecodable file names) and controls included
