@@ -31,7 +31,8 @@ if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
 
 WINDOW = 4  # files in flight per worker: enough to keep it busy, few enough to stream
-DIED = "the worker process checking this file died twice (crash or out of memory)"
+DIED = ("the worker process checking this file died twice, checked alone (crash or out "
+        "of memory)")
 
 
 @lru_cache(maxsize=4)
@@ -169,16 +170,22 @@ def _start_method() -> str:
 
 
 def _alone(path: Path, options: Options, render: Render, context: Any) -> FileOutcome:
+    """``path`` checked in a worker of its own. When a pool breaks, every file in flight
+    fails with it, including files that never started (another file killed the worker):
+    so each gets two tries alone, and only a file that kills its own worker twice is
+    reported as one that does."""
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    with ProcessPoolExecutor(1, mp_context=context) as pool:
-        try:
-            return pool.submit(check_one, str(path), options, render).result()
-        except BrokenProcessPool:
-            return died(path)
-        except Exception as exc:  # this file's error, not the run's
-            return failed(path, exc)
+    for _ in range(2):
+        with ProcessPoolExecutor(1, mp_context=context) as pool:
+            try:
+                return pool.submit(check_one, str(path), options, render).result()
+            except BrokenProcessPool:
+                continue
+            except Exception as exc:  # this file's error, not the run's
+                return failed(path, exc)
+    return died(path)
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:

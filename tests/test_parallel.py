@@ -80,6 +80,27 @@ def test_a_killed_worker_gets_the_file_retried_once_then_reported(tmp_path):
     assert run.json["summary"]["files"] == 5
 
 
+def test_a_file_that_failed_only_with_its_pool_is_checked_alone_again(tmp_path, monkeypatch):
+    """When one file kills a worker, the pool fails every file in flight, including files
+    that never started: retried alone, such a file is checked (here "once" stands for a
+    file whose first solo run is the one that meets the crash), and only a file that kills
+    its own worker twice is reported."""
+    import multiprocessing
+
+    from aigate.batch import Options
+    from aigate.model import CheckedFile, FailedFile
+    from aigate.parallel import _alone
+
+    folder = crash_folder(tmp_path, "b_once.crash", "c_always.crash")
+    monkeypatch.syspath_prepend(str(PLUGINS))
+    monkeypatch.setenv("AIGATE_PLUGINS", "aigate_crasher")
+    context = multiprocessing.get_context("fork")
+    once = _alone(folder / "b_once.crash", Options(), None, context)
+    assert isinstance(once, CheckedFile) and once.path.endswith("b_once.crash")
+    always = _alone(folder / "c_always.crash", Options(), None, context)
+    assert isinstance(always, FailedFile) and "died twice" in always.error.message
+
+
 def interrupted(folder: Path, *args: str) -> tuple[int, str, str]:
     """Run a check, press Ctrl-C once a worker is checking a file, and wait for the end."""
     started, tell = os.pipe()  # the plugin writes a byte when a worker starts a file
