@@ -77,6 +77,7 @@ class Session:
                        if options.trusted_roots is not None else trusted_roots_from_env())
         self._gates: dict[Path | None, Gate | AigateError] = {}
         self._found: dict[Path, ConfigSource] = {}
+        self._exclude_told: set[Path | None] = set()
         self._warned_problems = len(self.plugins.problems)
 
     def config_source(self, near: Path | None) -> ConfigSource:
@@ -212,12 +213,24 @@ class Session:
 
     def excluded(self, path: Path) -> bool:
         """Whether --exclude or the ``exclude`` of the config that applies to ``path``
-        names it (a bad config is reported when the file is checked, not here)."""
+        names it (a bad config is reported when the file is checked, not here). A config
+        that is merely discovered (not pinned, not inside the trusted roots) may sit in a
+        delivery: its ``exclude`` would hide the delivery's own timelines, so it is not
+        honoured (said once), as its ``plugins`` are not."""
         patterns = self.options.exclude
         try:
-            patterns += self.gate(path).config.exclude
+            config = self.gate(path).config
         except AigateError:
-            pass
+            config = None
+        if config is not None and config.exclude:
+            source = self.config_source(path)
+            if source.may_load_plugins:
+                patterns += config.exclude
+            elif source.path not in self._exclude_told:
+                self._exclude_told.add(source.path)
+                self.warn(f"{source.path}: exclude: not honoured in a discovered config (pin "
+                          "it with --config, or list its folder in AIGATE_TRUSTED_ROOTS): "
+                          "every timeline is checked")
         return any(globs.match(str(path), p) for p in patterns)
 
     def serial(self, files: Sequence[Path], progress: Progress) -> Iterator[FileOutcome]:

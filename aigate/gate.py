@@ -141,15 +141,24 @@ class Gate:
                                            stage_path=stage_path)]
 
     def annotate(self, subject: Any, target: str | None, *, stage: str | None = None,
-                 path: Path | None = None) -> list[SubjectResult]:
-        """Check, then let the host show the verdicts on the subject itself (it changes)."""
+                 path: Path | None = None, output: Path | None = None) -> list[SubjectResult]:
+        """Check, then let the host show the verdicts on the subject itself (it changes).
+
+        An annotated copy written where a stage path rule applies (``output`` under
+        ``deliverables/``) is an export: checked at that stage at least, and refused with
+        :class:`GateLocked` at final with a lock, before anything is written."""
+        export = output is not None and self.path_stage(output) is not None
         results = []
-        for collected, result in self.checked(subject, stage=stage, path=path):
+        for collected, result in self.checked(
+                subject, stage=stage, path=path, stage_path=output if export else None,
+                purpose=stages.Purpose.EXPORT if export else stages.Purpose.CHECK):
             if not self.plugins.hook.aigate_present(collected=collected, result=result,
                                                     target=target):
                 raise UsageError(f"no host plugin can annotate {collected.host} subjects "
                                  "(none implements aigate_present for them)")
             results.append(result)
+        if export:
+            self._refuse_export(results)
         return results
 
     def guard_export(self, subject: Any, *, stage: str | None = None,
@@ -172,10 +181,21 @@ class Gate:
                                                  target=target)
             self.plugins.hook.aigate_enforce(collected=collected, result=result)
             results.append(result)
-        locked = [r for r in results if r.stage == "final" and r.verdict is Severity.LOCK]
+        self._refuse_export(results)
+        return results
+
+    def _refuse_export(self, results: list[SubjectResult]) -> None:
+        """What no export at final may do: go out locked, or be judged as of another day
+        (``--as-of`` answers what the gate said on a date; a deliverable is judged today,
+        with today's approvals and rules)."""
+        final = [r for r in results if r.stage == "final"]
+        if final and self.as_of != dt.date.today():
+            raise UsageError(f"an export at stage final is judged as of today, not "
+                             f"{self.as_of}: --as-of is for 'aigate check' (what the gate "
+                             "said on a date); it writes no deliverable")
+        locked = [r for r in final if r.verdict is Severity.LOCK]
         if locked:
             raise GateLocked(locked)
-        return results
 
     def check_collected(self, collected: Collected, request: stages.Request,
                         path: Path | None, stage_path: Path | str | None,
@@ -196,7 +216,8 @@ class Gate:
         context = CheckContext(subject=collected.name, path=path, config=self.config,
                                stage=stage, cache=self.cache,
                                resolver=MediaResolver(base, roots, self.config.media.remap,
-                                                      reads=self.read_media))
+                                                      reads=self.read_media,
+                                                      bundled=bundled_media(path)))
         items = collected.items
         claims: dict[int, list[Claim]] = {}
         for source in self.plugins.hook.aigate_claims(items=items, context=context):
@@ -222,7 +243,8 @@ class Gate:
             self.cache.flush()
         return SubjectResult(name=collected.name, path=path, stage=stage, policy=policy.name,
                              host=collected.host, items=tuple(results),
-                             config=str(self.config.path) if self.config.path else None)
+                             config=str(self.config.path) if self.config.path else None,
+                             as_of=None if self.as_of == dt.date.today() else self.as_of)
 
     def evaluate(self, item: Item, provenance: Provenance, stage: str, policy: Policy,
                  active: Iterable[tuple[Rule, RuleSetting]],
@@ -376,3 +398,17 @@ def load_subject(plugins: Plugins, path: Path) -> Any:
         raise InputError(f"{path}: no host plugin reads {path.suffix or 'extensionless'} "
                          "files (see 'aigate plugins')")
     return subject
+
+
+def bundled_media(path: Path | None) -> frozenset[str]:
+    """The media an .otioz bundle packs (its members under ``media/``): the gate does not
+    read inside the archive, so at final such a clip is a finding, never "no provenance"."""
+    if path is None or path.suffix.lower() != ".otioz":
+        return frozenset()
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return frozenset(n for n in archive.namelist() if n != "content.otio")
+    except (OSError, zipfile.BadZipFile):
+        return frozenset()

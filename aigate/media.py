@@ -63,8 +63,11 @@ class MediaResolver:
     is looked at: every URL resolves as :data:`NOT_READ` (no path, no note)."""
 
     def __init__(self, base: Path | None, roots: tuple[Path, ...],
-                 remaps: tuple[Remap, ...] = (), *, reads: bool = True) -> None:
+                 remaps: tuple[Remap, ...] = (), *, reads: bool = True,
+                 bundled: frozenset[str] = frozenset()) -> None:
         self.reads = reads
+        #: media packed inside the subject's own bundle (an .otioz), which is not read
+        self.bundled = bundled
         self.base = base
         self.roots = tuple(os.path.realpath(r) for r in roots)
         self.remaps = remaps
@@ -142,6 +145,8 @@ class MediaResolver:
         listing = self._folder(folder or ".")
         text = f"{folder}/{name}" if folder else name
         if listing is None or name not in listing[1]:
+            if url.removeprefix("./") in self.bundled:  # there, but packed: not "no media"
+                return Media(url, UNREADABLE, None, f"inside the bundle, not read: {url}")
             return Media(url, MISSING, None, f"not found: {text}")
         try:
             stat = os.stat(text)  # follows links; a loop raises ELOOP

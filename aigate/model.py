@@ -7,6 +7,7 @@ that into :class:`Finding` objects, and the worst finding is the item's verdict.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import sys
 from collections.abc import Mapping, Sequence
@@ -512,6 +513,9 @@ class SubjectResult:
     counts: Counts = field(default_factory=Counts)
     #: the aigate.yaml that governed this check (None: no config, built-in defaults)
     config: str | None = None
+    #: the date the check was made as of, when it is not the day it ran (``--as-of``:
+    #: what the gate said then); None for today
+    as_of: dt.date | None = None
 
     def __post_init__(self) -> None:
         verdict, counts = Severity.PASS, Counts(clips=len(self.items))

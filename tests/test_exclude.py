@@ -37,11 +37,16 @@ def test_a_broken_timeline_xml_is_still_an_error(cli, tmp_path):
     assert run.code == 2 and [Path(e["path"]).name for e in run.json["errors"]] == ["cut.xml"]
 
 
-def test_exclude_option_and_config(cli, tmp_path):
+def test_exclude_option_and_config(cli, tmp_path, monkeypatch):
     show = folder(tmp_path)
     run = cli("check", show, "--exclude", "**/renders/**", "--format", "json", "--jobs", "1")
     assert checked(run) == ["cut.otio"] and run.code == 0
     (show / "aigate.yaml").write_text("exclude: ['renders/**']\n")
+    # a merely discovered config may be a delivery's: its exclude is not honoured, and said
+    run = cli("check", show, "--format", "json", "--jobs", "1")
+    assert checked(run) == ["cut.otio", "old.otio"]
+    assert "exclude: not honoured in a discovered config" in run.err
+    monkeypatch.setenv("AIGATE_TRUSTED_ROOTS", str(show))  # the show's own, trusted
     run = cli("check", show, "--format", "json", "--jobs", "1")
     assert checked(run) == ["cut.otio"]
     run = cli("check", str(show / "**" / "*.otio"), "--format", "json", "--jobs", "1")

@@ -227,6 +227,13 @@ def test_import_hook_early_exit_still_sees_metadata_anywhere(tmp_path, caplog, n
                                                        caplog)
     assert "PASS, 0 of 1 clips flagged" in read_logged(write(tmp_path / "t.otio", on_timeline),
                                                        caplog)
+    inactive = clip("SH3", 2)  # the proxy plays; the full resolution declares AI
+    full = otio.schema.ExternalReference(target_url="media/SH3_full.mov")
+    full.metadata["aigate"] = DEAGE
+    inactive.set_media_references({"DEFAULT_MEDIA": inactive.media_reference, "FULL": full},
+                                  "DEFAULT_MEDIA")
+    assert "LOCK, 1 of 2 clips flagged" in read_logged(
+        write(tmp_path / "i.otio", timeline([clip("CAM1"), inactive])), caplog)
     clean = write(tmp_path / "c.otio", timeline([clip("CAM1"), clip("CAM2")]))
     assert "import check of 'cut': PASS, 0 of 2 clips flagged" in read_logged(clean, caplog)
 

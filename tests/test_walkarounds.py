@@ -182,3 +182,62 @@ def test_every_xmp_packet_and_source_type_counts(cli, tmp_path, how):
     run = cli("check", cut, "--stage", "final", "--format", "json")
     assert run.verdicts() == {"GEN": "lock"}, run.out
     assert run.findings("GEN")["undeclared-ai"] == "lock"
+
+
+def approved_show(root: Path) -> Path:
+    """A show whose one AI clip is approved for final use until 2026-01-01 (expired now)."""
+    (root / "approvals").mkdir(parents=True)
+    (root / "pack.yaml").write_text(
+        "extends: netflix-genai\nvetted_tools: [{name: Firefly, vendor: Adobe, "
+        "enterprise: true}]\n")
+    (root / "approvals" / "APR-1.yaml").write_text(
+        "id: APR-1\ngrants: [final-deliverable-use]\nscope: {clips: [GEN]}\n"
+        "approver: {name: Dana Ruiz, role: Production Legal}\nissued: 2025-01-01\n"
+        "expires: 2026-01-01\n")
+    (root / "aigate.yaml").write_text("show: S\npolicy: pack.yaml\napprovals: approvals/\n")
+    return write(root / "cut.otio", timeline([clip("GEN", 2, ai())]))
+
+
+def test_as_of_replays_history_but_writes_no_deliverable(cli, tmp_path):
+    """--as-of answers what the gate said on a date (and says so); an export at final is
+    judged today: an expired approval cannot be brought back to write a deliverable."""
+    cut = approved_show(tmp_path)
+    assert final_verdict(cli, cut) == (1, {"GEN": "lock"})  # expired today
+    then = cli("check", cut, "--stage", "final", "--as-of", "2025-12-01")
+    assert then.code == 0 and "as of 2025-12-01" in then.out
+    out = tmp_path / "deliverables" / "cut.otio"
+    run = cli("annotate", cut, out, "--as-of", "2025-12-01")
+    assert run.code == 2 and "judged as of today" in run.err
+    assert not out.exists()
+
+
+def test_annotate_into_deliverables_is_an_export(cli, tmp_path):
+    """An annotated copy written into deliverables/ is a deliverable: a locked cut is
+    refused and nothing is written, and a lower --stage cannot talk it down."""
+    cut = approved_show(tmp_path)
+    out = tmp_path / "deliverables" / "cut.edl"
+    run = cli("annotate", cut, out)
+    assert run.code == 1 and "export refused" in run.err and f"{out}: not written" in run.err
+    lowered = cli("annotate", cut, out, "--stage", "edit")
+    assert lowered.code == 2 and "deliverables" in lowered.err
+    assert not out.parent.exists() or list(out.parent.iterdir()) == []
+    review = tmp_path / "review" / "cut.otio"  # a review copy elsewhere is written
+    assert cli("annotate", cut, review, "--stage", "final").code == 1 and review.exists()
+
+
+def test_media_packed_in_an_otioz_bundle_is_never_no_provenance(cli, tmp_path):
+    """OTIO's .otioz writer packs the media into the archive; the gate does not read inside
+    it, so at final a packed clip is a lock (media-missing), never a pass."""
+    media = tmp_path / "media"
+    media.mkdir()
+    still(media / "gen.png")
+    (tmp_path / "aigate.yaml").write_text("show: S\n")
+    cut = timeline([clip("GEN", 2, url=str(media / "gen.png"))])
+    bundle = tmp_path / "shot.otioz"
+    write(bundle, cut, "otioz")
+    (media / "gen.png").unlink()  # only the bundle is delivered
+    run = cli("check", bundle, "--stage", "final", "--format", "json")
+    assert run.code == 1 and run.findings("GEN") == {"media-missing": "lock"}, run.out
+    edit = cli("check", bundle, "--stage", "edit", "--format", "json")
+    assert edit.code == 0 and "inside the bundle" in edit.json["subjects"][0]["items"][0][
+        "media_note"]

@@ -162,8 +162,9 @@ def _configured(near: Path) -> bool:
 
 def _declares_nothing(timeline: Any) -> bool:
     """True when a timeline holds no ``aigate`` metadata: not on itself, any clip (nested
-    ones included) or a clip's media reference. Anything but a plain Timeline (a
-    collection, a bin) is not known to declare nothing."""
+    ones included) or any of a clip's media references (the inactive ones too: the gate
+    reads them all). Anything but a plain Timeline (a collection, a bin) is not known to
+    declare nothing."""
     import opentimelineio as otio  # imported already: OTIO is running this hook
 
     if type(timeline) is not otio.schema.Timeline or _has_aigate(timeline.metadata):
@@ -171,8 +172,8 @@ def _declares_nothing(timeline: Any) -> bool:
     for clip in timeline.find_clips():
         if _has_aigate(clip.metadata):
             return False
-        reference = clip.media_reference
-        if reference is not None and _has_aigate(reference.metadata):
+        if any(_has_aigate(reference.metadata)
+               for reference in clip.media_references().values()):
             return False
     return True
 

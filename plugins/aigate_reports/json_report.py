@@ -19,6 +19,7 @@ def _subject(result: SubjectResult) -> dict[str, Any]:
         "stage": result.stage,
         "policy": result.policy,
         "config": result.config,
+        "as_of": result.as_of.isoformat() if result.as_of else None,
         "verdict": result.verdict.label,
         "items": [_item(r) for r in result.items],
     }

@@ -28,6 +28,8 @@ def subject(result: SubjectResult, options: ReportOptions) -> str:
         return ""
     where = f"{_p(str(result.path))}: " if result.path else ""
     config = f"config {_p(result.config)}" if result.config else "no aigate.yaml"
+    if result.as_of is not None:  # what the gate said on another day: said up front
+        config += f", as of {result.as_of}"
     lines = [f"{where}{_p(result.name)} [stage {_p(result.stage)}, policy {_p(result.policy)}, "
              f"{config}] "
              f"{_paint(options, result.verdict, result.verdict.label.upper())}"]
