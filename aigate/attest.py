@@ -1,15 +1,19 @@
 """The conform attestation: a signed record of what the gate decided, on which files, under
 which rules and approvals.
 
-An in-toto Statement v1 (subjects: the sha256 of each timeline file checked; predicate: the
-aigate version, stage, as-of date, the policy pack files of the ``extends`` chain, the config,
-the approvals and consents that waived findings, every AI clip with its verdict, findings and
-media hash, and the summary) in a DSSE envelope signed with Ed25519. Plain ``cryptography``
+An in-toto Statement v1 (subjects: the sha256 of each timeline file checked, each with the
+path it was attested at; predicate: the aigate version, stage, as-of date, the policy pack
+files of the ``extends`` chain, the config and the files it names (ledger, key files, C2PA
+trust anchors), the approvals and consents that waived findings, every AI clip with its
+verdict, findings and media hash, every clip's media file (AI or not) with the XMP sidecars
+beside it, and the summary) in a DSSE envelope signed with Ed25519. Plain ``cryptography``
 signs it, with the key handling approval signing already uses (:mod:`aigate.signing`): one
 key format and one fingerprint for studio keys, and no second crypto stack to deploy.
 
-:func:`verify` checks the signature against trusted keys, then rehashes every file the
-statement names and lists what changed.
+:func:`verify` checks the signature against trusted attestation keys, then rehashes every
+file the statement names and lists what changed; :meth:`Verification.decision_problem`
+judges the attested decision (lock, stage). :func:`embeddable` is the check an attestation
+passes before a deliverable's Content Credentials carry it.
 """
 
 from __future__ import annotations
@@ -17,21 +21,24 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import __version__, signing
-from .errors import InputError
+from .config import Config
+from .errors import InputError, UsageError
 from .gate import Gate
-from .media import MediaResolver, file_sha256
-from .model import Severity, SubjectResult
+from .media import OUTSIDE, Media, MediaResolver, file_sha256
+from .model import STAGES, Severity, SubjectResult
 from .yamlfile import load
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PREDICATE_TYPE = "urn:aigate:conform-attestation:v1"
 PAYLOAD_TYPE = "application/vnd.in-toto+json"
+SEVERITY_LABELS = frozenset(s.label for s in Severity)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +76,44 @@ class Verification:
 
     @property
     def ok(self) -> bool:
+        """Signed by a trusted key and every file as attested (the decision aside)."""
         return self.signer is not None and not self.changes
+
+    @property
+    def predicate(self) -> Mapping[str, Any]:
+        return self.statement.get("predicate", {})
+
+    @property
+    def verdict(self) -> str:
+        return str(self.predicate.get("verdict", "unknown"))
+
+    @property
+    def lock_allowed(self) -> bool:
+        return self.predicate.get("lock_allowed") is True
+
+    @property
+    def stage(self) -> str | None:
+        """The lowest stage any attested timeline was checked at (None: none known)."""
+        stages = [t.get("stage") for t in self.predicate.get("timelines", ())
+                  if isinstance(t, Mapping)]
+        if not stages or any(s not in STAGES for s in stages):
+            return None
+        return min(stages, key=STAGES.index)
+
+    def decision_problem(self, require_stage: str, accept_lock: bool) -> str | None:
+        """Why the attested decision does not clear a delivery: a lock verdict (unless
+        ``accept_lock``), or a stage below ``require_stage``; None when it does."""
+        if self.verdict not in SEVERITY_LABELS:
+            return f"the attested verdict {self.verdict!r} is not a verdict"
+        if self.verdict == Severity.LOCK.label and not accept_lock:
+            return "the attested verdict is lock" + (
+                " (attested with --allow-lock)" if self.lock_allowed else "") + \
+                "; --accept-lock to accept it"
+        stage = self.stage
+        if stage is None or STAGES.index(stage) < STAGES.index(require_stage):
+            return (f"attested at stage {stage or 'unknown'}, below {require_stage} "
+                    "(--require-stage)")
+        return None
 
 
 def _sha(path: Path) -> str | None:
@@ -88,18 +132,24 @@ def statement(checked: Sequence[Checked], stage: str | None, as_of: dt.date,
     packs: dict[str, dict[str, Any]] = {}
     configs: dict[str, dict[str, Any]] = {}
     records: dict[str, dict[str, Any]] = {}
+    files: dict[str, dict[str, Any]] = {}
+    media_files: dict[str, dict[str, Any]] = {}
     worst = Severity.PASS
     counts = {"timelines": 0, "clips": 0, "ai": 0, "warn": 0, "lock": 0, "waived": 0}
     for entry in checked:
         digest = _sha(entry.path)
         if digest is None:
             raise InputError(f"{entry.path}: cannot read the timeline to hash it")
-        subjects.append({"name": entry.path.name, "digest": {"sha256": digest}})
+        # each subject carries where it was attested: two timelines may share a file name
+        subjects.append({"name": entry.path.name, "digest": {"sha256": digest},
+                         "annotations": {"path": str(entry.path.resolve())}})
         gate = entry.gate
         for pack in gate.policy.files:
             packs.setdefault(pack, _hashed("pack", pack))
         if gate.config.path:
             configs.setdefault(str(gate.config.path), _hashed("config", gate.config.path))
+            for kind, named in _config_files(gate.config):
+                files.setdefault(str(named), _hashed(kind, named))
         for result in entry.results:
             worst = max(worst, result.verdict)
             counts["timelines"] += 1
@@ -107,6 +157,10 @@ def statement(checked: Sequence[Checked], stage: str | None, as_of: dt.date,
             resolver = _resolver(gate, entry.path)
             for r in result.items:
                 counts["clips"] += 1
+                # every clip's media, AI or not: a sidecar added later can make a clip AI
+                for url in (r.item.media_url, *r.item.other_media):
+                    if url:
+                        _media_entry(media_files, resolver.resolve(url))
                 if not r.ai:
                     continue
                 counts["ai"] += 1
@@ -145,10 +199,55 @@ def statement(checked: Sequence[Checked], stage: str | None, as_of: dt.date,
                        for rule, setting in e.gate.policy.for_show(e.gate.config.show)
                        .rules.items() if setting.enabled and setting.in_force(e.gate.as_of)})},
         "config": list(configs.values()),
+        # what the config names besides: the ledger, key files, C2PA trust anchors
+        "files": list(files.values()),
+        # each distinct media file of every clip, and the XMP sidecars beside it
+        "media": [media_files[k] for k in sorted(media_files)],
         "approvals": [records[k] for k in sorted(records)],
         "timelines": timelines, "summary": counts}
     return {"_type": STATEMENT_TYPE, "subject": subjects, "predicateType": PREDICATE_TYPE,
             "predicate": predicate}
+
+
+def sidecar_names(media: Path) -> tuple[str, str]:
+    """The XMP sidecars a media file can have beside it (as the XMP source reads them)."""
+    return (f"{media.stem}.xmp", f"{media.name}.xmp")
+
+
+def _media_entry(found: dict[str, dict[str, Any]], media: Media) -> None:
+    """One entry per distinct media file: its hash and the hashes of its sidecars."""
+    key = str(media.path) if media.path else f"url:{media.url}"
+    if key in found:
+        return
+    # by name in the media's (real) folder, as the XMP source finds them: a symlinked
+    # sidecar is still the sidecar of that name
+    sidecars = [{"name": name, "sha256": _sha(media.path.parent / name)}
+                for name in sidecar_names(media.path)
+                if os.path.lexists(media.path.parent / name)] if media.path else []
+    found[key] = {"url": media.url, "path": str(media.path) if media.path else None,
+                  "state": media.state,
+                  "sha256": _sha(media.path) if media.path and media.readable else None,
+                  "sidecars": sidecars}
+
+
+def _config_files(config: Config) -> list[tuple[str, Path]]:
+    """Every file the config names that the decision or its trust rests on: the ledger,
+    the key files of ``trusted_keys`` and ``attestation_keys``, the C2PA trust anchors."""
+    named: list[tuple[str, Path]] = []
+    if config.ledger:
+        named.append(("ledger", config.ledger))
+    if config.c2pa_trust_anchors:
+        named.append(("trust-anchors", config.c2pa_trust_anchors))
+    if config.path is not None:
+        doc = load(config.path)
+        base = config.path.absolute().parent
+        for section, kind in (("trusted_keys", "approver-key"),
+                              ("attestation_keys", "attestation-key")):
+            entries = doc.get(section) if isinstance(doc, dict) else None
+            for entry in entries if isinstance(entries, list) else ():
+                if isinstance(entry, dict) and isinstance(entry.get("file"), str):
+                    named.append((kind, base / entry["file"]))
+    return named
 
 
 def _resolver(gate: Gate, path: Path) -> MediaResolver:
@@ -194,10 +293,11 @@ def envelope(doc: Mapping[str, Any], key: Any) -> dict[str, Any]:
                             "sig": base64.b64encode(signature).decode()}]}
 
 
-def read_envelope(path: Path) -> dict[str, Any]:
-    """The envelope in ``path``; a file that is not one is an InputError naming it."""
+def read_envelope(path: Path, data: bytes | None = None) -> dict[str, Any]:
+    """The envelope in ``path`` (``data``: its bytes, already read); a file that is not
+    one is an InputError naming it."""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = json.loads(path.read_bytes() if data is None else data)
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -212,31 +312,17 @@ def read_envelope(path: Path) -> dict[str, Any]:
 def verify(path: Path, trusted: Iterable[signing.TrustedKey],
            timelines: Sequence[Path] = (), media: bool = False) -> Verification:
     """Check the envelope in ``path``: its signature by one of ``trusted``, then every file
-    it names still hashing as attested. ``timelines`` are where the attested timelines are
-    now (matched by file name; default: the paths attested); ``media`` rehashes AI media."""
+    it names still hashing as attested. Each timeline is re-hashed at the path it was
+    attested at, or where ``timelines`` says it is now (matched by file name; a name given
+    twice or shared by two attested timelines is a UsageError). ``media`` rehashes every
+    clip's media and the XMP sidecars beside it (one added since is a change). The
+    attested decision itself is judged by :meth:`Verification.decision_problem`."""
     doc = read_envelope(path)
-    keys = {k.fingerprint: k for k in trusted}
-    signer: signing.TrustedKey | None = None
-    problem: str | None = "no signature by a trusted key"
     try:
         payload = base64.b64decode(doc["payload"], validate=True)
     except ValueError:
         return Verification(None, "the payload is not base64 (the envelope was changed)")
-    if doc.get("payloadType") != PAYLOAD_TYPE:
-        return Verification(None, f"payloadType {doc.get('payloadType')!r} is not "
-                            f"{PAYLOAD_TYPE}")
-    for entry in doc["signatures"]:
-        if not isinstance(entry, dict):
-            continue
-        key = keys.get(str(entry.get("keyid")))
-        if key is None:
-            problem = f"signed by key {entry.get('keyid')}, which is not a trusted key"
-            continue
-        if _valid(key, str(entry.get("sig", "")), payload):
-            signer, problem = key, None
-            break
-        problem = f"signature by {key.fingerprint} ({key.identity}) does not match: " \
-                  "the envelope was changed after signing"
+    signer, problem = _signed_by(doc, {k.fingerprint: k for k in trusted})
     if signer is None:
         return Verification(None, problem)
     try:
@@ -256,6 +342,64 @@ def verify(path: Path, trusted: Iterable[signing.TrustedKey],
     return Verification(signer, None, doc_statement, tuple(changes), checked)
 
 
+def embeddable(path: Path, trusted: Iterable[signing.TrustedKey], timeline: Path) -> bytes:
+    """The envelope in ``path`` as read, once it is shown to be an attestation of
+    ``timeline`` as it is now: signed by one of ``trusted`` (attestation keys) and with a
+    subject hashing as ``timeline`` does. Anything else is an InputError naming the file:
+    a deliverable never carries a record nobody trusted signed, or one of another cut."""
+    keys = list(trusted)
+    if not keys:
+        raise InputError(f"{path}: cannot embed an attestation nobody can verify: no "
+                         "attestation keys (attestation_keys in aigate.yaml or "
+                         "--trusted-keys PUB...)")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    doc = read_envelope(path, data)
+    problem = _signed_by(doc, {k.fingerprint: k for k in keys})[1]
+    if problem is not None:
+        raise InputError(f"{path}: not embedded: {problem}")
+    try:
+        signed = json.loads(base64.b64decode(doc["payload"]))
+        if signed["_type"] != STATEMENT_TYPE or signed["predicateType"] != PREDICATE_TYPE:
+            raise ValueError
+        digests = {s["digest"]["sha256"] for s in signed["subject"]}
+    except (ValueError, KeyError, TypeError):
+        raise InputError(f"{path}: not embedded: the signed statement is not an aigate "
+                         "attestation") from None
+    now = _sha(timeline)
+    if now is None or now not in digests:
+        raise InputError(f"{path}: not embedded: it does not attest {timeline} as it is "
+                         "now (no subject has its sha256: attested before an edit, or "
+                         "another cut)")
+    return data
+
+
+def _signed_by(doc: Mapping[str, Any], keys: Mapping[str, signing.TrustedKey]
+               ) -> tuple[signing.TrustedKey | None, str | None]:
+    """The trusted key whose signature over the envelope holds, or why there is none."""
+    try:
+        payload = base64.b64decode(doc["payload"], validate=True)
+    except ValueError:
+        return None, "the payload is not base64 (the envelope was changed)"
+    if doc.get("payloadType") != PAYLOAD_TYPE:
+        return None, f"payloadType {doc.get('payloadType')!r} is not {PAYLOAD_TYPE}"
+    problem = "no signature by a trusted key"
+    for entry in doc["signatures"]:
+        if not isinstance(entry, dict):
+            continue
+        key = keys.get(str(entry.get("keyid")))
+        if key is None:
+            problem = f"signed by key {entry.get('keyid')}, which is not a trusted key"
+            continue
+        if _valid(key, str(entry.get("sig", "")), payload):
+            return key, None
+        problem = f"signature by {key.fingerprint} ({key.identity}) does not match: " \
+                  "the envelope was changed after signing"
+    return None, problem
+
+
 def _valid(key: signing.TrustedKey, sig: str, payload: bytes) -> bool:
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives.asymmetric import ed25519
@@ -266,6 +410,34 @@ def _valid(key: signing.TrustedKey, sig: str, payload: bytes) -> bool:
     except (InvalidSignature, ValueError):
         return False
     return True
+
+
+def _where_now(subjects: Sequence[Mapping[str, Any]], timelines: Sequence[Path]
+               ) -> list[Path]:
+    """Where each subject is to be re-hashed: its own attested path, or the ``timelines``
+    given, matched by file name. A name given twice, or one that several subjects share,
+    cannot be matched: refused, never guessed."""
+    where = [Path(s["annotations"]["path"]) for s in subjects]
+    names = [str(s["name"]) for s in subjects]
+    given: dict[str, Path] = {}
+    for path in timelines:
+        if path.name in given:
+            raise UsageError(f"--timeline: {path.name} is given twice ({given[path.name]}, "
+                             f"{path}): timelines are matched by file name")
+        given[path.name] = path
+        if names.count(path.name) > 1:
+            raise UsageError(f"--timeline {path}: the attestation holds "
+                             f"{names.count(path.name)} timelines named {path.name}: "
+                             "matching by file name is ambiguous; verify them where they "
+                             "were attested")
+    for n, name in enumerate(names):
+        if name in given:
+            where[n] = given.pop(name)
+    if given:
+        extra = next(iter(given.values()))
+        raise UsageError(f"--timeline {extra}: no timeline named {extra.name} in the "
+                         "attestation")
+    return where
 
 
 def _changes(doc: Mapping[str, Any], predicate: Mapping[str, Any], timelines: Sequence[Path],
@@ -279,31 +451,45 @@ def _changes(doc: Mapping[str, Any], predicate: Mapping[str, Any], timelines: Se
             return
         checked += 1
         now = _sha(Path(where))
+        if now is None and attested is None:
+            return  # missing when attested, still missing
         if now is None:
             changes.append(Change(kind, str(where), "missing or unreadable"))
+        elif attested is None:
+            changes.append(Change(kind, str(where), "present now, missing or unreadable "
+                                  "when attested"))
         elif now != attested:
             changes.append(Change(kind, str(where), f"changed (attested sha256 "
                                   f"{str(attested)[:16]}…, now {now[:16]}…)"))
 
-    given = {p.name: p for p in timelines}
-    attested_paths = {t["file"]: t["path"] for t in predicate.get("timelines", ())}
-    for subject in doc.get("subject", ()):
-        name = subject["name"]
-        where = given.pop(name, None) or attested_paths.get(name)
+    subjects = list(doc["subject"])
+    for subject, where in zip(subjects, _where_now(subjects, timelines), strict=True):
         compare("timeline", where, subject["digest"]["sha256"])
-    for extra in given.values():
-        changes.append(Change("timeline", str(extra), "not in the attestation"))
     for entry in predicate["policy"]["files"]:
         compare("pack", entry["path"], entry["sha256"])
-    for entry in predicate.get("config", ()):
+    for entry in predicate["config"]:
         compare("config", entry["path"], entry["sha256"])
-    for entry in predicate.get("approvals", ()):
+    for entry in predicate["files"]:
+        compare(entry["kind"], entry["path"], entry["sha256"])
+    for entry in predicate["approvals"]:
         compare(entry.get("kind", "approval"), entry.get("path"), entry.get("sha256"))
     if media:
-        for timeline in predicate.get("timelines", ()):
-            for clip in timeline["clips"]:
-                if clip.get("media_path"):
-                    compare("media", clip["media_path"], clip.get("media_sha256"))
+        for entry in predicate["media"]:
+            # not a file here when attested (another machine, a URL), or one the gate was
+            # not allowed to read (outside the media roots): nothing it rested on
+            if not entry["path"] or entry["state"] == OUTSIDE:
+                continue
+            compare("media", entry["path"], entry["sha256"])
+            folder = Path(entry["path"]).parent
+            attested = {s["name"]: s["sha256"] for s in entry["sidecars"]}
+            for name in sidecar_names(Path(entry["path"])):
+                if name in attested:
+                    compare("sidecar", folder / name, attested[name])
+                elif os.path.lexists(folder / name):
+                    checked += 1
+                    changes.append(Change("sidecar", str(folder / name), "added since "
+                                          "the attestation (it can change what the media "
+                                          "declares)"))
     return changes, checked
 
 

@@ -81,6 +81,8 @@ class Config:
     show: str | None = None
     episode: str | None = None
     trusted_keys: tuple[TrustedKey, ...] = ()
+    #: keys trusted to sign conform attestations (never the approvers' trusted_keys)
+    attestation_keys: tuple[TrustedKey, ...] = ()
     stage_rules: tuple[StageRule, ...] = DEFAULT_STAGE_RULES
     plugins: tuple[str, ...] = ()
     strict_plugins: bool = False
@@ -133,7 +135,8 @@ def load_config(path: Path, *, allow_plugins: bool = True) -> Config:
     roots) a non-empty ``plugins:`` is an error naming file and line: it would run code a
     delivery chose."""
     doc = Section.from_file(path)
-    doc.only("policy", "approvals", "show", "episode", "trusted_keys", "stages", "plugins",
+    doc.only("policy", "approvals", "show", "episode", "trusted_keys", "attestation_keys",
+             "stages", "plugins",
              "strict_plugins", "hooks", "media", "cache", "ledger", "patterns", "c2pa",
              "exclude", "plugin_settings")
     # absolute once, here: a relative --config must not have its folder joined again by
@@ -178,6 +181,7 @@ def load_config(path: Path, *, allow_plugins: bool = True) -> Config:
         show=doc.text("show"),
         episode=str(doc.get("episode", (str, int))) if "episode" in doc else None,
         trusted_keys=_trusted_keys(doc, base),
+        attestation_keys=_trusted_keys(doc, base, "attestation_keys", "signer"),
         stage_rules=tuple(rules) if "stages" in doc else DEFAULT_STAGE_RULES,
         plugins=doc.strs("plugins"),
         strict_plugins=doc.flag("strict_plugins", False),
@@ -247,13 +251,14 @@ def _c2pa_signing(doc: Section, base: Path) -> tuple[Path, Path] | None:
     return (base / cert, base / key) if cert and key else None
 
 
-def _trusted_keys(doc: Section, base: Path) -> tuple[TrustedKey, ...]:
+def _trusted_keys(doc: Section, base: Path, section: str = "trusted_keys",
+                  who: str = "approver") -> tuple[TrustedKey, ...]:
     keys = []
-    for entry in doc.sections("trusted_keys"):
-        entry.only("key", "file", "approver")
-        approver = entry.text("approver")
+    for entry in doc.sections(section):
+        entry.only("key", "file", who)
+        approver = entry.text(who)
         if not approver:
-            entry.fail(f"{entry.where}: needs 'approver' (whose key this is)")
+            entry.fail(f"{entry.where}: needs '{who}' (whose key this is)")
         text, where = entry.text("key"), f"{doc.path}:{entry.line('key')}"
         if text is None:
             file = entry.text("file")

@@ -32,9 +32,12 @@ def _attest(cli, show: Path, *extra: str | Path):
                *extra)
 
 
-def _verify(cli, show: Path, *extra: str | Path):
+def _verify(cli, show: Path, *extra: str | Path, accept_lock: bool = True):
+    """Verify the sample show's attestation; its verdict is lock, accepted unless asked
+    not to (so a failure is the change under test, not the lock)."""
     return cli("attest", "verify", show.parent / "cut.intoto.json",
-               "--trusted-keys", show.parent / "keys" / "conform.pub", *extra)
+               "--trusted-keys", show.parent / "keys" / "conform.pub",
+               *(("--accept-lock",) if accept_lock else ()), *extra)
 
 
 def _statement(path: Path) -> dict:
@@ -145,7 +148,7 @@ def test_verify_refuses_a_key_it_does_not_trust(cli, show: Path, tmp_path: Path)
     assert _attest(cli, show, "--allow-lock").code == 0
     assert cli("approvals", "keygen", "other", "--out", tmp_path / "other").code == 0
     run = cli("attest", "verify", show.parent / "cut.intoto.json", "--trusted-keys",
-              tmp_path / "other" / "other.pub")
+              tmp_path / "other" / "other.pub", "--accept-lock")
     assert run.code == 1 and "not a trusted key" in run.out
 
 
@@ -205,3 +208,143 @@ def test_a_trusted_signature_over_something_else_is_not_verified(cli, show: Path
     path.write_text(json.dumps(envelope({"_type": "other", "predicate": {}}, key)))
     run = _verify(cli, show)
     assert run.code == 1 and "not an aigate attestation" in run.out
+
+
+# --- second round: the attacks a review built
+
+
+def test_two_timelines_sharing_a_file_name_are_each_rehashed(cli, show: Path) -> None:
+    """ep1/cut.otio and ep2/cut.otio: each is re-hashed where it was attested, so an edit
+    to the first is seen (looking subjects up by name re-read only one of them)."""
+    for episode, cut in (("ep1", CUTS[0]), ("ep2", CUTS[1])):
+        (show / episode).mkdir()
+        shutil.copy(show / cut, show / episode / "cut.otio")
+    keys = show.parent / "keys"
+    envelope = show.parent / "cut.intoto.json"
+    assert cli("attest", show / "ep1" / "cut.otio", show / "ep2" / "cut.otio", "--stage",
+               "final", "--key", keys / "conform.key", "--output", envelope,
+               "--allow-lock").code == 0
+    assert _verify(cli, show).code == 0
+    _flip(show / "ep1" / "cut.otio", b"NIGHTFALL 101", b"NIGHTFALL 1O1")
+    run = _verify(cli, show)
+    assert run.code == 1
+    assert f"CHANGED timeline {(show / 'ep1' / 'cut.otio').resolve()}" in run.out
+    assert "ep2" not in "".join(line for line in run.out.splitlines() if "CHANGED" in line)
+
+
+def test_a_timeline_name_two_subjects_share_is_refused(cli, show: Path) -> None:
+    for episode, cut in (("ep1", CUTS[0]), ("ep2", CUTS[1])):
+        (show / episode).mkdir()
+        shutil.copy(show / cut, show / episode / "cut.otio")
+    keys = show.parent / "keys"
+    assert cli("attest", show / "ep1" / "cut.otio", show / "ep2" / "cut.otio", "--stage",
+               "final", "--key", keys / "conform.key", "--output",
+               show.parent / "cut.intoto.json", "--allow-lock").code == 0
+    run = _verify(cli, show, "--timeline", show / "ep2" / "cut.otio")
+    assert run.code == 2 and "2 timelines named cut.otio" in run.err
+    assert "ambiguous" in run.err and "signature ok" not in run.out
+
+
+def test_a_timeline_name_given_twice_is_refused(cli, show: Path, tmp_path: Path) -> None:
+    assert _attest(cli, show, "--allow-lock").code == 0
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    shutil.copy(show / CUTS[0], other / CUTS[0])
+    _flip(other / CUTS[0], b"NIGHTFALL 101", b"NIGHTFALL 1O1")
+    # the changed copy second: silently dropping either one is what this refuses
+    run = _verify(cli, show, "--timeline", show / CUTS[0], other / CUTS[0])
+    assert run.code == 2 and f"{CUTS[0]} is given twice" in run.err
+
+
+SIDECAR = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/'
+           b'02/22-rdf-syntax-ns#"><rdf:Description xmlns:Iptc4xmpExt="http://iptc.org/std/'
+           b'Iptc4xmpExt/2008-02-29/" Iptc4xmpExt:DigitalSourceType="http://cv.iptc.org/'
+           b'newscodes/digitalsourcetype/trainedAlgorithmicMedia"/></rdf:RDF></x:xmpmeta>')
+
+
+def test_a_sidecar_added_beside_a_camera_clip_is_named(cli, show: Path) -> None:
+    """A camera clip's media is hashed too, and an XMP sidecar added beside it since (which
+    makes the clip AI for the gate) is a change."""
+    assert _attest(cli, show, "--allow-lock").code == 0
+    doc = _statement(show.parent / "cut.intoto.json")
+    assert any(Path(m["path"]).name == "A001C003.mov" and m["sha256"]
+               for m in doc["predicate"]["media"])
+    assert _verify(cli, show, "--media").code == 0
+    (show / "media" / "A001C003.xmp").write_bytes(SIDECAR)
+    assert "generated" in json.dumps(
+        cli("check", show / CUTS[0], "--stage", "final", "--format", "json").json)
+    run = _verify(cli, show, "--media")
+    assert run.code == 1
+    assert "CHANGED sidecar" in run.out and "A001C003.xmp: added since" in run.out
+
+
+def test_an_edited_sidecar_and_camera_media_are_named(cli, show: Path) -> None:
+    assert _attest(cli, show, "--allow-lock").code == 0
+    _flip(show / "media" / "GFX_poster_bg_v2.xmp", b"trainedAlgorithmicMedia",
+          b"digitalCapture")
+    camera = show / "media" / "A003C007.mov"
+    camera.write_bytes(camera.read_bytes() + b"\0")
+    run = _verify(cli, show, "--media")
+    assert run.code == 1
+    changed = [line for line in run.out.splitlines() if "CHANGED" in line]
+    assert any("CHANGED sidecar" in line and "GFX_poster_bg_v2.xmp" in line
+               for line in changed)
+    assert any("CHANGED media" in line and "A003C007.mov" in line for line in changed)
+
+
+@pytest.mark.parametrize(("kind", "relative"), [
+    ("ledger", "ledger.yaml"),
+    ("approver-key", "keys/dana-ruiz.pub"),
+    ("trust-anchors", "keys/c2pa-anchors.pem"),
+])
+def test_a_file_the_config_names_is_named_when_it_changes(cli, show: Path, kind: str,
+                                                          relative: str) -> None:
+    assert _attest(cli, show, "--allow-lock").code == 0
+    with (show / relative).open("ab") as handle:
+        handle.write(b"\n")
+    run = _verify(cli, show)
+    assert run.code == 1
+    (changed,) = [line for line in run.out.splitlines() if "CHANGED" in line]
+    assert f"CHANGED {kind} " in changed and Path(relative).name in changed
+
+
+def test_a_locked_attestation_is_not_accepted_without_accept_lock(cli, show: Path) -> None:
+    assert _attest(cli, show, "--allow-lock").code == 0
+    run = _verify(cli, show, accept_lock=False)
+    assert run.code == 1
+    assert "verdict lock, stage final" in run.out and "lock_allowed true" in run.out
+    assert "NOT ACCEPTED: the attested verdict is lock" in run.out
+    accepted = _verify(cli, show)
+    assert accepted.code == 0 and "lock verdict accepted (--accept-lock)" in accepted.out
+
+
+def test_an_attestation_below_the_required_stage_is_not_accepted(cli, show: Path) -> None:
+    keys = show.parent / "keys"
+    assert cli("attest", show / CUTS[0], "--stage", "edit", "--key", keys / "conform.key",
+               "--output", show.parent / "cut.intoto.json", "--allow-lock").code == 0
+    run = _verify(cli, show)
+    assert run.code == 1 and "stage edit" in run.out
+    assert "NOT ACCEPTED: attested at stage edit, below final" in run.out
+    assert _verify(cli, show, "--require-stage", "edit").code == 0
+
+
+def test_an_approver_key_does_not_verify_an_attestation(cli, show: Path) -> None:
+    """trusted_keys sign approval records; only attestation_keys sign attestations."""
+    assert _attest(cli, show, "--allow-lock").code == 0
+    config = show.parent / "verify.yaml"
+    config.write_text("trusted_keys:\n  - {approver: Conform, file: keys/conform.pub}\n")
+    envelope = show.parent / "cut.intoto.json"
+    run = cli("attest", "verify", envelope, "--config", config, "--accept-lock")
+    assert run.code == 2 and "no attestation_keys" in run.err and "signature ok" not in run.out
+    config.write_text("attestation_keys:\n  - {signer: Conform, file: keys/conform.pub}\n")
+    run = cli("attest", "verify", envelope, "--config", config, "--accept-lock")
+    assert run.code == 0 and "signature ok" in run.out and "Conform" in run.out
+
+
+def test_the_envelope_never_overwrites_the_signing_key(cli, show: Path) -> None:
+    key = show.parent / "keys" / "conform.key"
+    before = key.read_bytes()
+    run = cli("attest", show / CUTS[0], "--stage", "final", "--key", key, "--output", key,
+              "--allow-lock")
+    assert run.code == 2 and "is one of the inputs" in run.err
+    assert key.read_bytes() == before

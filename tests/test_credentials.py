@@ -69,7 +69,8 @@ def test_deliverable_carries_credentials_with_the_chain_kept(cli, cut: Path, kit
                 else mediakit.still(tmp_path / f"render{suffix}"))
     before = rendered.read_bytes()
     run = cli("credentials", rendered, "--from", cut, "--cert", kit["cert"], "--key",
-              kit["key"], "--attestation", envelope, "--output", tmp_path / f"out{suffix}")
+              kit["key"], "--attestation", envelope, "--trusted-keys", keys / "conform.pub",
+              "--output", tmp_path / f"out{suffix}")
     assert run.code == 0, run.err
     assert rendered.read_bytes() == before  # the input is never changed
     store, manifest = _read(tmp_path / f"out{suffix}")
@@ -141,3 +142,82 @@ def test_a_key_that_is_not_a_key_is_one_line(cli, cut: Path, kit, tmp_path: Path
     rendered = mediakit.video(tmp_path / "render.mp4")
     run = cli("credentials", rendered, "--from", cut, "--cert", kit["cert"], "--key", bad)
     assert run.code == 2 and "bad.key" in run.err and "Traceback" not in run.err
+
+
+# --- second round: the attacks a review built
+
+
+def _attested(cli, cut: Path, tmp_path: Path, name: str = "conform") -> Path:
+    keys = tmp_path / "keys"
+    assert cli("approvals", "keygen", name, "--out", keys).code == 0
+    envelope = tmp_path / f"{name}.intoto.json"
+    assert cli("attest", cut, "--stage", "final", "--key", keys / f"{name}.key",
+               "--output", envelope).code == 0
+    return envelope
+
+
+def test_a_forged_attestation_is_not_embedded(cli, cut: Path, kit, tmp_path: Path) -> None:
+    """Signed by a key nobody trusts: refused, nothing written."""
+    forged = _attested(cli, cut, tmp_path, "forger")
+    assert cli("approvals", "keygen", "conform", "--out", tmp_path / "keys").code == 0
+    rendered = mediakit.video(tmp_path / "render.mp4")
+    run = cli("credentials", rendered, "--from", cut, "--cert", kit["cert"], "--key",
+              kit["key"], "--attestation", forged, "--trusted-keys",
+              tmp_path / "keys" / "conform.pub")
+    assert run.code == 2 and "forger.intoto.json: not embedded" in run.err
+    assert "not a trusted key" in run.err
+    assert not (tmp_path / "render.c2pa.mp4").exists()
+    untrusted = cli("credentials", rendered, "--from", cut, "--cert", kit["cert"], "--key",
+                    kit["key"], "--attestation", forged)  # no attestation key at all
+    assert untrusted.code == 2 and "no attestation keys" in untrusted.err
+    assert not (tmp_path / "render.c2pa.mp4").exists()
+
+
+def test_an_attestation_of_the_cut_before_an_edit_is_not_embedded(cli, cut: Path, kit,
+                                                                   tmp_path: Path) -> None:
+    envelope = _attested(cli, cut, tmp_path)
+    cut.write_text(cut.read_text().replace('"PLATE"', '"PLATE_B"', 1))
+    rendered = mediakit.video(tmp_path / "render.mp4")
+    run = cli("credentials", rendered, "--from", cut, "--cert", kit["cert"], "--key",
+              kit["key"], "--attestation", envelope, "--trusted-keys",
+              tmp_path / "keys" / "conform.pub")
+    assert run.code == 2 and "does not attest" in run.err and "cut.otio" in run.err
+    assert not (tmp_path / "render.c2pa.mp4").exists()
+
+
+def test_a_lower_stage_does_not_sign_a_cut_locked_at_final(cli, kit, tmp_path: Path) -> None:
+    show = tmp_path / "show"
+    shutil.copytree(ROOT / "sample_timelines", show)
+    (show / "deliverables").mkdir()
+    rendered = mediakit.video(tmp_path / "ep101.mp4")
+    output = show / "deliverables" / "EP101.mp4"
+    run = cli("credentials", rendered, "--from", show / "ep101_cut_v12.otio", "--cert",
+              kit["cert"], "--key", kit["key"], "--stage", "edit", "--output", output)
+    assert run.code == 2 and "--stage edit" in run.err and "stage final" in run.err
+    assert not output.exists()
+
+
+@pytest.mark.parametrize("target", ["timeline", "key", "cert", "attestation", "link"])
+def test_the_output_is_never_an_input(cli, cut: Path, kit, tmp_path: Path,
+                                      target: str) -> None:
+    envelope = _attested(cli, cut, tmp_path)
+    link = tmp_path / "link.mp4"
+    link.symlink_to(cut)  # a link to the timeline is the timeline
+    output = {"timeline": cut, "key": kit["key"], "cert": kit["cert"],
+              "attestation": envelope, "link": link}[target]
+    before = {p: p.read_bytes() for p in (cut, kit["key"], kit["cert"], envelope)}
+    rendered = mediakit.video(tmp_path / "render.mp4")
+    run = cli("credentials", rendered, "--from", cut, "--cert", kit["cert"], "--key",
+              kit["key"], "--attestation", envelope, "--trusted-keys",
+              tmp_path / "keys" / "conform.pub", "--output", output)
+    assert run.code == 2 and "is one of the inputs" in run.err
+    assert {p: p.read_bytes() for p in before} == before
+
+
+def test_a_timeline_suffix_is_refused_as_output(cli, cut: Path, kit, tmp_path: Path) -> None:
+    rendered = mediakit.video(tmp_path / "render.mp4")
+    output = cut.parent / "cut_v2.otio"
+    run = cli("credentials", rendered, "--from", cut, "--cert", kit["cert"], "--key",
+              kit["key"], "--output", output)
+    assert run.code == 2 and "a timeline's suffix" in run.err
+    assert not output.exists()

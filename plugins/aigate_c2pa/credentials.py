@@ -84,8 +84,11 @@ def stamp(deliverable: Path, results: Sequence[SubjectResult], gate: Gate, cert:
         raise Locked(f"{deliverable}: no credentials: {locked[0].name} is locked at stage "
                      f"final ({clips} locked clip(s)); 'aigate check' lists them")
     output = output or deliverable.with_name(f"{deliverable.stem}.c2pa{deliverable.suffix}")
-    if output.resolve() == deliverable.resolve():
-        raise UsageError(f"--output {output}: the deliverable is never overwritten")
+    for given in (deliverable, timeline, cert, key, attestation):
+        # symlinks resolved: a link to an input is that input
+        if given is not None and output.resolve() == given.resolve():
+            raise UsageError(f"--output {output}: is an input ({given}); inputs are never "
+                             "overwritten")
     kind = deliverable.suffix.lstrip(".").lower()
     chain, key_pem = _read(cert, "certificate chain"), _read(key, "private key")
     dst_type = source_type(results)
