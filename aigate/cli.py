@@ -169,9 +169,22 @@ def _add_render(sub: Any) -> None:
     render = _subcommand(
         sub, "render", "render a project through the export gate (melt for Kdenlive/MLT)",
         "Check PROJECT at the stage OUT implies (its config path rules, or "
-        "--stage) and render it to OUT with the host's renderer; everything after -- goes to "
-        "the renderer (melt: e.g. vcodec=libx264). At stage final with a lock nothing is "
-        "rendered and the exit code is 1. OUT is written atomically.",
+        "--stage) and render it to OUT with the host's renderer; the encoding options after "
+        "-- go to the renderer. At stage final with a lock nothing is rendered and the exit "
+        "code is 1. OUT is written atomically. melt (Kdenlive/MLT) takes only key=value "
+        "options whose key is one of: f (mp4, mov, matroska, webm, mxf...: one file), "
+        "movflags, threads, real_time; vcodec, vb, vbufsize, vminrate, vmaxrate, crf, "
+        "qscale, vq, qmin, qmax, qp, cq, vglobal_quality, preset, tune, vprofile, level, g, "
+        "bf, keyint_min, sc_threshold, refs, trellis, mbd, coder, context, slices, pix_fmt, "
+        "quality, deadline, cpu-used, row-mt, tile-columns, tile-rows, auto-alt-ref, "
+        "lag-in-frames, max-intra-rate, vn, video_off; width, height, s, aspect, "
+        "progressive, top_field_first, deinterlace_method, rescale, frame_rate_num, "
+        "frame_rate_den, r, display_aspect_num, display_aspect_den, sample_aspect_num, "
+        "sample_aspect_den, colorspace, color_range, color_trc; acodec, ab, aq, ar, ac, "
+        "channels, sample_fmt, an, audio_off. A value is a name or number (no path or URL: "
+        "no / or : except a ratio such as 16:9). Anything else (a file, which melt would "
+        "add as media the gate never checked; target= or resource=, which would write "
+        "elsewhere; a -option) is refused with exit code 2.",
         "aigate render edit.kdenlive deliverables/ep101.mp4 -- vcodec=libx264",
         usage="aigate render PROJECT OUT [options] [-- RENDERER OPTION...]")
     render.__class__ = _PassThroughParser  # "-- ..." reaches the renderer untouched
@@ -302,12 +315,20 @@ def _add_attest(sub: Any) -> None:
                         help="also write the disclosure register of the same check, its "
                         "companion (.csv or .json)")
     attest.add_argument("--trusted-keys", nargs="+", type=Path, default=[], metavar="PUB",
-                        help="verify: public keys trusted to sign (default: the config's "
-                        "trusted_keys)")
+                        help="verify: public keys trusted to sign attestations (default: "
+                        "the --config's attestation_keys; approvers' trusted_keys never "
+                        "sign attestations)")
     attest.add_argument("--timeline", nargs="+", type=Path, default=[], metavar="PATH",
-                        help="verify: the timelines where they are now (matched by name)")
+                        help="verify: the timelines where they are now (matched by file "
+                        "name; a name given twice or shared by two attested timelines is "
+                        "refused)")
     attest.add_argument("--media", action="store_true",
-                        help="verify: re-hash the AI clips' media too")
+                        help="verify: re-hash every clip's media and its XMP sidecars too")
+    attest.add_argument("--require-stage", choices=STAGES, default="final",
+                        help="verify: the lowest stage the attested check may have run at "
+                        "(default: final)")
+    attest.add_argument("--accept-lock", action="store_true",
+                        help="verify: accept an attested lock verdict (--allow-lock)")
     attest.set_defaults(run=cmd_attest)
 
 
@@ -318,8 +339,8 @@ def _add_credentials(sub: Any) -> None:
         "Sign DELIVERABLE with a C2PA manifest saying what the cut holds: "
         "c2pa.created/c2pa.edited with the IPTC digital source type that fits, one "
         "ingredient per AI clip's media (its own manifest carried forward), and the "
-        "attestation as the com.aigate.attestation assertion. Refused (exit 1) when the "
-        "cut is locked at final.",
+        "attestation as the com.aigate.attestation assertion. The cut is always checked at "
+        "stage final: refused (exit 1) when it is locked there.",
         "aigate credentials ep101.mp4 --from ep101.otio --cert chain.pem --key signer.key")
     credentials.add_argument("deliverable", type=Path, metavar="DELIVERABLE",
                              help="the rendered file (mp4, mov, wav, jpeg, png...)")
@@ -331,7 +352,11 @@ def _add_credentials(sub: Any) -> None:
     credentials.add_argument("--key", type=Path, required=True,
                              help="the certificate's private key (PEM)")
     credentials.add_argument("--attestation", type=Path,
-                             help="an attestation (aigate attest) to embed")
+                             help="an attestation (aigate attest) to embed: verified first "
+                             "(signed by an attestation key, attesting TIMELINE as it is)")
+    credentials.add_argument("--trusted-keys", nargs="+", type=Path, default=[],
+                             metavar="PUB", help="public keys trusted to sign the "
+                             "attestation (besides the config's attestation_keys)")
     credentials.add_argument("--output", type=Path, help="write the signed file here "
                              "(default: DELIVERABLE with .c2pa before its suffix)")
     _gate_options(credentials)
@@ -577,7 +602,14 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     gate = session.gate(args.input)
     subject = load_subject(session.plugins, args.input)
     target = args.output.suffix.lstrip(".").lower()
-    results = gate.annotate(subject, target, stage=args.stage, path=args.input)
+    from .gate import GateLocked
+
+    try:
+        results = gate.annotate(subject, target, stage=args.stage, path=args.input,
+                                output=args.output)
+    except GateLocked as exc:  # written into a final deliverables path: refused
+        print(f"{exc}\n{args.output}: not written", file=sys.stderr)
+        return ExitCode.GATE
     saved = session.plugins.hook.aigate_save_subject(
         subject=subject, path=args.output, track=args.track, allow_loss=args.allow_loss,
         protected=(args.input,))
@@ -822,8 +854,9 @@ def cmd_attest(args: argparse.Namespace) -> int:
         return _attest_verify(args)
     if args.key is None or args.output is None:
         raise UsageError("attest needs --key KEY and --output FILE")
-    _refuse_output(args.output, args.paths, {"json"})
-    _refuse_output(args.register, args.paths, {"csv", "json"})
+    _refuse_output(args.output, [*args.paths, str(args.key)], {"json"})
+    _refuse_output(args.register, [*args.paths, str(args.key), str(args.output)],
+                   {"csv", "json"})
     key, warnings = load_private_key(args.key)
     for warning in warnings:
         _warn(warning)
@@ -867,43 +900,81 @@ def _attest_verify(args: argparse.Namespace) -> int:
 
     if len(args.paths) != 2:
         raise UsageError("usage: aigate attest verify ENVELOPE [--timeline PATH...] "
-                         "[--media] [--trusted-keys PUB...]")
+                         "[--media] [--trusted-keys PUB...] [--require-stage STAGE] "
+                         "[--accept-lock]")
     keys = trusted_keys(args.trusted_keys)
     if not keys and args.config:
-        keys = list(load_config(args.config).trusted_keys)
+        config = load_config(args.config)
+        keys = list(config.attestation_keys)
+        if not keys and config.trusted_keys:
+            raise UsageError(f"attest verify: {args.config} has no attestation_keys; its "
+                             "trusted_keys are approvers' keys and never verify an "
+                             "attestation")
     if not keys:
         raise UsageError("attest verify: no trusted keys (give --trusted-keys PUB... or "
-                         "--config with trusted_keys)")
+                         "--config with attestation_keys)")
     path = Path(args.paths[1])
     result = verify(path, keys, args.timeline, args.media)
     if result.signer is None:
         print(f"{path}: NOT VERIFIED: {result.problem}")
         return ExitCode.GATE
     print(f"{path}: signature ok ({result.signer.fingerprint}, {result.signer.identity})")
+    print(f"  verdict {result.verdict}, stage {result.stage or 'unknown'}, as of "
+          f"{result.predicate.get('as_of', 'unknown')}, lock_allowed "
+          f"{str(result.lock_allowed).lower()}")
     for change in result.changes:
         print(f"  CHANGED {change}")
     print(f"{result.checked} file(s) checked, {len(result.changes)} changed")
+    problem = result.decision_problem(args.require_stage, args.accept_lock)
+    if problem:
+        print(f"{path}: NOT ACCEPTED: {problem}")
+        return ExitCode.GATE
+    if result.verdict == "lock":
+        print(f"{path}: a lock verdict accepted (--accept-lock)")
     return ExitCode.OK if result.ok else ExitCode.GATE
 
 
 def cmd_credentials(args: argparse.Namespace) -> int:
     """Content Credentials on a rendered deliverable, from the cut it was rendered from."""
+    import tempfile
+
+    from .attest import embeddable, trusted_keys
     from .errors import UsageError
     from .gate import GateLocked, load_subject
 
+    if args.stage and args.stage != "final":
+        # a deliverable is a final deliverable: a lower stage would sign a cut locked at final
+        raise UsageError(f"--stage {args.stage}: credentials always check the cut at stage "
+                         "final (the deliverable is final); drop --stage")
     session = _session(args)
+    output = args.output or args.deliverable.with_name(
+        f"{args.deliverable.stem}.c2pa{args.deliverable.suffix}")
+    inputs = [args.deliverable, args.timeline, args.cert, args.key,
+              *([args.attestation] if args.attestation else []), *args.trusted_keys]
+    _refuse_output(output, [str(p) for p in inputs], set())
+    if output.suffix.lower().lstrip(".") in session.timeline_suffixes():
+        raise UsageError(f"--output {output}: a timeline's suffix; the signed deliverable "
+                         "is media (mp4, mov, wav, jpeg, png...)")
     gate = session.gate(args.timeline)
-    results = gate.check(load_subject(session.plugins, args.timeline),
-                         stage=args.stage or "final", path=args.timeline)
-    locked = [r for r in results if r.stage == "final" and r.locked()]
+    results = gate.check(load_subject(session.plugins, args.timeline), stage="final",
+                         path=args.timeline)
+    locked = [r for r in results if r.locked()]
     if locked:
         print(f"aigate: {args.deliverable}: no credentials: the cut is locked at stage final\n"
               f"{GateLocked(locked)}", file=sys.stderr)
         return ExitCode.GATE
-    written = session.plugins.hook.aigate_stamp_credentials(
-        deliverable=args.deliverable, results=results, gate=gate, cert=args.cert,
-        key=args.key, output=args.output, attestation=args.attestation,
-        timeline=args.timeline)
+    with tempfile.TemporaryDirectory(prefix="aigate-attestation-") as folder:
+        attestation = None
+        if args.attestation is not None:
+            # verified, then embedded from the bytes verified (not re-read from its path)
+            data = embeddable(args.attestation, [*trusted_keys(args.trusted_keys),
+                                                 *gate.config.attestation_keys],
+                              args.timeline)
+            attestation = Path(folder) / args.attestation.name
+            attestation.write_bytes(data)
+        written = session.plugins.hook.aigate_stamp_credentials(
+            deliverable=args.deliverable, results=results, gate=gate, cert=args.cert,
+            key=args.key, output=output, attestation=attestation, timeline=args.timeline)
     if written is None:
         raise UsageError("no plugin writes Content Credentials here: "
                          "pip install 'aigate[c2pa]' (c2pa-python)")

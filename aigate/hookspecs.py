@@ -237,7 +237,8 @@ def aigate_render(subject: Any, path: Path | None, output: Path,
     :param subject: the project, as :func:`aigate_load_subject` read it.
     :param path: the project file.
     :param output: the media file to write.
-    :param args: extra renderer options, passed through (e.g. melt's ``vcodec=libx264``).
+    :param args: extra renderer options (e.g. melt's ``vcodec=libx264``), checked by
+        the host before they reach its renderer (melt: an allow-list of encoding options).
     :return: the path written; None when the subject is not yours.
     :raises aigate.api.InputError: with one line when the render fails.
 

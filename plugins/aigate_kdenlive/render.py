@@ -5,15 +5,75 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import subprocess
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from aigate.api import Diagnostic, InputError
+from aigate.api import Diagnostic, InputError, UsageError
 
 MELT = "melt"
+
+#: The melt consumer properties ``aigate render`` passes on after ``--``: encoding options
+#: of MLT's avformat consumer, as Kdenlive's render profiles use them. None names a file,
+#: a service or a URL: melt reads a bare token as one more producer (media the gate never
+#: saw) and ``target``/``resource`` as another place to write, so anything else is refused.
+CONSUMER_OPTIONS = frozenset({
+    # container and muxing
+    "f", "movflags", "threads", "real_time",
+    # video encoding
+    "vcodec", "vb", "vbufsize", "vminrate", "vmaxrate", "crf", "qscale", "vq", "qmin",
+    "qmax", "qp", "cq", "vglobal_quality", "preset", "tune", "vprofile", "level", "g", "bf",
+    "keyint_min", "sc_threshold", "refs", "trellis", "mbd", "coder", "context", "slices",
+    "pix_fmt", "quality", "deadline", "cpu-used", "row-mt", "tile-columns", "tile-rows",
+    "auto-alt-ref", "lag-in-frames", "max-intra-rate", "vn", "video_off",
+    # picture
+    "width", "height", "s", "aspect", "progressive", "top_field_first",
+    "deinterlace_method", "rescale", "frame_rate_num", "frame_rate_den", "r",
+    "display_aspect_num", "display_aspect_den", "sample_aspect_num", "sample_aspect_den",
+    "colorspace", "color_range", "color_trc",
+    # audio encoding
+    "acodec", "ab", "aq", "ar", "ac", "channels", "sample_fmt", "an", "audio_off",
+})
+#: ``f=``: containers that write one file (hls, dash, segment, tee, image2... write others)
+CONTAINERS = frozenset({
+    "mp4", "mov", "ipod", "matroska", "webm", "mxf", "avi", "mpegts", "mpeg", "dvd", "vob",
+    "ogg", "nut", "dv", "gif", "wav", "flac", "mp3", "adts", "ac3", "opus",
+})
+#: a value: a codec, preset or number (no path separator, no ':' a URL could use) ...
+_PLAIN = re.compile(r"[A-Za-z0-9_.+@,-]+")
+#: ... or a ratio (aspect=16:9, r=30000/1001, MLT's aspect=@16/9)
+_RATIO = re.compile(r"@?\d+(?:\.\d+)?[:/]\d+(?:\.\d+)?")
+
+
+def consumer_options(args: Sequence[str]) -> list[str]:
+    """``args`` as melt consumer properties, each checked against :data:`CONSUMER_OPTIONS`.
+
+    :raises aigate.api.UsageError: one line naming the first argument refused and what is
+        allowed: a melt option (``-attach``, ``-consumer``...), a bare token (melt would
+        add it as a producer), a key off the list (``target``, ``resource``...) or a value
+        that could name a file or a URL."""
+    keys = ", ".join(sorted(CONSUMER_OPTIONS))
+    for arg in args:
+        key, equals, value = arg.partition("=")
+        if arg.startswith("-"):
+            why = f"it is a melt option; only key=value encoding options pass ({keys})"
+        elif not equals:
+            why = ("melt would read it as one more producer, media the gate never checked; "
+                   f"only key=value encoding options pass ({keys})")
+        elif key not in CONSUMER_OPTIONS:
+            why = f"{key!r} is not an encoding option melt may be given ({keys})"
+        elif not (_PLAIN.fullmatch(value) or _RATIO.fullmatch(value)):
+            why = ("its value could name a file or a URL: a value is letters, digits and "
+                   "_ . + - @ , or a ratio such as 16:9 or 30000/1001")
+        elif key == "f" and value not in CONTAINERS:
+            why = f"f takes a container that writes one file ({', '.join(sorted(CONTAINERS))})"
+        else:
+            continue
+        raise UsageError(f"renderer argument {arg!r} refused: {why}")
+    return list(args)
 
 
 def melt_path() -> str | None:
@@ -34,9 +94,11 @@ def melt_version(melt: str) -> str | None:
 
 def render(project: Path, output: Path, args: Sequence[str]) -> Path:
     """Render ``project`` to ``output`` with melt's avformat consumer (its format from the
-    suffix; ``args`` are further melt arguments, e.g. ``vcodec=libx264``). The render goes
-    to a temporary file in the output's folder, renamed only once melt has succeeded, so a
-    failed or interrupted render leaves nothing that looks like a delivery."""
+    suffix; ``args`` are encoding options for it, e.g. ``vcodec=libx264``, checked by
+    :func:`consumer_options` before anything runs). The render goes to a temporary file in
+    the output's folder, renamed only once melt has succeeded, so a failed or interrupted
+    render leaves nothing that looks like a delivery."""
+    options = consumer_options(args)
     melt = melt_path()
     if melt is None:
         raise InputError(f"{output}: cannot render: melt is not installed (Debian: apt-get "
@@ -49,7 +111,7 @@ def render(project: Path, output: Path, args: Sequence[str]) -> Path:
     # never read as a melt service or option; real_time=-1 renders every frame (a
     # real-time consumer may drop frames)
     command = [melt, f"xml:{project.resolve()}", "-consumer",
-               f"avformat:{Path(tmp).resolve()}", "real_time=-1", *args]
+               f"avformat:{Path(tmp).resolve()}", "real_time=-1", *options]
     try:
         proc = subprocess.run(command, capture_output=True, text=True,
                               stdin=subprocess.DEVNULL)
