@@ -591,19 +591,26 @@ def _progress() -> Iterator[Callable[[int, int, Path], None] | None]:
         yield advance
 
 
-def cmd_annotate(args: argparse.Namespace) -> int:
+def _subject_to_export(args: argparse.Namespace, source: Path) -> tuple[Any, Any, Any]:
+    """The session, gate and subject of ``source`` for a command that writes ``--output``
+    from it (annotate, render): OUT is never the file it comes from."""
     from .errors import UsageError
     from .gate import load_subject
-    from .model import Severity
 
-    if args.output.resolve() == args.input.resolve():
-        raise UsageError("OUT must be another file: the input is never modified")
+    if args.output.resolve() == source.resolve():
+        raise UsageError(f"OUT must be another file: {source} is never modified")
     session = _session(args)
-    gate = session.gate(args.input)
-    subject = load_subject(session.plugins, args.input)
-    target = args.output.suffix.lstrip(".").lower()
-    from .gate import GateLocked
+    return session, session.gate(source), load_subject(session.plugins, source)
 
+
+def cmd_annotate(args: argparse.Namespace) -> int:
+    from .errors import UsageError
+    from .gate import GateLocked
+    from .model import Severity
+    from .report import counts_in_words, printable
+
+    session, gate, subject = _subject_to_export(args, args.input)
+    target = args.output.suffix.lstrip(".").lower()
     try:
         results = gate.annotate(subject, target, stage=args.stage, path=args.input,
                                 output=args.output)
@@ -618,8 +625,6 @@ def cmd_annotate(args: argparse.Namespace) -> int:
                          "implements aigate_save_subject for it)")
     for loss in saved.accepted_losses:
         _warn(f"--allow-loss: {loss}")
-    from .report import counts_in_words, printable
-
     written = ", ".join(printable(str(p)) for p in saved.written)
     for result in results:
         print(f"{written}: {printable(result.name)} [stage {result.stage}] annotated: "
@@ -637,14 +642,10 @@ def cmd_annotate(args: argparse.Namespace) -> int:
 def cmd_render(args: argparse.Namespace) -> int:
     """The export gate at OUT's stage, then the host's renderer (hook ``aigate_render``)."""
     from .errors import UsageError
-    from .gate import GateLocked, load_subject
+    from .gate import GateLocked
     from .report import printable
 
-    if args.output.resolve() == args.project.resolve():
-        raise UsageError("OUT must be another file: the project is never modified")
-    session = _session(args)
-    gate = session.gate(args.project)
-    subject = load_subject(session.plugins, args.project)
+    session, gate, subject = _subject_to_export(args, args.project)
     try:
         results = gate.guard_export(subject, stage=args.stage, output=args.output)
     except GateLocked as exc:

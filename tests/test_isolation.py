@@ -21,7 +21,7 @@ from opentimelineio.opentime import RationalTime, TimeRange
 
 from aigate.errors import InputError
 from aigate_otio.files import check_depth, without_aigate_hooks
-from helpers import ai, clip, run_process, timeline, write
+from helpers import ai, bytes_read, clip, run_process, timeline, write
 
 # hypothesis keeps its caches outside the repository
 configuration.set_hypothesis_home_dir(tempfile.mkdtemp(prefix="aigate-hypothesis-"))
@@ -351,20 +351,12 @@ def test_a_huge_timeline_is_refused_without_being_read(tmp_path, cli, name):
     path = tmp_path / name
     with path.open("wb") as handle:  # sparse: 2 GiB on paper, nothing on disk
         handle.truncate(2 * 1024**3)
-    read_before = _bytes_read()
+    read_before = bytes_read()
     run = cli("check", path, "--format", "json")
     assert run.code == 2
     [error] = run.json["errors"]
     assert error["message"] == (f"file is {2 * 1024**3} bytes, over the {1024**3}-byte limit "
                                 "for a timeline")
     if read_before is not None:
-        assert _bytes_read() - read_before < 1024**2
+        assert bytes_read() - read_before < 1024**2
 
-
-def _bytes_read() -> int | None:
-    """Bytes this process has read so far (Linux), or None."""
-    try:
-        text = Path("/proc/self/io").read_text()
-    except OSError:
-        return None
-    return int(next(line.split()[1] for line in text.splitlines() if line.startswith("rchar")))

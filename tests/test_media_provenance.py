@@ -11,7 +11,7 @@ import pytest
 
 from aigate.model import STAGES
 from aigate_c2pa import claim_from_store
-from helpers import ai, clip, timeline, write
+from helpers import ai, bytes_read, clip, timeline, write
 from mediakit import CAPTURE, TRAINED, sign, signing_kit, sound, still, tamper, video, xmp_packet
 
 
@@ -252,11 +252,11 @@ def test_hostile_media_is_a_note_or_finding_never_a_crash(cli, tmp_path, movies,
     (tmp_path / "aigate.yaml").write_text("show: T\n")
     path = write(tmp_path / "cut.otio", timeline([clip("BAD", 2, url="media/bad.mp4"),
                                                   clip("GOOD", 2, ai())]))
-    read_before = _bytes_read()
+    read_before = bytes_read()
     run = cli("check", path, "--format", "json")
     assert run.code == 0 and "Traceback" not in run.err, run.err  # GOOD is vetted: info
     if kind == "huge" and read_before is not None:  # bounded reads: not read to the end
-        assert _bytes_read() - read_before < 1024**3
+        assert bytes_read() - read_before < 1024**3
     bad = item(run, "BAD")
     assert bad["ai"] is False
     if kind == "symlink-loop":
@@ -270,14 +270,6 @@ def test_hostile_media_is_a_note_or_finding_never_a_crash(cli, tmp_path, movies,
         assert bad["verdict"] == "pass"
     assert item(run, "GOOD")["ai"] is True
 
-
-def _bytes_read() -> int | None:
-    """Bytes this process has read so far (Linux), or None."""
-    try:
-        text = Path("/proc/self/io").read_text()
-    except OSError:
-        return None
-    return int(next(line.split()[1] for line in text.splitlines() if line.startswith("rchar")))
 
 
 def test_unexpected_manifest_json_is_handled():
