@@ -331,12 +331,6 @@ class Gate:
         return replace(finding, reason=f"{finding.reason} ({why})") if why else finding
 
 
-#: the code of the wrapper aigate.plugins puts around every plugin's rule check (None if
-#: it has none: every guarded check is then judged per item)
-_GUARD = getattr(plugin_manager, "_guard", None)
-_GUARD_CODE = getattr(_GUARD(len, "", ""), "__code__", None) if _GUARD else None
-
-
 def _reads_item(check: Callable[..., Any]) -> bool:
     try:
         return _reads_item_known(check)
@@ -350,9 +344,7 @@ def _reads_item_known(check: Callable[..., Any]) -> bool:
     provenance and policy. Only a plain function whose code never loads that argument (nor
     lets a nested function or ``locals()`` see it) is known not to; anything else is judged
     item by item."""
-    while (_GUARD_CODE is not None and getattr(check, "__code__", None) is _GUARD_CODE
-           and hasattr(check, "__wrapped__")):  # the plugin guard passes arguments on as is
-        check = check.__wrapped__
+    check = plugin_manager.unguarded(check)
     code = getattr(check, "__code__", None)
     if code is None or getattr(check, "__self__", None) is not None or not code.co_varnames:
         return True

@@ -114,7 +114,20 @@ def _guard(function: Callable[..., Any], plugin: str, hook: str) -> Callable[...
         if hook in _CONTRIBUTING and result is not None:
             result = [_guard_contribution(value, plugin) for value in result]
         return result
+    setattr(guarded, _GUARDED, True)
     return guarded
+
+
+#: the mark on the wrapper :func:`_guard` puts around a plugin's callable
+_GUARDED = "_aigate_guarded"
+
+
+def unguarded(function: Callable[..., Any]) -> Callable[..., Any]:
+    """The plugin's own callable behind the guard aigate put around it (``function`` itself
+    when it is not guarded): the guard passes its arguments on as they are."""
+    while getattr(function, _GUARDED, False) and hasattr(function, "__wrapped__"):
+        function = function.__wrapped__
+    return function
 
 
 #: hooks whose answers carry the plugin's code, called later (rule checks, report parts)

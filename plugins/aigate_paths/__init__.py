@@ -17,7 +17,7 @@ MEDIA_SOURCE = "media"
 
 
 #: media the gate found but did not read: at stage final that is never "no provenance"
-NOT_READ = (OUTSIDE, UNREADABLE)
+FOUND_UNREAD = (OUTSIDE, UNREADABLE)
 
 
 @hookimpl
@@ -43,6 +43,6 @@ def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tupl
                 break
         if require or (at_final and item.media_url):
             media = context.media(item)
-            if (require and not media.readable) or media.state in NOT_READ:
+            if (require and not media.readable) or media.state in FOUND_UNREAD:
                 yield index, Claim(MEDIA_SOURCE, Trust.HINT,
                                    detail=media.detail or "no media reference")
