@@ -23,8 +23,10 @@ def expected(project: dict) -> tuple[str, set[str], set[str]]:
     """The version, the files the wheel must hold, and those the sdist must hold."""
     tool = project["tool"]["setuptools"]
     folders = tool["package-dir"]
-    wheel = {f"{package}/py.typed" for package in tool["packages"]}
-    sdist = {f"{folders.get(package, package)}/py.typed" for package in tool["packages"]}
+    # PEP 561: a subpackage is typed with its top package
+    top = [package for package in tool["packages"] if "." not in package]
+    wheel = {f"{package}/py.typed" for package in top}
+    sdist = {f"{folders.get(package, package)}/py.typed" for package in top}
     for package, patterns in tool["package-data"].items():
         if package == "*":
             continue

@@ -36,7 +36,7 @@ __all__ = ["HOOK_API_VERSION", "ExitCode", "Gate", "GateLocked", "__version__", 
 if TYPE_CHECKING:
     __version__: str
 
-    from .api import HOOK_API_VERSION, ExitCode, Gate, GateLocked, check, gate_for
+    from aigate.api import HOOK_API_VERSION, ExitCode, Gate, GateLocked, check, gate_for
 
 
 def __getattr__(name: str) -> Any:
@@ -45,7 +45,7 @@ def __getattr__(name: str) -> Any:
         globals()["__version__"] = version = _version()
         return version
     if name in ("check", "GateLocked", "Gate", "gate_for", "ExitCode", "HOOK_API_VERSION"):
-        from . import api
+        from aigate import api
 
         return getattr(api, name)
     raise AttributeError(f"module 'aigate' has no attribute {name!r}")

@@ -10,7 +10,7 @@ For plugins::
         ...
 
 ``HOOK_API_VERSION`` says which hooks and arguments the running aigate offers (see
-:mod:`aigate.hookspecs`, each spec says the version that added it): a plugin needing a later
+:mod:`aigate.core.hookspecs`, each spec says the version that added it): a plugin needing a later
 hook can refuse to load with a clear message instead of never being called.
 
 For hosts and scripts: :func:`check` (a file or an in-memory subject in, results out) and
@@ -29,13 +29,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .config import Config
-from .errors import AigateError, InputError, PluginError, UsageError
-from .exitcodes import ExitCode
-from .hookspecs import HOOK_API_VERSION, hookimpl
-from .model import (
+from aigate.config import Config
+from aigate.core.context import CheckContext
+from aigate.core.hookspecs import HOOK_API_VERSION, hookimpl
+from aigate.core.policy import Hit, Rule, RuleCheck
+from aigate.errors import AigateError, InputError, PluginError, UsageError
+from aigate.model import (
     STAGES,
-    CheckContext,
     Claim,
     Collected,
     Diagnostic,
@@ -52,17 +52,18 @@ from .model import (
     Tool,
     Trust,
 )
-from .policy import Hit, Rule, RuleCheck
-from .report import Report, ReportFormat, ReportOptions
+from aigate.output.report import RegisterFormat, Report, ReportFormat, ReportOptions
+from aigate.run.exitcodes import ExitCode
 
 if TYPE_CHECKING:
-    from .batch import check
-    from .gate import Gate, GateLocked
+    from aigate.core.gate import Gate, GateLocked
+    from aigate.run.session import check
 
 __all__ = [
     "HOOK_API_VERSION", "STAGES", "AigateError", "CheckContext", "Claim", "Collected", "Config",
     "Diagnostic", "ExitCode", "Finding", "Gate", "GateLocked", "Hit", "InputError",
-    "InputProblem", "Item", "ItemResult", "PluginError", "Provenance", "Report",
+    "InputProblem", "Item", "ItemResult", "PluginError", "Provenance", "RegisterFormat",
+    "Report",
     "ReportFormat", "ReportOptions", "Rule", "RuleCheck", "SaveOutcome", "Severity",
     "Stamped", "SubjectResult", "TalentUse", "Tool", "Trust", "UsageError", "check",
     "gate_for", "hookimpl",
@@ -79,7 +80,7 @@ def gate_for(path: str | Path | None = None, *, config: str | Path | None = None
     load, a blanket approval). Raises :class:`AigateError` for a config or policy that
     cannot be used: a host must then refuse, never let material through.
     """
-    from .batch import Options, Session
+    from aigate.run.session import Options, Session
 
     options = Options(config=Path(config) if config else None, policy=policy)
     session = Session(options, warn=warn)
@@ -91,11 +92,11 @@ def gate_for(path: str | Path | None = None, *, config: str | Path | None = None
 
 def __getattr__(name: str) -> Any:
     if name == "check":
-        from .batch import check
+        from aigate.run.session import check
 
         return check
     if name in ("Gate", "GateLocked"):
-        from . import gate
+        from aigate.core import gate
 
         return getattr(gate, name)
     raise AttributeError(f"module 'aigate.api' has no attribute {name!r}")

@@ -16,10 +16,10 @@ START = time.process_time()
 
 from pathlib import Path  # noqa: E402
 
-from aigate.batch import Session  # noqa: E402
-from aigate.gate import load_subject  # noqa: E402
-from aigate.gcpause import paused_gc  # noqa: E402
-from aigate.report import ReportOptions  # noqa: E402
+from aigate.core.gate import load_subject  # noqa: E402
+from aigate.core.gcpause import paused_gc  # noqa: E402
+from aigate.output.report import ReportOptions  # noqa: E402
+from aigate.run.session import Session  # noqa: E402
 
 
 def main() -> None:

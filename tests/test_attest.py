@@ -200,8 +200,8 @@ def test_the_register_is_written_as_the_companion(cli, show: Path) -> None:
 
 
 def test_a_trusted_signature_over_something_else_is_not_verified(cli, show: Path) -> None:
-    from aigate.attest import envelope
-    from aigate.signing import load_private_key
+    from aigate.output.attest import envelope
+    from aigate.trust.signing import load_private_key
 
     key, _ = load_private_key(show.parent / "keys" / "conform.key")
     path = show.parent / "cut.intoto.json"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from aigate.cli import build_parser
-from aigate.exitcodes import ExitCode
 from aigate.model import Tool
+from aigate.run.exitcodes import ExitCode
 from helpers import SAMPLES, run_process
 
 

@@ -16,13 +16,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aigate.batch import Options, Session
 from aigate.config import locate_config
+from aigate.core.gate import Gate
+from aigate.core.plugins import load_plugins
 from aigate.errors import InputError
-from aigate.gate import Gate
 from aigate.model import CheckedFile, FailedFile
-from aigate.parallel import check_one
-from aigate.plugins import load_plugins
+from aigate.run.parallel import check_one
+from aigate.run.session import Options, Session
 from helpers import ROOT, VETTED_PACK, ai, clip, run_process, timeline, write
 
 EXAMPLES = ROOT / "docs" / "examples"

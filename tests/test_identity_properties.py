@@ -9,11 +9,11 @@ import tempfile
 from hypothesis import configuration, given, settings
 from hypothesis import strategies as st
 
-from aigate import globs
-from aigate.approvals import ClipIdentity, Scope, identity
-from aigate.media import Media
+from aigate.config import globs
+from aigate.core.approvals import ClipIdentity, Scope, identity
+from aigate.core.media import Media
+from aigate.core.provenance import _CONCERN, INPUTS, PURPOSES, ROLES, TALENT_USES, merge
 from aigate.model import Claim, TalentUse, Tool, Trust
-from aigate.provenance import _CONCERN, INPUTS, PURPOSES, ROLES, TALENT_USES, merge
 
 # hypothesis keeps its caches outside the repository
 configuration.set_hypothesis_home_dir(tempfile.mkdtemp(prefix="aigate-hypothesis-"))

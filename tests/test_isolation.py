@@ -28,7 +28,7 @@ configuration.set_hypothesis_home_dir(tempfile.mkdtemp(prefix="aigate-hypothesis
 
 #: a test plugin that misbehaves on clips with these names, from its claims hook
 RAISER = '''
-from aigate.hookspecs import hookimpl
+from aigate.api import hookimpl
 
 def _deep(n):
     return _deep(n + 1)
@@ -295,8 +295,8 @@ def test_nothing_to_check_exits_2_saying_what_was_searched(tmp_path, kind):
 
 def test_the_library_never_raises_for_a_plugin_bug(tmp_path, monkeypatch):
     """Session.outcome is the isolation point the CLI, --jobs and Dask all go through."""
-    from aigate.batch import Session
     from aigate.model import FailedFile
+    from aigate.run.session import Session
 
     plugins = tmp_path / "plugins"
     plugins.mkdir()

@@ -15,8 +15,8 @@ import pytest
 from opentimelineio.opentime import RationalTime, TimeRange
 
 from aigate import GateLocked
+from aigate.core.stage import StageRefused
 from aigate.errors import UsageError
-from aigate.stage import StageRefused
 from aigate_otio.files import without_aigate_hooks
 from helpers import SAMPLES, ai, clip, run_process, timeline, write
 
@@ -324,7 +324,7 @@ RAISES = {"SystemExit": "SystemExit(3)", "GeneratorExit": "GeneratorExit()",
 def raising_plugin(folder: Path, monkeypatch: pytest.MonkeyPatch, name: str,
                    raised: str) -> None:
     (folder / f"{name}.py").write_text(
-        "from aigate.hookspecs import hookimpl\n\n\n"
+        "from aigate.api import hookimpl\n\n\n"
         "class Boom(BaseException):\n    pass\n\n\n"
         "class Unprintable(Exception):\n    def __str__(self):\n        raise ValueError\n\n\n"
         "@hookimpl\ndef aigate_claims(items, context):\n"

@@ -8,7 +8,7 @@ import opentimelineio as otio
 import pytest
 from opentimelineio.opentime import RationalTime, TimeRange
 
-from aigate.batch import Session
+from aigate.run.session import Session
 from helpers import RATE, ai, clip, timeline, write
 
 

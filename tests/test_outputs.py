@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from aigate.batch import Session
-from aigate.gate import GateLocked
+from aigate.core.gate import GateLocked
+from aigate.run.session import Session
 from helpers import ai, clip, run_process, timeline, write
 
 #: names a hostile timeline can carry: terminal escapes (clear screen, recolour, move the
@@ -30,8 +30,8 @@ FAULTY = '''
 import os
 import signal
 
-from aigate.hookspecs import hookimpl
-from aigate.report import ReportFormat
+from aigate.api import hookimpl
+from aigate.output.report import ReportFormat
 
 
 def _tail_raises(report, options):

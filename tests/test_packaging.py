@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 import aigate
+from aigate.core.policy import Rule
 from aigate.model import STAGES, Stage
-from aigate.policy import Rule
 from helpers import ROOT
 
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())

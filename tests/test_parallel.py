@@ -87,9 +87,9 @@ def test_a_file_that_failed_only_with_its_pool_is_checked_alone_again(tmp_path, 
     its own worker twice is reported."""
     import multiprocessing
 
-    from aigate.batch import Options
     from aigate.model import CheckedFile, FailedFile
-    from aigate.parallel import _alone
+    from aigate.run.parallel import _alone
+    from aigate.run.session import Options
 
     folder = crash_folder(tmp_path, "b_once.crash", "c_always.crash")
     monkeypatch.syspath_prepend(str(PLUGINS))

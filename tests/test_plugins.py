@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from aigate.core.plugins import DEFAULT_PLUGINS, load_plugins
 from aigate.errors import PluginError
-from aigate.plugins import DEFAULT_PLUGINS, load_plugins
 from helpers import ROOT, clip, run_process, timeline, write
 
 EXAMPLES = ROOT / "docs" / "examples"
@@ -81,8 +81,8 @@ def make_distribution(root: Path, module: str, source: str) -> None:
 
 
 RULE_PLUGIN = '''
-from aigate.hookspecs import hookimpl
-from aigate.policy import Hit, Rule
+from aigate.api import hookimpl
+from aigate.core.policy import Hit, Rule
 
 
 def _long(item, prov, policy):
@@ -115,9 +115,9 @@ def test_entry_point_plugin_adds_a_rule_a_pack_enables(tmp_path):
 
 BROKEN = {
     "import_error": "raise ImportError('no module named studio_sdk')\n",
-    "misspelt_hook": ("from aigate.hookspecs import hookimpl\n\n@hookimpl\n"
+    "misspelt_hook": ("from aigate.api import hookimpl\n\n@hookimpl\n"
                       "def aigate_colect(subject):\n    return None\n"),
-    "wrong_argument": ("from aigate.hookspecs import hookimpl\n\n@hookimpl\n"
+    "wrong_argument": ("from aigate.api import hookimpl\n\n@hookimpl\n"
                        "def aigate_claims(items, clip):\n    return None\n"),
 }
 
@@ -247,7 +247,7 @@ HOOK_ESCAPES = {
 @pytest.mark.parametrize("name", sorted(HOOK_ESCAPES))
 def test_nothing_a_plugin_raises_in_a_hook_ends_the_run_clean(tmp_path, name, jobs):
     source = HOOK_ESCAPES[name].replace("def aigate_", "@hookimpl\ndef aigate_")
-    (tmp_path / f"{name}.py").write_text(f"from aigate.hookspecs import hookimpl\n\n\n{source}")
+    (tmp_path / f"{name}.py").write_text(f"from aigate.api import hookimpl\n\n\n{source}")
     cuts = [write(tmp_path / f"cut{i}.otio", timeline([clip("SH1")])) for i in (1, 2)]
     env = {"PYTHONPATH": pythonpath(tmp_path), "AIGATE_PLUGINS": name}
     run = run_process("check", *cuts, "--jobs", jobs, env=env)
@@ -258,7 +258,7 @@ def test_nothing_a_plugin_raises_in_a_hook_ends_the_run_clean(tmp_path, name, jo
     assert "Traceback" not in run.err
 
 
-WRAPPER = """from aigate.hookspecs import hookimpl
+WRAPPER = """from aigate.api import hookimpl
 
 
 @hookimpl(wrapper=True)
@@ -279,11 +279,11 @@ def test_a_hook_wrapper_that_exits_is_named_too(tmp_path, cli, monkeypatch):
 
 
 def test_a_hook_error_names_plugin_hook_and_place(monkeypatch, tmp_path):
-    from aigate.batch import Session
-    from aigate.plugins import HookError
+    from aigate.core.plugins import HookError
+    from aigate.run.session import Session
 
     (tmp_path / "exiting_claims.py").write_text(
-        "from aigate.hookspecs import hookimpl\n\n\n@hookimpl\n"
+        "from aigate.api import hookimpl\n\n\n@hookimpl\n"
         "def aigate_claims(items, context):\n    raise SystemExit(3)\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     session = Session(plugins=load_plugins(extra=["exiting_claims"]))
@@ -302,9 +302,9 @@ def test_a_hook_error_names_plugin_hook_and_place(monkeypatch, tmp_path):
 
 
 EXITING_CONTRIBUTIONS = '''
-from aigate.hookspecs import hookimpl
-from aigate.policy import Rule
-from aigate.report import ReportFormat
+from aigate.api import hookimpl
+from aigate.core.policy import Rule
+from aigate.output.report import ReportFormat
 
 
 def _check(item, prov, policy):

@@ -121,8 +121,8 @@ def test_register_and_check_share_one_format_registry_by_kind(cli, tmp_path):
     assert "unknown register format 'junit' (available: csv, html, json)" in run.err
     assert cli("check", SAMPLES, "--format", "csv").code == 2
     (tmp_path / "aigate_tsv_register.py").write_text(
-        "from aigate.hookspecs import hookimpl\n"
-        "from aigate.report import RegisterFormat\n\n\n"
+        "from aigate.api import hookimpl\n"
+        "from aigate.api import RegisterFormat\n\n\n"
         "def write(register, out):\n"
         "    out.write('\\t'.join(register.names) + '\\n')\n"
         "    for row in register.rows():\n"

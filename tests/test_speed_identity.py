@@ -18,12 +18,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aigate import stage as stages
-from aigate.batch import Options, Session
-from aigate.gate import _reads_item, load_subject
+from aigate.core import stage as stages
+from aigate.core.gate import _reads_item, load_subject
+from aigate.core.plugins import _guard
+from aigate.core.provenance import _parse_contract, parse_contract
 from aigate.model import Trust
-from aigate.plugins import _guard
-from aigate.provenance import _parse_contract, parse_contract
+from aigate.run.session import Options, Session
 from aigate_otio.files import without_aigate_hooks
 from aigate_reports.json_report import _dump
 from helpers import SAMPLES, ai, clip, timeline, write

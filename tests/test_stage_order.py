@@ -1,5 +1,5 @@
 """The stage order (README, "Stages"): every row of the table, once through
-:func:`aigate.stage.resolve` and once through the real entry points (the CLI for a check;
+:func:`aigate.core.stage.resolve` and once through the real entry points (the CLI for a check;
 ``Gate.guard_export`` and OTIO's write hook for an export), and hypothesis properties over
 every combination of argument, AIGATE_STAGE, timeline metadata and path rule."""
 
@@ -14,10 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from aigate import GateLocked
-from aigate.batch import Session
-from aigate.errors import UsageError
-from aigate.model import STAGES
-from aigate.stage import (
+from aigate.core.stage import (
     PathStage,
     Purpose,
     Request,
@@ -26,6 +23,9 @@ from aigate.stage import (
     resolve,
     validate,
 )
+from aigate.errors import UsageError
+from aigate.model import STAGES
+from aigate.run.session import Session
 from helpers import ai, clip, timeline, write
 
 CHECK, EXPORT = Purpose.CHECK, Purpose.EXPORT

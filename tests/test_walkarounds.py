@@ -14,7 +14,7 @@ from pathlib import Path
 import opentimelineio as otio
 import pytest
 
-from aigate.gate import GateLocked
+from aigate.core.gate import GateLocked
 from aigate_otio_hooks import pre_adapter_write
 from helpers import ai, clip, timeline, write
 from mediakit import TRAINED, still, xmp_packet

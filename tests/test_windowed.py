@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from aigate.model import CheckedFile, FailedFile, InputProblem
-from aigate.parallel import windowed
+from aigate.run.parallel import windowed
 
 
 @given(st.integers(0, 40), st.integers(1, 8), st.sets(st.integers(0, 39)))

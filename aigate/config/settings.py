@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from . import globs
-from .cache import default_path as default_cache_path
-from .errors import InputError
-from .media import Remap
-from .model import STAGES, Stage
-from .signing import TrustedKey, public_key_from_text
-from .yamlfile import Section
+from aigate.config import globs
+from aigate.config.yamlfile import Section
+from aigate.core.cache import default_path as default_cache_path
+from aigate.core.media import Remap
+from aigate.errors import InputError
+from aigate.model import STAGES, Stage
+from aigate.trust.signing import TrustedKey, public_key_from_text
 
 CONFIG_NAME = "aigate.yaml"
 CONFIG_ENV = "AIGATE_CONFIG"
@@ -65,7 +65,7 @@ class MediaSettings:
 @dataclass(frozen=True, slots=True)
 class PluginSettings:
     """One plugin's section of ``plugin_settings:``: as written until the plugin validated it
-    (:meth:`aigate.plugins.Plugins.validate_settings`), then as the plugin returned it."""
+    (:meth:`aigate.core.plugins.Plugins.validate_settings`), then as the plugin returned it."""
 
     name: str
     values: Mapping[str, Any] = field(hash=False)  # a config stays hashable

@@ -12,7 +12,7 @@ from typing import Any, NoReturn
 
 import yaml
 
-from .errors import InputError
+from aigate.errors import InputError
 
 MAX_BYTES = 4 * 1024 * 1024
 #: the deepest nesting accepted (a policy or record is under 10 levels)

@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import globs, signing
-from .errors import InputError
-from .media import Media
-from .model import Claim, TalentUse, Trust
-from .provenance import TALENT_USES
-from .yamlfile import Section, load
+from aigate.config import globs
+from aigate.config.yamlfile import Section, load
+from aigate.core.media import Media
+from aigate.core.provenance import TALENT_USES
+from aigate.errors import InputError
+from aigate.model import Claim, TalentUse, Trust
+from aigate.trust import signing
 
 RECORD_SUFFIXES = (".yaml", ".yml")
 
@@ -410,8 +411,8 @@ def sign_record_file(path: Path, key: Any) -> dict[str, str]:
     signature is replaced. A file that is not one valid record is refused, unchanged."""
     import re
 
-    from .errors import UsageError
-    from .files import atomic_text
+    from aigate.errors import UsageError
+    from aigate.output.files import atomic_text
 
     data = load(path)
     if not isinstance(data, dict):

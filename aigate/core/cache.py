@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .media import Media
+from aigate.core.media import Media
 
 if TYPE_CHECKING:
     import sqlite3
@@ -35,7 +35,7 @@ def default_path() -> Path:
 
 def checked(value: Any) -> Any:
     """The default check of a cached value: null, a sha256, or a claim that reads back."""
-    from .provenance import claim_from_dict
+    from aigate.core.provenance import claim_from_dict
 
     if value is None or (isinstance(value, str) and _SHA256.match(value)):
         return value

@@ -11,17 +11,20 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from . import plugins as plugin_manager
-from . import stage as stages
-from .approvals import ClipIdentity, Registry, identity, load_registry
-from .cache import ProvenanceCache
-from .config import Config
-from .errors import AigateError, InputError, UsageError
-from .gcpause import paused_gc
-from .media import MediaResolver
-from .model import (
+from aigate.config import Config
+from aigate.core import plugins as plugin_manager
+from aigate.core import stage as stages
+from aigate.core.approvals import ClipIdentity, Registry, identity, load_registry
+from aigate.core.cache import ProvenanceCache
+from aigate.core.context import CheckContext
+from aigate.core.gcpause import paused_gc
+from aigate.core.media import MediaResolver
+from aigate.core.plugins import Plugins
+from aigate.core.policy import Hit, Policy, Rule, RuleSetting, load_policy
+from aigate.core.provenance import merge
+from aigate.errors import AigateError, InputError, UsageError
+from aigate.model import (
     NO_PROVENANCE,
-    CheckContext,
     Claim,
     Collected,
     Finding,
@@ -31,9 +34,6 @@ from .model import (
     Severity,
     SubjectResult,
 )
-from .plugins import Plugins
-from .policy import Hit, Policy, Rule, RuleSetting, load_policy
-from .provenance import merge
 
 
 class GateLocked(AigateError):
@@ -47,7 +47,7 @@ class GateLocked(AigateError):
     """
 
     def __init__(self, results: list[SubjectResult]) -> None:
-        from .report import printable as p
+        from aigate.output.report import printable as p
 
         self.results = results
         lines: list[str] = []
@@ -114,7 +114,7 @@ class Gate:
                 stage_source: str = "--stage") -> list[tuple[Collected, SubjectResult]]:
         """Each timeline in ``subject`` with its result. ``stage_path`` (default ``path``) is
         matched against the config's stage path rules: the file checked, or for an export
-        its output path. ``purpose`` says which: see :mod:`aigate.stage` for the order;
+        its output path. ``purpose`` says which: see :mod:`aigate.core.stage` for the order;
         ``stage_source`` names where ``stage`` was given, for a refusal's message."""
         request = stages.Request.read(stage, stage_source)
         if purpose is stages.Purpose.EXPORT:
@@ -169,7 +169,7 @@ class Gate:
         is locked at the final stage, so nothing is written.
 
         The stage is never below what the config's path rules give ``output``: a ``stage``
-        (or AIGATE_STAGE) asking for less raises :class:`aigate.stage.StageRefused`, naming
+        (or AIGATE_STAGE) asking for less raises :class:`aigate.core.stage.StageRefused`, naming
         ``stage_source``; timeline metadata may raise it, never lower it."""
         target = Path(output).suffix.lstrip(".").lower() if output else None
         results = []

@@ -30,10 +30,11 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
-    from .config import Config
-    from .gate import Gate
-    from .model import (
-        CheckContext,
+    from aigate.config import Config
+    from aigate.core.context import CheckContext
+    from aigate.core.gate import Gate
+    from aigate.core.policy import Rule
+    from aigate.model import (
         Claim,
         Collected,
         Diagnostic,
@@ -42,8 +43,7 @@ if TYPE_CHECKING:
         Stamped,
         SubjectResult,
     )
-    from .policy import Rule
-    from .report import RegisterFormat, ReportFormat
+    from aigate.output.report import RegisterFormat, ReportFormat
 
 #: The version of the hooks below, ``(major, minor)``. 1.0: the hooks of aigate 0.1;
 #: 1.1: :func:`aigate_validate_settings` and :attr:`aigate.model.CheckContext.settings`;
@@ -148,7 +148,7 @@ def aigate_resolve_stage(collected: Collected, path: Path | None, config: Config
     """The stage the subject itself declares (e.g. timeline metadata), or None.
 
     Untrusted: it can raise the stage above the config's path rule, never lower it; a
-    check's ``--stage`` or AIGATE_STAGE overrides it (see :func:`aigate.stage.resolve`).
+    check's ``--stage`` or AIGATE_STAGE overrides it (see :func:`aigate.core.stage.resolve`).
 
     :param collected: the subject's items and metadata.
     :param path: the subject's file, when there is one.
@@ -211,7 +211,7 @@ def aigate_enforce(collected: Collected, result: SubjectResult) -> None:
     """Act on the verdicts in the host before an export at ``result.stage`` (lock clips,
     mute them, tell the user).
 
-    Called by :func:`aigate.gate.enforce` for the subject being exported. After every
+    Called by :func:`aigate.core.gate.enforce` for the subject being exported. After every
     implementation has run, the core itself raises :class:`aigate.api.GateLocked` when the
     stage is final and the verdict is lock, so no host can let a locked cut out.
 
@@ -292,13 +292,13 @@ def aigate_doctor() -> Iterable[Diagnostic]:
 
 @hookspec
 def aigate_report_formats() -> Iterable[ReportFormat | RegisterFormat]:
-    """Output formats: a :class:`~aigate.report.ReportFormat` for ``aigate check --format
-    NAME``, a :class:`~aigate.report.RegisterFormat` for ``aigate register --format NAME``.
+    """Output formats: a :class:`~aigate.output.report.ReportFormat` for ``aigate check --format
+    NAME``, a :class:`~aigate.output.report.RegisterFormat` for ``aigate register --format NAME``.
 
     A name is unique within its kind (``json`` is both a check report and a register); two
     plugins offering the same name for the same kind is an error naming both.
 
-    :return: :class:`aigate.api.ReportFormat` or :class:`aigate.report.RegisterFormat`
+    :return: :class:`aigate.api.ReportFormat` or :class:`aigate.output.report.RegisterFormat`
         objects.
 
     .. versionadded:: hook API 1.0

@@ -31,14 +31,14 @@ from typing import TYPE_CHECKING, Any
 
 import pluggy
 
-from . import hookspecs
-from .errors import AigateError, InputError, PluginError, Terminated, describe, one_line
-from .policy import Rule
-from .report import AnyFormat, RegisterFormat, ReportFormat
-from .yamlfile import suggest
+from aigate.config.yamlfile import suggest
+from aigate.core import hookspecs
+from aigate.core.policy import Rule
+from aigate.errors import AigateError, InputError, PluginError, Terminated, describe, one_line
+from aigate.output.report import AnyFormat, RegisterFormat, ReportFormat
 
 if TYPE_CHECKING:
-    from .config import Config
+    from aigate.config import Config
 
 ENTRY_POINT_GROUP = "aigate"
 
@@ -265,8 +265,8 @@ class Plugins:
                         for name, path in dict(group).items()), "policy pack")
 
     def report_formats(self, kind: type[AnyFormat]) -> dict[str, AnyFormat]:
-        """The formats of one kind by name: :class:`~aigate.report.ReportFormat` (``check
-        --format``) or :class:`~aigate.report.RegisterFormat` (``register --format``). A name
+        """The formats of one kind by name: :class:`~aigate.output.report.ReportFormat` (``check
+        --format``) or :class:`~aigate.output.report.RegisterFormat` (``register --format``). A name
         is unique within its kind (``json`` is both); one from two plugins is an error."""
         what = "register format" if kind.__name__ == "RegisterFormat" else "report format"
         return _unique(((p, f.name, f)
@@ -278,7 +278,7 @@ class Plugins:
         (hook ``aigate_validate_settings``). A section for a plugin that is not loaded, or
         that no plugin answers for, is an :class:`~aigate.errors.InputError` naming the
         file and line: settings nobody reads would be a silent misconfiguration."""
-        from .config import PluginSettings
+        from aigate.config import PluginSettings
 
         validated: list[PluginSettings] = []
         names = [n for n, _ in self.manager.list_name_plugin()]

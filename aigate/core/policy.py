@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .errors import InputError, UsageError
-from .model import STAGES, Item, Provenance, Severity, TalentUse, Tool
-from .yamlfile import Section, suggest
+from aigate.config.yamlfile import Section, suggest
+from aigate.errors import InputError, UsageError
+from aigate.model import STAGES, Item, Provenance, Severity, TalentUse, Tool
 
 POLICY_FORMAT = 1
 

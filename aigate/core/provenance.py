@@ -7,7 +7,7 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
-from .model import Claim, Provenance, TalentUse, Tool, Trust
+from aigate.model import Claim, Provenance, TalentUse, Tool, Trust
 
 CONTRACT_VERSION = 1
 NAMESPACE = "aigate"

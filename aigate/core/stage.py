@@ -21,8 +21,8 @@ import enum
 import os
 from dataclasses import dataclass
 
-from .errors import UsageError
-from .model import DEFAULT_STAGE, STAGES, Stage
+from aigate.errors import UsageError
+from aigate.model import DEFAULT_STAGE, STAGES, Stage
 
 
 class Purpose(enum.Enum):

@@ -7,7 +7,7 @@ files of the ``extends`` chain, the config and the files it names (ledger, key f
 trust anchors), the approvals and consents that waived findings, every AI clip with its
 verdict, findings and media hash, every clip's media file (AI or not) with the XMP sidecars
 beside it, and the summary) in a DSSE envelope signed with Ed25519. Plain ``cryptography``
-signs it, with the key handling approval signing already uses (:mod:`aigate.signing`): one
+signs it, with the key handling approval signing already uses (:mod:`aigate.trust.signing`): one
 key format and one fingerprint for studio keys, and no second crypto stack to deploy.
 
 :func:`verify` checks the signature against trusted attestation keys, then rehashes every
@@ -27,13 +27,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__, signing
-from .config import Config
-from .errors import InputError, UsageError
-from .gate import Gate
-from .media import OUTSIDE, Media, MediaResolver, file_sha256
-from .model import STAGES, Severity, SubjectResult
-from .yamlfile import load
+from aigate import __version__
+from aigate.config import Config
+from aigate.config.yamlfile import load
+from aigate.core.gate import Gate
+from aigate.core.media import OUTSIDE, Media, MediaResolver, file_sha256
+from aigate.errors import InputError, UsageError
+from aigate.model import STAGES, Severity, SubjectResult
+from aigate.trust import signing
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PREDICATE_TYPE = "urn:aigate:conform-attestation:v1"

@@ -5,7 +5,7 @@ verdict at the stage and the rules and reasons behind it. Non-AI clips are not l
 The columns are a declared list (:data:`COLUMNS`): each names what it shows and how to
 work it out from an :class:`Entry` (a clip with what the gate knew of it), so a column is
 added in one place. The formats that write a :class:`Register` (csv, json, html, or a
-plugin's) are :class:`~aigate.report.RegisterFormat` objects from the
+plugin's) are :class:`~aigate.output.report.RegisterFormat` objects from the
 ``aigate_report_formats`` hook, like ``check``'s report formats.
 """
 
@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
-from .gate import Gate
-from .model import ItemResult, Severity, SubjectResult, TalentUse, timecode
-from .policy import VettedTool
-from .report import Shade
+from aigate.core.gate import Gate
+from aigate.core.policy import VettedTool
+from aigate.model import ItemResult, Severity, SubjectResult, TalentUse, timecode
+from aigate.output.report import Shade
 
 REGISTER_SCHEMA_VERSION = 1
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar, TextIO, TypeVar
 
-from .gcpause import paused_gc
-from .model import (
+from aigate.core.gcpause import paused_gc
+from aigate.model import (
     CheckedFile,
     Counts,
     FailedFile,
@@ -27,7 +27,7 @@ from .model import (
 )
 
 if TYPE_CHECKING:
-    from .register import Register
+    from aigate.output.register import Register
 
 JSON_SCHEMA_VERSION = 1
 
@@ -214,7 +214,7 @@ def rendered(report_format: ReportFormat, outcome: FileOutcome,
         with paused_gc():  # a dict or line per clip and no cycle
             chunks = [report_format.subject(r, options) for r in outcome.results]
     except Exception as exc:  # one file never breaks the report
-        from .errors import describe
+        from aigate.errors import describe
 
         return FailedFile(outcome.path, InputProblem(
             outcome.path, f"cannot render in {report_format.name}: {describe(exc)}"))
@@ -272,7 +272,7 @@ class ReportFormat:
 @dataclass(frozen=True, slots=True)
 class RegisterFormat:
     """An output format for ``aigate register --format NAME``: ``write(register, out)``
-    writes the whole disclosure register (:class:`aigate.register.Register`: AI clips
+    writes the whole disclosure register (:class:`aigate.output.register.Register`: AI clips
     only, so it is small enough to hold, and it is sorted and cross-checked as a whole)."""
 
     name: str

@@ -6,11 +6,11 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import AigateError
-from .model import Diagnostic
+from aigate.errors import AigateError
+from aigate.model import Diagnostic
 
 if TYPE_CHECKING:
-    from .batch import Session
+    from aigate.run.session import Session
 
 
 def diagnose(session: Session, where: Path) -> list[Diagnostic]:

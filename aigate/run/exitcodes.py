@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from .model import Severity
+from aigate.model import Severity
 
 
 class ExitCode(IntEnum):

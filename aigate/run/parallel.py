@@ -2,7 +2,7 @@
 
 Both runners stream :class:`~aigate.model.FileOutcome` in input order with a bounded number
 of files in flight, so a 10,000-file run never holds every timeline in memory. What a task
-needs travels with it: the :class:`~aigate.batch.Options` (stage, policy, approvals and
+needs travels with it: the :class:`~aigate.run.session.Options` (stage, policy, approvals and
 config paths as given) and the file path; each worker finds a file's aigate.yaml by walking
 up from the file, on its own filesystem, exactly as a local run does. Media are read where
 they live: workers need the same mounts (or ``media.remap``).
@@ -22,10 +22,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .batch import Options, Progress, Session
-from .errors import UsageError, describe
-from .model import FailedFile, FileOutcome, InputProblem
-from .report import ReportOptions, rendered
+from aigate.errors import UsageError, describe
+from aigate.model import FailedFile, FileOutcome, InputProblem
+from aigate.output.report import ReportOptions, rendered
+from aigate.run.session import Options, Progress, Session
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor

@@ -3,37 +3,30 @@ and keep going when a file is bad."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import errno
-import glob
-import io
 import itertools
 import os
-import re
-import stat
-import sys
-import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from . import globs
-from .config import (
+from aigate.config import (
     CONFIG_NAME,
     Config,
     ConfigSource,
     config_path_from_env,
+    globs,
     load_config,
     locate_config,
     trusted_roots_from_env,
 )
-from .errors import AigateError, InputError, PluginError, UsageError, describe
-from .gate import Gate, load_subject
-from .model import CheckedFile, FailedFile, FileOutcome, InputProblem, SubjectResult
-from .plugins import Plugins, load_plugins
-from .report import RegisterFormat, Report, ReportFormat
+from aigate.core.gate import Gate, load_subject
+from aigate.core.plugins import Plugins, load_plugins
+from aigate.errors import AigateError, InputError, PluginError, UsageError, describe
+from aigate.model import CheckedFile, FailedFile, FileOutcome, InputProblem, SubjectResult
+from aigate.output.report import RegisterFormat, Report, ReportFormat
+from aigate.run.discovery import expand, quiet_stdout, regular
 
 
 @dataclass(frozen=True)
@@ -197,7 +190,7 @@ class Session:
             runner: Runner | None = None) -> Report:
         """Check every file ``paths`` name, streamed in input order; bad files are reported,
         never stop the others. ``runner`` spreads files over processes or a cluster
-        (:mod:`aigate.parallel`); by default they are checked here, one by one."""
+        (:mod:`aigate.run.parallel`); by default they are checked here, one by one."""
         paths = list(paths)
         unusable = self.load_configs(paths)
         files, problems = expand(paths, self.timeline_suffixes(), self.excluded,
@@ -251,142 +244,6 @@ def problem(path: Path | str, exc: BaseException) -> InputProblem:
     message = str(exc)
     prefix = f"{path}: "
     return InputProblem(str(path), message.removeprefix(prefix))
-
-
-def regular(path: Path) -> None:
-    """Refuse what must never be opened: FIFOs, devices and sockets (opening one can block
-    forever), and symlink loops. Folders pass (a bundle such as .otiod is one)."""
-    try:
-        mode = os.stat(path).st_mode
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise InputError(f"{path}: symlink loop: not followed") from None
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
-        return
-    kind = ("a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
-            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a file")
-    raise InputError(f"{path}: {kind}, not a regular file: skipped, never opened")
-
-
-@contextlib.contextmanager
-def quiet_stdout(path: Path) -> Iterator[None]:
-    """Keep stdout for the report while a file is read and checked: what adapters print
-    (the AAF adapter's "Unable find slot_id...") and the warnings they raise are sent to
-    stderr, each line naming the file."""
-    printed = io.StringIO()
-    try:
-        with warnings.catch_warnings(record=True) as caught, \
-                contextlib.redirect_stdout(printed):
-            warnings.simplefilter("always")
-            yield
-    finally:
-        notes = [line for line in printed.getvalue().splitlines() if line.strip()]
-        notes += [f"{w.category.__name__}: {w.message}" for w in caught]
-        for note in dict.fromkeys(notes):
-            print(f"aigate: note: {path}: {note}", file=sys.stderr)
-
-
-def expand(paths: Iterable[str], suffixes: set[str],
-           excluded: Callable[[Path], bool] | None = None,
-           skipped: Callable[[Path, str], None] | None = None,
-           ) -> tuple[list[Path], list[InputProblem]]:
-    """Files named, folders searched recursively for timeline files, globs expanded.
-    What a folder or glob finds is left out when ``excluded`` says so, or when it is an
-    XML file without a timeline root element (told to ``skipped``); a file named is
-    always checked."""
-    files: list[Path] = []
-    problems: list[InputProblem] = []
-
-    def found(candidates: Iterable[Path]) -> list[Path]:
-        kept = []
-        for candidate in candidates:
-            if excluded is not None and excluded(candidate):
-                continue
-            why = _not_a_timeline(candidate)
-            if why:
-                if skipped is not None:
-                    skipped(candidate, why)
-                continue
-            kept.append(candidate)
-        return kept
-
-    for text in paths:
-        path = Path(text)
-        if path.is_dir() and not _is_timeline(path, suffixes):
-            files.extend(walked := found(_walk(path, suffixes)))
-            if not walked:
-                problems.append(InputProblem(text, "no timeline file in this folder "
-                                             f"(searched recursively for {_listed(suffixes)})"))
-        elif path.exists() or path.is_symlink():  # a loop or dangling link: reported later
-            files.append(path)
-        elif glob.has_magic(text):
-            matches = sorted(Path(p) for p in glob.glob(text, recursive=True))
-            chosen = [p for p in matches
-                      if p.is_file() or (p.is_dir() and _is_timeline(p, suffixes))]
-            if not matches:
-                problems.append(InputProblem(text, "no file matches this pattern"))
-            elif not chosen:
-                problems.append(InputProblem(text, f"the pattern matches {len(matches)} "
-                                             "folder(s) or other entries but no timeline file"))
-            files.extend(found(chosen))
-        else:
-            problems.append(InputProblem(text, "no such file or folder"))
-    return list(dict.fromkeys(files)), problems
-
-
-def _listed(suffixes: set[str]) -> str:
-    return ", ".join(f".{s}" for s in sorted(suffixes)) or "no suffix: no host plugin loaded"
-
-
-#: root elements of the XML timeline formats (FCP7 XML, FCPX XML)
-TIMELINE_ROOTS = frozenset({"xmeml", "fcpxml"})
-_ROOT = re.compile(rb"<(?![?!])([A-Za-z_][\w.:-]*)")
-_PROLOGUE = re.compile(rb"<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>", re.S)
-
-
-def _not_a_timeline(path: Path) -> str | None:
-    """Why an .xml file found in a folder is not a timeline (its root element is something
-    else, e.g. a stray settings.xml), or None (a timeline, or undecided: the adapter says)."""
-    if path.suffix.lower() != ".xml":
-        return None
-    try:
-        with path.open("rb") as handle:
-            head = _PROLOGUE.sub(b"", handle.read(65536))
-    except OSError:
-        return None
-    root = _ROOT.search(head)
-    if root is None:
-        return None
-    tag = root.group(1).decode("ascii", "replace").rsplit(":", 1)[-1]
-    return None if tag in TIMELINE_ROOTS else f"not a timeline (root element <{tag}>)"
-
-
-def _is_timeline(path: Path, suffixes: set[str]) -> bool:
-    # a hidden timeline is still a timeline; "._name" is macOS's AppleDouble companion file
-    return path.suffix.lower().lstrip(".") in suffixes and not path.name.startswith("._")
-
-
-def _walk(folder: Path, suffixes: set[str]) -> list[Path]:
-    """Timeline files below ``folder``; a bundle folder (.otiod) is one timeline, not a
-    folder to search. Symlinked folders are followed (a delivery often links its reels in),
-    each real folder once, so a link loop ends."""
-    found = []
-    seen = {os.path.realpath(folder)}
-    for root, dirs, names in os.walk(folder, followlinks=True):
-        here = Path(root)
-        for name in list(dirs):
-            if _is_timeline(here / name, suffixes):
-                found.append(here / name)
-                dirs.remove(name)
-                continue
-            real = os.path.realpath(here / name)
-            if real in seen:
-                dirs.remove(name)
-            else:
-                seen.add(real)
-        found.extend(here / n for n in names if _is_timeline(here / n, suffixes))
-    return sorted(found)
 
 
 def check(subject: Any, *, stage: str | None = None, policy: str | None = None,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError, UsageError
+from aigate.errors import InputError, UsageError
 
 SIGNATURE_KEY = "signature"
 

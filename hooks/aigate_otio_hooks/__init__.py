@@ -114,8 +114,8 @@ def _import_check(timeline: Any, argument_map: dict[str, Any]) -> None:
         return
     from dataclasses import replace
 
-    from aigate.batch import Session
     from aigate.model import Severity
+    from aigate.run.session import Session
 
     # config from the file's folder upward (AIGATE_CONFIG pins it); a string: from here
     gate = Session(warn=_warn).gate(near)
@@ -201,8 +201,8 @@ def pre_adapter_write(timeline: Any, argument_map: dict[str, Any]) -> Any:
     # Without annotate_on_write the writer gets the caller's own object, which is never
     # marked: OTIO's second call then checks it again, without the output path. That can
     # only add a refusal (the first call already ran at the output's stage), never lift one.
-    from aigate.batch import Session
-    from aigate.stage import validate
+    from aigate.core.stage import validate
+    from aigate.run.session import Session
 
     stage = argument_map.get("aigate_stage")
     if stage is not None:  # unknown (or empty): refuse the export

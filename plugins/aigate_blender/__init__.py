@@ -19,10 +19,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from aigate.core.hookspecs import hookimpl
 from aigate.errors import InputError
-from aigate.hookspecs import hookimpl
 from aigate.model import Collected, Diagnostic, Item, Severity, SubjectResult
-from aigate.report import Shade
+from aigate.output.report import Shade
 
 HOST = "blender"
 NAMESPACE = "aigate"

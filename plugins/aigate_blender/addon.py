@@ -50,7 +50,7 @@ def _stage(scene: Any) -> str | None:
 
 
 def _gate(scene: Any) -> Any:
-    from aigate.batch import Session
+    from aigate.run.session import Session
 
     blend = Path(bpy.data.filepath) if bpy.data.filepath else Path.cwd()
     return Session(warn=lambda m: print(f"aigate: warning: {m}", file=sys.stderr)).gate(blend)
@@ -110,8 +110,8 @@ def locked_for_render(scene: Any) -> list[Any]:
     """The safety net's check: the results locked at final for a render of ``scene`` (none:
     nothing to mute). It cannot refuse a render, so a stage below the output's is said and
     replaced by the output's."""
-    from aigate.gate import GateLocked
-    from aigate.stage import StageRefused
+    from aigate.core.gate import GateLocked
+    from aigate.core.stage import StageRefused
 
     gate, output = _gate(scene), render_output(scene)
     stage = _stage(scene)
@@ -130,7 +130,7 @@ def locked_for_render(scene: Any) -> list[Any]:
 
 
 def _summary(result: Any) -> str:
-    from aigate.report import counts_in_words
+    from aigate.output.report import counts_in_words
 
     return f"aigate [{result.stage}]: {counts_in_words(result.counts)}"
 

@@ -31,7 +31,7 @@ from aigate.api import (
     Trust,
     hookimpl,
 )
-from aigate.provenance import claim_from_dict, claim_to_dict, from_other_media
+from aigate.core.provenance import claim_from_dict, claim_to_dict, from_other_media
 
 from .markers import host_of, sniff
 from .offline import reader_context

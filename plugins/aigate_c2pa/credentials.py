@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from aigate import __version__
+from aigate.core.gate import Gate
+from aigate.core.media import NONE, MediaResolver
 from aigate.errors import AigateError, InputError, UsageError
-from aigate.files import atomic_path
-from aigate.gate import Gate
-from aigate.media import NONE, MediaResolver
 from aigate.model import Severity, Stamped, SubjectResult
+from aigate.output.files import atomic_path
 
 from .offline import reader_context
 

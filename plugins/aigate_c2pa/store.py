@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aigate.api import Claim, Tool, Trust
-from aigate.provenance import is_genai_source_type, normalise_source_type
+from aigate.core.provenance import is_genai_source_type, normalise_source_type
 
 SOURCE = "c2pa"
 TRUST = {"Trusted": Trust.TRUSTED, "Valid": Trust.VALID}

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from aigate.api import Item, Provenance, hookimpl
-from aigate.policy import Hit, Policy, Rule, RuleCheck
+from aigate.core.policy import Hit, Policy, Rule, RuleCheck
 
 PACK = Path(__file__).with_name("netflix-genai.yaml")
 #: dated packs over netflix-genai for obligations in force on a date (the project's

@@ -21,7 +21,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from aigate.api import Collected, ItemResult, Severity, SubjectResult
-from aigate.report import Shade
+from aigate.output.report import Shade
 
 from .project import Placement, Project, prop, set_prop
 

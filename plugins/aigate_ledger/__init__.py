@@ -24,11 +24,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from aigate import globs
 from aigate.api import CheckContext, Claim, InputError, Item, Trust, hookimpl
-from aigate.media import Media
-from aigate.provenance import from_other_media, parse_contract
-from aigate.yamlfile import Section
+from aigate.config import globs
+from aigate.config.yamlfile import Section
+from aigate.core.media import Media
+from aigate.core.provenance import from_other_media, parse_contract
 
 KEYS = ("asset_id", "media", "sha256")
 CONTRACT = ("generated", "digital_source_type", "tool", "purpose", "role", "inputs", "talent",

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from aigate.api import CheckContext, Claim, Collected, Config, Item, Trust, hookimpl
-from aigate.provenance import GATE_KEYS, parse_contract
+from aigate.core.provenance import GATE_KEYS, parse_contract
 
 
 @hookimpl

@@ -27,8 +27,8 @@ import opentimelineio as otio
 from opentimelineio.opentime import RationalTime, TimeRange
 
 from aigate.api import Collected, Finding, ItemResult, Severity, SubjectResult
-from aigate.provenance import GATE_KEYS
-from aigate.report import Shade
+from aigate.core.provenance import GATE_KEYS
+from aigate.output.report import Shade
 
 from .collect import NAMESPACE, plain
 

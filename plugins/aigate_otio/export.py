@@ -35,7 +35,7 @@ import opentimelineio as otio
 from opentimelineio.opentime import RationalTime, TimeRange
 
 from aigate.api import InputError
-from aigate.files import output_mode
+from aigate.output.files import output_mode
 
 from . import files
 from .collect import collect_timeline, plain, timelines

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from aigate import globs
 from aigate.api import STAGES, CheckContext, Claim, Item, Trust, hookimpl
-from aigate.media import OUTSIDE, UNREADABLE
+from aigate.config import globs
+from aigate.core.media import OUTSIDE, UNREADABLE
 
 MEDIA_SOURCE = "media"
 

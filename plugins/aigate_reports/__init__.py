@@ -3,8 +3,8 @@ HTML report; for ``register`` (the disclosure register) CSV, JSON and HTML."""
 
 from __future__ import annotations
 
-from aigate.hookspecs import hookimpl
-from aigate.report import RegisterFormat, ReportFormat
+from aigate.core.hookspecs import hookimpl
+from aigate.output.report import RegisterFormat, ReportFormat
 
 from . import html, json_report, junit, register_formats, text
 

@@ -14,7 +14,7 @@ from typing import TextIO
 
 import aigate
 from aigate.model import ItemResult, RuleCounts, Severity, SubjectResult, timecode
-from aigate.report import Report, ReportOptions, Shade, counts_in_words
+from aigate.output.report import Report, ReportOptions, Shade, counts_in_words
 
 WIDTH = 1200  # SVG user units for the time axis
 LABEL = 70  # room for track names

@@ -8,7 +8,7 @@ from typing import Any
 
 import aigate
 from aigate.model import Finding, ItemResult, SubjectResult
-from aigate.report import JSON_SCHEMA_VERSION, Report, ReportOptions
+from aigate.output.report import JSON_SCHEMA_VERSION, Report, ReportOptions
 
 
 def _subject(result: SubjectResult) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from aigate.model import SubjectResult
-from aigate.report import Report, ReportOptions
+from aigate.output.report import Report, ReportOptions
 
 
 def head(report: Report, options: ReportOptions) -> str:

@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from aigate.api import CheckContext, Claim, Item, Tool, Trust, hookimpl
-from aigate.media import Media, read_bounded
-from aigate.provenance import (
+from aigate.core.media import Media, read_bounded
+from aigate.core.provenance import (
     claim_from_dict,
     claim_to_dict,
     from_other_media,

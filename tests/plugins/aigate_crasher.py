@@ -12,7 +12,7 @@ from pathlib import Path
 
 import opentimelineio as otio
 
-from aigate.hookspecs import hookimpl
+from aigate.api import hookimpl
 
 
 @hookimpl

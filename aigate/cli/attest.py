@@ -1,0 +1,153 @@
+"""``aigate attest``: a signed record of the gate's decision, and its verification."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Any
+
+from aigate.cli.common import (
+    _gate_options,
+    _refuse_output,
+    _session,
+    _subcommand,
+    _warn,
+)
+from aigate.model import STAGES
+from aigate.run.exitcodes import ExitCode
+
+
+def _add_attest(sub: Any) -> None:
+    attest = _subcommand(
+        sub, "attest", "sign a record of the gate's decision (in-toto, DSSE); "
+        "'attest verify ENVELOPE' checks one",
+        "Check the timelines and write an in-toto Statement in a DSSE envelope "
+        "signed with an Ed25519 key: the timelines' sha256, the policy pack files, config, "
+        "the approvals that waived findings, every AI clip with its verdict and media hash. "
+        "A locked verdict is refused (exit 1) unless --allow-lock.",
+        "aigate attest cut.otio --stage final --key legal.key --output cut.intoto.json",
+        usage="aigate attest PATH... --key KEY --output OUT [options]\n"
+        "       aigate attest verify ENVELOPE [--timeline PATH...] [--media] "
+        "[--trusted-keys PUB...]")
+    attest.add_argument("paths", nargs="+", metavar="PATH", help="timeline files")
+    _gate_options(attest)
+    attest.add_argument("--key", type=Path, help="Ed25519 private key (PEM), e.g. from "
+                        "'aigate approvals keygen'")
+    attest.add_argument("--output", type=Path, help="the envelope file to write")
+    attest.add_argument("--allow-lock", action="store_true",
+                        help="attest a locked verdict (the attestation says so)")
+    attest.add_argument("--register", type=Path, metavar="FILE",
+                        help="also write the disclosure register of the same check, its "
+                        "companion (.csv or .json)")
+    attest.add_argument("--trusted-keys", nargs="+", type=Path, default=[], metavar="PUB",
+                        help="verify: public keys trusted to sign attestations (default: "
+                        "the --config's attestation_keys; approvers' trusted_keys never "
+                        "sign attestations)")
+    attest.add_argument("--timeline", nargs="+", type=Path, default=[], metavar="PATH",
+                        help="verify: the timelines where they are now (matched by file "
+                        "name; a name given twice or shared by two attested timelines is "
+                        "refused)")
+    attest.add_argument("--media", action="store_true",
+                        help="verify: re-hash every clip's media and its XMP sidecars too")
+    attest.add_argument("--require-stage", choices=STAGES, default="final",
+                        help="verify: the lowest stage the attested check may have run at "
+                        "(default: final)")
+    attest.add_argument("--accept-lock", action="store_true",
+                        help="verify: accept an attested lock verdict (--allow-lock)")
+    attest.set_defaults(run=cmd_attest)
+
+
+def cmd_attest(args: argparse.Namespace) -> int:
+    """Write a signed attestation of the check (``attest verify`` checks one)."""
+    import json
+
+    from aigate.errors import UsageError
+    from aigate.model import Severity
+    from aigate.output.attest import Checked, envelope, statement
+    from aigate.output.files import atomic_text
+    from aigate.trust.signing import load_private_key
+
+    if args.paths[0] == "verify":
+        return _attest_verify(args)
+    if args.key is None or args.output is None:
+        raise UsageError("attest needs --key KEY and --output FILE")
+    _refuse_output(args.output, [*args.paths, str(args.key)], {"json"})
+    _refuse_output(args.register, [*args.paths, str(args.key), str(args.output)],
+                   {"csv", "json"})
+    key, warnings = load_private_key(args.key)
+    for warning in warnings:
+        _warn(warning)
+    session = _session(args)
+    checked = []
+    for text in args.paths:
+        path = Path(text)
+        checked.append(Checked(path, tuple(session.check_file(path)), session.gate(path)))
+    as_of = checked[0].gate.as_of if checked else dt.date.today()
+    doc = statement(checked, args.stage, as_of, args.allow_lock)
+    locked = [r for c in checked for r in c.results if r.verdict is Severity.LOCK]
+    for result in locked:
+        print(f"{result.path}: {result.name} [stage {result.stage}] LOCK: "
+              f"{len(result.locked())} locked clip(s)", file=sys.stderr)
+    if locked and not args.allow_lock:
+        print(f"aigate: {args.output}: not written: the verdict is lock (--allow-lock to "
+              "attest it anyway)", file=sys.stderr)
+        return ExitCode.GATE
+    with atomic_text(args.output) as handle:
+        json.dump(envelope(doc, key), handle, indent=1)
+        handle.write("\n")
+    if args.register:
+        from aigate.output.register import entries, register
+
+        companion = register((entry for c in checked for result in c.results
+                              for entry in entries(result, c.gate)), args.stage)
+        kind = "json" if args.register.suffix.lower() == ".json" else "csv"
+        with atomic_text(args.register, errors="backslashreplace") as handle:
+            session.register_formats()[kind].write(companion, handle)
+    summary = doc["predicate"]["summary"]
+    print(f"{args.output}: attested {len(doc['subject'])} file(s), {summary['timelines']} "
+          f"timeline(s), {summary['ai']} AI clip(s), verdict {doc['predicate']['verdict']}"
+          + (" (lock allowed)" if doc["predicate"]["lock_allowed"] else ""))
+    return ExitCode.OK
+
+
+def _attest_verify(args: argparse.Namespace) -> int:
+    from aigate.config import load_config
+    from aigate.errors import UsageError
+    from aigate.output.attest import trusted_keys, verify
+
+    if len(args.paths) != 2:
+        raise UsageError("usage: aigate attest verify ENVELOPE [--timeline PATH...] "
+                         "[--media] [--trusted-keys PUB...] [--require-stage STAGE] "
+                         "[--accept-lock]")
+    keys = trusted_keys(args.trusted_keys)
+    if not keys and args.config:
+        config = load_config(args.config)
+        keys = list(config.attestation_keys)
+        if not keys and config.trusted_keys:
+            raise UsageError(f"attest verify: {args.config} has no attestation_keys; its "
+                             "trusted_keys are approvers' keys and never verify an "
+                             "attestation")
+    if not keys:
+        raise UsageError("attest verify: no trusted keys (give --trusted-keys PUB... or "
+                         "--config with attestation_keys)")
+    path = Path(args.paths[1])
+    result = verify(path, keys, args.timeline, args.media)
+    if result.signer is None:
+        print(f"{path}: NOT VERIFIED: {result.problem}")
+        return ExitCode.GATE
+    print(f"{path}: signature ok ({result.signer.fingerprint}, {result.signer.identity})")
+    print(f"  verdict {result.verdict}, stage {result.stage or 'unknown'}, as of "
+          f"{result.predicate.get('as_of', 'unknown')}, lock_allowed "
+          f"{str(result.lock_allowed).lower()}")
+    for change in result.changes:
+        print(f"  CHANGED {change}")
+    print(f"{result.checked} file(s) checked, {len(result.changes)} changed")
+    problem = result.decision_problem(args.require_stage, args.accept_lock)
+    if problem:
+        print(f"{path}: NOT ACCEPTED: {problem}")
+        return ExitCode.GATE
+    if result.verdict == "lock":
+        print(f"{path}: a lock verdict accepted (--accept-lock)")
+    return ExitCode.OK if result.ok else ExitCode.GATE

@@ -1,0 +1,124 @@
+"""``aigate check`` and ``aigate register``: a run over many timelines, reported."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from aigate.cli.common import (
+    _batch_options,
+    _gate_options,
+    _progress,
+    _refuse_output,
+    _render,
+    _report_options,
+    _runner,
+    _session,
+    _subcommand,
+    _tolerant_stdout,
+    _warn,
+)
+from aigate.run.exitcodes import FAIL_ON, ExitCode, gate_exit
+
+
+def _add_check(sub: Any) -> None:
+    check = _subcommand(
+        sub, "check", "check timelines and report verdicts",
+        "Check every clip of the timelines PATH names against the policy and print a report; "
+        "the exit code is 1 when a clip is locked (or reaches --fail-on).",
+        "aigate check --stage final --format junit --output gate.xml cuts/")
+    check.add_argument("paths", nargs="+", metavar="PATH",
+                       help="timeline files, folders (searched recursively) or globs")
+    _gate_options(check)
+    check.add_argument("--format", default="text", help="text (default), json, junit, html, "
+                       "or one a plugin adds")
+    check.add_argument("--output", type=Path, help="write the report here (atomically)")
+    check.add_argument("--fail-on", choices=tuple(FAIL_ON), default="lock",
+                       help="lowest verdict that makes the exit code 1 and a JUnit testcase "
+                       "fail (default: lock)")
+    check.add_argument("--quiet", "-q", action="store_true",
+                       help="text: only locked clips and the summary")
+    _batch_options(check)
+    check.set_defaults(run=cmd_check)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from aigate.errors import UsageError
+
+    session = _session(args)
+    formats = session.formats()
+    if args.format not in formats:
+        raise UsageError(f"--format: unknown format {args.format!r} "
+                         f"(available: {', '.join(sorted(formats))})")
+    chosen = formats[args.format]
+    if chosen.needs_output and not args.output:
+        raise UsageError(f"--format {args.format} writes a whole document: give --output FILE")
+    _refuse_output(args.output, args.paths, session.timeline_suffixes())
+    if args.config or args.policy or args.approvals:
+        session.gate()  # a bad explicit policy/config is one usage error, not one per file
+    options = _report_options(args, sys.stdout if not args.output else None)
+    with _progress() as progress:
+        runner = _runner(args, session, render=(chosen.name, options))
+        report = session.run(args.paths, progress=progress, runner=runner)
+        _render(chosen, report, options, args.output)
+    if report.interrupted:
+        print(f"aigate: interrupted: {report.summary.not_checked} file(s) not checked",
+              file=sys.stderr)
+        return ExitCode.INTERRUPTED
+    if report.errors:
+        if args.output or args.format != "text":  # the text report already lists them
+            for problem in report.errors:
+                print(f"aigate: {problem}", file=sys.stderr)
+        return ExitCode.INPUT
+    return gate_exit(report.summary.worst, args.fail_on)
+
+
+def _add_register(sub: Any) -> None:
+    register = _subcommand(
+        sub, "register", "the disclosure register: one row per AI clip, for the studio",
+        "One row per clip carrying generative-AI material in the timelines PATH names: its "
+        "verdict, tool, talent and the approvals that cover it.",
+        "aigate register --format html --output register.html cuts/")
+    register.add_argument("paths", nargs="+", metavar="PATH",
+                          help="timeline files, folders (searched recursively) or globs")
+    _gate_options(register)
+    register.add_argument("--format", default="csv",
+                          help="csv (default), json, html, or a plugin's register format")
+    register.add_argument("--output", type=Path, help="write it here (atomically)")
+    _batch_options(register)
+    register.set_defaults(run=cmd_register)
+
+
+def cmd_register(args: argparse.Namespace) -> int:
+    from aigate.errors import UsageError
+    from aigate.output.files import atomic_text
+    from aigate.output.register import entries, register
+
+    session = _session(args)
+    formats = session.register_formats()
+    if args.format not in formats:
+        raise UsageError(f"--format: unknown register format {args.format!r} "
+                         f"(available: {', '.join(sorted(formats))})")
+    chosen = formats[args.format]
+    if chosen.needs_output and not args.output:
+        raise UsageError(f"--format {args.format} writes a whole document: give --output FILE")
+    _refuse_output(args.output, args.paths, session.timeline_suffixes())
+    with _progress() as progress:
+        report = session.run(args.paths, progress=progress, runner=_runner(args, session))
+        # rows are small (AI clips only): sorted by timeline, in record order within each
+        found = register((entry for result in report.results()
+                          for entry in entries(result, session.gate(result.path))),
+                         args.stage)
+    for problem in report.errors:
+        _warn(str(problem))
+    if args.output:
+        with atomic_text(args.output, errors="backslashreplace") as handle:
+            chosen.write(found, handle)
+    else:
+        _tolerant_stdout()
+        chosen.write(found, sys.stdout)
+    if report.interrupted:
+        return ExitCode.INTERRUPTED
+    return ExitCode.INPUT if report.errors else ExitCode.OK

@@ -1,0 +1,67 @@
+"""What provenance sources may need besides the items (hook ``aigate_claims``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aigate.config import Config
+from aigate.core.cache import ProvenanceCache
+from aigate.core.media import Media, MediaResolver
+from aigate.model import STAGES, Item, Stage
+
+
+@dataclass(frozen=True, slots=True)
+class CheckContext:
+    """What provenance sources may need besides the items: where the subject lives, the
+    config (ledger, patterns, trust anchors), the stage, the media resolver and the
+    provenance cache."""
+
+    subject: str
+    path: Path | None
+    config: Config
+    stage: Stage
+    resolver: MediaResolver
+    cache: ProvenanceCache | None = None
+    #: sha256 worked out from the file in this check (each file read at most once)
+    _hashed: dict[Path, str | None] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def settings(self) -> Mapping[str, Mapping[str, Any]]:
+        """Each plugin's validated ``plugin_settings:`` section, by plugin name (a plugin
+        reads its own: ``context.settings.get("my_plugin", {})``)."""
+        return {s.name: s.values for s in self.config.plugin_settings}
+
+    def media(self, item: Item) -> Media:
+        """The item's media file, resolved once per subject (shared by every source)."""
+        return self.resolver.resolve(item.media_url)
+
+    def other_media(self, item: Item) -> list[Media]:
+        """The item's other media files (:attr:`Item.other_media`), resolved the same way:
+        a media source reads them too (a claim about one is a claim about the clip)."""
+        return [self.resolver.resolve(url) for url in item.other_media]
+
+    def sha256(self, media: Media) -> str | None:
+        """The media file's sha256; None when the gate may not read it.
+
+        Decisions rest on it (a pinned approval, a ledger entry), so at the final stage it is
+        worked out from the file itself, whatever the provenance cache holds; at other
+        stages the cache answers when it knows the file (size, mtime, inode and ctime)."""
+        from aigate.core.cache import MISS, sha256_value
+        from aigate.core.media import file_sha256
+
+        if not media.readable or media.path is None:
+            return None
+        if media.path in self._hashed:
+            return self._hashed[media.path]
+        final = self.stage == STAGES[-1]
+        cached = self.cache.get("sha256", media, sha256_value) \
+            if self.cache and not final else MISS
+        if cached is not MISS:
+            return str(cached)
+        value = self._hashed[media.path] = file_sha256(media.path)
+        if self.cache and value is not None:
+            self.cache.put("sha256", media, value)
+        return value

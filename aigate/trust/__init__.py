@@ -1,0 +1,1 @@
+"""Keys and signatures: what approvals and attestations rest on."""
