@@ -20,7 +20,8 @@ from helpers import ROOT
 
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 PACKAGE_DIRS = {name: ROOT / PROJECT["tool"]["setuptools"]["package-dir"].get(name, name)
-                for name in PROJECT["tool"]["setuptools"]["packages"]}
+                for name in PROJECT["tool"]["setuptools"]["packages"]
+                if "." not in name}  # PEP 561: a subpackage is typed with its top package
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -110,9 +111,9 @@ def test_tests_import_helpers_and_never_redefine_stages():
         assert "STAGES" not in assigned, path.name
 
 
-def test_the_readme_layout_names_every_folder_and_package():
-    readme = (ROOT / "README.md").read_text()
-    layout = re.search(r"^## Layout\n\n```\n(.*?)^```", readme, re.S | re.M)
+def test_the_documented_layout_names_every_folder_and_package():
+    page = (ROOT / "docs" / "development.md").read_text()
+    layout = re.search(r"^## Layout\n\n```\n(.*?)^```", page, re.S | re.M)
     assert layout is not None
     named = set(re.findall(r"^\s*([\w.]+)/", layout.group(1), re.M))
     tracked = subprocess.run(["git", "ls-files"], capture_output=True, text=True, cwd=ROOT)

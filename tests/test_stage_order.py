@@ -1,4 +1,4 @@
-"""The stage order (README, "Stages"): every row of the table, once through
+"""The stage order (docs/policy.md, "Stages"): every row of the table, once through
 :func:`aigate.core.stage.resolve` and once through the real entry points (the CLI for a check;
 ``Gate.guard_export`` and OTIO's write hook for an export), and hypothesis properties over
 every combination of argument, AIGATE_STAGE, timeline metadata and path rule."""
@@ -35,7 +35,7 @@ REFUSED = "refused"
 
 @dataclass(frozen=True)
 class Row:
-    """One row of the README's table: what is given, and the stage (or a refusal)."""
+    """One row of the documented table: what is given, and the stage (or a refusal)."""
 
     row: int
     purpose: Purpose
@@ -99,15 +99,15 @@ def test_every_row_of_the_table(row: Row):
         assert resolved.stage == row.expected
 
 
-def table_rows_in_readme() -> set[int]:
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    section = readme.split("\n## Stages\n", 1)[1].split("\n## ", 1)[0]
+def table_rows_in_docs() -> set[int]:
+    page = (Path(__file__).resolve().parent.parent / "docs" / "policy.md").read_text()
+    section = page.split("\n## Stages\n", 1)[1].split("\n## ", 1)[0]
     return {int(line.split("|")[1]) for line in section.splitlines()
             if line.startswith("| ") and line.split("|")[1].strip().isdigit()}
 
 
-def test_the_readme_table_is_the_one_tested():
-    assert table_rows_in_readme() == {r.row for r in ROWS}
+def test_the_documented_table_is_the_one_tested():
+    assert table_rows_in_docs() == {r.row for r in ROWS}
 
 
 # -- the same rows through the real entry points ----------------------------------------
