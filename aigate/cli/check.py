@@ -40,8 +40,41 @@ def _add_check(sub: Any) -> None:
                        "fail (default: lock)")
     check.add_argument("--quiet", "-q", action="store_true",
                        help="text: only locked clips and the summary")
+    check.add_argument("--report", action="append", default=[], metavar="FORMAT=PATH",
+                       help="also write this report from the same run (repeatable): FORMAT is "
+                       "a check format (json, junit, html...) or register-csv, "
+                       "register-json, register-html")
     _batch_options(check)
     check.set_defaults(run=cmd_check)
+
+
+REGISTER_PREFIX = "register-"
+
+
+def _reports(args: argparse.Namespace, session: Any) -> tuple[list[tuple[Any, Path]],
+                                                                list[tuple[Any, Path]]]:
+    """The --report FORMAT=PATH pairs: (check format, path) and (register format, path)."""
+    from aigate.errors import UsageError
+
+    checks, registers = [], []
+    formats, register_formats = session.formats(), session.register_formats()
+    for text in args.report:
+        name, sep, path = text.partition("=")
+        if not sep or not name or not path:
+            raise UsageError(f"--report {text!r}: give FORMAT=PATH, e.g. junit=results.xml")
+        if name.startswith(REGISTER_PREFIX) and name[len(REGISTER_PREFIX):] in register_formats:
+            registers.append((register_formats[name[len(REGISTER_PREFIX):]], Path(path)))
+        elif name in formats:
+            checks.append((formats[name], Path(path)))
+        else:
+            known = sorted([*formats, *(REGISTER_PREFIX + n for n in register_formats)])
+            raise UsageError(f"--report {text!r}: unknown format {name!r} "
+                             f"(available: {', '.join(known)})")
+    written = [args.output, *(p for _, p in checks), *(p for _, p in registers)]
+    named = [p.resolve() for p in written if p is not None]
+    if len(set(named)) != len(named):
+        raise UsageError("--output and --report: two reports name the same file")
+    return checks, registers
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -55,14 +88,25 @@ def cmd_check(args: argparse.Namespace) -> int:
     chosen = formats[args.format]
     if chosen.needs_output and not args.output:
         raise UsageError(f"--format {args.format} writes a whole document: give --output FILE")
-    _refuse_output(args.output, args.paths, session.timeline_suffixes())
+    checks, registers = _reports(args, session)
+    outputs = [p for p in (args.output, *(p for _, p in checks), *(p for _, p in registers))
+               if p is not None]
+    for output in outputs:
+        _refuse_output(output, args.paths)
     if args.config or args.policy or args.approvals:
         session.gate()  # a bad explicit policy/config is one usage error, not one per file
     options = _report_options(args, sys.stdout if not args.output else None)
     with _progress() as progress:
-        runner = _runner(args, session, render=(chosen.name, options))
-        report = session.run(args.paths, progress=progress, runner=runner)
-        _render(chosen, report, options, args.output)
+        if not checks and not registers:
+            runner = _runner(args, session, render=(chosen.name, options))
+            report = session.run(args.paths, progress=progress, runner=runner,
+                                 outputs=outputs)
+            _render(chosen, report, options, args.output)
+        else:
+            report = session.run(args.paths, progress=progress, runner=_runner(args, session),
+                                 outputs=outputs)
+            _render_all(session, report, (chosen, args.output, options), checks, registers,
+                        args.stage)
     if report.interrupted:
         print(f"aigate: interrupted: {report.summary.not_checked} file(s) not checked",
               file=sys.stderr)
@@ -73,6 +117,37 @@ def cmd_check(args: argparse.Namespace) -> int:
                 print(f"aigate: {problem}", file=sys.stderr)
         return ExitCode.INPUT
     return gate_exit(report.summary.worst, args.fail_on)
+
+
+def _render_all(session: Any, report: Any, main: tuple[Any, Path | None, Any],
+                checks: list[tuple[Any, Path]], registers: list[tuple[Any, Path]],
+                stage: str | None) -> None:
+    """Every report of one run from one pass: the main one (to --output or stdout), each
+    --report file, and the register's rows gathered as results pass (AI clips only)."""
+    import contextlib
+    import datetime as dt
+    from dataclasses import replace
+
+    from aigate.output.files import atomic_text
+    from aigate.output.register import entries, register
+
+    chosen, output, options = main
+    plain = replace(options, color=False)  # a file gets no colour
+    rows: list[Any] = []
+    when = dt.datetime.now(dt.UTC)
+    with contextlib.ExitStack() as stack:
+        def opened(path: Path) -> Any:
+            return stack.enter_context(atomic_text(path, errors="backslashreplace"))
+        if output is None:
+            _tolerant_stdout()
+        writers = [(chosen, opened(output) if output else sys.stdout, options),
+                   *((fmt, opened(path), plain) for fmt, path in checks)]
+        def gather(result: Any) -> None:
+            rows.extend(entries(result, session.gate(result.path), when))
+        report.write_many(writers, each=gather if registers else None)
+        found = register(rows, stage)
+        for fmt, path in registers:
+            fmt.write(found, opened(path))
 
 
 def _add_register(sub: Any) -> None:
@@ -104,9 +179,10 @@ def cmd_register(args: argparse.Namespace) -> int:
     chosen = formats[args.format]
     if chosen.needs_output and not args.output:
         raise UsageError(f"--format {args.format} writes a whole document: give --output FILE")
-    _refuse_output(args.output, args.paths, session.timeline_suffixes())
+    _refuse_output(args.output, args.paths)
     with _progress() as progress:
-        report = session.run(args.paths, progress=progress, runner=_runner(args, session))
+        report = session.run(args.paths, progress=progress, runner=_runner(args, session),
+                             outputs=[args.output] if args.output else [])
         # rows are small (AI clips only): sorted by timeline, in record order within each
         found = register((entry for result in report.results()
                           for entry in entries(result, session.gate(result.path))),

@@ -99,9 +99,11 @@ def _subcommand(sub: Any, name: str, summary: str, description: str, example: st
     return parser
 
 
-def _refuse_output(output: Path | None, paths: Sequence[str], suffixes: set[str]) -> None:
-    """Refuse an --output that is a folder or would overwrite an input (after resolving
-    symlinks: a link to an input is that input), before anything is checked."""
+def _refuse_output(output: Path | None, paths: Sequence[str]) -> None:
+    """Refuse an --output that is a folder or would overwrite a file named as an input, by
+    name or by a glob (after resolving symlinks: a link to an input is that input), before
+    anything is checked. A file a folder search would find is left out of the inputs
+    instead (``Session.run(outputs=...)``): a report written into the folder checked."""
     import glob
 
     from aigate.errors import UsageError
@@ -115,10 +117,7 @@ def _refuse_output(output: Path | None, paths: Sequence[str], suffixes: set[str]
         named = [Path(text)] if Path(text).exists() or not glob.has_magic(text) else [
             Path(p) for p in glob.glob(text, recursive=True)]
         for path in named:
-            resolved = path.resolve()
-            inside = (path.is_dir() and target.is_relative_to(resolved)
-                      and target.suffix.lower().lstrip(".") in suffixes)
-            if resolved == target or inside:
+            if path.resolve() == target:
                 raise UsageError(f"--output {output}: is one of the inputs ({text}); "
                                  "inputs are never overwritten")
 

@@ -63,7 +63,7 @@ def cmd_credentials(args: argparse.Namespace) -> int:
         f"{args.deliverable.stem}.c2pa{args.deliverable.suffix}")
     inputs = [args.deliverable, args.timeline, args.cert, args.key,
               *([args.attestation] if args.attestation else []), *args.trusted_keys]
-    _refuse_output(output, [str(p) for p in inputs], set())
+    _refuse_output(output, [str(p) for p in inputs])
     if output.suffix.lower().lstrip(".") in session.timeline_suffixes():
         raise UsageError(f"--output {output}: a timeline's suffix; the signed deliverable "
                          "is media (mp4, mov, wav, jpeg, png...)")

@@ -205,6 +205,8 @@ class Registry:
     origin: str | None = None
     #: ids that waived at least one finding in this run (for `aigate approvals unused`)
     used: set[str] = field(default_factory=set)
+    #: the fingerprint of the trusted key that signed each honoured signed record, by id
+    signers: dict[str, str] = field(default_factory=dict)
 
     def records(self) -> list[Record]:
         return [*self.approvals.values(), *self.consents.values(),
@@ -347,6 +349,7 @@ def load_registry(path: Path | None, trusted: Iterable[signing.TrustedKey] = (),
 def _admit(registry: Registry, record: Record, data: dict[str, Any],
            keys: dict[str, signing.TrustedKey], require_signed: bool) -> None:
     reason = None
+    signer = None
     if signing.SIGNATURE_KEY in data or require_signed:
         signer, reason = signing.check(data, keys)
         if signer is not None and isinstance(record, Approval) and \
@@ -370,6 +373,8 @@ def _admit(registry: Registry, record: Record, data: dict[str, Any],
         registry.approvals[record.id] = record
     else:
         registry.consents[record.id] = record
+    if reason is None and signer is not None:
+        registry.signers[record.id] = signer.fingerprint
 
 
 def not_honoured(record: Record, reason: str) -> str:

@@ -244,7 +244,8 @@ class Gate:
         return SubjectResult(name=collected.name, path=path, stage=stage, policy=policy.name,
                              host=collected.host, items=tuple(results),
                              config=str(self.config.path) if self.config.path else None,
-                             as_of=None if self.as_of == dt.date.today() else self.as_of)
+                             as_of=None if self.as_of == dt.date.today() else self.as_of,
+                             episode=_episode(collected.metadata.get("episode")))
 
     def evaluate(self, item: Item, provenance: Provenance, stage: str, policy: Policy,
                  active: Iterable[tuple[Rule, RuleSetting]],
@@ -375,6 +376,14 @@ def _hits(rule: Rule, item: Item, views: tuple[Provenance, ...], policy: Policy)
         if hits:
             return hits
     return []
+
+
+def _episode(value: object) -> str | None:
+    """A timeline metadata episode, as text (a number or a short name), else None."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    text = str(value).strip()
+    return text[:64] if text else None
 
 
 def location(item: Item) -> str:

@@ -175,6 +175,9 @@ class SubjectResult:
     #: the date the check was made as of, when it is not the day it ran (``--as-of``:
     #: what the gate said then); None for today
     as_of: dt.date | None = None
+    #: the episode the timeline's own metadata names (``aigate.episode``; untrusted: it
+    #: labels the register, never widens an approval's episode scope)
+    episode: str | None = None
 
     def __post_init__(self) -> None:
         verdict, counts = Severity.PASS, Counts(clips=len(self.items))

@@ -11,9 +11,14 @@ plugin's) are :class:`~aigate.output.report.RegisterFormat` objects from the
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
+from aigate.core.approvals import Approval, Consent
 from aigate.core.gate import Gate
 from aigate.core.policy import VettedTool
 from aigate.model import ItemResult, Severity, SubjectResult, TalentUse, timecode
@@ -40,6 +45,15 @@ class Entry:
     #: the file listed earlier in this register that holds the same cut (same timeline
     #: name) with this clip at the same place: the same cut exported in another format
     same_cut_as: str = ""
+    #: the records that waived the clip's findings, and the key that signed each ('' unsigned)
+    approvals: tuple[tuple[Approval, str], ...] = ()
+    #: the consent records on file for the clip's talent uses
+    consents: tuple[Consent, ...] = ()
+    #: when the check ran (ISO 8601, UTC, to the second)
+    checked_at: str = ""
+    #: the policy and the sha256 of its pack files (see :func:`policy_sha256`)
+    policy: str = ""
+    policy_sha256: str = ""
 
     @property
     def shade(self) -> Shade:
@@ -115,6 +129,18 @@ def _reason(entry: Entry) -> str:
     return "; ".join(reasons)
 
 
+def _each_approval(entry: Entry, value: Callable[[Approval, str], str]) -> str:
+    """One value per waiving record, in the order of the ``approvals`` column."""
+    return "; ".join(value(a, key) for a, key in entry.approvals)
+
+
+def _consents(entry: Entry) -> str:
+    return "; ".join(
+        f"{c.talent}: {c.id} ({', '.join(u.replace('_', ' ') for u in sorted(c.uses))}; "
+        f"{'expires ' + str(c.validity.expires) if c.validity.expires else 'no expiry'})"
+        for c in entry.consents)
+
+
 #: the register's columns in CSV/JSON order (new columns go at the end, so a
 #: spreadsheet reading columns by position keeps working)
 COLUMNS: tuple[Column, ...] = (
@@ -153,6 +179,19 @@ COLUMNS: tuple[Column, ...] = (
     Column("synthetic_performer", lambda e: "yes" if any(
         isinstance(raw, dict) and raw.get("synthetic_performer") is True
         for _, raw in e.clip.item.declared) else "no"),
+    # what legal signs off: who approved, when, on what terms, signed by which key; the
+    # consents on file; when and under which policy the check ran
+    Column("approver", lambda e: _each_approval(e, lambda a, _: a.approver)),
+    Column("approval_issued", lambda e: _each_approval(
+        e, lambda a, _: str(a.validity.issued or "not stated"))),
+    Column("approval_expires", lambda e: _each_approval(
+        e, lambda a, _: str(a.validity.expires or "no expiry"))),
+    Column("approval_conditions", lambda e: _each_approval(e, lambda a, _: a.notes or "none")),
+    Column("signed_by", lambda e: _each_approval(e, lambda _, key: key or "unsigned")),
+    Column("consents", _consents),
+    Column("checked_at", lambda e: e.checked_at),
+    Column("policy", lambda e: e.policy),
+    Column("policy_sha256", lambda e: e.policy_sha256),
 )
 
 
@@ -175,23 +214,70 @@ class Register:
         return tuple(c.name for c in self.columns)
 
 
-def entries(result: SubjectResult, gate: Gate) -> list[Entry]:
-    """An entry per AI clip of one checked timeline, in record order."""
+#: an episode number in a file or timeline name: ep101, EP_101, e101, 101_ (three or four
+#: digits standing alone), as productions name cuts
+EPISODE_IN_NAME = re.compile(r"(?i)(?:^|[^a-z0-9])(?:ep|e)[ _.-]?(\d{1,4})(?![0-9])"
+                             r"|(?:^|[^a-z0-9])(\d{3,4})(?=[ _.-])")
+
+
+def episode(result: SubjectResult, configured: str | None) -> str:
+    """The episode of a checked timeline: aigate.yaml's ``episode``, else the timeline's
+    metadata ``aigate.episode``, else a number in the timeline's or file's name
+    (:data:`EPISODE_IN_NAME`); when none says, the cell says so."""
+    if configured:
+        return configured
+    if result.episode:
+        return f"{result.episode} (timeline metadata)"
+    for name in (result.path.name if result.path else "", result.name):
+        found = EPISODE_IN_NAME.search(name)
+        if found:
+            return f"{found.group(1) or found.group(2)} (from the name)"
+    return "unknown: no episode in aigate.yaml, timeline metadata or name"
+
+
+def policy_sha256(files: Iterable[str]) -> str:
+    """sha256 over the policy's pack files, base first: each file's sha256 and a newline.
+    A pack whose file cannot be read gives its path's hash line as ``unreadable``."""
+    digest = hashlib.sha256()
+    for name in files:
+        try:
+            part = hashlib.sha256(Path(name).read_bytes()).hexdigest()
+        except OSError:
+            part = "unreadable"
+        digest.update(f"{part}\n".encode())
+    return digest.hexdigest()
+
+
+def entries(result: SubjectResult, gate: Gate, checked_at: dt.datetime | None = None
+            ) -> list[Entry]:
+    """An entry per AI clip of one checked timeline, in record order. ``checked_at``: when
+    the check ran (default: now)."""
     config, policy = gate.config, gate.policy.for_show(gate.config.show)
+    when = (checked_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    common = {"show": config.show or "", "episode": episode(result, config.episode),
+              "checked_at": when.replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+              "policy": policy.name, "policy_sha256": policy_sha256(policy.files)}
     out = []
     for item_result in sorted(result.items, key=lambda r: r.item.record_start):
         if not item_result.ai:
             continue
         prov = item_result.provenance
-        talent, described = [], []
+        talent, described, consents = [], [], []
         for use in prov.talent:
             consent = gate.registry.consent_for(use, config.show, gate.as_of)
             talent.append((use, consent.id if consent else None))
+            if consent:
+                consents.append(consent)
             if consent and consent.description:
                 described.append(f"{use.name}: {consent.description}")
-        out.append(Entry(result=result, clip=item_result, show=config.show or "",
-                         episode=config.episode or "", vetted=policy.vetted(prov.tool),
-                         talent=tuple(talent), consent_descriptions=tuple(described)))
+        waived_by = dict.fromkeys(f.approval for f in item_result.findings
+                                  if f.approval and f.rule != "talent-consent")
+        approvals = tuple((gate.registry.approvals[a], gate.registry.signers.get(a, ""))
+                          for a in waived_by if a in gate.registry.approvals)
+        out.append(Entry(result=result, clip=item_result, vetted=policy.vetted(prov.tool),
+                         talent=tuple(talent), consent_descriptions=tuple(described),
+                         approvals=approvals, consents=tuple(dict.fromkeys(consents)),
+                         **common))
     return out
 
 

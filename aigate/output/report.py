@@ -6,7 +6,7 @@ A :class:`Report` is iterated once, in input order, by the format that writes it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar, TextIO, TypeVar
@@ -168,18 +168,40 @@ class Report:
     def write(self, report_format: ReportFormat, out: TextIO, options: ReportOptions) -> None:
         """Write the whole report in ``report_format``, streaming: each timeline as it comes
         (already rendered by a worker, or rendered here), then errors and the summary."""
-        out.write(report_format.head(self, options))
-        first = True
-        for outcome in self._outcomes_counted(lambda o: rendered(report_format, o, options)):
+        self.write_many([(report_format, out, options)])
+
+    def write_many(self, writers: Sequence[tuple[ReportFormat, TextIO, ReportOptions]],
+                   each: Callable[[SubjectResult], None] | None = None) -> None:
+        """Write the report in several formats at once from one pass over the run (each
+        timeline rendered once per format, as it comes); ``each`` sees every result too
+        (the register's rows are gathered so). With several writers or ``each``, workers
+        must return results, not renderings."""
+        for report_format, out, options in writers:
+            out.write(report_format.head(self, options))
+        first = [True] * len(writers)
+        prepare = ((lambda o: rendered(writers[0][0], o, writers[0][2]))
+                   if len(writers) == 1 and each is None else None)
+        for outcome in self._outcomes_counted(prepare):
             if isinstance(outcome, FailedFile):
-                out.write(report_format.problem(outcome.error, options))
+                for report_format, out, options in writers:
+                    out.write(report_format.problem(outcome.error, options))
                 continue
-            assert isinstance(outcome, RenderedFile)  # prepared by rendered()
-            for chunk in outcome.chunks:
-                if chunk:
-                    out.write(chunk if first else report_format.separator + chunk)
-                    first = False
-        out.write(report_format.tail(self, options))
+            if isinstance(outcome, CheckedFile) and each is not None:
+                for result in outcome.results:
+                    each(result)
+            for i, (report_format, out, options) in enumerate(writers):
+                done = outcome if isinstance(outcome, RenderedFile) else rendered(
+                    report_format, outcome, options)
+                if isinstance(done, FailedFile):  # this format could not render it
+                    out.write(report_format.problem(done.error, options))
+                    continue
+                assert isinstance(done, RenderedFile)
+                for chunk in done.chunks:
+                    if chunk:
+                        out.write(chunk if first[i] else report_format.separator + chunk)
+                        first[i] = False
+        for report_format, out, options in writers:
+            out.write(report_format.tail(self, options))
 
     def _outcomes_counted(self, prepare: Callable[[FileOutcome], FileOutcome] | None = None
                           ) -> Iterator[FileOutcome]:

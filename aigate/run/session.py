@@ -187,14 +187,19 @@ class Session:
                 for s in group or ()}
 
     def run(self, paths: Iterable[str], progress: Progress | None = None,
-            runner: Runner | None = None) -> Report:
+            runner: Runner | None = None, outputs: Iterable[Path] = ()) -> Report:
         """Check every file ``paths`` name, streamed in input order; bad files are reported,
         never stop the others. ``runner`` spreads files over processes or a cluster
-        (:mod:`aigate.run.parallel`); by default they are checked here, one by one."""
+        (:mod:`aigate.run.parallel`); by default they are checked here, one by one. The
+        files this run writes (``outputs``) are never inputs, whether or not they exist yet:
+        a report written into the folder being checked is not read back as a timeline."""
         paths = list(paths)
         unusable = self.load_configs(paths)
         files, problems = expand(paths, self.timeline_suffixes(), self.excluded,
                                  skipped=lambda p, why: self.warn(f"{p}: skipped: {why}"))
+        written = {os.path.realpath(o) for o in outputs}
+        if written:
+            files = [f for f in files if os.path.realpath(f) not in written]
         # a config that could not be used is reported on the files it governs; if it hid
         # them all (its host plugin refused), it is reported itself: never a silent pass
         governed = {self.config_path(f) for f in files} if unusable else set()

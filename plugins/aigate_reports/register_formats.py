@@ -80,10 +80,12 @@ def write_html(register: Register, out: TextIO) -> None:
     repeated = sum(1 for e in register.entries if e.same_cut_as)
     note = (f" · {repeated} of them repeat a cut already listed from another file "
             "(same timeline, same clip, same place: see same cut as)" if repeated else "")
+    shows = ", ".join(dict.fromkeys(e.show for e in register.entries if e.show)) or "no show"
+    title = f"GenAI disclosure register: {escape(shows)}"
     out.write('<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-              "<title>GenAI disclosure register</title><style>" + STYLE + "</style></head>"
-              f"<body><h1>GenAI disclosure register</h1><p>{len(register.entries)} AI "
-              f"clip(s){note} · stage {escape(register.stage or 'per timeline')} · aigate "
+              f"<title>{title}</title><style>" + STYLE + "</style></head>"
+              f"<body><h1>{title}</h1>{_header(register)}<p>{len(register.entries)} AI "
+              f"clip(s){note} · aigate "
               f'{escape(__version__)}</p><div class="scroll"><table>'
               "<thead><tr>" + "".join(_cell("th", c, lefts, escape(c.title))
                                        for c in ordered) + "</tr></thead><tbody>")
@@ -97,6 +99,18 @@ def write_html(register: Register, out: TextIO) -> None:
         same = " same" if entry.same_cut_as else ""
         out.write(f'<tr class="{entry.shade.value}{same}">{cells}</tr>')
     out.write("</tbody></table></div></body></html>\n")
+
+
+def _header(register: Register) -> str:
+    """Show, date, stage and policy: what a signed-off register must say on its face."""
+    checked = sorted({e.checked_at for e in register.entries if e.checked_at})
+    date = (checked[0][:10] if checked[0][:10] == checked[-1][:10]
+            else f"{checked[0][:10]} to {checked[-1][:10]}") if checked else "no AI clips"
+    policies = ", ".join(dict.fromkeys(
+        f"{e.policy} (sha256 {e.policy_sha256[:12]})" for e in register.entries)) or "none"
+    stages = register.stage or ", ".join(sorted({e.result.stage for e in register.entries}))
+    return (f'<p class="meta">checked {escape(date)} · stage {escape(stages or "none")} · '
+            f"policy {escape(policies)}</p>")
 
 
 def _cell(tag: str, column: Column, lefts: dict[str, int], text: str, *,
