@@ -5,6 +5,7 @@ listed with their status and drafted from findings; one run for every report."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
@@ -165,3 +166,88 @@ def test_a_report_written_into_the_checked_folder_is_not_an_input(show, exists):
     assert "one of the inputs" not in run.err and "results.xml" not in run.err
     suites = re.findall(r'<testsuite name="([^"]+)"', results.read_text())
     assert len(suites) == 1 and "ep104_cut.otio" in suites[0]
+
+
+# -- approvals listed with their status; requests drafted from findings ----------------
+
+
+def test_approvals_list_gives_each_records_status(show, cli):
+    approvals = show.root / "approvals"
+    (approvals / "OLD.yaml").write_text(
+        "id: OLD\ngrants: [real-events]\nscope: {show: TESTSHOW, clips: [X]}\n"
+        "approver: {name: Dana Ruiz}\nissued: 2025-01-01\nexpires: 2025-12-31\n")
+    run = cli("approvals", "sign", approvals / "OLD.yaml", "--key", show.root / "keys" /
+              "dana.key")
+    assert run.code == 0
+    (approvals / "LATER.yaml").write_text(
+        "id: LATER\ngrants: [real-events]\nscope: {show: TESTSHOW, clips: [X]}\n"
+        "approver: {name: Dana Ruiz}\nissued: 2026-09-01\n")
+    cli("approvals", "sign", approvals / "LATER.yaml", "--key", show.root / "keys" / "dana.key")
+    (approvals / "NOSIG.yaml").write_text(
+        "id: NOSIG\ngrants: [real-events]\nscope: {show: TESTSHOW, clips: [X]}\n"
+        "approver: {name: Dana Ruiz}\n")
+    forged = approvals / "FORGED.yaml"
+    forged.write_text((approvals / "APR-1.yaml").read_text().replace("APR-1", "FORGED"))
+    run = cli("approvals", "list", "--config", show.root / "aigate.yaml", "--as-of",
+              "2026-06-01", "--format", "json")
+    assert run.code == 0, run.err
+    status = {r["id"]: r["status"] for r in json.loads(run.out)["records"]}
+    assert status == {"APR-1": "valid", "CON-1": "valid", "OLD": "expired",
+                      "LATER": "not_yet_valid", "NOSIG": "unsigned",
+                      "FORGED": "bad_signature"}
+    record = next(r for r in json.loads(run.out)["records"] if r["id"] == "APR-1")
+    assert record["approver"] == "Dana Ruiz (Production Legal)"
+    assert (record["issued"], record["expires"]) == ("2026-01-01", "2027-06-30")
+    assert record["scope"] == "show TESTSHOW; clips SH1"
+    # against a cut: a valid record that waived nothing there is unused
+    other = write(show.root / "other" / "ep105.otio", timeline([clip("CAM9")]))
+    run = cli("approvals", "list", "--config", show.root / "aigate.yaml", "--as-of",
+              "2026-06-01", "--against", other)
+    assert re.search(r"^APR-1  approval  UNUSED  Dana Ruiz", run.out, re.M), run.out
+    run = cli("approvals", "list", "--config", show.root / "aigate.yaml", "--as-of",
+              "2026-06-01", "--against", show.cut)
+    assert re.search(r"^APR-1  approval  VALID", run.out, re.M), run.out
+
+
+def test_a_request_drafted_from_a_finding_signs_and_waives_exactly_that_clip(show, cli):
+    media = show.root / "media"
+    media.mkdir()
+    (media / "NEWS.mov").write_bytes(b"generated newscast")
+    cut = write(show.root / "ep104_news.otio", timeline([
+        clip("NEWS", 2, ai(purpose="temp", depicts_real_events=True), url="media/NEWS.mov"),
+        clip("NEWS_ALT", 2, ai(purpose="temp", depicts_real_events=True),
+             url="media/NEWS.mov")]))
+    before = cli("check", cut, "--stage", "review", "--format", "json")
+    assert before.code == 1
+    requests = show.root / "requests"
+    run = cli("approvals", "request", cut, "--stage", "review", "--output", requests)
+    assert run.code == 0, run.err
+    drafts = sorted(p.name for p in requests.iterdir())
+    assert "REQ-NEWS-real-events.yaml" in drafts
+    draft = (requests / "REQ-NEWS-real-events.yaml").read_text()
+    assert draft.startswith("# DRAFT approval")
+    digest = hashlib.sha256(b"generated newscast").hexdigest()
+    assert f"- {digest}" in draft and "record_in: 01:00:00:00" in draft
+    # unsigned and without an approver the draft is not a record yet: signing says why
+    refused = cli("approvals", "sign", requests / "REQ-NEWS-real-events.yaml", "--key",
+                  show.root / "keys" / "dana.key")
+    assert refused.code == 2 and "approver" in refused.err
+    # legal fills it in, moves it into the registry and signs it (sign takes many files)
+    filled = draft.replace("name: ''", "name: Dana Ruiz").replace(
+        "issued: null", "issued: 2026-01-01")
+    record = show.root / "approvals" / "REQ-NEWS-real-events.yaml"
+    record.write_text(filled)
+    assert cli("approvals", "sign", record, show.root / "approvals" / "APR-1.yaml",
+               "--key", show.root / "keys" / "dana.key").code == 0
+    after = cli("check", cut, "--stage", "review", "--format", "json", "--as-of",
+                "2026-06-01")
+    findings = {i["clip"]: i["findings"] for i in after.json["subjects"][0]["items"]}
+    news = next(f for f in findings["NEWS"] if f["rule"] == "real-events")
+    assert news["approval"] == "REQ-NEWS-real-events" and news["severity"] == "info"
+    # pinned by sha256: the same media under another clip name is covered too, by hash
+    alt = next(f for f in findings["NEWS_ALT"] if f["rule"] == "real-events")
+    assert alt["approval"] == "REQ-NEWS-real-events"
+    # a second request keeps what legal already has
+    again = cli("approvals", "request", cut, "--stage", "review", "--output", requests)
+    assert "already there (kept)" in again.err
+    assert (requests / "REQ-NEWS-real-events.yaml").read_text() == draft

@@ -38,9 +38,36 @@ def _add_approvals(sub: Any) -> None:
         "Sign the record in RECORD with the approver's private key; the file keeps its "
         "comments, an earlier signature is replaced.",
         "aigate approvals sign approvals/APR-NF101-007.yaml --key dana-ruiz.key")
-    sign.add_argument("record", type=Path, help="the record file (YAML, one record)")
+    sign.add_argument("records", nargs="+", type=Path, metavar="RECORD",
+                      help="record files (YAML, one record each)")
     sign.add_argument("--key", type=Path, required=True, help="the approver's private key")
     sign.set_defaults(run=cmd_approvals_sign)
+    listing = _subcommand(
+        asub, "list", "every record with its status, approver, dates and scope",
+        "List every record of the registry (the config's approvals:, or --approvals) with "
+        "its status: valid, expired, not_yet_valid, unsigned, bad_signature or rejected; "
+        "with --against, a valid record that waived nothing in those timelines is unused.",
+        "aigate approvals list --format json --against cuts/")
+    _gate_options(listing)
+    listing.add_argument("--format", choices=("text", "json"), default="text")
+    listing.add_argument("--against", nargs="+", default=[], metavar="TIMELINE",
+                         help="timeline files, folders or globs: mark records that waive "
+                         "nothing in them as unused")
+    listing.set_defaults(run=cmd_approvals_list)
+    request = _subcommand(
+        asub, "request", "draft an approval record per finding an approval could waive",
+        "Check TIMELINE and write, into --output, one unsigned draft record (YAML) per "
+        "finding a written approval could waive: what it would grant, a scope pinned to "
+        "the clip's media by sha256 and named by clip, and the finding as evidence. Legal "
+        "fills in approver, dates and conditions, then signs it.",
+        "aigate approvals request cuts/ep101.otio --stage final --output requests/")
+    request.add_argument("paths", nargs="+", metavar="TIMELINE",
+                         help="timeline files, folders or globs")
+    _gate_options(request)
+    request.add_argument("--output", type=Path, required=True, metavar="DIR",
+                         help="folder for the drafts (made if missing; an existing draft "
+                         "is never overwritten)")
+    request.set_defaults(run=cmd_approvals_request)
     verify = _subcommand(
         asub, "verify", "check every record's signature and schema",
         "Read every record under PATH as a check would and say, once per record, whether "
@@ -80,14 +107,94 @@ def cmd_approvals_keygen(args: argparse.Namespace) -> int:
 
 def cmd_approvals_sign(args: argparse.Namespace) -> int:
     from aigate.core.approvals import sign_record_file
+    from aigate.errors import AigateError
     from aigate.trust.signing import load_private_key
 
     key, warnings = load_private_key(args.key)
     for warning in warnings:
         _warn(warning)
-    block = sign_record_file(args.record, key)
-    print(f"{args.record}: signed ({block['key']})")
+    failed = 0
+    for record in args.records:  # one bad record never stops the others
+        try:
+            block = sign_record_file(record, key)
+        except AigateError as exc:
+            failed += 1
+            print(f"aigate: {exc}", file=sys.stderr)
+            continue
+        print(f"{record}: signed ({block['key']})")
+    return ExitCode.INPUT if failed else ExitCode.OK
+
+
+def cmd_approvals_list(args: argparse.Namespace) -> int:
+    import json
+    from dataclasses import replace
+
+    from aigate.core.approvals import Approval, record_status, scope_summary
+
+    options = _options(args)
+    session = _session(args, replace(options, approvals=args.approvals)
+                       if args.approvals else options)
+    gate = session.gate(args.approvals or Path.cwd())
+    used: set[str] | None = None
+    if args.against:
+        report = session.run(args.against)  # in this process, so the use is recorded
+        for _ in report.results():  # check them all: the registry records what it waived
+            pass
+        for problem in report.errors:
+            _warn(str(problem))
+        used = set().union(*(g.registry.used for g in session.gates()))
+    rows = []
+    for record in sorted(gate.registry.records(), key=lambda r: r.id):
+        status = record_status(gate.registry, record, gate.as_of)
+        if used is not None and status == "valid" and record.id not in used:
+            status = "unused"
+        rows.append({
+            "id": record.id, "kind": "approval" if isinstance(record, Approval) else "consent",
+            "status": status,
+            "approver": record.approver if isinstance(record, Approval) else "",
+            "issued": str(record.validity.issued or ""),
+            "expires": str(record.validity.expires or ""),
+            "signed_by": gate.registry.signers.get(record.id, ""),
+            "scope": scope_summary(record), "source": str(record.source)})
+    if args.format == "json":
+        json.dump({"as_of": str(gate.as_of), "registry": gate.registry.origin,
+                   "records": rows}, sys.stdout, indent=1)
+        print()
+    else:
+        for row in rows:
+            dates = f"{row['issued'] or '-'} to {row['expires'] or '-'}"
+            print(f"{row['id']}  {row['kind']}  {row['status'].upper()}  "
+                  f"{row['approver'] or '-'}  {dates}  {row['scope']}")
+        print(f"{len(rows)} record(s) in {gate.registry.origin or 'no registry'}, as of "
+              f"{gate.as_of}", file=sys.stderr)
     return ExitCode.OK
+
+
+def cmd_approvals_request(args: argparse.Namespace) -> int:
+    from aigate.output.drafts import drafts
+    from aigate.output.files import atomic_text
+
+    session = _session(args)
+    report = session.run(args.paths)
+    written, kept = 0, 0
+    args.output.mkdir(parents=True, exist_ok=True)
+    for result in report.results():
+        for draft in drafts(result, session.gate(result.path)):
+            target = args.output / f"{draft.id}.yaml"
+            if target.exists():  # an earlier draft may already be in legal's hands
+                kept += 1
+                continue
+            with atomic_text(target) as handle:
+                handle.write(draft.text())
+            written += 1
+            print(f"{target}: {draft.rule} for {draft.track} \"{draft.clip}\" "
+                  f"{draft.record_in}-{draft.record_out}"
+                  + ("" if draft.media_sha256 else f" (media not pinned: {draft.unhashed})"))
+    for problem in report.errors:
+        _warn(str(problem))
+    print(f"{written} draft(s) written to {args.output}"
+          + (f", {kept} already there (kept)" if kept else ""), file=sys.stderr)
+    return ExitCode.INPUT if report.errors else ExitCode.OK
 
 
 def cmd_approvals_verify(args: argparse.Namespace) -> int:

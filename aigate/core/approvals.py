@@ -401,6 +401,46 @@ def verify_registry(registry: Registry) -> tuple[list[RecordStatus], list[str]]:
     return statuses, [w for w in registry.warnings if w not in told]
 
 
+#: what ``aigate approvals list`` says of a record
+RECORD_STATUSES = ("valid", "expired", "not_yet_valid", "unsigned", "bad_signature",
+                   "rejected", "unused")
+
+
+def record_status(registry: Registry, record: Record, as_of: dt.date) -> str:
+    """One of :data:`RECORD_STATUSES` but ``unused`` (which needs a run): a rejected record
+    by why (no signature where one is required, a signature that does not hold, or another
+    reason such as a blanket scope), an honoured one by its dates."""
+    rejected = registry.rejected.get(record.id)
+    if rejected is not None:
+        reason = rejected[1]
+        if reason == "unsigned":
+            return "unsigned"
+        return "bad_signature" if "sign" in reason else "rejected"
+    if record.validity.expires and as_of > record.validity.expires:
+        return "expired"
+    if record.validity.issued and as_of < record.validity.issued:
+        return "not_yet_valid"
+    return "valid"
+
+
+def scope_summary(record: Record) -> str:
+    """A record's coverage in one line: the show, episodes and what identifies the clips."""
+    if isinstance(record, Consent):
+        return (f"{record.talent}: {', '.join(sorted(record.uses))} in {record.production}")
+    scope = record.scope
+    parts = [f"show {scope.show}" if scope.show else "any show"]
+    if scope.episodes:
+        parts.append(f"episodes {', '.join(scope.episodes)}")
+    if scope.all_clips:
+        parts.append("every clip (blanket)")
+    for name, values in (("media_sha256", [v[:12] for v in scope.media_sha256]),
+                         ("asset_ids", scope.asset_ids), ("media", scope.media),
+                         ("clips", scope.clips)):
+        if values:
+            parts.append(f"{name} {', '.join(values)}")
+    return "; ".join(parts)
+
+
 def unused_records(registries: Iterable[Registry]) -> tuple[list[Record], int]:
     """Records that waived nothing in the run the ``registries`` served (their ``used``
     is filled while checking), by id, and how many records there were in all."""
@@ -455,7 +495,7 @@ def parse_record(doc: Section) -> Record:
                        validity=validity, source=doc.path, guild_ref=doc.text("guild_ref"),
                        description=doc.text("description") or "")
     doc.only("id", "kind", "grants", "scope", "approver", "issued", "expires", "notes",
-             "conditions", signing.SIGNATURE_KEY)
+             "conditions", "evidence", signing.SIGNATURE_KEY)
     grants = doc.strs("grants")
     if not grants:
         doc.fail(f"approval {record_id!r} grants nothing (list rule ids or categories)")
