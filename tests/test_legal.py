@@ -12,8 +12,10 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
-from helpers import ai, clip, run_process, timeline, write
+from aigate.run.session import Session
+from helpers import ROOT, ai, clip, run_process, timeline, write
 
 CONSENTED = ai(purpose="temp", talent=[{"name": "Ray Holt", "use": "likeness",
                                        "consent": "CON-1"}])
@@ -251,3 +253,49 @@ def test_a_request_drafted_from_a_finding_signs_and_waives_exactly_that_clip(sho
     again = cli("approvals", "request", cut, "--stage", "review", "--output", requests)
     assert "already there (kept)" in again.err
     assert (requests / "REQ-NEWS-real-events.yaml").read_text() == draft
+
+
+# -- a show set up in one command; timelines checked on commit --------------------------
+
+
+def test_init_writes_a_config_doctor_accepts_and_never_overwrites(tmp_path, cli):
+    show = tmp_path / "nightfall"
+    show.mkdir()
+    run = cli("init", show, "--show", "NIGHTFALL")
+    assert run.code == 0, run.err
+    config = (show / "aigate.yaml").read_text()
+    assert "show: NIGHTFALL" in config and "# The policy" in config
+    assert (show / "approvals").is_dir()
+    write(show / "cuts" / "ep101.otio", timeline([clip("CAM1")]))
+    doctor = cli("doctor", show / "cuts" / "ep101.otio")
+    assert f"config: {show / 'aigate.yaml'}" in doctor.out
+    assert "ok   policy: netflix-genai" in doctor.out and doctor.code == 0, doctor.out
+    check = cli("check", show / "cuts", "--stage", "final")
+    assert check.code == 0, check.err
+    (show / "aigate.yaml").write_text("show: MINE\n")
+    again = cli("init", show, "--show", "OTHER")
+    assert again.code == 2 and "never overwrites" in again.err
+    assert (show / "aigate.yaml").read_text() == "show: MINE\n"
+
+
+def test_doctor_warns_of_a_config_in_a_folder_beside_the_timelines(tmp_path, cli):
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "aigate.yaml").write_text("show: S\n")
+    cut = write(tmp_path / "cuts" / "ep1.otio", timeline([clip("CAM1")]))
+    run = cli("doctor", cut)
+    line = next(x for x in run.out.splitlines() if x.startswith("warn config beside"))
+    assert str(tmp_path / "config" / "aigate.yaml") in line and "--config" in line
+    # a config that governs the timelines: no such warning
+    (tmp_path / "aigate.yaml").write_text("show: S\n")
+    assert "config beside" not in cli("doctor", cut).out
+
+
+def test_the_pre_commit_hook_checks_exactly_the_timeline_files():
+    [hook] = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert hook["id"] == "aigate-check" and hook["language"] == "python"
+    assert hook["entry"].split()[:2] == ["aigate", "check"]
+    pattern = re.compile(hook["files"])
+    for suffix in Session().timeline_suffixes():
+        assert pattern.search(f"reel1/cut.{suffix}") and pattern.search(f"CUT.{suffix.upper()}")
+    for other in ("notes.txt", "cut.otio.bak", "media/shot.mov", "aigate.yaml"):
+        assert not pattern.search(other), other

@@ -18,6 +18,7 @@ from aigate.cli.check import _add_check, _add_register
 from aigate.cli.credentials import _add_credentials
 from aigate.cli.export import _add_annotate, _add_render
 from aigate.cli.health import _add_doctor, _add_plugins
+from aigate.cli.init import _add_init
 from aigate.cli.rules import _add_explain, _add_rules
 from aigate.run.exitcodes import ExitCode
 
@@ -32,9 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"aigate {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for add in (_add_check, _add_annotate, _add_render, _add_register, _add_doctor,
-                _add_approvals, _add_rules, _add_explain, _add_attest, _add_credentials,
-                _add_plugins):
+    for add in (_add_check, _add_annotate, _add_render, _add_register, _add_init,
+                _add_doctor, _add_approvals, _add_rules, _add_explain, _add_attest,
+                _add_credentials, _add_plugins):
         add(sub)
     return parser
 

@@ -25,6 +25,13 @@ def diagnose(session: Session, where: Path) -> list[Diagnostic]:
     # discovery without trusted roots: a delivery's own aigate.yaml would be obeyed
     checks.append(Diagnostic("config", source.origin != "discovered", source.describe(),
                              fails_open=False))
+    if source.path is None:
+        beside = _config_beside(where)
+        if beside is not None:
+            checks.append(Diagnostic(
+                "config beside", False, f"no aigate.yaml governs {where}, but {beside} sits "
+                "in a folder beside it: a config governs only what is below its own folder "
+                "(move it up to the show's root, or pin it with --config)", fails_open=False))
     try:
         gate = session.gate(where)  # as check does: this also loads the config's plugins
         checks.append(Diagnostic("policy", True, f"{gate.policy.name} ({gate.policy.origin}), "
@@ -35,6 +42,25 @@ def diagnose(session: Session, where: Path) -> list[Diagnostic]:
                for p in session.plugins.problems]
     checks += [d for group in session.plugins.hook.aigate_doctor() for d in group or ()]
     return checks
+
+
+def _config_beside(where: Path) -> Path | None:
+    """An aigate.yaml in a folder next to ``where``'s folder (or next to one above it, up
+    to three levels): one that looks meant for these timelines but governs none of them."""
+    from aigate.config import CONFIG_NAME
+
+    folder = where.resolve() if where.is_dir() else where.resolve().parent
+    for level, here in enumerate((folder, *folder.parents)):
+        if level > 3 or here.parent == here:
+            return None
+        try:
+            siblings = sorted(p for p in here.parent.iterdir() if p.is_dir() and p != here)
+        except OSError:
+            return None
+        for sibling in siblings:
+            if (sibling / CONFIG_NAME).is_file():
+                return sibling / CONFIG_NAME
+    return None
 
 
 def fails_open(checks: list[Diagnostic]) -> list[Diagnostic]:
