@@ -52,7 +52,14 @@ def test_text_output_groups_by_file_and_names_clips_like_editors(cli, tmp_path):
     assert lines[1] == '  LOCK V1 "SH1" 01:00:02:00-01:00:04:00'
     assert any("lock talent-consent: Ray Holt (voice) has no documented consent" in x
                for x in lines)
-    assert any(x.strip().startswith("fix: Record the talent's consent") for x in lines)
+    # each rule's fix is said once, after the clips
+    fixes = lines[lines.index("fix:") + 1:-1]
+    assert fixes[0] == ("  final-deliverable-use: Replace it with non-generated material "
+                        "before picture lock, or get a written approval granting "
+                        "final-deliverable-use for this clip.")
+    assert fixes.count("  talent-consent: Record the talent's consent for this use and "
+                       "production in the approvals registry.") == 1
+    assert all(not x.strip().startswith("fix") for x in lines[:lines.index("fix:")])
     assert "CAM1" not in run.out  # pass clips are not listed in text
     assert lines[-1] == ("summary: 1 file(s) (1 checked, 0 failed), 1 timeline(s), 2 clips, "
                          "1 AI, 1 clip locked, 0 clips warned, 0 clips approved (waived), "

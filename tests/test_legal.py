@@ -299,3 +299,44 @@ def test_the_pre_commit_hook_checks_exactly_the_timeline_files():
         assert pattern.search(f"reel1/cut.{suffix}") and pattern.search(f"CUT.{suffix.upper()}")
     for other in ("notes.txt", "cut.otio.bak", "media/shot.mov", "aigate.yaml"):
         assert not pattern.search(other), other
+
+
+# -- text a supervisor reads: each clip once, each fix once ------------------------------
+
+
+def test_text_lists_linked_picture_and_sound_once_and_each_fix_once(tmp_path, cli):
+    import opentimelineio as otio
+
+    def linked(name: str) -> tuple[otio.schema.Clip, otio.schema.Clip]:
+        declared = ai(purpose="temp", talent=[{"name": "Ray Holt", "use": "voice"}])
+        return (clip(name, 2, declared, url=f"media/{name}.mov"),
+                clip(name, 2, declared, url=f"media/{name}.mov"))
+    v1, a1 = zip(*(linked(n) for n in ("SH1", "SH2", "SH3")), strict=True)
+    cut = timeline(list(v1), list(a1))
+    cut.tracks[1].kind = otio.schema.TrackKind.Audio
+    cut.tracks[1].name = "A1"
+    path = write(tmp_path / "cut.otio", cut)
+    run = cli("check", path, "--stage", "review")
+    clips = [x for x in run.out.splitlines() if x.startswith("  LOCK")]
+    assert clips == ['  LOCK V1, A1 "SH1" 01:00:00:00-01:00:02:00',
+                     '  LOCK V1, A1 "SH2" 01:00:02:00-01:00:04:00',
+                     '  LOCK V1, A1 "SH3" 01:00:04:00-01:00:06:00']
+    assert run.out.count("Record the talent's consent") == 1
+    # the JSON report still lists every item: one per track
+    items = cli("check", path, "--stage", "review", "--format", "json").json
+    assert len(items["subjects"][0]["items"]) == 6
+
+
+def test_register_fails_on_a_verdict_when_asked_and_is_quiet_when_asked(show, cli):
+    base = ("register", show.cut, "--stage", "final", "--as-of", "2026-06-01")
+    assert cli(*base).code == 0  # the register is written; its exit code is 0 by default
+    assert cli(*base, "--fail-on", "lock").code == 1  # DEAGE is locked at final
+    review = ("register", show.cut, "--stage", "edit", "--as-of", "2026-06-01")
+    assert cli(*review, "--fail-on", "lock").code == 0
+    assert cli(*review, "--fail-on", "warn").code == 1
+    bad = write(show.root / "broken.otio", timeline([clip("X")]))
+    bad.write_text("{not json")
+    quiet = cli("register", show.root, "--stage", "final", "--as-of", "2026-06-01", "-q")
+    assert quiet.code == 2
+    assert [x for x in quiet.err.splitlines() if x] == [
+        x for x in quiet.err.splitlines() if x.startswith("aigate: ") and "broken.otio" in x]

@@ -74,9 +74,13 @@ def test_json_output_validates_against_the_published_schema(cli, tmp_path):
 def test_quiet_text_lists_only_locks_and_the_summary(cli):
     run = cli("check", SAMPLES / "ep101_cut_v12.otio", "--stage", "edit", "--quiet")
     lines = run.out.splitlines()
-    assert [x.split()[0] for x in lines if x.startswith("  ") and not x.startswith("     ")] \
+    clips = lines[:lines.index("fix:")]
+    assert [x.split()[0] for x in clips if x.startswith("  ") and not x.startswith("     ")] \
         == ["LOCK", "LOCK"]
     assert not any(" warn " in x for x in lines)
+    # only the locked rules' fixes, each once
+    fixes = [x.split(":")[0].strip() for x in lines[lines.index("fix:") + 1:-1]]
+    assert fixes == ["talent-consent", "real-events"]
     assert lines[-1].startswith("summary: 1 file(s)")
     assert "\033[" not in run.out  # captured, not a terminal: no colour
 

@@ -18,8 +18,8 @@ from aigate.cli.common import (
     _session,
     _subcommand,
     _tolerant_stdout,
-    _warn,
 )
+from aigate.model import Severity
 from aigate.run.exitcodes import FAIL_ON, ExitCode, gate_exit
 
 
@@ -162,6 +162,11 @@ def _add_register(sub: Any) -> None:
     register.add_argument("--format", default="csv",
                           help="csv (default), json, html, or a plugin's register format")
     register.add_argument("--output", type=Path, help="write it here (atomically)")
+    register.add_argument("--fail-on", choices=tuple(FAIL_ON), default=None,
+                          help="exit code 1 when a listed clip's verdict reaches this "
+                          "(default: the register is written and the exit code is 0)")
+    register.add_argument("--quiet", "-q", action="store_true",
+                          help="no warnings or progress on stderr: only errors")
     _batch_options(register)
     register.set_defaults(run=cmd_register)
 
@@ -171,7 +176,7 @@ def cmd_register(args: argparse.Namespace) -> int:
     from aigate.output.files import atomic_text
     from aigate.output.register import entries, register
 
-    session = _session(args)
+    session = _session(args, warn=(lambda _: None) if args.quiet else None)
     formats = session.register_formats()
     if args.format not in formats:
         raise UsageError(f"--format: unknown register format {args.format!r} "
@@ -188,7 +193,7 @@ def cmd_register(args: argparse.Namespace) -> int:
                           for entry in entries(result, session.gate(result.path))),
                          args.stage)
     for problem in report.errors:
-        _warn(str(problem))
+        print(f"aigate: {problem}", file=sys.stderr)
     if args.output:
         with atomic_text(args.output, errors="backslashreplace") as handle:
             chosen.write(found, handle)
@@ -197,4 +202,9 @@ def cmd_register(args: argparse.Namespace) -> int:
         chosen.write(found, sys.stdout)
     if report.interrupted:
         return ExitCode.INTERRUPTED
-    return ExitCode.INPUT if report.errors else ExitCode.OK
+    if report.errors:
+        return ExitCode.INPUT
+    if args.fail_on is None:
+        return ExitCode.OK
+    return gate_exit(max((e.clip.verdict for e in found.entries), default=Severity.PASS),
+                     args.fail_on)

@@ -89,12 +89,15 @@ class RuleCounts:
     waived: int = 0
     #: at info by the policy's severity (allowed by policy, not approved)
     allowed: int = 0
+    #: how to resolve the rule's findings (said once per run, not once per clip)
+    remediation: str = ""
 
     def add(self, other: RuleCounts) -> None:
         self.lock += other.lock
         self.warn += other.warn
         self.waived += other.waived
         self.allowed += other.allowed
+        self.remediation = self.remediation or other.remediation
 
 
 @dataclass(slots=True)
@@ -140,7 +143,7 @@ class Counts:
         """Count ``finding`` under its rule."""
         counted = self.rules.get(finding.rule)
         if counted is None:
-            counted = self.rules[finding.rule] = RuleCounts()
+            counted = self.rules[finding.rule] = RuleCounts(remediation=finding.remediation)
         if finding.waived:
             counted.waived += 1
         elif finding.severity is Severity.LOCK:

@@ -33,19 +33,33 @@ def subject(result: SubjectResult, options: ReportOptions) -> str:
     lines = [f"{where}{_p(result.name)} [stage {_p(result.stage)}, policy {_p(result.policy)}, "
              f"{config}] "
              f"{_paint(options, result.verdict, result.verdict.label.upper())}"]
-    for item_result in flagged:
+    for tracks, item_result in _linked(flagged):
         item, verdict = item_result.item, item_result.verdict
         lines.append(f"  {_paint(options, verdict, f'{verdict.label.upper():<4}')} "
-                     f"{_p(item.track)} \"{_p(item.clip)}\" {item.record_in}-{item.record_out}"
+                     f"{_p(tracks)} \"{_p(item.clip)}\" {item.record_in}-{item.record_out}"
                      f"{_info_kind(item_result)}")
         for finding in item_result.findings:
             if options.quiet and finding.severity < Severity.LOCK:
                 continue
             lines.append(f"       {_paint(options, finding.severity, finding.severity.label)} "
                          f"{finding.rule}{_waiver(finding)}: {_p(finding.reason)}")
-            if finding.severity > Severity.INFO:
-                lines.append(f"            fix: {_p(finding.remediation)}")
     return "\n".join(lines) + "\n"
+
+
+def _linked(flagged: list[ItemResult]) -> list[tuple[str, ItemResult]]:
+    """The clips to list, each once: the linked picture and sound of one clip (same name,
+    media, record in and out, and the same findings) are one entry naming both tracks."""
+    entries: dict[tuple[object, ...], tuple[list[str], ItemResult]] = {}
+    for r in flagged:
+        item = r.item
+        key = (item.clip, item.media_url, item.record_start, item.record_end, item.rate,
+               r.verdict, tuple((f.rule, f.severity, f.reason, f.approval)
+                                for f in r.findings))
+        if key in entries and item.media_url is not None:
+            entries[key][0].append(item.track)
+        else:
+            entries[key if item.media_url is not None else (id(r),)] = ([item.track], r)
+    return [(", ".join(dict.fromkeys(tracks)), r) for tracks, r in entries.values()]
 
 
 def problem(error: InputProblem, options: ReportOptions) -> str:
@@ -53,7 +67,12 @@ def problem(error: InputProblem, options: ReportOptions) -> str:
 
 
 def tail(report: Report, options: ReportOptions) -> str:
-    return f"summary: {report.summary.line()}\n"
+    """Each fired rule's fix once (locks only with -q), then the summary."""
+    shown = [(rule, counted) for rule, counted in report.summary.totals.rules.items()
+             if counted.remediation and (counted.lock or (counted.warn and not options.quiet))]
+    fixes = "".join(f"  {_paint(options, Severity.LOCK if c.lock else Severity.WARN, rule)}: "
+                    f"{_p(c.remediation)}\n" for rule, c in shown)
+    return (f"fix:\n{fixes}" if fixes else "") + f"summary: {report.summary.line()}\n"
 
 
 def _info_kind(result: ItemResult) -> str:
