@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from aigate.output.register import COLUMNS
 from helpers import SAMPLES, ai, clip, require, timeline, write
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
@@ -247,7 +248,8 @@ def test_register_keeps_its_key_columns_in_view_at_1400_px(cli, tmp_path, browse
             "return [s.scrollLeft, s.scrollWidth, s.clientWidth]")
         assert scroll[0] > 0 and scroll[1] > scroll[2]
         assert browser.execute_script(IN_VIEW, KEY_COLUMNS) == everything
-        assert browser.execute_script(IN_VIEW, ["same_cut_as"]) == {"same_cut_as": True}
+        last = COLUMNS[-1].name  # scrolled to the end, the last column is in view
+        assert browser.execute_script(IN_VIEW, [last]) == {last: True}
         colours = browser.execute_script(
             "return Object.fromEntries([...document.querySelectorAll('td.verdict')].map("
             "c => [c.textContent, getComputedStyle(c).color]))")
@@ -258,3 +260,38 @@ def test_register_keeps_its_key_columns_in_view_at_1400_px(cli, tmp_path, browse
             "return document.querySelectorAll('tr.same').length") == 10
     finally:
         browser.set_window_size(1300, 1600)
+
+
+def test_a_season_report_opens_with_an_index_and_folds_what_passed(cli, tmp_path, browser):
+    season = tmp_path / "season"
+    for n in range(1, 7):
+        clips = [clip("CAM1"), *([clip("SH1", 2, ai(purpose="temp"))] if n % 3 == 0 else [])]
+        write(season / f"ep10{n}" / f"ep10{n}_cut.otio",
+              timeline(clips, name=f"EP10{n} cut", metadata={"episode": f"10{n}"}))
+    out = tmp_path / "season.html"
+    assert cli("check", season, "--stage", "final", "--format", "html",
+               "--output", out).code == 1
+    browser.get(out.as_uri())
+    rows = browser.execute_script(
+        "return [...document.querySelectorAll('table.index tbody tr')].map(r => "
+        "[r.cells[0].textContent, r.querySelector('a').textContent, "
+        "r.querySelector('a').getAttribute('href'), r.cells[2].textContent])")
+    assert [(e, name, verdict) for e, name, _, verdict in rows] == [
+        (f"10{n}", f"EP10{n} cut", "LOCK" if n % 3 == 0 else "PASS") for n in range(1, 7)]
+    for _, _, href, _ in rows:  # every link lands on its timeline's section
+        assert browser.execute_script(
+            "return document.querySelector(arguments[0]).classList.contains('subject')", href)
+    index, overview, first = browser.execute_script(
+        "return ['section.index', 'section.overview', 'section.subject'].map("
+        "s => document.querySelector(s).getBoundingClientRect().top)")
+    assert overview < index < first
+    opened = browser.execute_script(
+        "return [...document.querySelectorAll('section.subject > details')].map(d => d.open)")
+    assert opened == [n % 3 == 0 for n in range(1, 7)]  # locked open, passed folded
+    # a folded timeline's drawing is still there, one click away
+    shown = ("return [...document.querySelectorAll('section.subject svg.cut')]"
+             ".filter(e => e.checkVisibility()).length")
+    assert browser.execute_script(shown) == 2
+    browser.find_element("css selector", "section.subject:not([data-verdict=lock]) summary"
+                         ).click()
+    assert browser.execute_script(shown) == 3

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -209,8 +210,10 @@ class SubjectResult:
         return [r for r in self.items if r.verdict is Severity.LOCK]
 
     def tally(self) -> Tally:
-        """What a report's summary needs of this timeline: its policy, verdict and counts."""
-        return self.policy, self.verdict, self.counts
+        """What a report's summary needs of this timeline: its policy, verdict and counts,
+        and what a season's index shows of it."""
+        return Tally(self.policy, self.verdict, self.counts, self.name,
+                     str(self.path) if self.path else "", self.episode or "")
 
 
 
@@ -246,8 +249,24 @@ class InputProblem:
         return f"{self.path}: {self.message}"
 
 
-#: what a report's summary needs of one timeline: its policy, verdict and counts
-Tally = tuple[str, Severity, Counts]
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """What a report's summary needs of one timeline (its policy, verdict and counts) and
+    what a season's index lists (its name, file and the episode its metadata names): small,
+    so a worker that rendered the timeline sends this back instead of the result."""
+
+    policy: str
+    verdict: Severity
+    counts: Counts
+    name: str = ""
+    path: str = ""
+    episode: str = ""
+
+    @property
+    def anchor(self) -> str:
+        """The id of the timeline's section in a page (the same wherever it is rendered)."""
+        return "t-" + hashlib.sha1(f"{self.path}\0{self.name}".encode(),
+                                   usedforsecurity=False).hexdigest()[:12]
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,6 +56,8 @@ class Summary:
     totals: Counts = field(default_factory=Counts)
     worst: Severity = Severity.PASS
     policies: list[str] = field(default_factory=list)
+    #: each timeline's tally in input order (a season report's index)
+    tallies: list[Tally] = field(default_factory=list)
 
     @property
     def not_checked(self) -> int:
@@ -65,13 +67,13 @@ class Summary:
         self.add_tally(result.tally())
 
     def add_tally(self, counted: Tally) -> None:
-        """One timeline's policy, verdict and counts (see :func:`tally`)."""
-        policy, verdict, counts = counted
+        """One timeline's policy, verdict and counts (see :meth:`SubjectResult.tally`)."""
         self.timelines += 1
-        if policy not in self.policies:
-            self.policies.append(policy)
-        self.worst = max(self.worst, verdict)
-        self.totals.add(counts)
+        if counted.policy not in self.policies:
+            self.policies.append(counted.policy)
+        self.worst = max(self.worst, counted.verdict)
+        self.totals.add(counted.counts)
+        self.tallies.append(counted)
 
     def counts(self) -> dict[str, int]:
         """The JSON report's summary (schema 1: ``warn`` and ``lock`` count clips,

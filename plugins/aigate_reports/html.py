@@ -13,7 +13,7 @@ from html import escape
 from typing import TextIO
 
 import aigate
-from aigate.model import ItemResult, RuleCounts, Severity, SubjectResult, timecode
+from aigate.model import ItemResult, RuleCounts, Severity, SubjectResult, Tally, timecode
 from aigate.output.report import Report, ReportOptions, Shade, counts_in_words
 
 WIDTH = 1200  # SVG user units for the time axis
@@ -31,7 +31,13 @@ STYLE = """
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--ink);
        margin: 24px auto; max-width: 1280px; padding: 0 16px; display: flex;
        flex-direction: column; }
-header { order: 0; } .overview { order: 1; } .errors { order: 2; } .subject { order: 3; }
+header { order: 0; } .overview { order: 1; } .index { order: 2; } .errors { order: 3; }
+.subject { order: 4; }
+/* a season is hundreds of sections: the browser lays out only those near the screen */
+.subject { content-visibility: auto; contain-intrinsic-size: auto 900px; }
+.subject > details > summary { cursor: pointer; list-style-position: outside; }
+.subject > details > summary h2 { display: inline; }
+table.index td.n { text-align: right; }
 h1 { font-size: 22px; margin: 0 0 4px; }
 h2 { font-size: 18px; margin: 28px 0 4px; }
 .meta { color: #555; margin: 0 0 10px; }
@@ -82,6 +88,7 @@ tr.info td.sev { color: var(--approved); }
   body { margin: 0; max-width: none; font-size: 10pt; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   section { break-inside: avoid-page; }
+  .subject { content-visibility: visible; }
   thead th { position: static; }
   .filter { display: none; }
 }
@@ -124,8 +131,27 @@ def tail(report: Report, options: ReportOptions) -> str:
              f"<b>{escape(stage)}</b> · policy "
              f"<b>{escape(', '.join(summary.policies) or policy)}</b> · "
              f"{escape(summary.line())}</p>")
-    text += _rule_table(summary.totals.rules)
-    return text + "</section></body></html>\n"
+    text += _rule_table(summary.totals.rules) + "</section>"
+    if len(summary.tallies) > 1:
+        text += _index(summary.tallies)
+    return text + "</body></html>\n"
+
+
+def _index(tallies: list[Tally]) -> str:
+    """A season's table of contents: one row per timeline, linking to its section."""
+    rows = "".join(
+        f'<tr data-verdict="{t.verdict.label}"><td>{escape(t.episode)}</td>'
+        f'<td><a href="#{t.anchor}">{escape(t.name)}</a><br><span class="meta">'
+        f'{escape(t.path)}</span></td><td><span class="badge {t.verdict.label}">'
+        f"{t.verdict.label.upper()}</span></td>"
+        f'<td class="n">{t.counts.clips}</td><td class="n">{t.counts.ai}</td>'
+        f'<td class="n">{t.counts.locked}</td><td class="n">{t.counts.warned}</td>'
+        f'<td class="n">{t.counts.approved}</td><td class="n">{t.counts.allowed}</td></tr>'
+        for t in tallies)
+    return ('<section class="index"><h2>Timelines</h2><table class="index"><thead><tr>'
+            "<th>episode</th><th>timeline</th><th>verdict</th><th>clips</th><th>AI</th>"
+            "<th>locked</th><th>warned</th><th>approved</th><th>allowed by policy</th>"
+            f"</tr></thead><tbody>{rows}</tbody></table></section>")
 
 
 def _rule_table(rules: dict[str, RuleCounts]) -> str:
@@ -144,17 +170,20 @@ def _rule_table(rules: dict[str, RuleCounts]) -> str:
 
 
 def _subject(result: SubjectResult, out: TextIO) -> None:
+    """A timeline's section, collapsible; open when something in it needs attention."""
     verdict = result.verdict.label
-    out.write(f'<section class="subject" data-verdict="{verdict}" '
-              f'data-path="{escape(str(result.path or ""))}"><h2>'
+    opened = " open" if result.verdict >= Severity.WARN else ""
+    out.write(f'<section class="subject" id="{result.tally().anchor}" '
+              f'data-verdict="{verdict}" data-path="{escape(str(result.path or ""))}">'
+              f"<details{opened}><summary><h2>"
               f'{escape(result.name)} <span class="badge {verdict}">{verdict.upper()}</span>'
-              f'</h2><p class="meta">{escape(str(result.path or ""))} · stage '
+              f'</h2></summary><p class="meta">{escape(str(result.path or ""))} · stage '
               f"<b>{escape(result.stage)}</b> · policy {escape(result.policy)} · "
               f"config {escape(result.config or 'none (built-in defaults)')} · "
               f"{escape(counts_in_words(result.counts, always_allowed=True))}</p>\n")
     _picture(result, out)
     _table(result, out)
-    out.write("</section>\n")
+    out.write("</details></section>\n")
 
 
 def _picture(result: SubjectResult, out: TextIO) -> None:
