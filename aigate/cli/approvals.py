@@ -49,7 +49,8 @@ def _add_approvals(sub: Any) -> None:
         "with --against, a valid record that waived nothing in those timelines is unused.",
         "aigate approvals list --format json --against cuts/")
     _gate_options(listing)
-    listing.add_argument("--format", choices=("text", "json"), default="text")
+    listing.add_argument("--format", choices=("text", "json"), default="text",
+                         help="text (default) or json")
     listing.add_argument("--against", nargs="+", default=[], metavar="TIMELINE",
                          help="timeline files, folders or globs: mark records that waive "
                          "nothing in them as unused")
