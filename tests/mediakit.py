@@ -33,7 +33,9 @@ class SigningKit:
         return path
 
 
-def signing_kit(organisation: str = "aigate test studio") -> SigningKit:
+def signing_kit(organisation: str = "aigate test studio", *,
+                expired: bool = False) -> SigningKit:
+    """A CA and a leaf; ``expired``: a leaf whose validity ended yesterday (the CA valid)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ed25519
@@ -65,8 +67,8 @@ def signing_kit(organisation: str = "aigate test studio") -> SigningKit:
     key = ed25519.Ed25519PrivateKey.generate()
     leaf = (x509.CertificateBuilder().subject_name(name("generator")).issuer_name(ca.subject)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=3650))
+            .not_valid_before(now - dt.timedelta(days=30 if expired else 1))
+            .not_valid_after(now + dt.timedelta(days=-1 if expired else 3650))
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(usage(digital_signature=True), critical=True)
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]),

@@ -74,10 +74,14 @@ def test_attestation_of_the_sample_show_records_the_decision(cli, show: Path) ->
     predicate = doc["predicate"]
     assert predicate["stage"] == "final" and predicate["verdict"] == "lock"
     assert predicate["lock_allowed"] is True
-    packs = [Path(f["path"]).name for f in predicate["policy"]["files"]]
-    assert packs == ["netflix-genai.yaml", "nightfall.yaml"]  # the whole extends chain
+    packs = [f.get("builtin") or f["path"] for f in predicate["policy"]["files"]]
+    # the whole extends chain: the built-in by name (and hash), the show's by its path
+    # relative to the show root
+    assert packs == ["netflix-genai", "policy/nightfall.yaml"]
+    assert all(len(f["sha256"]) == 64 for f in predicate["policy"]["files"])
     assert "final-deliverable-use" in predicate["policy"]["rules_in_force"]
-    assert [Path(c["path"]).name for c in predicate["config"]] == ["aigate.yaml"]
+    assert [c["path"] for c in predicate["config"]] == ["aigate.yaml"]
+    assert str(show) not in json.dumps({k: v for k, v in predicate.items() if k != "root"})
     (approval,) = predicate["approvals"]
     assert approval["id"] == "APR-NF101-007" and approval["signer"].startswith("ed25519:")
     clips = {c["clip"]: c for t in predicate["timelines"] for c in t["clips"]}

@@ -38,6 +38,17 @@ def _add_attest(sub: Any) -> None:
     attest.add_argument("--output", type=Path, help="the envelope file to write")
     attest.add_argument("--allow-lock", action="store_true",
                         help="attest a locked verdict (the attestation says so)")
+    attest.add_argument("--backdate", action="store_true",
+                        help="with --as-of a past date: attest a pass that today's rules "
+                        "would lock (the statement and 'attest verify' say so)")
+    attest.add_argument("--root", type=Path, metavar="DIR",
+                        help="verify: the show root here (the folder of the aigate.yaml the "
+                        "record's paths are relative to; default: where it was attested if "
+                        "that exists, else the --config's folder, else the aigate.yaml "
+                        "above the current folder)")
+    attest.add_argument("--sidecar", type=Path, metavar="ENVELOPE",
+                        help="verify DELIVERABLE: the full attestation the studio kept, "
+                        "checked against the digest the deliverable's credentials carry")
     attest.add_argument("--register", type=Path, metavar="FILE",
                         help="also write the disclosure register of the same check, its "
                         "companion (.csv or .json)")
@@ -63,9 +74,11 @@ def cmd_attest(args: argparse.Namespace) -> int:
     """Write a signed attestation of the check (``attest verify`` checks one)."""
     import json
 
+    from aigate.cli.credentials import backdating, builtin_packs
     from aigate.errors import UsageError
     from aigate.model import Severity
     from aigate.output.attest import Checked, envelope, statement
+    from aigate.output.evidence import read_once, unchanged
     from aigate.output.files import atomic_text
     from aigate.trust.signing import load_private_key
 
@@ -82,9 +95,18 @@ def cmd_attest(args: argparse.Namespace) -> int:
     checked = []
     for text in args.paths:
         path = Path(text)
-        checked.append(Checked(path, tuple(session.check_file(path)), session.gate(path)))
+        # the verdict is bound to the bytes hashed: a file swapped in meanwhile is refused
+        read = read_once(path)
+        checked.append(Checked(path, tuple(session.check_file(path)), session.gate(path),
+                               read.digest))
+        unchanged(path, read)
     as_of = checked[0].gate.as_of if checked else dt.date.today()
-    doc = statement(checked, args.stage, as_of, args.allow_lock)
+    backdated = backdating(args, checked, as_of)
+    if isinstance(backdated, str):
+        print(f"aigate: {args.output}: not written: {backdated}", file=sys.stderr)
+        return ExitCode.GATE
+    doc = statement(checked, args.stage, as_of, args.allow_lock, backdated=backdated,
+                    builtins=builtin_packs(session))
     locked = [r for c in checked for r in c.results if r.verdict is Severity.LOCK]
     for result in locked:
         print(f"{result.path}: {result.name} [stage {result.stage}] LOCK: "
@@ -107,11 +129,19 @@ def cmd_attest(args: argparse.Namespace) -> int:
     summary = doc["predicate"]["summary"]
     print(f"{args.output}: attested {len(doc['subject'])} file(s), {summary['timelines']} "
           f"timeline(s), {summary['ai']} AI clip(s), verdict {doc['predicate']['verdict']}"
-          + (" (lock allowed)" if doc["predicate"]["lock_allowed"] else ""))
+          + (" (lock allowed)" if doc["predicate"]["lock_allowed"] else "")
+          + f", signed at {doc['predicate']['signed_at']}"
+          + (f", BACKDATED to {as_of}" if backdated else ""))
     return ExitCode.OK
 
 
 def _attest_verify(args: argparse.Namespace) -> int:
+    from aigate.cli.credentials import (
+        attestation_of,
+        builtin_packs,
+        is_deliverable,
+        verify_root,
+    )
     from aigate.config import load_config
     from aigate.errors import UsageError
     from aigate.output.attest import trusted_keys, verify
@@ -132,14 +162,25 @@ def _attest_verify(args: argparse.Namespace) -> int:
         raise UsageError("attest verify: no trusted keys (give --trusted-keys PUB... or "
                          "--config with attestation_keys)")
     path = Path(args.paths[1])
-    result = verify(path, keys, args.timeline, args.media)
+    data = None
+    if is_deliverable(path):  # media: verify the attestation its credentials carry
+        data = attestation_of(args, path)
+        if data is None:
+            return ExitCode.GATE
+    result = verify(path, keys, args.timeline, args.media, root=args.root,
+                    fallback=verify_root(args), builtins=builtin_packs(_session(args)),
+                    data=data)
     if result.signer is None:
         print(f"{path}: NOT VERIFIED: {result.problem}")
         return ExitCode.GATE
     print(f"{path}: signature ok ({result.signer.fingerprint}, {result.signer.identity})")
     print(f"  verdict {result.verdict}, stage {result.stage or 'unknown'}, as of "
-          f"{result.predicate.get('as_of', 'unknown')}, lock_allowed "
-          f"{str(result.lock_allowed).lower()}")
+          f"{result.predicate.get('as_of', 'unknown')}, signed at {result.signed_at}, "
+          f"lock_allowed {str(result.lock_allowed).lower()}")
+    if result.backdated:
+        print(f"  BACKDATED: checked as of {result.backdated.get('as_of')}; today's rules "
+              f"give {result.backdated.get('today_verdict')} (rules that differ: "
+              f"{', '.join(map(str, result.backdated.get('rules_that_differ') or ())) or 'none'})")
     for change in result.changes:
         print(f"  CHANGED {change}")
     print(f"{result.checked} file(s) checked, {len(result.changes)} changed")

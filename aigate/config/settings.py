@@ -99,6 +99,13 @@ class Config:
     #: the studio's C2PA signing certificate chain and key (PEM): a host's gated final
     #: render is stamped with Content Credentials when set (``c2pa: {signing_cert, signing_key}``)
     c2pa_signing: tuple[Path, Path] | None = None
+    #: an RFC 3161 time-stamp authority's URL (``c2pa: {timestamp_url}``): the signature
+    #: then proves when it was made, so it still validates after the certificate expires
+    c2pa_timestamp_url: str | None = None
+    #: what the deliverable's credentials disclose (``c2pa: {disclose}``): "summary" (the
+    #: default: verdict, policy name and hash, counts, AI disclosure, the attestation's
+    #: digest) or "full" (also timeline names, ingredient file names, the attestation)
+    c2pa_disclose: str = "summary"
     #: path globs a folder check skips (like ruff's extend-exclude), e.g. "**/settings.xml"
     exclude: tuple[str, ...] = ()
     #: ``plugin_settings: {NAME: {...}}``, one section per plugin (see PluginSettings)
@@ -192,6 +199,8 @@ def load_config(path: Path, *, allow_plugins: bool = True) -> Config:
         patterns=doc.strs("patterns"),
         c2pa_trust_anchors=_c2pa(doc, base),
         c2pa_signing=_c2pa_signing(doc, base),
+        c2pa_timestamp_url=_c2pa_timestamp(doc),
+        c2pa_disclose=_c2pa_disclose(doc),
         exclude=doc.strs("exclude"),
         plugin_settings=_plugin_settings(doc),
     )
@@ -235,9 +244,28 @@ def _c2pa(doc: Section, base: Path) -> Path | None:
     section = doc.section("c2pa")
     if section is None:
         return None
-    section.only("trust_anchors", "signing_cert", "signing_key")
+    section.only("trust_anchors", "signing_cert", "signing_key", "timestamp_url",
+                 "disclose")
     anchors = section.text("trust_anchors")
     return base / anchors if anchors else None
+
+
+#: ``c2pa.disclose`` values: what a public deliverable's credentials say
+DISCLOSE = ("summary", "full")
+
+
+def _c2pa_timestamp(doc: Section) -> str | None:
+    section = doc.section("c2pa")
+    url = section.text("timestamp_url") if section else None
+    if section is not None and url and not url.lower().startswith(("http://", "https://")):
+        section.fail(f"c2pa.timestamp_url: {url[:80]!r} is not an http(s) URL",
+                     "timestamp_url")
+    return url or None
+
+
+def _c2pa_disclose(doc: Section) -> str:
+    section = doc.section("c2pa")
+    return (section.text("disclose", choices=DISCLOSE) if section else None) or "summary"
 
 
 def _c2pa_signing(doc: Section, base: Path) -> tuple[Path, Path] | None:

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from aigate.model import (
         Claim,
         Collected,
+        Credentials,
         Diagnostic,
         Item,
         SaveOutcome,
@@ -47,8 +48,8 @@ if TYPE_CHECKING:
 
 #: The version of the hooks below, ``(major, minor)``. 1.0: the hooks of aigate 0.1;
 #: 1.1: :func:`aigate_validate_settings` and :attr:`aigate.model.CheckContext.settings`;
-#: 1.2: :func:`aigate_stamp_credentials`.
-HOOK_API_VERSION: tuple[int, int] = (1, 2)
+#: 1.2: :func:`aigate_stamp_credentials`; 1.3: :func:`aigate_read_credentials`.
+HOOK_API_VERSION: tuple[int, int] = (1, 3)
 
 hookspec = pluggy.HookspecMarker("aigate")
 hookimpl = pluggy.HookimplMarker("aigate")
@@ -275,6 +276,21 @@ def aigate_stamp_credentials(deliverable: Path, results: Sequence[SubjectResult]
     answers when c2pa-python is installed).
 
     .. versionadded:: hook API 1.2
+    """
+
+
+@hookspec(firstresult=True)
+def aigate_read_credentials(path: Path, config: Config) -> Credentials | None:
+    """The Content Credentials of a deliverable, read offline and validated against the
+    config's C2PA trust anchors: for ``aigate credentials show`` and ``aigate attest
+    verify DELIVERABLE``.
+
+    :param path: the deliverable.
+    :param config: the config whose trust anchors apply.
+    :return: what they say; None to leave it to another plugin. A file with no Content
+        Credentials is an :class:`aigate.errors.InputError` naming it.
+
+    .. versionadded:: hook API 1.3
     """
 
 

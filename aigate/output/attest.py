@@ -34,6 +34,7 @@ from aigate.core.gate import Gate
 from aigate.core.media import OUTSIDE, Media, MediaResolver, file_sha256
 from aigate.errors import InputError, UsageError
 from aigate.model import STAGES, Severity, SubjectResult
+from aigate.output.evidence import Root, b64decode, pack_entry
 from aigate.trust import signing
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
@@ -44,11 +45,25 @@ SEVERITY_LABELS = frozenset(s.label for s in Severity)
 
 @dataclass(frozen=True, slots=True)
 class Checked:
-    """One timeline file the gate checked, its results and the gate that checked it."""
+    """One timeline file the gate checked, its results, the gate that checked it and the
+    sha256 of the bytes it checked (None: hash when the statement is made)."""
 
     path: Path
     results: tuple[SubjectResult, ...]
     gate: Gate
+    digest: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Backdated:
+    """A check run ``--as-of`` a past date whose pass today's rules would lock, attested
+    anyway (``--backdate``): the statement and ``attest verify`` say so."""
+
+    as_of: dt.date
+    #: the rules in force on one date and not the other
+    rules: tuple[str, ...]
+    #: the verdict today's rules give
+    today: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +104,15 @@ class Verification:
         return str(self.predicate.get("verdict", "unknown"))
 
     @property
+    def signed_at(self) -> str:
+        return str(self.predicate.get("signed_at") or "unknown (not recorded)")
+
+    @property
+    def backdated(self) -> Mapping[str, Any] | None:
+        value = self.predicate.get("backdated")
+        return value if isinstance(value, Mapping) else None
+
+    @property
     def lock_allowed(self) -> bool:
         return self.predicate.get("lock_allowed") is True
 
@@ -117,17 +141,46 @@ class Verification:
         return None
 
 
+def policy_digest(files: Iterable[str | Path]) -> str:
+    """One sha256 for a policy: over the name and hash of each pack file of its
+    ``extends`` chain, in order (a built-in pack by its file name: the same everywhere)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for file in files:
+        digest.update(f"{Path(file).name}\0{_sha(Path(file)) or 'unreadable'}\n".encode())
+    return digest.hexdigest()
+
+
 def _sha(path: Path) -> str | None:
     return file_sha256(path)
 
 
-def _hashed(kind: str, path: str | Path) -> dict[str, Any]:
-    return {"path": str(path), "sha256": _sha(Path(path)), "kind": kind}
+def _hashed(kind: str, path: str | Path, root: Root) -> dict[str, Any]:
+    return {"path": root.name(path), "sha256": _sha(Path(path)), "kind": kind}
+
+
+def show_root(checked: Sequence[Checked]) -> Root:
+    """The show root: the first timeline's config folder (else its own folder)."""
+    first = checked[0]
+    return Root((first.gate.config.base_dir or first.path.parent).absolute())
+
+
+def rules_in_force(gate: Gate, on: dt.date) -> frozenset[str]:
+    """The rules of the gate's policy (for its show) enabled and in force on ``on``."""
+    return frozenset(rule for rule, setting in gate.policy.for_show(gate.config.show)
+                     .rules.items() if setting.enabled and setting.in_force(on))
 
 
 def statement(checked: Sequence[Checked], stage: str | None, as_of: dt.date,
-              allow_lock: bool = False) -> dict[str, Any]:
-    """The in-toto Statement for these checked files (not yet signed)."""
+              allow_lock: bool = False, *, builtins: Mapping[str, Path] | None = None,
+              backdated: Backdated | None = None,
+              signed_at: dt.datetime | None = None) -> dict[str, Any]:
+    """The in-toto Statement for these checked files (not yet signed). Files are named
+    relative to the show root (:func:`show_root`), built-in packs (``builtins``: name ->
+    file) by name, version and hash, so the record verifies wherever the show is."""
+    root = show_root(checked) if checked else Root(Path.cwd())
+    builtins = builtins or {}
     subjects: list[dict[str, Any]] = []
     timelines: list[dict[str, Any]] = []
     packs: dict[str, dict[str, Any]] = {}
@@ -138,19 +191,20 @@ def statement(checked: Sequence[Checked], stage: str | None, as_of: dt.date,
     worst = Severity.PASS
     counts = {"timelines": 0, "clips": 0, "ai": 0, "warn": 0, "lock": 0, "waived": 0}
     for entry in checked:
-        digest = _sha(entry.path)
+        digest = entry.digest or _sha(entry.path)
         if digest is None:
             raise InputError(f"{entry.path}: cannot read the timeline to hash it")
         # each subject carries where it was attested: two timelines may share a file name
         subjects.append({"name": entry.path.name, "digest": {"sha256": digest},
-                         "annotations": {"path": str(entry.path.resolve())}})
+                         "annotations": {"path": root.name(entry.path)}})
         gate = entry.gate
         for pack in gate.policy.files:
-            packs.setdefault(pack, _hashed("pack", pack))
+            packs.setdefault(pack, pack_entry(pack, builtins, root, _sha(Path(pack))))
         if gate.config.path:
-            configs.setdefault(str(gate.config.path), _hashed("config", gate.config.path))
+            configs.setdefault(str(gate.config.path),
+                               _hashed("config", gate.config.path, root))
             for kind, named in _config_files(gate.config):
-                files.setdefault(str(named), _hashed(kind, named))
+                files.setdefault(str(named), _hashed(kind, named, root))
         for result in entry.results:
             worst = max(worst, result.verdict)
             counts["timelines"] += 1
@@ -161,7 +215,7 @@ def statement(checked: Sequence[Checked], stage: str | None, as_of: dt.date,
                 # every clip's media, AI or not: a sidecar added later can make a clip AI
                 for url in (r.item.media_url, *r.item.other_media):
                     if url:
-                        _media_entry(media_files, resolver.resolve(url))
+                        _media_entry(media_files, resolver.resolve(url), root)
                 if not r.ai:
                     continue
                 counts["ai"] += 1
@@ -171,7 +225,7 @@ def statement(checked: Sequence[Checked], stage: str | None, as_of: dt.date,
                 for f in r.findings:
                     if f.approval:
                         counts["waived"] += 1
-                        records.setdefault(f.approval, _record(gate, f.approval))
+                        records.setdefault(f.approval, _record(gate, f.approval, root))
                 clips.append({
                     "track": r.item.track, "clip": r.item.clip,
                     "record_in": r.item.record_in, "record_out": r.item.record_out,
@@ -181,24 +235,29 @@ def statement(checked: Sequence[Checked], stage: str | None, as_of: dt.date,
                                   "waived_from": f.waived_from.label if f.waived_from
                                   else None} for f in r.findings],
                     "media": r.item.media_url,
-                    "media_path": str(media.path) if media.path else None,
+                    "media_path": root.name(media.path) if media.path else None,
                     "media_sha256": _sha(media.path) if media.path and media.readable
                     else None})
-            timelines.append({"file": entry.path.name, "path": str(entry.path.resolve()),
+            timelines.append({"file": entry.path.name, "path": root.name(entry.path),
                               "timeline": result.name, "stage": result.stage,
                               "policy": result.policy, "verdict": result.verdict.label,
                               "clips": clips})
+    signed = (signed_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
     predicate = {
         "aigate_version": __version__, "stage": stage or "per timeline",
-        "as_of": as_of.isoformat(), "verdict": worst.label,
+        "as_of": as_of.isoformat(), "signed_at": signed.isoformat(),
+        # paths are relative to the folder of the config that governed the check; where
+        # that was here is only a default for verifying on this machine
+        "root": {"is": "config folder", "attested_at": str(root.folder)},
+        "backdated": {"as_of": backdated.as_of.isoformat(), "today_verdict": backdated.today,
+                      "rules_that_differ": list(backdated.rules)} if backdated else None,
+        "verdict": worst.label,
         "lock_allowed": allow_lock and worst is Severity.LOCK,
         "policy": {"names": sorted({e.gate.policy.name for e in checked}),
                    "files": list(packs.values()),
                    # the rules that applied on the as-of date (dated rules included or not)
-                   "rules_in_force": sorted({
-                       rule for e in checked
-                       for rule, setting in e.gate.policy.for_show(e.gate.config.show)
-                       .rules.items() if setting.enabled and setting.in_force(e.gate.as_of)})},
+                   "rules_in_force": sorted({rule for e in checked
+                                             for rule in rules_in_force(e.gate, e.gate.as_of)})},
         "config": list(configs.values()),
         # what the config names besides: the ledger, key files, C2PA trust anchors
         "files": list(files.values()),
@@ -215,7 +274,7 @@ def sidecar_names(media: Path) -> tuple[str, str]:
     return (f"{media.stem}.xmp", f"{media.name}.xmp")
 
 
-def _media_entry(found: dict[str, dict[str, Any]], media: Media) -> None:
+def _media_entry(found: dict[str, dict[str, Any]], media: Media, root: Root) -> None:
     """One entry per distinct media file: its hash and the hashes of its sidecars."""
     key = str(media.path) if media.path else f"url:{media.url}"
     if key in found:
@@ -225,7 +284,7 @@ def _media_entry(found: dict[str, dict[str, Any]], media: Media) -> None:
     sidecars = [{"name": name, "sha256": _sha(media.path.parent / name)}
                 for name in sidecar_names(media.path)
                 if os.path.lexists(media.path.parent / name)] if media.path else []
-    found[key] = {"url": media.url, "path": str(media.path) if media.path else None,
+    found[key] = {"url": media.url, "path": root.name(media.path) if media.path else None,
                   "state": media.state,
                   "sha256": _sha(media.path) if media.path and media.readable else None,
                   "sidecars": sidecars}
@@ -259,7 +318,7 @@ def _resolver(gate: Gate, path: Path) -> MediaResolver:
     return MediaResolver(base, roots, gate.config.media.remap)
 
 
-def _record(gate: Gate, record_id: str) -> dict[str, Any]:
+def _record(gate: Gate, record_id: str, root: Root) -> dict[str, Any]:
     """An approval or consent that waived a finding: id, kind, file and hash, signer."""
     record = gate.registry.approvals.get(record_id) or gate.registry.consents.get(record_id)
     if record is None:
@@ -271,7 +330,8 @@ def _record(gate: Gate, record_id: str) -> dict[str, Any]:
                    if isinstance(e, dict) and e.get("id") == record_id
                    and isinstance(e.get(signing.SIGNATURE_KEY), dict)), None)
     kind = "consent" if record_id in gate.registry.consents else "approval"
-    return {"id": record_id, "kind": kind, **_hashed(kind, record.source), "signer": signer}
+    return {"id": record_id, "kind": kind, **_hashed(kind, record.source, root),
+            "signer": signer}
 
 
 def pae(payload_type: str, payload: bytes) -> bytes:
@@ -311,19 +371,25 @@ def read_envelope(path: Path, data: bytes | None = None) -> dict[str, Any]:
 
 
 def verify(path: Path, trusted: Iterable[signing.TrustedKey],
-           timelines: Sequence[Path] = (), media: bool = False) -> Verification:
-    """Check the envelope in ``path``: its signature by one of ``trusted``, then every file
-    it names still hashing as attested. Each timeline is re-hashed at the path it was
-    attested at, or where ``timelines`` says it is now (matched by file name; a name given
-    twice or shared by two attested timelines is a UsageError). ``media`` rehashes every
-    clip's media and the XMP sidecars beside it (one added since is a change). The
-    attested decision itself is judged by :meth:`Verification.decision_problem`."""
-    doc = read_envelope(path)
+           timelines: Sequence[Path] = (), media: bool = False, *,
+           root: Path | None = None, builtins: Mapping[str, Path] | None = None,
+           data: bytes | None = None, fallback: Path | None = None) -> Verification:
+    """Check the envelope in ``path`` (``data``: its bytes, e.g. from a deliverable): its
+    signature by one of ``trusted``, then every file it names still hashing as attested.
+    Relative names are found under ``root`` (the show root here; default: the folder it
+    was attested at when that exists here, else ``fallback``, else the current folder),
+    built-in packs in this installation (``builtins``: name -> file). Each
+    timeline is re-hashed where it was attested, or where ``timelines`` says it is now
+    (matched by file name; a name given twice or shared by two attested timelines is a
+    UsageError). ``media`` rehashes every clip's media and the XMP sidecars beside it (one
+    added since is a change). The attested decision itself is judged by
+    :meth:`Verification.decision_problem`."""
+    doc = read_envelope(path, data)
     try:
-        payload = base64.b64decode(doc["payload"], validate=True)
+        payload = b64decode(doc["payload"])
     except ValueError:
         return Verification(None, "the payload is not base64 (the envelope was changed)")
-    signer, problem = _signed_by(doc, {k.fingerprint: k for k in trusted})
+    signer, problem = _signed_by(doc, trusted)
     if signer is None:
         return Verification(None, problem)
     try:
@@ -335,12 +401,20 @@ def verify(path: Path, trusted: Iterable[signing.TrustedKey],
             or doc_statement.get("predicateType") != PREDICATE_TYPE:
         return Verification(None, "the signed statement is not an aigate attestation "
                             f"({PREDICATE_TYPE})")
+    here = Root((root or _attested_root(predicate) or fallback or Path.cwd()).absolute())
     try:
-        changes, checked = _changes(doc_statement, predicate, timelines, media)
+        changes, checked = _changes(doc_statement, predicate, timelines, media, here,
+                                    builtins or {})
     except (KeyError, TypeError, AttributeError):
         return Verification(None, "the signed statement is not an aigate attestation "
                             f"({PREDICATE_TYPE})")
     return Verification(signer, None, doc_statement, tuple(changes), checked)
+
+
+def _attested_root(predicate: Any) -> Path | None:
+    root = predicate.get("root") if isinstance(predicate, dict) else None
+    attested = root.get("attested_at") if isinstance(root, dict) else None
+    return Path(attested) if isinstance(attested, str) and Path(attested).is_dir() else None
 
 
 def embeddable(path: Path, trusted: Iterable[signing.TrustedKey], timeline: Path) -> bytes:
@@ -358,11 +432,11 @@ def embeddable(path: Path, trusted: Iterable[signing.TrustedKey], timeline: Path
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
     doc = read_envelope(path, data)
-    problem = _signed_by(doc, {k.fingerprint: k for k in keys})[1]
+    problem = _signed_by(doc, keys)[1]
     if problem is not None:
         raise InputError(f"{path}: not embedded: {problem}")
     try:
-        signed = json.loads(base64.b64decode(doc["payload"]))
+        signed = json.loads(b64decode(doc["payload"]))
         if signed["_type"] != STATEMENT_TYPE or signed["predicateType"] != PREDICATE_TYPE:
             raise ValueError
         digests = {s["digest"]["sha256"] for s in signed["subject"]}
@@ -377,48 +451,52 @@ def embeddable(path: Path, trusted: Iterable[signing.TrustedKey], timeline: Path
     return data
 
 
-def _signed_by(doc: Mapping[str, Any], keys: Mapping[str, signing.TrustedKey]
+def _signed_by(doc: Mapping[str, Any], trusted: Iterable[signing.TrustedKey]
                ) -> tuple[signing.TrustedKey | None, str | None]:
-    """The trusted key whose signature over the envelope holds, or why there is none."""
+    """The trusted key whose signature over the envelope holds, or why there is none. A
+    signature's keyid is only a hint (DSSE): the key it names is tried first, then every
+    trusted key, so a valid signature by any of them verifies."""
     try:
-        payload = base64.b64decode(doc["payload"], validate=True)
+        payload = b64decode(doc["payload"])
     except ValueError:
         return None, "the payload is not base64 (the envelope was changed)"
     if doc.get("payloadType") != PAYLOAD_TYPE:
         return None, f"payloadType {doc.get('payloadType')!r} is not {PAYLOAD_TYPE}"
+    keys = list(trusted)
     problem = "no signature by a trusted key"
     for entry in doc["signatures"]:
         if not isinstance(entry, dict):
             continue
-        key = keys.get(str(entry.get("keyid")))
-        if key is None:
-            problem = f"signed by key {entry.get('keyid')}, which is not a trusted key"
-            continue
-        if _valid(key, str(entry.get("sig", "")), payload):
-            return key, None
-        problem = f"signature by {key.fingerprint} ({key.identity}) does not match: " \
-                  "the envelope was changed after signing"
+        hint = str(entry.get("keyid", ""))
+        ordered = sorted(keys, key=lambda k: k.fingerprint != hint)
+        for key in ordered:
+            if _valid(key, entry.get("sig"), payload):
+                return key, None
+        named = next((k for k in keys if k.fingerprint == hint), None)
+        problem = (f"signature by {named.fingerprint} ({named.identity}) does not match: "
+                   "the envelope was changed after signing") if named else \
+            f"signed by key {hint or '(no keyid)'}, which is not a trusted key"
     return None, problem
 
 
-def _valid(key: signing.TrustedKey, sig: str, payload: bytes) -> bool:
+def _valid(key: signing.TrustedKey, sig: Any, payload: bytes) -> bool:
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives.asymmetric import ed25519
 
     try:
         ed25519.Ed25519PublicKey.from_public_bytes(key.public).verify(
-            base64.b64decode(sig, validate=True), pae(PAYLOAD_TYPE, payload))
+            b64decode(sig), pae(PAYLOAD_TYPE, payload))
     except (InvalidSignature, ValueError):
         return False
     return True
 
 
-def _where_now(subjects: Sequence[Mapping[str, Any]], timelines: Sequence[Path]
-               ) -> list[Path]:
-    """Where each subject is to be re-hashed: its own attested path, or the ``timelines``
-    given, matched by file name. A name given twice, or one that several subjects share,
-    cannot be matched: refused, never guessed."""
-    where = [Path(s["annotations"]["path"]) for s in subjects]
+def _where_now(subjects: Sequence[Mapping[str, Any]], timelines: Sequence[Path],
+               root: Root) -> list[Path]:
+    """Where each subject is to be re-hashed: its own attested path (under ``root`` when
+    relative), or the ``timelines`` given, matched by file name. A name given twice, or one
+    that several subjects share, cannot be matched: refused, never guessed."""
+    where = [root.path(str(s["annotations"]["path"])) or Path() for s in subjects]
     names = [str(s["name"]) for s in subjects]
     given: dict[str, Path] = {}
     for path in timelines:
@@ -442,16 +520,18 @@ def _where_now(subjects: Sequence[Mapping[str, Any]], timelines: Sequence[Path]
 
 
 def _changes(doc: Mapping[str, Any], predicate: Mapping[str, Any], timelines: Sequence[Path],
-             media: bool) -> tuple[list[Change], int]:
+             media: bool, root: Root, builtins: Mapping[str, Path]
+             ) -> tuple[list[Change], int]:
     changes: list[Change] = []
     checked = 0
 
-    def compare(kind: str, where: str | Path | None, attested: str | None) -> None:
+    def compare(kind: str, named: str | Path | None, attested: str | None) -> None:
         nonlocal checked
-        if where is None:
+        if named is None:
             return
+        where = root.path(str(named))
         checked += 1
-        now = _sha(Path(where))
+        now = _sha(Path(str(where)))
         if now is None and attested is None:
             return  # missing when attested, still missing
         if now is None:
@@ -464,9 +544,20 @@ def _changes(doc: Mapping[str, Any], predicate: Mapping[str, Any], timelines: Se
                                   f"{str(attested)[:16]}…, now {now[:16]}…)"))
 
     subjects = list(doc["subject"])
-    for subject, where in zip(subjects, _where_now(subjects, timelines), strict=True):
+    for subject, where in zip(subjects, _where_now(subjects, timelines, root), strict=True):
         compare("timeline", where, subject["digest"]["sha256"])
     for entry in predicate["policy"]["files"]:
+        if entry.get("builtin"):
+            checked += 1
+            here = builtins.get(str(entry["builtin"]))
+            now = _sha(here) if here else None
+            if now != entry["sha256"]:
+                changes.append(Change("pack", f"built-in {entry['builtin']}", (
+                    f"not in this installation (attested with aigate {entry.get('version')})"
+                    if here is None else f"differs here (attested sha256 "
+                    f"{str(entry['sha256'])[:16]}… with aigate {entry.get('version')}, "
+                    f"now {str(now)[:16]}… with aigate {__version__})")))
+            continue
         compare("pack", entry["path"], entry["sha256"])
     for entry in predicate["config"]:
         compare("config", entry["path"], entry["sha256"])
@@ -481,7 +572,7 @@ def _changes(doc: Mapping[str, Any], predicate: Mapping[str, Any], timelines: Se
             if not entry["path"] or entry["state"] == OUTSIDE:
                 continue
             compare("media", entry["path"], entry["sha256"])
-            folder = Path(entry["path"]).parent
+            folder = Path(str(root.path(entry["path"]))).parent
             attested = {s["name"]: s["sha256"] for s in entry["sidecars"]}
             for name in sidecar_names(Path(entry["path"])):
                 if name in attested:

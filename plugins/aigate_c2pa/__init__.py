@@ -24,6 +24,7 @@ from typing import Any
 from aigate.api import (
     CheckContext,
     Claim,
+    Credentials,
     Diagnostic,
     Item,
     Stamped,
@@ -90,6 +91,18 @@ def aigate_stamp_credentials(deliverable: Path, results: Sequence[SubjectResult]
 
     return stamp(deliverable, results, gate, cert, key, output=output,
                  attestation=attestation, timeline=timeline)
+
+
+@hookimpl
+def aigate_read_credentials(path: Path, config: Any) -> Credentials | None:
+    sdk = _sdk()
+    if sdk is None:
+        return None
+    from .reading import read_credentials
+
+    anchors = config.c2pa_trust_anchors
+    return read_credentials(sdk, path, anchors.read_text(encoding="utf-8") if anchors
+                            else None)
 
 
 @hookimpl

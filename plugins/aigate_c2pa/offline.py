@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
 #: c2pa-rs settings that keep a read offline (verified with c2pa-python 0.38 / SDK 0.91):
 #: no remote manifest fetch, no OCSP fetch, an empty host allow-list (which blocks every
@@ -41,6 +42,20 @@ def reader_context(sdk: Any, anchors: str | None) -> Any:
 @lru_cache(maxsize=8)
 def _context(sdk: Any, pid: int, anchors: str | None) -> Any:
     settings = sdk.Settings.from_dict(offline_settings(anchors))
+    try:
+        return sdk.Context(settings)
+    finally:
+        settings.close()
+
+
+def signing_context(sdk: Any, anchors: str | None, timestamp_url: str | None) -> Any:
+    """A Context for signing: offline like every read (the ingredients are read with it),
+    except that the one host the config names as time-stamp authority may be asked."""
+    settings_dict = offline_settings(anchors)
+    if timestamp_url:
+        host = urlsplit(timestamp_url).hostname
+        settings_dict["core"]["allowed_network_hosts"] = [host] if host else []
+    settings = sdk.Settings.from_dict(settings_dict)
     try:
         return sdk.Context(settings)
     finally:

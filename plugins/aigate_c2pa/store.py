@@ -24,6 +24,8 @@ INVALID = "Invalid"
 #: the validation label of a manifest the gate could not validate in full (its evidence
 #: reads ``c2pa (unverifiable): ...``)
 UNVERIFIABLE = "Unverifiable"
+#: the validation code of a signing certificate past its validity
+EXPIRED = "signingCredential.expired"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,10 @@ def claim_from_store(store: Any) -> Claim:
     codes: list[str] = [s["code"] for s in store.get("validation_status") or []
                         if isinstance(s, dict) and isinstance(s.get("code"), str)]
     detail = state + (f" ({', '.join(codes[:3])})" if codes else "")
+    if state == INVALID and EXPIRED in codes and not _time_stamped(active):
+        # said as what it is: not evidence that the media changed
+        detail = (f"{EXPIRED}: the signing certificate has expired and no time-stamp "
+                  "proves the manifest was signed while it was valid")
     if state not in (*TRUST, INVALID):  # fail closed on a state the gate does not know
         detail = f"validation state {state[:40]!r} is not Trusted, Valid or Invalid"
         state = UNVERIFIABLE
@@ -65,6 +71,11 @@ def claim_from_store(store: Any) -> Claim:
                  digital_source_type=(generative or actions or [Action(None, None, {})])[0]
                  .source_type,
                  tool=generating_tool(generative), detail=detail, validation=state)
+
+
+def _time_stamped(manifest: dict) -> bool:
+    info = manifest.get("signature_info")
+    return isinstance(info, dict) and isinstance(info.get("time"), str)
 
 
 def generating_tool(generative: list[Action]) -> Tool | None:

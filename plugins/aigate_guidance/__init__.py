@@ -96,7 +96,9 @@ def _undeclared(item: Item, prov: Provenance, policy: Policy) -> Iterator[Hit]:
 
 def _manifest_invalid(item: Item, prov: Provenance, policy: Policy) -> Iterator[Hit]:
     for claim in prov.claims:
-        if claim.validation == "Invalid":
+        if claim.validation == "Invalid" and "signingCredential.expired:" in claim.detail:
+            yield Hit(f"the media's Content Credentials do not validate ({claim.detail})")
+        elif claim.validation == "Invalid":
             yield Hit(f"the media's Content Credentials do not validate ({claim.detail}): "
                       "it changed after signing, or the manifest is damaged")
 
