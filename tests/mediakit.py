@@ -119,7 +119,8 @@ def sound(path: Path, seconds: float = 0.5, rate: int = 8000) -> Path:
 
 
 def sign(source: Path, target: Path, kit: SigningKit, *, source_type: str = TRAINED,
-         tool: str = "GenTool", version: str = "3.1", remote_url: str | None = None) -> Path:
+         tool: str = "GenTool", version: str = "3.1", remote_url: str | None = None,
+         ta_url: str | None = None) -> Path:
     """Embed a signed C2PA manifest whose created action declares ``source_type``.
 
     With ``remote_url`` the manifest is not embedded: the file only names that URL (a
@@ -131,17 +132,18 @@ def sign(source: Path, target: Path, kit: SigningKit, *, source_type: str = TRAI
             "action": "c2pa.created", "digitalSourceType": source_type,
             "softwareAgent": {"name": tool, "version": version}}]}}],
     }
-    return sign_manifest(source, target, kit, manifest, remote_url=remote_url)
+    return sign_manifest(source, target, kit, manifest, remote_url=remote_url, ta_url=ta_url)
 
 
 def sign_manifest(source: Path, target: Path, kit: SigningKit, manifest: dict, *,
-                  parent: Path | None = None, remote_url: str | None = None) -> Path:
+                  parent: Path | None = None, remote_url: str | None = None,
+                  ta_url: str | None = None) -> Path:
     """Sign ``manifest`` into a copy of ``source``. ``parent`` (a signed file) becomes its
     parentOf ingredient, labelled ``parent`` for actions' ``ingredientIds``."""
     import c2pa
 
     signer = c2pa.Signer.from_info(c2pa.C2paSignerInfo(b"ed25519", kit.chain_pem, kit.key_pem,
-                                                       None))
+                                                       ta_url.encode() if ta_url else None))
     target.parent.mkdir(parents=True, exist_ok=True)
     kind = source.suffix.lstrip(".").lower()
     with c2pa.Builder(manifest) as builder:

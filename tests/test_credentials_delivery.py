@@ -261,3 +261,51 @@ def test_a_bad_disclose_value_is_one_line_naming_the_config(cli, cut: Path, kit,
         "show: TESTSHOW\npolicy: pack.yaml\napprovals: approvals/\nc2pa: {disclose: all}\n")
     run = _sign(cli, mediakit.video(tmp_path / "render.mp4"), cut, kit)
     assert run.code != 0 and "aigate.yaml" in run.err and "disclose" in run.err
+
+
+@pytest.fixture
+def expired_kit(tmp_path: Path) -> Path:
+    """A CA and a leaf valid from 30 days ago until yesterday, in a folder."""
+    signing = mediakit.signing_kit("lapsed studio", expired=True)
+    folder = tmp_path / "expired"
+    folder.mkdir()
+    (folder / "ca.pem").write_bytes(signing.ca_pem)
+    (folder / "chain.pem").write_bytes(signing.chain_pem)
+    (folder / "leaf.key").write_bytes(signing.key_pem)
+    return folder
+
+
+def test_an_expired_certificate_without_a_time_stamp_is_said_as_exactly_that(
+        cli, studio: Path, expired_kit: Path, tmp_path: Path) -> None:
+    # signed ten days ago, while the certificate was valid; read today, after it expired
+    signed = tsa.sign_in_the_past(10, expired_kit, mediakit.video(tmp_path / "raw.mp4"),
+                                  studio / "media" / "OLD_GEN.mp4")
+    shown = cli("credentials", "show", signed)
+    assert shown.code == 1
+    assert "expired and no time-stamp" in shown.out
+    assert "changed" not in shown.out
+    cut = write(studio / "cut.otio", timeline([clip("OLD_GEN", aigate=ai(),
+                                                    url="media/OLD_GEN.mp4")]))
+    run = cli("check", cut, "--stage", "final", "--format", "json")
+    reasons = " ".join(f["message"] for s in run.json["subjects"] for i in s["items"]
+                       for f in i["findings"] if f["rule"] == "manifest-invalid")
+    assert "expired" in reasons and "no time-stamp" in reasons
+    assert "changed after signing" not in reasons
+
+
+def test_a_time_stamp_keeps_credentials_valid_after_the_certificate_expires(
+        cli, studio: Path, expired_kit: Path, tmp_path: Path) -> None:
+    with tsa.authority(days_ago=10, anchor=tmp_path / "tsa-ca.pem") as (url, answered):
+        signed = tsa.sign_in_the_past(10, expired_kit, mediakit.video(tmp_path / "raw.mp4"),
+                                      studio / "media" / "OLD_GEN.mp4", ta_url=url)
+    assert answered
+    # a reader that trusts the time-stamp authority (as readers trust the C2PA TSA list)
+    anchors = studio / "anchors.pem"
+    anchors.write_bytes((tmp_path / "tsa-ca.pem").read_bytes()
+                        + (expired_kit / "ca.pem").read_bytes())
+    (studio / "aigate.yaml").write_text(
+        "show: TESTSHOW\npolicy: pack.yaml\napprovals: approvals/\n"
+        "c2pa: {trust_anchors: anchors.pem}\n")
+    shown = cli("credentials", "show", signed)
+    assert "signingCredential.expired" not in shown.out, shown.out
+    assert "(time-stamped)" in shown.out and "Valid" in shown.out

@@ -1,10 +1,14 @@
 """A local RFC 3161 time-stamp authority for tests: OpenSSL's ``ts -reply`` behind a small
-HTTP handler on 127.0.0.1, with a CA and a time-stamping certificate made here."""
+HTTP handler on 127.0.0.1, with a CA and a time-stamping certificate made here; and signing
+in the past (libfaketime under a child process), so a certificate that was valid when it
+signed has expired by the time the test reads the result."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import subprocess
+import sys
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -31,7 +35,7 @@ def _authority(folder: Path) -> Path:
     ca = (x509.CertificateBuilder().subject_name(name("test TSA CA"))
           .issuer_name(name("test TSA CA")).public_key(ca_key.public_key())
           .serial_number(x509.random_serial_number())
-          .not_valid_before(now - dt.timedelta(days=1))
+          .not_valid_before(now - dt.timedelta(days=365))
           .not_valid_after(now + dt.timedelta(days=3650))
           .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
           .add_extension(usage(key_cert_sign=True, crl_sign=True), critical=True)
@@ -42,7 +46,7 @@ def _authority(folder: Path) -> Path:
     cert = (x509.CertificateBuilder().subject_name(name("test TSA"))
             .issuer_name(ca.subject).public_key(key.public_key())
             .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_before(now - dt.timedelta(days=365))
             .not_valid_after(now + dt.timedelta(days=3650))
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(usage(digital_signature=True), critical=True)
@@ -80,12 +84,49 @@ ess_cert_id_alg = sha256
     return config
 
 
+def past(days: int) -> dict[str, str]:
+    """The environment that runs a child process ``days`` in the past (libfaketime)."""
+    import libfaketime
+
+    library = Path(libfaketime.__file__).parent / "vendor" / "libfaketime" / "src" / \
+        "libfaketime.so.1"
+    return {**os.environ, "LD_PRELOAD": str(library), "FAKETIME": f"-{days}d",
+            "DONT_FAKE_MONOTONIC": "1", "FAKETIME_NO_CACHE": "1"}
+
+
+SIGN = """
+import sys
+from pathlib import Path
+import mediakit
+folder, source, target = map(Path, sys.argv[1:4])
+kit = mediakit.SigningKit(*(folder.joinpath(n).read_bytes()
+                            for n in ("ca.pem", "chain.pem", "leaf.key")))
+mediakit.sign(source, target, kit, ta_url=sys.argv[4] if len(sys.argv) > 4 else None)
+"""
+
+
+def sign_in_the_past(days: int, kit: Path, source: Path, target: Path,
+                     ta_url: str | None = None) -> Path:
+    """``mediakit.sign`` run ``days`` ago with the kit in folder ``kit`` (ca.pem,
+    chain.pem, leaf.key)."""
+    tests = str(Path(__file__).parent)
+    env = past(days)
+    env["PYTHONPATH"] = os.pathsep.join([tests, env.get("PYTHONPATH", "")])
+    subprocess.run([sys.executable, "-c", SIGN, str(kit), str(source), str(target),
+                    *([ta_url] if ta_url else [])], env=env, check=True)
+    return target
+
+
 @contextmanager
-def authority() -> Iterator[tuple[str, list[int]]]:
-    """A running TSA: its URL and a list that counts the requests it answered."""
+def authority(days_ago: int = 0, anchor: Path | None = None
+              ) -> Iterator[tuple[str, list[int]]]:
+    """A running TSA (answering as of ``days_ago``): its URL and a list that counts the
+    requests it answered. ``anchor``: where to write its CA certificate (PEM)."""
     with tempfile.TemporaryDirectory(prefix="tsa-") as text:
         folder = Path(text)
         config = _authority(folder)
+        if anchor is not None:
+            anchor.write_bytes((folder / "ca.pem").read_bytes())
         answered: list[int] = []
         lock = threading.Lock()
 
@@ -97,7 +138,8 @@ def authority() -> Iterator[tuple[str, list[int]]]:
                     query.write_bytes(body)
                     done = subprocess.run(
                         ["openssl", "ts", "-reply", "-config", str(config), "-queryfile",
-                         str(query), "-out", str(reply)], capture_output=True)
+                         str(query), "-out", str(reply)], capture_output=True,
+                        env=past(days_ago) if days_ago else None)
                     data = reply.read_bytes() if done.returncode == 0 else b""
                 if not data:
                     self.send_response(500)

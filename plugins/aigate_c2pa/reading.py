@@ -63,7 +63,7 @@ def explain(state: str, codes: tuple[str, ...], time_stamped: bool) -> str:
         return ("the signing certificate has expired and no time-stamp proves the "
                 "credentials were signed while it was valid"
                 + (f"; also {', '.join(others[:3])}" if others else
-                   " (the content was not shown to have changed)"))
+                   " (that alone is no sign the media was altered)"))
     if state == "Valid" and UNTRUSTED in codes:
         return "signed, but the signer does not chain to a trust anchor here"
     if state == "Invalid":
