@@ -4,7 +4,6 @@ AI disclosure when the deliverable is media in a later timeline."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import shutil

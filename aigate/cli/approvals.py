@@ -101,8 +101,14 @@ def cmd_approvals_keygen(args: argparse.Namespace) -> int:
           f"({fingerprint(public_key_from_text(pair.key, str(pair.public)))})")
     if pair.identity is not None:
         print(f"identity:    {pair.identity}")
-    print("trust it in aigate.yaml:")
-    print(f"  trusted_keys:\n    {pair.trusted_keys_entry()}")
+    if pair.approver is not None:
+        print("trust it in aigate.yaml:")
+        print(f"  trusted_keys:\n    {pair.trusted_keys_entry()}")
+        return ExitCode.OK
+    # no approver: a key for 'aigate attest'; approvers' keys take --approver NAME
+    print("trust it to sign attestations (aigate attest --key) in aigate.yaml:")
+    print(f"attestation_keys:\n  {pair.attestation_keys_entry()}")
+    print("(a key for signing approval records: run again with --approver NAME)")
     return ExitCode.OK
 
 

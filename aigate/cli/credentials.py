@@ -91,6 +91,13 @@ def cmd_credentials(args: argparse.Namespace) -> int:
         print(f"aigate: {args.deliverable}: no credentials: the cut is locked at stage final\n"
               f"{GateLocked(locked)}", file=sys.stderr)
         return ExitCode.GATE
+    from aigate.output.attest import Checked
+
+    # a past --as-of never signs a pass today's rules would lock (no backdating here)
+    refused = backdating(args, [Checked(args.timeline, tuple(results), gate)], gate.as_of)
+    if isinstance(refused, str):
+        print(f"aigate: {args.deliverable}: no credentials: {refused}", file=sys.stderr)
+        return ExitCode.GATE
     with tempfile.TemporaryDirectory(prefix="aigate-attestation-") as folder:
         attestation = None
         if args.attestation is not None:
@@ -151,8 +158,8 @@ def _show(args: argparse.Namespace) -> int:
     print(f"  AI disclosure: {found.source_type or 'none'}")
     record = json.loads(found.record) if found.record else None
     if isinstance(record, dict):
-        policy = record.get("policy") if isinstance(record.get("policy"), dict) else {}
-        counts = record.get("counts") if isinstance(record.get("counts"), dict) else {}
+        policy = record["policy"] if isinstance(record.get("policy"), dict) else {}
+        counts = record["counts"] if isinstance(record.get("counts"), dict) else {}
         print(f"  aigate verdict: {record.get('verdict')} at stage {record.get('stage')}, "
               f"policy {policy.get('name')} (sha256 {str(policy.get('sha256'))[:16]}…), "
               + ", ".join(f"{k} {v}" for k, v in counts.items()))
@@ -184,6 +191,7 @@ def backdating(args: argparse.Namespace, checked: Any, as_of: Any) -> Any:
     from dataclasses import replace
 
     from aigate.cli.common import _options
+    from aigate.core.gate import load_subject
     from aigate.model import Severity
     from aigate.output.attest import Backdated, rules_in_force
 
@@ -191,12 +199,16 @@ def backdating(args: argparse.Namespace, checked: Any, as_of: Any) -> Any:
     if as_of >= today:
         return None
     now = _session(args, replace(_options(args), as_of=None), warn=lambda message: None)
-    locks, differ = [], set()
+    locks: list[Path] = []
+    differ: set[str] = set()
     for entry in checked:
         was = max((r.verdict for r in entry.results), default=Severity.PASS)
-        results = now.check_file(entry.path)
-        verdict = max((r.verdict for r in results), default=Severity.PASS)
         gate = now.gate(entry.path)
+        # at the stage it was checked at (credentials: always final)
+        stage = entry.results[0].stage if entry.results else None
+        results = gate.check(load_subject(now.plugins, entry.path), stage=stage,
+                             path=entry.path)
+        verdict = max((r.verdict for r in results), default=Severity.PASS)
         differ |= rules_in_force(gate, as_of) ^ rules_in_force(gate, today)
         if verdict is Severity.LOCK and was is not Severity.LOCK:
             locks.append(entry.path)
@@ -208,8 +220,9 @@ def backdating(args: argparse.Namespace, checked: Any, as_of: Any) -> Any:
     return (f"--as-of {as_of}: today's rules lock {', '.join(map(str, locks))} "
             f"(rules that differ between {as_of} and {today}: "
             f"{', '.join(rules) or 'none; the approvals or data differ'}); a past date "
-            "never signs a pass today's rules would lock (--backdate to sign it as a "
-            "backdated record)")
+            "never signs a pass today's rules would lock"
+            + (" (--backdate to sign it as a backdated record)"
+               if hasattr(args, "backdate") else ""))
 
 
 def is_deliverable(path: Path) -> bool:

@@ -87,6 +87,11 @@ class KeyPair:
         approver = json.dumps(self.approver) if self.approver else "<approver name>"
         return f"- {{approver: {approver}, key: {self.key}}}"
 
+    def attestation_keys_entry(self) -> str:
+        """The ``attestation_keys:`` list entry (the key signs attestations, as
+        ``attest --key``): the signer is named after the key file."""
+        return f"- {{signer: {json.dumps(self.private.stem)}, key: {self.key}}}"
+
 
 def keygen_identity(name: str, folder: Path, approver: str | None = None,
                     role: str | None = None) -> KeyPair:

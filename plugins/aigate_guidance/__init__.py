@@ -96,7 +96,8 @@ def _undeclared(item: Item, prov: Provenance, policy: Policy) -> Iterator[Hit]:
 
 def _manifest_invalid(item: Item, prov: Provenance, policy: Policy) -> Iterator[Hit]:
     for claim in prov.claims:
-        if claim.validation == "Invalid" and "signingCredential.expired:" in claim.detail:
+        if claim.validation == "Invalid" and "signingCredential.expired:" in (claim.detail
+                                                                             or ""):
             yield Hit(f"the media's Content Credentials do not validate ({claim.detail})")
         elif claim.validation == "Invalid":
             yield Hit(f"the media's Content Credentials do not validate ({claim.detail}): "
