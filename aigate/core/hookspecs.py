@@ -290,6 +290,9 @@ def aigate_read_credentials(path: Path, config: Config) -> Credentials | None:
     :return: what they say; None to leave it to another plugin. A file with no Content
         Credentials is an :class:`aigate.errors.InputError` naming it.
 
+    **firstresult**: the first plugin that answers reads (the built-in ``aigate_c2pa``
+    answers when c2pa-python is installed).
+
     .. versionadded:: hook API 1.3
     """
 
