@@ -130,13 +130,55 @@ def test_register_lists_label_consent_description_and_synthetic_performer(
 
 
 def test_explain_cites_each_dated_rule_source(cli) -> None:
-    for rule, source, pack in (("deepfake-disclosure", "Article 50(4)", "eu-ai-act-art50"),
-                               ("replica-consent-description", "SAG-AFTRA", "sag-aftra-2026"),
-                               ("synthetic-performer", "SAG-AFTRA", "sag-aftra-2026")):
+    for rule, source, pack, start in (
+            ("deepfake-disclosure", "Article 50(4)", "eu-ai-act-art50", "2026-08-02"),
+            ("replica-consent-description", "2023 (ratified 2023-12-05)", "sag-aftra-2026",
+             "2023-12-05"),
+            ("synthetic-performer", "SAG-AFTRA", "sag-aftra-2026", "2026-07-01")):
         run = cli("explain", rule, "--policy", pack)
         assert run.code == 0
         assert source in run.out and "not legal advice" in run.out
-        assert "in force:    from 2026-" in run.out
+        assert f"in force:    from {start}" in run.out
+
+
+def test_the_deepfake_rule_cites_art_50_5_and_the_commissions_texts(cli) -> None:
+    text = " ".join(cli("explain", "deepfake-disclosure", "--policy",
+                        "eu-ai-act-art50").out.split())
+    assert "Art. 3(60)" in text and "Art. 50(5)" in text and "first exposure" in text
+    assert "not in the end credits alone" in text
+    assert "Code of Practice on marking and labelling of AI-generated content" in text
+    assert "guidelines on Article 50" in text
+
+
+@pytest.mark.parametrize("fields", [
+    {"talent": [{"name": "Ray Holt", "use": "performance_alteration"}]},
+    {"depicts_real": ["places"]}, {"depicts_real": "objects"},
+    {"depicts_real": ["persons"]}, {"depicts_real": ["events"]}])
+def test_real_performances_places_and_objects_are_deep_fakes(cli, tmp_path: Path,
+                                                             fields: dict) -> None:
+    root = _studio(tmp_path, EU_PACK)
+    cut = write(root / "cut.otio", timeline([clip("ALTERED", aigate=ai(**fields))]))
+    run = cli("check", cut, "--stage", "final", "--format", "json", "--as-of", "2026-09-01")
+    assert run.findings("ALTERED")["deepfake-disclosure"] == "lock"
+
+
+def test_a_depiction_of_nothing_real_is_no_deep_fake(cli, tmp_path: Path) -> None:
+    root = _studio(tmp_path, EU_PACK)
+    cut = write(root / "cut.otio", timeline([
+        clip("DRAGON", aigate=ai(depicts_real=["dragons"]))]))
+    run = cli("check", cut, "--stage", "final", "--format", "json", "--as-of", "2026-09-01")
+    assert "deepfake-disclosure" not in run.findings("DRAGON")
+
+
+@pytest.mark.parametrize(("as_of", "applies"), [("2023-12-04", False), ("2023-12-05", True),
+                                                ("2025-03-01", True)])
+def test_replica_consent_description_applies_since_the_2023_agreement(
+        cli, tmp_path: Path, as_of: str, applies: bool) -> None:
+    root = _studio(tmp_path, SAG_PACK)
+    cut = _replica(root)
+    _consent(root, None)
+    run = cli("check", cut, "--stage", "review", "--format", "json", "--as-of", as_of)
+    assert ("replica-consent-description" in run.findings("REPLICA")) is applies
 
 
 @pytest.mark.parametrize(("setting", "message"), [

@@ -126,20 +126,30 @@ def _declared(item: Item, key: str) -> object:
     return None
 
 
-#: talent uses that put a real person's likeness or voice on screen (Art. 50(4) deep fakes,
-#: SAG-AFTRA digital replicas)
+#: talent uses that put a real person's likeness, voice or performance on screen (Art. 3(60)
+#: deep fakes resemble existing persons; SAG-AFTRA digital replicas)
 _REPLICA_USES = ("likeness", "voice", "digital_replica")
+_PERSON_USES = (*_REPLICA_USES, "performance_alteration")
+#: what ``depicts_real`` may list (Art. 3(60): existing persons, objects, places, entities
+#: or events)
+_REAL_THINGS = ("persons", "objects", "places", "entities", "events")
 
 
 def _deepfake_label(item: Item, prov: Provenance, policy: Policy) -> Iterator[Hit]:
     if not prov.ai:
         return
+    listed = _declared(item, "depicts_real")
+    listed = [listed] if isinstance(listed, str) else listed if isinstance(listed, list) \
+        else []
+    declared = [str(x) for x in listed if str(x) in _REAL_THINGS]
     real = [what for what, on in (
-        ("real events", prov.depicts_real_events),
-        ("a real person's likeness or voice",
-         any(t.use in _REPLICA_USES for t in prov.talent)),
+        ("real events", prov.depicts_real_events or "events" in declared),
+        ("a real person's likeness, voice or performance",
+         any(t.use in _PERSON_USES for t in prov.talent) or "persons" in declared),
         ("a public figure or deceased person",
-         any(i in ("public_figure", "deceased_person") for i in prov.inputs))) if on]
+         any(i in ("public_figure", "deceased_person") for i in prov.inputs)),
+        *((f"real {thing}", True) for thing in ("objects", "places", "entities")
+          if thing in declared)) if on]
     label = _declared(item, "disclosure_label")
     if real and not isinstance(label, str):
         yield Hit(f"realistic generated depiction of {' and '.join(real)} (a deep fake) with "
@@ -165,21 +175,27 @@ DATED_RULES: tuple[Rule, ...] = (
     Rule(id="deepfake-disclosure", title="Deep fake without a disclosure label",
          category="disclosure",
          guideline="EU AI Act (Regulation (EU) 2024/1689), Article 50(4), applying from "
-         "2026-08-02: "
-         "deployers disclose generated or manipulated content resembling real persons, "
-         "objects, places or events that would falsely appear authentic; in an evidently "
-         "artistic or fictional work, in a way that does not hamper it (e.g. in the credits). "
-         + NOT_LEGAL_ADVICE,
-         trigger="an AI clip depicting real events, a real person's likeness or voice, or a public "
-         "figure, with no disclosure_label in its aigate metadata",
-         remediation="Add the disclosure (credits, title card or on-screen label) and declare "
-         "it as disclosure_label in the clip's aigate metadata.", check=_deepfake_label),
+         "2026-08-02 (Art. 113): deployers disclose that a deep fake is generated or "
+         "manipulated. A deep fake (Art. 3(60)) resembles existing persons, objects, places, "
+         "entities or events and would falsely appear authentic: an AI alteration of a real "
+         "performance is one. The disclosure is clear and distinguishable at the latest at "
+         "the first exposure (Art. 50(5)), so not in the end credits alone; in an evidently "
+         "artistic or fictional work, made in a way that does not hamper its display or "
+         "enjoyment. See the Commission's guidelines on Article 50 and its Code of Practice "
+         "on marking and labelling of AI-generated content (June 2026). " + NOT_LEGAL_ADVICE,
+         trigger="an AI clip depicting real events, a real person's likeness, voice or "
+         "performance, a public figure, or real objects, places or entities (depicts_real), "
+         "with no disclosure_label in its aigate metadata",
+         remediation="Disclose it where the audience meets it first (an opening title card, "
+         "an on-screen label or the programme's announcement, not the end credits alone) "
+         "and declare that label as disclosure_label in the clip's aigate metadata.",
+         check=_deepfake_label),
     Rule(id="replica-consent-description",
          title="Digital replica consent without a described use", category="talent",
-         guideline="SAG-AFTRA TV/Theatrical agreement 2026 (term 2026-07-01 to 2030-06-30), "
-         "building on "
-         "2023: consent to a digital replica must be clear and include a reasonably specific "
-         "description of the intended use. " + NOT_LEGAL_ADVICE,
+         guideline="SAG-AFTRA TV/Theatrical agreement of 2023 (ratified 2023-12-05), "
+         "continued by the 2026 agreement (term to 2030-06-30): consent to a digital replica "
+         "must be clear and conspicuous and include a reasonably specific description of the "
+         "intended use. " + NOT_LEGAL_ADVICE,
          trigger="an AI clip using a performer's likeness, voice or digital replica with no "
          "consent record for it whose 'description' says how it is used",
          remediation="Record the performer's consent with a 'description' of this use in the "
