@@ -276,6 +276,10 @@ def attestation_of(args: argparse.Namespace, path: Path) -> bytes | None:
         return data
     if found.attestation is not None:
         return found.attestation
+    if not digest:
+        print(f"{path}: NOT VERIFIED: its credentials carry no attestation (signed without "
+              "--attestation)")
+        return None
     print(f"{path}: NOT VERIFIED: its credentials carry only the attestation's digest "
-          f"(sha256 {digest or 'none'}); give the studio's copy with --sidecar ENVELOPE")
+          f"(sha256 {digest}); give the studio's copy with --sidecar ENVELOPE")
     return None

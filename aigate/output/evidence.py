@@ -24,6 +24,8 @@ def b64decode(text: str) -> bytes:
     if not isinstance(text, str):
         raise ValueError("not text")
     body = text.strip().replace("-", "+").replace("_", "/")
+    if not body:
+        raise ValueError("empty")
     body += "=" * (-len(body) % 4)
     try:
         return base64.b64decode(body, validate=True)
