@@ -46,10 +46,46 @@ def test_deepfake_without_label_locks_at_final_and_a_label_clears_it(cli,
     cut = _deepfake_cut(root)
     run = cli("check", cut, "--stage", "final", "--format", "json", "--as-of", "2026-09-01")
     assert run.code == 1 and run.findings("NEWS")["deepfake-disclosure"] == "lock"
+    # a string in the clip's own metadata is untrusted: nobody sees it
     labelled = _deepfake_cut(root, "end credits: AI-generated newscast")
     run = cli("check", labelled, "--stage", "final", "--format", "json",
               "--as-of", "2026-09-01")
+    assert run.findings("NEWS")["deepfake-disclosure"] == "lock"
+    assert "untrusted" in run.out
+
+
+def _with_cards(root: Path, cards: str) -> None:
+    (root / "aigate.yaml").write_text(
+        "show: TESTSHOW\npolicy: pack.yaml\napprovals: approvals/\n"
+        f"plugin_settings:\n  aigate_guidance: {{disclosure_cards: {cards}}}\n")
+
+
+def test_a_title_card_the_config_names_before_the_clip_is_the_disclosure(
+        cli, tmp_path: Path) -> None:
+    root = _studio(tmp_path, EU_PACK)
+    _with_cards(root, "['AI_NOTICE*']")
+    before = write(root / "before.otio", timeline([
+        clip("AI_NOTICE_CARD"), clip("NEWS", aigate=ai(depicts_real_events=True))]))
+    run = cli("check", before, "--stage", "final", "--format", "json", "--as-of", "2026-09-01")
     assert "deepfake-disclosure" not in run.findings("NEWS")
+    # shown only after the clip (end credits): too late for the first exposure
+    after = write(root / "after.otio", timeline([
+        clip("NEWS", aigate=ai(depicts_real_events=True)), clip("AI_NOTICE_CARD")]))
+    run = cli("check", after, "--stage", "final", "--format", "json", "--as-of", "2026-09-01")
+    assert run.findings("NEWS")["deepfake-disclosure"] == "lock"
+    # a card the config does not name is not one
+    other = write(root / "other.otio", timeline([
+        clip("DISCLAIMER"), clip("NEWS", aigate=ai(depicts_real_events=True))]))
+    run = cli("check", other, "--stage", "final", "--format", "json", "--as-of", "2026-09-01")
+    assert run.findings("NEWS")["deepfake-disclosure"] == "lock"
+
+
+def test_a_bad_disclosure_cards_setting_is_one_line(cli, tmp_path: Path) -> None:
+    root = _studio(tmp_path, EU_PACK)
+    _with_cards(root, "[1, 2]")
+    run = cli("check", _deepfake_cut(root), "--jobs", "1")
+    assert run.code == 2 and "disclosure_cards" in run.out + run.err
+    assert "Traceback" not in run.out + run.err
 
 
 def test_likeness_counts_as_a_deepfake(cli, tmp_path: Path) -> None:

@@ -7,11 +7,14 @@ say *what* is wrong; the pack (netflix-genai.yaml) says how severe it is at each
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
-from aigate.api import Item, Provenance, hookimpl
+from aigate.api import CheckContext, Claim, Item, Provenance, hookimpl
 from aigate.core.policy import Hit, Policy, Rule, RuleCheck
+
+from . import disclosure
 
 PACK = Path(__file__).with_name("netflix-genai.yaml")
 #: dated packs over netflix-genai for obligations in force on a date (the project's
@@ -150,10 +153,14 @@ def _deepfake_label(item: Item, prov: Provenance, policy: Policy) -> Iterator[Hi
          any(i in ("public_figure", "deceased_person") for i in prov.inputs)),
         *((f"real {thing}", True) for thing in ("objects", "places", "entities")
           if thing in declared)) if on]
-    label = _declared(item, "disclosure_label")
-    if real and not isinstance(label, str):
+    disclosed = any(c.source == disclosure.SOURCE for c in prov.claims)
+    if real and not disclosed:
+        label = _declared(item, "disclosure_label")
         yield Hit(f"realistic generated depiction of {' and '.join(real)} (a deep fake) with "
-                  "no disclosure label declared (disclosure_label)")
+                  "no disclosure shown at or before it: a title card named in "
+                  "plugin_settings.aigate_guidance.disclosure_cards"
+                  + (f" (the clip's disclosure_label {str(label)[:60]!r} is untrusted "
+                     "metadata, not a disclosure anyone sees)" if label is not None else ""))
 
 
 def _replica_description(item: Item, prov: Provenance, policy: Policy) -> Iterator[Hit]:
@@ -185,10 +192,12 @@ DATED_RULES: tuple[Rule, ...] = (
          "on marking and labelling of AI-generated content (June 2026). " + NOT_LEGAL_ADVICE,
          trigger="an AI clip depicting real events, a real person's likeness, voice or "
          "performance, a public figure, or real objects, places or entities (depicts_real), "
-         "with no disclosure_label in its aigate metadata",
-         remediation="Disclose it where the audience meets it first (an opening title card, "
-         "an on-screen label or the programme's announcement, not the end credits alone) "
-         "and declare that label as disclosure_label in the clip's aigate metadata.",
+         "with no title card named in plugin_settings.aigate_guidance.disclosure_cards "
+         "shown at or before it",
+         remediation="Disclose it where the audience meets it first (an opening title card "
+         "or on-screen label, not the end credits alone), and name that card in aigate.yaml "
+         "(plugin_settings: {aigate_guidance: {disclosure_cards: [CARD_NAME]}}); a "
+         "disclosure_label in the clip's metadata alone does not count.",
          check=_deepfake_label),
     Rule(id="replica-consent-description",
          title="Digital replica consent without a described use", category="talent",
@@ -381,6 +390,18 @@ RULES: tuple[Rule, ...] = (
          remediation="Add tool and purpose to the clip's aigate metadata.",
          check=_disclosure),
 )
+
+
+@hookimpl
+def aigate_validate_settings(name: str, settings: Mapping[str, Any],
+                             where: str) -> Mapping[str, Any] | None:
+    return disclosure.validate(settings, where) if name == disclosure.NAME else None
+
+
+@hookimpl
+def aigate_claims(items: Sequence[Item], context: CheckContext
+                  ) -> Iterator[tuple[int, Claim]]:
+    yield from disclosure.cards_shown(items, context)
 
 
 @hookimpl
