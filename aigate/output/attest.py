@@ -141,17 +141,6 @@ class Verification:
         return None
 
 
-def policy_digest(files: Iterable[str | Path]) -> str:
-    """One sha256 for a policy: over the name and hash of each pack file of its
-    ``extends`` chain, in order (a built-in pack by its file name: the same everywhere)."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    for file in files:
-        digest.update(f"{Path(file).name}\0{_sha(Path(file)) or 'unreadable'}\n".encode())
-    return digest.hexdigest()
-
-
 def _sha(path: Path) -> str | None:
     return file_sha256(path)
 

@@ -34,8 +34,8 @@ from aigate.core.gate import Gate
 from aigate.core.media import NONE, MediaResolver
 from aigate.errors import AigateError, InputError, UsageError
 from aigate.model import Credentials, Severity, Stamped, SubjectResult
-from aigate.output.attest import policy_digest
 from aigate.output.files import atomic_path
+from aigate.output.register import policy_sha256
 
 from .markers import sniff
 from .offline import reader_context, signing_context
@@ -189,7 +189,7 @@ def record(results: Sequence[SubjectResult], gate: Gate, dst_type: str, signed_a
     worst = max((r.verdict for r in results), default=Severity.PASS)
     data: dict[str, Any] = {
         "aigate_version": __version__, "stage": "final", "verdict": worst.label,
-        "policy": {"name": gate.policy.name, "sha256": policy_digest(gate.policy.files)},
+        "policy": {"name": gate.policy.name, "sha256": policy_sha256(gate.policy.files)},
         "counts": {"timelines": len(results), "clips": len(items),
                    "ai": sum(r.ai for r in items),
                    "warn": sum(r.ai and r.verdict is Severity.WARN for r in items),
