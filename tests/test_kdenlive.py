@@ -314,12 +314,15 @@ def test_annotate_puts_markers_and_guides_where_kdenlive_shows_them(episode, cli
     poster = markers(out, "3")
     assert len(poster) == 1 and poster[0]["type"] == 2 and poster[0]["pos"] == 5
     assert markers(out, "4") == []  # a passing clip gets nothing
-    # a guide at each locked clip's record in; the editor's guide kept
+    # a guide at each flagged clip's record in, its label short enough for the ruler
+    # (verdict, rule, clip); the editor's guide kept
     assert sorted((g["pos"], g["type"], g["comment"]) for g in guides(out)) == [
-        (0, 8, 'AIGATE LOCK final-deliverable-use V1 "cam.mp4"'),
+        (0, 8, "AIGATE LOCK final-deliverable-u… cam.mp4"),
         (10, 0, "Act 2"),
-        (10, 8, 'AIGATE LOCK final-deliverable-use A1 "VO_TEMP"'),
+        (10, 8, "AIGATE LOCK final-deliverable-u… VO_TEMP"),
+        (30, 2, "AIGATE APPROVED final-deliver… POSTER_BG"),
     ]
+    assert all(len(g["comment"]) <= 40 for g in guides(out))
     # the annotated project still renders, and the same picture
     pixels = render_frames(out, tmp_path / "annotated.mp4")
     assert near(pixels[40], RED) and near(pixels[65], GREEN)
@@ -332,9 +335,11 @@ def test_annotate_puts_markers_and_guides_where_kdenlive_shows_them(episode, cli
     cli("annotate", again, edit, "--stage", "edit")
     assert [m["type"] for m in markers(edit, "5")] == [4]  # VO_TEMP now warns: yellow
     assert [m["type"] for m in markers(edit, "3")] == [2]
-    # at edit only the consent locks: it heads the guide
-    assert [g["comment"] for g in guides(edit)] == ['AIGATE LOCK talent-consent V1 "cam.mp4"',
-                                                    "Act 2"]
+    # at edit only the consent locks: it heads the guide; the warned clip has its own
+    assert [g["comment"] for g in guides(edit)] == [
+        "AIGATE LOCK talent-consent cam.mp4", "Act 2",
+        "AIGATE WARN final-deliverable-u… VO_TEMP", "AIGATE APPROVED final-deliver… POSTER_BG"]
+    assert [g["type"] for g in guides(edit)] == [8, 0, 4, 2]
     # read back through the gate: the annotation is not mistaken for a declaration
     check = cli("check", edit, "--stage", "final", "--format", "json")
     assert check.verdicts() == cli("check", episode, "--stage", "final",
@@ -367,7 +372,9 @@ def test_an_approved_cut_renders_at_final_and_the_picture_is_right(production, c
     out = production / "deliverables" / "ep101_FINAL.mp4"
     run = cli("render", project, out, "--", "vcodec=mpeg4", "an=1")
     assert run.code == 0, run.err
-    assert "[stage final] INFO" in run.out
+    assert run.out.strip().splitlines()[-1] == (
+        f"rendered {out} at stage final (deliverable); no clip locks, 1 AI clip approved "
+        "or allowed")
     pixels = centre_pixels(out)
     assert len(pixels) == 50
     assert near(pixels[12], RED) and near(pixels[37], BLUE)

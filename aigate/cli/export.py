@@ -125,7 +125,26 @@ def cmd_render(args: argparse.Namespace) -> int:
     if written is None:
         raise UsageError(f"{args.project}: no host plugin renders this project (none "
                          "implements aigate_render for it)")
-    for result in results:
-        print(f"{args.output}: rendered {printable(result.name)} [stage {result.stage}] "
-              f"{result.verdict.label.upper()}")
+    print(_rendered_line(gate, subject, args, results))
     return ExitCode.OK
+
+
+def _rendered_line(gate: Any, subject: Any, args: argparse.Namespace,
+                   results: list[Any]) -> str:
+    """What happened, in words: ``rendered OUT at stage edit (preview); 3 clips would block
+    a final render``. A render below final is a preview: the clips a final render would
+    refuse are counted by checking the same subject at final (nothing is written)."""
+    from aigate.model import Severity
+    from aigate.output.report import plural, printable
+
+    stages = sorted({r.stage for r in results})
+    line = f"rendered {printable(str(args.output))} at stage {', '.join(stages)}"
+    if stages == ["final"]:
+        allowed = sum(r.verdict is not Severity.PASS for s in results for r in s.items)
+        return (f"{line} (deliverable); no clip locks"
+                + (f", {plural(allowed, 'AI clip')} approved or allowed" if allowed else ""))
+    final = gate.check(subject, stage="final", path=args.project)
+    blocking = sum(r.verdict is Severity.LOCK for s in final for r in s.items)
+    if not blocking:
+        return f"{line} (preview); no clip would block a final render"
+    return f"{line} (preview); {plural(blocking, 'clip')} would block a final render"

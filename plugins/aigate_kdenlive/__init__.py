@@ -73,7 +73,7 @@ def aigate_render(subject: Any, path: Path | None, output: Path,
         from aigate.api import UsageError
 
         raise UsageError("a Kdenlive project is rendered from its file")
-    return renders.render(path, output, args)
+    return renders.render(path, output, args, frames=renders.cut_frames(subject))
 
 
 @hookimpl

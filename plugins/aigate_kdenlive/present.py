@@ -1,57 +1,178 @@
-"""Verdicts where a Kdenlive editor sees them:
+"""Verdicts where a Kdenlive editor sees them, for every flagged clip (locked, warned,
+approved, allowed by policy):
 
-- a **clip marker** on each flagged clip, in its bin clip's ``kdenlive:markers`` (JSON
+- a **guide** on the timeline ruler at the clip's record in, labelled in at most
+  :data:`GUIDE_LABEL` characters (``AIGATE LOCK talent-consent cam.mp4``: verdict, rule,
+  clip) so neighbouring labels stay readable;
+- a **clip marker** on the clip, in its bin clip's ``kdenlive:markers`` (JSON
   ``[{"pos": source frame, "comment": ..., "type": category}]``; Kdenlive shows bin clip
-  markers on every use of the clip in the timeline and in the clip monitor), at the frame
-  the timeline uses first, named ``AIGATE LOCK <rule>: <reason>``;
-- a **project guide** at each locked clip's record in, in main_bin's
-  ``kdenlive:docproperties.guides`` (Kdenlive 22.12 keeps guides there, same JSON).
+  markers on every use of the clip in the timeline and in the Clip Monitor), at the frame
+  the timeline uses first, whose comment carries the full reason
+  (``AIGATE LOCK <rule>: <reason> (also: <rules>)``).
 
-Categories are Kdenlive 22.12's defaults, coloured like the other hosts: 8 red (lock),
-4 yellow (warn), 2 green (AI, approved: a record waived it), 1 blue (AI, allowed by policy:
-info by the pack's severity, no approval). Markers and guides whose comment starts with
-``AIGATE`` are aigate's: they are removed and written again on every run, never duplicated;
-the editor's own are kept as they were.
+Where the guides go follows the Kdenlive version that saved the project: since 23.04 a
+project holds sequences and Kdenlive reads the guides of each sequence from its tractor
+(``kdenlive:sequenceproperties.guides``); before, the document's guides in main_bin
+(``kdenlive:docproperties.guides``). A plain MLT file has neither: markers only.
+
+Colours: a guide or marker names a category by index. Since 23.04 the project lists its
+categories (``kdenlive:docproperties.guidesCategories``, each with a colour the editor may
+change); the category nearest in colour to red (lock), yellow (warn), green (approved) and
+blue (allowed) is used. Without that list, Kdenlive's fixed palette (22.x, and 23.04+'s
+defaults) gives 8 red, 4 yellow, 2 green, 1 blue.
+
+Markers and guides whose comment starts with ``AIGATE`` are aigate's: every run removes
+them wherever they are (any clip, after Replace Clip too; document and sequence guides) and
+writes them again, never duplicated; the editor's own are kept as they were.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from typing import Any
 
 from aigate.api import Collected, ItemResult, Severity, SubjectResult
 from aigate.output.report import Shade
 
-from .project import Placement, Project, prop, set_prop
+from .project import SERVICES, Placement, Project, prop, set_prop, timeline
 
 PREFIX = "AIGATE"
 MARKERS = "kdenlive:markers"
-GUIDES = "kdenlive:docproperties.guides"
-#: Kdenlive's default marker/guide categories: 1 #3daee9 blue, 2 #1abc9c green,
-#: 4 #c9ce3b yellow, 8 #da4453 red
+DOC_GUIDES = "kdenlive:docproperties.guides"
+SEQUENCE_GUIDES = "kdenlive:sequenceproperties.guides"
+CATEGORIES_PROPERTY = "kdenlive:docproperties.guidesCategories"
+#: the longest guide label: Kdenlive draws it on the ruler, where a longer one runs into
+#: the next guide
+GUIDE_LABEL = 40
+#: the least of the clip's name a shortened guide label keeps
+CLIP_ROOM = 12
+#: Kdenlive's default categories (22.x's fixed palette, 23.04+'s defaults): index -> colour
+PALETTE = {0: "#9b59b6", 1: "#3daee9", 2: "#1abc9c", 3: "#1cdc9a", 4: "#c9ce3b",
+           5: "#fdbc4b", 6: "#f39c1f", 7: "#f47750", 8: "#da4453"}
+#: the colour each shade asks for (the palette's own red, yellow, green, blue)
+WANTED = {Shade.LOCK: "#da4453", Shade.WARN: "#c9ce3b", Shade.APPROVED: "#1abc9c",
+          Shade.ALLOWED: "#3daee9"}
+#: with the default palette
 CATEGORIES = {Shade.LOCK: 8, Shade.WARN: 4, Shade.APPROVED: 2, Shade.ALLOWED: 1}
+_COLOUR = re.compile(r"#([0-9a-fA-F]{6})(?:[0-9a-fA-F]{2})?")
+
+
+@dataclass(frozen=True)
+class GuideHome:
+    """Where this project's Kdenlive reads guides: the element and property."""
+
+    element: ET.Element
+    name: str
 
 
 def present(collected: Collected, result: SubjectResult) -> None:
     project: Project = collected.native
-    for element in project.root.iter():
-        if element.tag in ("producer", "chain") and prop(element, MARKERS) is not None:
+    categories = categories_of(project)
+    for element in project.root.iter():  # ours, on any clip or sequence: after Replace Clip
+        if element.tag in SERVICES and prop(element, MARKERS) is not None:
             _store(element, MARKERS, _ours_removed(prop(element, MARKERS)))
     guides: list[dict[str, Any]] = []
     for placement, item_result in zip(collected.handles, result.items, strict=True):
         if item_result.verdict is Severity.PASS:
             continue
-        _mark(placement, item_result)
-        if item_result.verdict is Severity.LOCK:
-            guides.append(guide(item_result))
+        _mark(placement, item_result, categories)
+        new = guide(item_result, categories)
+        if new not in guides:
+            guides.append(new)
+    home = guide_home(project)
+    for element, name in _guide_properties(project):
+        if home is not None and (element, name) == (home.element, home.name):
+            continue
+        kept = _ours_removed(prop(element, name))
+        if kept is not None:  # ours left elsewhere (a project saved by another version)
+            _store(element, name, kept, keep_empty=True)
+    if home is None:
+        return
+    kept = _ours_removed(prop(home.element, home.name))
+    if kept is None:  # the editor's guides are unreadable: leave them, add none
+        return
+    _store(home.element, home.name, sorted(kept + guides, key=lambda g: g.get("pos", 0)),
+           keep_empty=True)
+
+
+def guide_home(project: Project) -> GuideHome | None:
+    """The sequence tractor melt plays when the project has sequences (Kdenlive 23.04+),
+    else main_bin's document guides (22.x), else None (plain MLT: no guides)."""
+    sequence = sequence_of(project)
+    if sequence is not None:
+        return GuideHome(sequence, SEQUENCE_GUIDES)
     bin_playlist = project.bin()
-    if bin_playlist is not None:
-        kept = _ours_removed(prop(bin_playlist, GUIDES))
-        if kept is None:  # the editor's guides are unreadable: leave them, add none
-            return
-        _store(bin_playlist, GUIDES, sorted(kept + guides, key=lambda g: g.get("pos", 0)),
-               keep_empty=True)
+    return GuideHome(bin_playlist, DOC_GUIDES) if bin_playlist is not None else None
+
+
+def sequence_of(project: Project) -> ET.Element | None:
+    """The Kdenlive sequence the timeline plays: the main tractor, or what its one-track
+    project tractors wrap, that carries a ``kdenlive:uuid`` or sequence properties."""
+    services = project.services()
+    service: ET.Element | None = timeline(project)
+    seen: list[ET.Element] = []
+    while service is not None and service.tag == "tractor" and service not in seen:
+        if _is_sequence(service):
+            return service
+        seen.append(service)
+        refs = service.findall("track") + service.findall("multitrack/track")
+        if len(refs) != 1:
+            return None
+        service = services.get(refs[0].get("producer", ""))
+    return None
+
+
+def _is_sequence(element: ET.Element) -> bool:
+    return prop(element, "kdenlive:uuid") is not None or any(
+        (child.get("name") or "").startswith("kdenlive:sequenceproperties.")
+        for child in element.findall("property"))
+
+
+def _guide_properties(project: Project) -> list[tuple[ET.Element, str]]:
+    found = []
+    bin_playlist = project.bin()
+    if bin_playlist is not None and prop(bin_playlist, DOC_GUIDES) is not None:
+        found.append((bin_playlist, DOC_GUIDES))
+    found += [(el, SEQUENCE_GUIDES) for el in project.root.iter("tractor")
+              if prop(el, SEQUENCE_GUIDES) is not None]
+    return found
+
+
+def categories_of(project: Project) -> dict[Shade, int]:
+    """The category index each shade uses: the project's category nearest in colour to the
+    shade's, or the default palette's when the project lists none (or lists them
+    unreadably)."""
+    bin_playlist = project.bin()
+    text = prop(bin_playlist, CATEGORIES_PROPERTY) if bin_playlist is not None else None
+    palette: dict[int, tuple[int, int, int]] = {}
+    try:
+        listed = json.loads(text) if text else []
+    except ValueError:
+        listed = []
+    for entry in listed if isinstance(listed, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        index, colour = entry.get("index"), _COLOUR.fullmatch(str(entry.get("color", "")))
+        if isinstance(index, int) and not isinstance(index, bool) and colour:
+            palette[index] = _rgb(colour.group(1))
+    if not palette:
+        return dict(CATEGORIES)
+    chosen = {}
+    for shade, wanted in WANTED.items():
+        target = _rgb(wanted[1:])
+        chosen[shade] = min(palette, key=lambda i: (_distance(palette[i], target), i))
+    return chosen
+
+
+def _rgb(hex6: str) -> tuple[int, int, int]:
+    return int(hex6[0:2], 16), int(hex6[2:4], 16), int(hex6[4:6], 16)
+
+
+def _distance(a: tuple[int, int, int], b: tuple[int, int, int]) -> int:
+    return sum((x - y) ** 2 for x, y in zip(a, b, strict=True))
 
 
 def marker_comment(result: ItemResult) -> str:
@@ -63,20 +184,39 @@ def marker_comment(result: ItemResult) -> str:
             f"{headline.reason}{more}")
 
 
-def guide(result: ItemResult) -> dict[str, Any]:
-    item, headline = result.item, result.headline
+def guide_label(result: ItemResult) -> str:
+    """``AIGATE LOCK talent-consent cam.mp4`` in at most :data:`GUIDE_LABEL` characters
+    (the clip marker has it all): when it is longer, the rule and the clip's name share the
+    room, the clip keeping at least :data:`CLIP_ROOM` characters."""
+    headline = result.headline
     assert headline is not None
-    return {"comment": f'{PREFIX} LOCK {headline.rule} {item.track} "{item.clip}"',
-            "pos": round(item.record_start), "type": CATEGORIES[Shade.LOCK]}
+    head = f"{PREFIX} {Shade.of(result).value.upper()}"
+    rule, clip = headline.rule, " ".join(result.item.clip.split()) or "?"
+    room = GUIDE_LABEL - len(head) - 2  # two spaces
+    if len(rule) + len(clip) > room:
+        clip_room = max(min(len(clip), CLIP_ROOM), room - len(rule))
+        clip = _cut(clip, clip_room)
+        rule = _cut(rule, room - len(clip))
+    return f"{head} {rule} {clip}"
 
 
-def _mark(placement: Placement, result: ItemResult) -> None:
+def _cut(text: str, room: int) -> str:
+    return text if len(text) <= room else text[:max(room - 1, 0)] + "…"
+
+
+def guide(result: ItemResult, categories: dict[Shade, int] | None = None
+          ) -> dict[str, Any]:
+    return {"comment": guide_label(result), "pos": round(result.item.record_start),
+            "type": (categories or CATEGORIES)[Shade.of(result)]}
+
+
+def _mark(placement: Placement, result: ItemResult, categories: dict[Shade, int]) -> None:
     element = placement.clip
     markers = _ours_removed(prop(element, MARKERS))
     if markers is None:
         return
     marker = {"comment": marker_comment(result), "pos": placement.source_in,
-              "type": CATEGORIES[Shade.of(result)]}
+              "type": categories[Shade.of(result)]}
     if marker not in markers:  # the same clip used twice with the same verdict
         markers.append(marker)
     _store(element, MARKERS, sorted(markers, key=lambda m: m.get("pos", 0)))

@@ -1,5 +1,9 @@
 """Rendering a project with MLT's ``melt`` (what Kdenlive itself runs to render), and what
-``aigate doctor`` says about it."""
+``aigate doctor`` says about it.
+
+The render is the cut: from frame 0 to the last clip end over all tracks, as Kdenlive's
+Render dialog renders "full project". melt alone would play the main tractor to its ``out``,
+which Kdenlive pads with its black track (22.12: twenty minutes past the cut)."""
 
 from __future__ import annotations
 
@@ -8,11 +12,15 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
+from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
 
 from aigate.api import Diagnostic, InputError, UsageError
+
+from .project import Project, collect
 
 MELT = "melt"
 
@@ -92,30 +100,42 @@ def melt_version(melt: str) -> str | None:
     return None
 
 
-def render(project: Path, output: Path, args: Sequence[str]) -> Path:
-    """Render ``project`` to ``output`` with melt's avformat consumer (its format from the
-    suffix; ``args`` are encoding options for it, e.g. ``vcodec=libx264``, checked by
-    :func:`consumer_options` before anything runs). The render goes to a temporary file in
-    the output's folder, renamed only once melt has succeeded, so a failed or interrupted
-    render leaves nothing that looks like a delivery."""
+def cut_frames(project: Project) -> int:
+    """The cut's length in frames: the last clip end over all tracks (nested sequences'
+    clips on their outer track), blanks and Kdenlive's black-track padding not counted."""
+    return max((round(item.record_end) for item in collect(project).items), default=0)
+
+
+def render(project: Path, output: Path, args: Sequence[str], *, frames: int,
+           progress: bool | None = None) -> Path:
+    """Render the first ``frames`` frames of ``project`` (:func:`cut_frames`) to ``output``
+    with melt's avformat consumer (its format from the suffix; ``args`` are encoding options
+    for it, e.g. ``vcodec=libx264``, checked by :func:`consumer_options` before anything
+    runs). The render goes to a temporary file in the output's folder, renamed only once
+    melt has succeeded, so a failed or interrupted render leaves nothing that looks like a
+    delivery. ``progress`` (default: when stderr is a terminal) shows melt's progress on
+    stderr."""
     options = consumer_options(args)
     melt = melt_path()
     if melt is None:
         raise InputError(f"{output}: cannot render: melt is not installed (Debian: apt-get "
                          "install melt)")
+    if frames <= 0:
+        raise InputError(f"{project}: nothing to render: the cut has no clips")
+    if progress is None:
+        progress = sys.stderr.isatty()
     output.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{output.stem}.", suffix=output.suffix,
                                dir=output.parent)
     os.close(fd)
     # absolute paths, the project named as XML: a file name with ':' or a leading '-' is
-    # never read as a melt service or option; real_time=-1 renders every frame (a
-    # real-time consumer may drop frames)
-    command = [melt, f"xml:{project.resolve()}", "-consumer",
-               f"avformat:{Path(tmp).resolve()}", "real_time=-1", *options]
+    # never read as a melt service or option; out= after the producer cuts it at the cut's
+    # end; real_time=-1 renders every frame (a real-time consumer may drop frames)
+    command = [melt, f"xml:{project.resolve()}", "in=0", f"out={frames - 1}", "-consumer",
+               f"avformat:{Path(tmp).resolve()}", "real_time=-1", *options, "-progress2"]
     try:
-        proc = subprocess.run(command, capture_output=True, text=True,
-                              stdin=subprocess.DEVNULL)
-        failure = _failure(proc, Path(tmp))
+        code, tail = _run(command, output, frames, progress)
+        failure = _failure(code, tail, Path(tmp))
         if failure:
             raise InputError(f"{project}: melt could not render {output.name}: {failure}")
         mask = os.umask(0)  # mkstemp made it private; a render gets the usual mode
@@ -128,12 +148,39 @@ def render(project: Path, output: Path, args: Sequence[str]) -> Path:
     return output
 
 
-def _failure(proc: subprocess.CompletedProcess[str], rendered: Path) -> str | None:
+_PROGRESS = re.compile(r"Current Frame:\s*(\d+),\s*percentage:\s*(\d+)")
+
+
+def _run(command: list[str], output: Path, frames: int, progress: bool
+         ) -> tuple[int, list[str]]:
+    """melt's exit code and the last lines it wrote that are not progress; with
+    ``progress``, one line on stderr rewritten as melt goes."""
+    tail: deque[str] = deque(maxlen=40)
+    with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          stdin=subprocess.DEVNULL, text=True, errors="replace") as proc:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            found = _PROGRESS.search(line)
+            if found is None:
+                if line.strip():
+                    tail.append(line.strip())
+                continue
+            if progress:
+                frame = min(int(found.group(1)) + 1, frames)
+                sys.stderr.write(f"\rrendering {output.name}: {found.group(2):>3}% "
+                                 f"(frame {frame} of {frames})")
+                sys.stderr.flush()
+        code = proc.wait()
+    if progress:
+        sys.stderr.write("\n")
+    return code, list(tail)
+
+
+def _failure(code: int, lines: list[str], rendered: Path) -> str | None:
     """Why the render failed, or None. melt may exit 0 having written nothing (an unknown
     consumer option, a project it cannot load), so the file is checked too."""
-    lines = [line.strip() for line in proc.stderr.splitlines() if line.strip()]
-    last = lines[-1] if lines else f"exit code {proc.returncode}"
-    if proc.returncode != 0:
+    last = lines[-1] if lines else f"exit code {code}"
+    if code != 0:
         return last
     if not rendered.exists() or rendered.stat().st_size == 0:
         return f"nothing was written ({last})"
