@@ -111,7 +111,6 @@ def cmd_render(args: argparse.Namespace) -> int:
     """The export gate at OUT's stage, then the host's renderer (hook ``aigate_render``)."""
     from aigate.core.gate import GateLocked
     from aigate.errors import UsageError
-    from aigate.output.report import printable
 
     session, gate, subject = _subject_to_export(args, args.project)
     try:

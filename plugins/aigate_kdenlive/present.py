@@ -31,13 +31,14 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from aigate.api import Collected, ItemResult, Severity, SubjectResult
 from aigate.output.report import Shade
 
-from .project import SERVICES, Placement, Project, prop, set_prop, timeline
+from .project import SERVICES, Project, prop, set_prop, timeline
 
 PREFIX = "AIGATE"
 MARKERS = "kdenlive:markers"
@@ -74,14 +75,15 @@ def present(collected: Collected, result: SubjectResult) -> None:
     for element in project.root.iter():  # ours, on any clip or sequence: after Replace Clip
         if element.tag in SERVICES and prop(element, MARKERS) is not None:
             _store(element, MARKERS, _ours_removed(prop(element, MARKERS)))
-    guides: list[dict[str, Any]] = []
-    for placement, item_result in zip(collected.handles, result.items, strict=True):
-        if item_result.verdict is Severity.PASS:
-            continue
-        _mark(placement, item_result, categories)
-        new = guide(item_result, categories)
-        if new not in guides:
-            guides.append(new)
+    flagged = [(placement, r) for placement, r in zip(collected.handles, result.items,
+                                                      strict=True)
+               if r.verdict is not Severity.PASS]
+    by_clip: dict[int, tuple[ET.Element, list[tuple[int, ItemResult]]]] = {}
+    for placement, item_result in flagged:
+        by_clip.setdefault(id(placement.clip), (placement.clip, []))[1].append(
+            (placement.source_in, item_result))
+    for element, marks in by_clip.values():
+        _mark(element, marks, categories)
     home = guide_home(project)
     for element, name in _guide_properties(project):
         if home is not None and (element, name) == (home.element, home.name):
@@ -94,8 +96,41 @@ def present(collected: Collected, result: SubjectResult) -> None:
     kept = _ours_removed(prop(home.element, home.name))
     if kept is None:  # the editor's guides are unreadable: leave them, add none
         return
+    guides = _placed(kept, [(round(r.item.record_start), r) for _, r in flagged],
+                     guide_label, categories)
     _store(home.element, home.name, sorted(kept + guides, key=lambda g: g.get("pos", 0)),
            keep_empty=True)
+
+
+def _placed(kept: list[dict[str, Any]], wanted: list[tuple[int, ItemResult]],
+            text: Callable[[ItemResult, int], str], categories: dict[Shade, int]
+            ) -> list[dict[str, Any]]:
+    """One entry per frame, as Kdenlive keeps guides and a clip's markers (one per frame:
+    a second at the same frame is dropped when Kdenlive saves): the flagged clips at one
+    frame share an entry naming the most severe; an entry of the editor's at that frame
+    keeps it, and aigate's moves to the next free frame."""
+    at: dict[int, list[ItemResult]] = {}
+    for pos, item_result in wanted:
+        at.setdefault(pos, []).append(item_result)
+    taken = {g.get("pos") for g in kept}
+    placed = []
+    for pos in sorted(at):
+        results = sorted(at[pos], key=_severity)
+        worst = results[0]
+        free = pos
+        while free in taken:
+            free += 1
+        taken.add(free)
+        placed.append({"comment": text(worst, len(results) - 1), "pos": free,
+                       "type": categories[Shade.of(worst)]})
+    return placed
+
+
+_ORDER = (Shade.LOCK, Shade.WARN, Shade.APPROVED, Shade.ALLOWED)
+
+
+def _severity(result: ItemResult) -> tuple[int, float]:
+    return _ORDER.index(Shade.of(result)), result.item.record_start
 
 
 def guide_home(project: Project) -> GuideHome | None:
@@ -175,51 +210,47 @@ def _distance(a: tuple[int, int, int], b: tuple[int, int, int]) -> int:
     return sum((x - y) ** 2 for x, y in zip(a, b, strict=True))
 
 
-def marker_comment(result: ItemResult) -> str:
+def marker_comment(result: ItemResult, more: int = 0) -> str:
     headline = result.headline
     assert headline is not None
     others = sorted({f.rule for f in result.findings} - {headline.rule})
-    more = f" (also: {', '.join(others)})" if others else ""
+    also = f" (also: {', '.join(others)})" if others else ""
+    uses = f" [+{more} other flagged use{'s' if more > 1 else ''} here]" if more else ""
     return (f"{PREFIX} {Shade.of(result).value.upper()} {headline.rule}: "
-            f"{headline.reason}{more}")
+            f"{headline.reason}{also}{uses}")
 
 
-def guide_label(result: ItemResult) -> str:
+def guide_label(result: ItemResult, more: int = 0) -> str:
     """``AIGATE LOCK talent-consent cam.mp4`` in at most :data:`GUIDE_LABEL` characters
     (the clip marker has it all): when it is longer, the rule and the clip's name share the
-    room, the clip keeping at least :data:`CLIP_ROOM` characters."""
+    room, the clip keeping at least :data:`CLIP_ROOM` characters. ``more``: other flagged
+    clips starting at the same frame (``+2``)."""
     headline = result.headline
     assert headline is not None
     head = f"{PREFIX} {Shade.of(result).value.upper()}"
+    tail = f" +{more}" if more else ""
     rule, clip = headline.rule, " ".join(result.item.clip.split()) or "?"
-    room = GUIDE_LABEL - len(head) - 2  # two spaces
+    room = GUIDE_LABEL - len(head) - len(tail) - 2  # two spaces
     if len(rule) + len(clip) > room:
         clip_room = max(min(len(clip), CLIP_ROOM), room - len(rule))
         clip = _cut(clip, clip_room)
         rule = _cut(rule, room - len(clip))
-    return f"{head} {rule} {clip}"
+    return f"{head} {rule} {clip}{tail}"
 
 
 def _cut(text: str, room: int) -> str:
     return text if len(text) <= room else text[:max(room - 1, 0)] + "…"
 
 
-def guide(result: ItemResult, categories: dict[Shade, int] | None = None
-          ) -> dict[str, Any]:
-    return {"comment": guide_label(result), "pos": round(result.item.record_start),
-            "type": (categories or CATEGORIES)[Shade.of(result)]}
-
-
-def _mark(placement: Placement, result: ItemResult, categories: dict[Shade, int]) -> None:
-    element = placement.clip
-    markers = _ours_removed(prop(element, MARKERS))
-    if markers is None:
+def _mark(element: ET.Element, marks: list[tuple[int, ItemResult]],
+          categories: dict[Shade, int]) -> None:
+    """The clip's markers: the editor's kept, one of aigate's at each source frame a
+    flagged use starts at."""
+    kept = _ours_removed(prop(element, MARKERS))
+    if kept is None:
         return
-    marker = {"comment": marker_comment(result), "pos": placement.source_in,
-              "type": categories[Shade.of(result)]}
-    if marker not in markers:  # the same clip used twice with the same verdict
-        markers.append(marker)
-    _store(element, MARKERS, sorted(markers, key=lambda m: m.get("pos", 0)))
+    ours = _placed(kept, marks, marker_comment, categories)
+    _store(element, MARKERS, sorted(kept + ours, key=lambda m: m.get("pos", 0)))
 
 
 def _ours_removed(text: str | None) -> list[dict[str, Any]] | None:
