@@ -54,7 +54,7 @@ from aigate.model import (
     Tool,
     Trust,
 )
-from aigate.output.report import RegisterFormat, Report, ReportFormat, ReportOptions
+from aigate.output.report import RegisterFormat, Report, ReportFormat, ReportOptions, Shade
 from aigate.run.exitcodes import ExitCode
 
 if TYPE_CHECKING:
@@ -91,6 +91,7 @@ __all__ = [
     "RuleCheck",
     "SaveOutcome",
     "Severity",
+    "Shade",
     "Stamped",
     "SubjectResult",
     "TalentUse",

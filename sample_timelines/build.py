@@ -2,13 +2,17 @@
 
 Writes ep101_cut_v12.otio (with aigate metadata, contract v1) and its exports
 ep101_cut_v12.edl (CMX 3600, picture track V1) and ep101_cut_v12.xml (FCP7 XML), made with
-OTIO's own adapters exactly as an editor's export loses the metadata; and
+OTIO's own adapters exactly as an editor's export loses the metadata;
+ep101_cut_v12.kdenlive, the same cut as a Kdenlive project (the declarations as
+``kdenlive:aigate`` clip properties; made by aigate's converter from the media as melt
+reads them, so build the media first); and
 ep102_picture_v3.otio, a one-track picture cut (CMX 3600 EDL holds one video track) for
 trying the export gate: otioconvert -i ep102_picture_v3.otio -o out.edl -H aigate_stage=final
 
 With --media (needs the test extras: c2pa-python, imageio-ffmpeg, Pillow) it also makes the
-media the clips point at, a few KB each: one-second 128x72 test-pattern movies from the
-ffmpeg binary in imageio-ffmpeg; the generated ones carry a C2PA manifest declaring
+media the clips point at, a few KB each: 128x72 test-pattern movies from the ffmpeg binary
+in imageio-ffmpeg, each as long as the cut uses it and starting at the source timecode the
+cut names; the generated ones carry a C2PA manifest declaring
 trainedAlgorithmicMedia, signed by a throwaway CA whose certificate is kept as
 keys/c2pa-anchors.pem (its private key is not kept); the poster declares itself in an XMP
 sidecar; the temp music is known only to the studio ledger (ledger.yaml).
@@ -120,6 +124,8 @@ GENERATED = {  # clip -> how its media says it is generated
 
 
 def build_media(timelines: list[otio.schema.Timeline]) -> None:
+    """Each clip's media: as long as the cut uses it, starting at the source timecode the
+    cut names (a camera's clock: Kdenlive and melt play it from frame 0)."""
     import sys
 
     sys.path.insert(0, str(HERE.parent / "tests"))
@@ -129,10 +135,14 @@ def build_media(timelines: list[otio.schema.Timeline]) -> None:
     (HERE / "keys").mkdir(exist_ok=True)
     kit.write_anchor(HERE / "keys" / "c2pa-anchors.pem")
     media = HERE / "media"
-    plain = video(media / ".plain.mov")
     for timeline in timelines:
         for item in timeline.find_clips():
             target = media / f"{item.name}.mov"
+            source = item.source_range
+            assert source is not None
+            plain = video(media / ".plain.mov", seconds=source.duration.to_seconds(),
+                          timecode=otio.opentime.to_timecode(source.start_time, RATE),
+                          small=True)
             how, tool = GENERATED.get(item.name, (None, None))
             if how == "c2pa":
                 sign(plain, target, kit, source_type=TRAINED, tool=tool, version="1")
@@ -140,7 +150,18 @@ def build_media(timelines: list[otio.schema.Timeline]) -> None:
                 target.write_bytes(plain.read_bytes())
             if how == "xmp":
                 (media / f"{item.name}.xmp").write_text(xmp_packet(TRAINED, "attribute", tool))
-    plain.unlink()
+            plain.unlink()
+
+
+def build_kdenlive(timeline: otio.schema.Timeline, path: Path) -> None:
+    """The cut as a Kdenlive project (Kdenlive 22.12's format, opened by 22.12 and later),
+    its media found beside it as the OTIO file finds them: the media must exist."""
+    from aigate_kdenlive.otio_io import from_otio
+    from aigate_kdenlive.project import write
+
+    project = from_otio(timeline, name=path.stem, root=HERE, width=128, height=72)
+    project.root.attrib.pop("root", None)  # relative to the project's folder, on any machine
+    write(project, path)
 
 
 def main() -> None:
@@ -158,6 +179,7 @@ def main() -> None:
     otio.adapters.write_to_file(ep102, str(HERE / "ep102_picture_v3.otio"))
     if "--media" in sys.argv:
         build_media([timeline, ep102])
+    build_kdenlive(timeline, HERE / "ep101_cut_v12.kdenlive")
 
 
 if __name__ == "__main__":

@@ -86,14 +86,17 @@ def signing_kit(organisation: str = "aigate test studio", *,
                                   serialization.NoEncryption()))
 
 
-def video(path: Path, seconds: float = 1, size: str = "128x72") -> Path:
-    """A small test-pattern movie (.mp4 or .mov, by suffix)."""
+def video(path: Path, seconds: float = 1, size: str = "128x72",
+          timecode: str | None = None, small: bool = False) -> Path:
+    """A small test-pattern movie (.mp4 or .mov, by suffix); ``timecode``: its start
+    timecode (``14:02:10:00``, a camera's clock); ``small``: coarser, for long ones."""
     import imageio_ffmpeg
 
     path.parent.mkdir(parents=True, exist_ok=True)
+    extra = (["-timecode", timecode] if timecode else []) + (["-crf", "40"] if small else [])
     subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "lavfi",
                     "-i", f"testsrc=size={size}:rate=24", "-t", str(seconds), "-pix_fmt",
-                    "yuv420p", str(path)], check=True)
+                    "yuv420p", *extra, str(path)], check=True)
     return path
 
 

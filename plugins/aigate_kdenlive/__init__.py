@@ -17,6 +17,7 @@ from aigate.api import Collected, Diagnostic, SaveOutcome, SubjectResult, hookim
 
 from . import project as projects
 from . import render as renders
+from .otio_io import from_otio
 from .present import present
 from .project import HOST, SUFFIXES, Project
 
@@ -51,17 +52,39 @@ def aigate_present(collected: Collected, result: SubjectResult, target: str | No
 @hookimpl
 def aigate_save_subject(subject: Any, path: Path, protected: tuple[Path, ...]
                         ) -> SaveOutcome | None:
-    if not isinstance(subject, Project):
-        return None
     from aigate.api import InputError
 
-    if path.suffix.lower().lstrip(".") not in SUFFIXES:
+    kdenlive = path.suffix.lower().lstrip(".") in SUFFIXES
+    if not isinstance(subject, Project):
+        if not kdenlive:
+            return None
+        found = _otio_timelines(subject)
+        if found is None:
+            return None
+        if len(found) != 1:
+            raise InputError(f"{path}: a Kdenlive project holds one timeline; the input "
+                             f"holds {len(found)}: write them one by one")
+        # relative media paths are read from the input's folder, as the OTIO host does
+        root = protected[0].resolve().parent if protected else None
+        subject = from_otio(found[0], name=path.stem, root=root)
+    elif not kdenlive:
         raise InputError(f"{path}: a Kdenlive project is written as .kdenlive or .mlt "
                          "(aigate_kdenlive.otio_io.to_otio converts it to OTIO)")
     if path.resolve() in {p.resolve() for p in protected}:
         raise InputError(f"{path}: not written: it is the input, which is never changed")
     projects.write(subject, path)
     return SaveOutcome((path,))
+
+
+def _otio_timelines(subject: Any) -> list[Any] | None:
+    """The OTIO timelines of an OTIO subject (as annotated: the fast path's file read by
+    OTIO), or None for any other subject."""
+    from aigate_otio import fastread, files
+    from aigate_otio.collect import timelines
+
+    if isinstance(subject, fastread.FastSubject):
+        subject = subject.otio if subject.otio is not None else files.read(subject.path)
+    return timelines(subject)
 
 
 @hookimpl

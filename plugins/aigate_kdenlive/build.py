@@ -1,8 +1,9 @@
 """Writing new projects in Kdenlive 22.12's format (what ``from_otio`` makes, and what the
-tests cut): a bin clip per source in ``main_bin``, a timeline producer or chain per clip
-sharing its ``kdenlive:id``, Kdenlive's black background track, each track a tractor of two
-sub-playlists, and the main tractor with the mix (audio) and qtblend (video) compositing
-Kdenlive adds, so melt renders it as Kdenlive shows it."""
+tests cut): a bin clip per source in ``main_bin``, a timeline producer per clip sharing its
+``kdenlive:id`` (its length the media's, as Kdenlive reads it from the file), Kdenlive's
+black background track, each track a tractor of two sub-playlists, and the main tractor
+with the mix (audio) and qtblend (video) compositing Kdenlive adds, so melt renders it as
+Kdenlive shows it."""
 
 from __future__ import annotations
 
@@ -35,6 +36,9 @@ class ClipSpec:
     #: playlist entry)
     aigate: Any = None
     entry_aigate: Any = None
+    #: the media's real length in frames (the bin clip's length, as Kdenlive reads it from
+    #: the file); None: the clip's own end
+    media_length: int | None = None
 
 
 @dataclass
@@ -110,12 +114,14 @@ def build(tracks: Sequence[TrackSpec], *, profile: ProfileSpec | None = None,
                 bin_ids[source] = str(len(bin_ids) + 2)  # Kdenlive numbers bin clips from 2
                 bin_clip = _producer(spec, bin_ids[source], ids, rate)
                 mlt.append(bin_clip)
-                bin_entries.append((bin_clip.get("id", ""), spec.source_in + spec.length))
+                bin_entries.append((bin_clip.get("id", ""),
+                                    max(spec.media_length or 0, spec.source_in + spec.length)))
             producer = _producer(spec, bin_ids[source], ids, rate)
             timeline_parts.append(producer)
             entry = ET.SubElement(playlist, "entry", {
                 "producer": producer.get("id", ""), "in": clock(spec.source_in, rate),
                 "out": clock(spec.source_in + spec.length - 1, rate)})
+            _prop(entry, "kdenlive:id", bin_ids[source])  # as Kdenlive writes an entry
             if spec.entry_aigate is not None:
                 _prop(entry, CONTRACT, json.dumps(spec.entry_aigate))
             position = start + spec.length
@@ -173,11 +179,12 @@ def build(tracks: Sequence[TrackSpec], *, profile: ProfileSpec | None = None,
                         "always_active": "1"})
         for key, value in settings_of.items():
             _prop(transition, key, value)
+    ET.indent(mlt, " ")  # one element a line, as Kdenlive writes
     return Project(tree=ET.ElementTree(mlt), path=None, name=name)
 
 
 def _producer(spec: ClipSpec, bin_id: str, ids: _Ids, rate: float) -> ET.Element:
-    length = spec.source_in + spec.length
+    length = max(spec.media_length or 0, spec.source_in + spec.length)
     if spec.color is not None:
         element = ET.Element("producer", {"id": ids.next("producer"), "in": clock(0, rate),
                                           "out": clock(length - 1, rate)})
@@ -185,7 +192,10 @@ def _producer(spec: ClipSpec, bin_id: str, ids: _Ids, rate: float) -> ET.Element
                   ("aspect_ratio", "1"), ("mlt_service", "color"),
                   ("kdenlive:clip_type", "2")]
     else:
-        element = ET.Element("chain", {"id": ids.next("chain"), "out": clock(length - 1, rate)})
+        # a producer, not a chain: Kdenlive 22.12 shows a time-remap badge on a timeline
+        # clip whose producer is a chain (checked under a virtual display)
+        element = ET.Element("producer", {"id": ids.next("producer"), "in": clock(0, rate),
+                                          "out": clock(length - 1, rate)})
         values = [("length", str(length)), ("eof", "pause"), ("resource", spec.resource or ""),
                   ("mlt_service", "avformat-novalidate"), ("seekable", "1"),
                   ("kdenlive:clip_type", "0")]

@@ -22,10 +22,12 @@ from typing import Any
 import opentimelineio as otio
 from opentimelineio.opentime import RationalTime, TimeRange
 
-from aigate.api import InputError
+from aigate.api import InputError, Shade
 from aigate_otio.collect import plain, timeline_rate
 
 from .build import ClipSpec, ProfileSpec, TrackSpec, build
+from .present import PREFIX, Flag, Flagged, show
+from .probe import probe
 from .project import GENERATORS, Placement, Project, collect, prop, tracks
 
 NAMESPACE = "aigate"
@@ -97,56 +99,137 @@ def from_otio(timeline: otio.schema.Timeline, *, name: str | None = None,
               root: Path | None = None, width: int = 1920, height: int = 1080) -> Project:
     """A new Kdenlive 22.12 project with every clip of ``timeline`` on its track; write it
     with :func:`aigate_kdenlive.project.write`. Record times count from the timeline's start
-    (Kdenlive's ruler starts at 0). Nested compositions are refused (a conversion never
-    drops a clip)."""
+    (Kdenlive's ruler starts at 0). A clip's in-point counts from its media's first frame:
+    the media's start timecode (from the file as melt reads it, else the reference's
+    ``available_range``) is an offset on the source clock, and each entry must lie inside
+    the media's real duration. Relative media paths are read from ``root``. Nested
+    compositions and speed changes are refused, naming the clip (a conversion never drops
+    a clip or plays it at another speed)."""
     rate = timeline_rate(timeline)
     fraction = Fraction(rate).limit_denominator(1001)
     specs = []
+    flags: dict[tuple[str, int], Flag] = {}
+    kinds = {"V": 0, "A": 0}
     for number, track in enumerate(timeline.tracks, start=1):
         if not isinstance(track, otio.schema.Track):
             raise InputError(f"track {number} ({track.name!r}) is not a track: nested "
                              "stacks are not converted")
         clips = []
         position = 0.0
+        where = track.name or str(number)
+        audio = track.kind == otio.schema.TrackKind.Audio
+        kinds["A" if audio else "V"] += 1
+        label = f"{'A' if audio else 'V'}{kinds['A' if audio else 'V']}"
         for child in track:
             if isinstance(child, otio.schema.Transition):
                 continue
             duration = child.duration().value_rescaled_to(rate)
             if isinstance(child, otio.schema.Clip):
-                clips.append(_spec(child, rate, round(position)))
+                clips.append(_spec(child, rate, round(position), root, where))
+                flag = _flag(child, round(position))
+                if flag is not None:
+                    flags[(label, round(position))] = flag
             elif not isinstance(child, otio.schema.Gap):
-                raise InputError(f"track {track.name or number}: {type(child).__name__} "
+                raise InputError(f"track {where}: {type(child).__name__} "
                                  f"{child.name!r} is nested: not converted")
             position += duration
-        audio = track.kind == otio.schema.TrackKind.Audio
         specs.append(TrackSpec(clips, audio=audio, name=_track_name(track.name)))
     settings = plain(timeline.metadata[NAMESPACE]) if NAMESPACE in timeline.metadata else None
     project = build(specs, profile=ProfileSpec(width, height, fraction.numerator,
                                                fraction.denominator),
                     name=name or timeline.name or "project", root=root,
                     settings=settings if isinstance(settings, dict) else None)
+    if flags:  # the verdicts aigate wrote on the OTIO clips, shown as Kdenlive shows them
+        collected = collect(project)
+        show(project, [Flagged(placement.clip, placement.source_in,
+                               flags[(item.track, round(item.record_start))])
+                       for item, placement in zip(collected.items, collected.handles,
+                                                  strict=True)
+                       if (item.track, round(item.record_start)) in flags])
     return project
 
 
-def _spec(clip: otio.schema.Clip, rate: float, start: int) -> ClipSpec:
+def _flag(clip: otio.schema.Clip, start: int) -> Flag | None:
+    """The verdict aigate's OTIO annotation left on ``clip`` (its ``AIGATE <SHADE> <rule>``
+    marker, with the reason and findings in the marker's metadata), or None."""
+    for marker in clip.markers:
+        words = marker.name.split()
+        if len(words) < 3 or words[0].upper() != PREFIX or \
+                words[1].lower() not in {s.value for s in Shade}:
+            continue
+        metadata = plain(marker.metadata)
+        comment = metadata.get("fcp_xml", {}) if isinstance(metadata, dict) else {}
+        reason = comment.get("comment", "") if isinstance(comment, dict) else ""
+        found = metadata.get(NAMESPACE, {}) if isinstance(metadata, dict) else {}
+        rules = {f.get("rule") for f in found.get("findings", []) if isinstance(f, dict)} \
+            if isinstance(found, dict) else set()
+        also = tuple(sorted(str(r) for r in rules if r and r != words[2]))
+        return Flag(Shade(words[1].lower()), words[2], str(reason), also, clip.name, start)
+    return None
+
+
+def _spec(clip: otio.schema.Clip, rate: float, start: int, root: Path | None,
+          track: str) -> ClipSpec:
     source = clip.trimmed_range()
     reference = clip.media_reference
+    where = f"track {track}, clip {clip.name!r}"
+    for effect in clip.effects:
+        scalar = getattr(effect, "time_scalar", 1.0)
+        if isinstance(effect, otio.schema.FreezeFrame) or scalar != 1.0:
+            raise InputError(f"{where}: a speed change ({type(effect).__name__}, "
+                             f"{scalar:g}x) is not converted to Kdenlive")
     resource = color = None
+    media_start, media_frames = 0, None
+    length = max(round(source.duration.value_rescaled_to(rate)), 1)
     if isinstance(reference, otio.schema.GeneratorReference) and \
             reference.generator_kind == SOLID:
         color = str(reference.parameters.get("color", PLACEHOLDER))
     elif isinstance(reference, otio.schema.ExternalReference) and reference.target_url:
         resource = reference.target_url.removeprefix("file://")
+        media_start, media_frames = _media_bounds(reference, resource, rate, root)
     else:
         color = PLACEHOLDER
+    source_in = round(source.start_time.value_rescaled_to(rate)) - media_start
+    if resource is not None and (source_in < 0 or (
+            media_frames is not None and source_in + length > media_frames)):
+        held = f"frames 0-{media_frames - 1}" if media_frames is not None else "its frames"
+        raise InputError(f"{where}: uses source frames {source_in}-{source_in + length - 1} "
+                         f"of {resource}, which holds {held} at {rate:g} fps (its start "
+                         f"timecode is frame {media_start} of the source clock): not "
+                         "converted, Kdenlive would play other pictures")
     own = plain(clip.metadata[NAMESPACE]) if NAMESPACE in clip.metadata else None
     source_meta = plain(reference.metadata[NAMESPACE]) if reference is not None and \
         NAMESPACE in reference.metadata else None
-    return ClipSpec(name=clip.name, length=max(round(source.duration.value_rescaled_to(rate)),
-                                               1),
-                    resource=resource, color=color,
-                    source_in=round(source.start_time.value_rescaled_to(rate)), start=start,
-                    aigate=source_meta, entry_aigate=own)
+    return ClipSpec(name=clip.name, length=length, resource=resource, color=color,
+                    source_in=source_in, start=start, aigate=source_meta,
+                    entry_aigate=own, media_length=media_frames)
+
+
+def _media_bounds(reference: otio.schema.ExternalReference, resource: str, rate: float,
+                  root: Path | None) -> tuple[int, int | None]:
+    """Where the media's first frame sits on the source clock, and how many frames it
+    holds, at ``rate``: from the file as melt opens it when it can, else from the
+    reference's ``available_range``; (0, None) when neither says."""
+    path = Path(resource)
+    if not path.is_absolute() and root is not None:
+        path = root / path
+    facts = probe(path)
+    available = reference.available_range
+    start, frames = 0, None
+    if facts is not None:
+        frames = int(facts.seconds * rate + 1e-6)
+        if facts.timecode:
+            try:
+                start = round(otio.opentime.from_timecode(
+                    facts.timecode, round(facts.rate)).value_rescaled_to(rate))
+            except ValueError:
+                start = 0
+        elif available is not None:
+            start = round(available.start_time.value_rescaled_to(rate))
+    elif available is not None:
+        start = round(available.start_time.value_rescaled_to(rate))
+        frames = round(available.duration.value_rescaled_to(rate))
+    return start, frames
 
 
 def _track_name(name: str) -> str:

@@ -35,8 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from aigate.api import Collected, ItemResult, Severity, SubjectResult
-from aigate.output.report import Shade
+from aigate.api import Collected, ItemResult, Severity, Shade, SubjectResult
 
 from .project import SERVICES, Project, prop, set_prop, timeline
 
@@ -49,7 +48,7 @@ CATEGORIES_PROPERTY = "kdenlive:docproperties.guidesCategories"
 #: the next guide
 GUIDE_LABEL = 40
 #: the least of the clip's name a shortened guide label keeps
-CLIP_ROOM = 12
+CLIP_ROOM = 16
 #: Kdenlive's default categories (22.x's fixed palette, 23.04+'s defaults): index -> colour
 PALETTE = {0: "#9b59b6", 1: "#3daee9", 2: "#1abc9c", 3: "#1cdc9a", 4: "#c9ce3b",
            5: "#fdbc4b", 6: "#f39c1f", 7: "#f47750", 8: "#da4453"}
@@ -69,19 +68,50 @@ class GuideHome:
     name: str
 
 
+@dataclass(frozen=True)
+class Flag:
+    """What an editor is shown about one flagged use of a clip: its shade, the headline
+    rule and reason, the other rules, the clip's name and record in (frames)."""
+
+    shade: Shade
+    rule: str
+    reason: str
+    also: tuple[str, ...]
+    clip: str
+    record_start: int
+
+    @classmethod
+    def of(cls, result: ItemResult) -> Flag:
+        headline = result.headline
+        assert headline is not None, "only clips with findings are flagged"
+        return cls(Shade.of(result), headline.rule, headline.reason,
+                   tuple(sorted({f.rule for f in result.findings} - {headline.rule})),
+                   result.item.clip, round(result.item.record_start))
+
+
+@dataclass(frozen=True)
+class Flagged:
+    """A flag and where its marker goes: the (bin) clip element and the source frame."""
+
+    clip: ET.Element
+    source_in: int
+    flag: Flag
+
+
 def present(collected: Collected, result: SubjectResult) -> None:
-    project: Project = collected.native
+    show(collected.native, [Flagged(p.clip, p.source_in, Flag.of(r)) for p, r in zip(
+        collected.handles, result.items, strict=True) if r.verdict is not Severity.PASS])
+
+
+def show(project: Project, flagged: list[Flagged]) -> None:
+    """Replace aigate's markers and guides in ``project`` with these (see the module)."""
     categories = categories_of(project)
     for element in project.root.iter():  # ours, on any clip or sequence: after Replace Clip
         if element.tag in SERVICES and prop(element, MARKERS) is not None:
             _store(element, MARKERS, _ours_removed(prop(element, MARKERS)))
-    flagged = [(placement, r) for placement, r in zip(collected.handles, result.items,
-                                                      strict=True)
-               if r.verdict is not Severity.PASS]
-    by_clip: dict[int, tuple[ET.Element, list[tuple[int, ItemResult]]]] = {}
-    for placement, item_result in flagged:
-        by_clip.setdefault(id(placement.clip), (placement.clip, []))[1].append(
-            (placement.source_in, item_result))
+    by_clip: dict[int, tuple[ET.Element, list[tuple[int, Flag]]]] = {}
+    for one in flagged:
+        by_clip.setdefault(id(one.clip), (one.clip, []))[1].append((one.source_in, one.flag))
     for element, marks in by_clip.values():
         _mark(element, marks, categories)
     home = guide_home(project)
@@ -96,41 +126,37 @@ def present(collected: Collected, result: SubjectResult) -> None:
     kept = _ours_removed(prop(home.element, home.name))
     if kept is None:  # the editor's guides are unreadable: leave them, add none
         return
-    guides = _placed(kept, [(round(r.item.record_start), r) for _, r in flagged],
+    guides = _placed(kept, [(one.flag.record_start, one.flag) for one in flagged],
                      guide_label, categories)
     _store(home.element, home.name, sorted(kept + guides, key=lambda g: g.get("pos", 0)),
            keep_empty=True)
 
 
-def _placed(kept: list[dict[str, Any]], wanted: list[tuple[int, ItemResult]],
-            text: Callable[[ItemResult, int], str], categories: dict[Shade, int]
+def _placed(kept: list[dict[str, Any]], wanted: list[tuple[int, Flag]],
+            text: Callable[[Flag, int], str], categories: dict[Shade, int]
             ) -> list[dict[str, Any]]:
     """One entry per frame, as Kdenlive keeps guides and a clip's markers (one per frame:
     a second at the same frame is dropped when Kdenlive saves): the flagged clips at one
     frame share an entry naming the most severe; an entry of the editor's at that frame
     keeps it, and aigate's moves to the next free frame."""
-    at: dict[int, list[ItemResult]] = {}
-    for pos, item_result in wanted:
-        at.setdefault(pos, []).append(item_result)
+    at: dict[int, list[Flag]] = {}
+    for pos, flag in wanted:
+        at.setdefault(pos, []).append(flag)
     taken = {g.get("pos") for g in kept}
     placed = []
     for pos in sorted(at):
-        results = sorted(at[pos], key=_severity)
-        worst = results[0]
+        flags = sorted(at[pos], key=lambda f: (_ORDER.index(f.shade), f.record_start))
+        worst = flags[0]
         free = pos
         while free in taken:
             free += 1
         taken.add(free)
-        placed.append({"comment": text(worst, len(results) - 1), "pos": free,
-                       "type": categories[Shade.of(worst)]})
+        placed.append({"comment": text(worst, len(flags) - 1), "pos": free,
+                       "type": categories[worst.shade]})
     return placed
 
 
 _ORDER = (Shade.LOCK, Shade.WARN, Shade.APPROVED, Shade.ALLOWED)
-
-
-def _severity(result: ItemResult) -> tuple[int, float]:
-    return _ORDER.index(Shade.of(result)), result.item.record_start
 
 
 def guide_home(project: Project) -> GuideHome | None:
@@ -210,26 +236,20 @@ def _distance(a: tuple[int, int, int], b: tuple[int, int, int]) -> int:
     return sum((x - y) ** 2 for x, y in zip(a, b, strict=True))
 
 
-def marker_comment(result: ItemResult, more: int = 0) -> str:
-    headline = result.headline
-    assert headline is not None
-    others = sorted({f.rule for f in result.findings} - {headline.rule})
-    also = f" (also: {', '.join(others)})" if others else ""
+def marker_comment(flag: Flag, more: int = 0) -> str:
+    also = f" (also: {', '.join(flag.also)})" if flag.also else ""
     uses = f" [+{more} other flagged use{'s' if more > 1 else ''} here]" if more else ""
-    return (f"{PREFIX} {Shade.of(result).value.upper()} {headline.rule}: "
-            f"{headline.reason}{also}{uses}")
+    return f"{PREFIX} {flag.shade.value.upper()} {flag.rule}: {flag.reason}{also}{uses}"
 
 
-def guide_label(result: ItemResult, more: int = 0) -> str:
+def guide_label(flag: Flag, more: int = 0) -> str:
     """``AIGATE LOCK talent-consent cam.mp4`` in at most :data:`GUIDE_LABEL` characters
     (the clip marker has it all): when it is longer, the rule and the clip's name share the
     room, the clip keeping at least :data:`CLIP_ROOM` characters. ``more``: other flagged
     clips starting at the same frame (``+2``)."""
-    headline = result.headline
-    assert headline is not None
-    head = f"{PREFIX} {Shade.of(result).value.upper()}"
+    head = f"{PREFIX} {flag.shade.value.upper()}"
     tail = f" +{more}" if more else ""
-    rule, clip = headline.rule, " ".join(result.item.clip.split()) or "?"
+    rule, clip = flag.rule, " ".join(flag.clip.split()) or "?"
     room = GUIDE_LABEL - len(head) - len(tail) - 2  # two spaces
     if len(rule) + len(clip) > room:
         clip_room = max(min(len(clip), CLIP_ROOM), room - len(rule))
@@ -242,7 +262,7 @@ def _cut(text: str, room: int) -> str:
     return text if len(text) <= room else text[:max(room - 1, 0)] + "…"
 
 
-def _mark(element: ET.Element, marks: list[tuple[int, ItemResult]],
+def _mark(element: ET.Element, marks: list[tuple[int, Flag]],
           categories: dict[Shade, int]) -> None:
     """The clip's markers: the editor's kept, one of aigate's at each source frame a
     flagged use starts at."""
