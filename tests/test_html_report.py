@@ -82,12 +82,12 @@ def test_html_report_renders_in_chromium_with_the_right_counts(sample_report, tm
     assert counts == {RED: verdicts.count("lock"),      # red: locked clips
                       GREEN: verdicts.count("info"),    # green: approved AI
                       GREY: verdicts.count("pass")}     # grey: the rest
-    assert verdicts.count("lock") == 16
+    assert verdicts.count("lock") == 21
     assert browser.execute_script(
         "return performance.getEntriesByType('resource').length") == 0  # nothing fetched
     summary = browser.find_element("id", "summary").text
     assert "stage final" in summary and "policy nightfall" in summary
-    assert ("16 clips locked, 0 clips warned, 1 clip approved (waived), 2 findings waived"
+    assert ("21 clips locked, 0 clips warned, 2 clips approved (waived), 3 findings waived"
             in summary)
     tooltip = browser.execute_script(
         "return document.querySelector('section[data-path$=\"ep101_cut_v12.otio\"] "
@@ -133,7 +133,7 @@ def test_summary_and_counts_per_rule_come_first(sample_report, browser):
                   {"lock": 0, "warn": 1, "info": 3}[f["severity"]])
         counted.setdefault(f["rule"], [0, 0, 0, 0])[column] += 1
     assert shown == {rule: tuple(c) for rule, c in counted.items()}
-    assert shown["talent-consent"] == (2, 0, 0, 0)  # the de-aged clip in the .otio and .xml
+    assert shown["talent-consent"] == (3, 0, 0, 0)  # the de-aged clip: .otio, .kdenlive, .xml
 
 
 def test_locked_only_checkbox_hides_every_other_clip(sample_report, browser):

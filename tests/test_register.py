@@ -57,10 +57,10 @@ def test_register_json_and_html(cli, tmp_path):
     out = tmp_path / "register.json"
     assert cli("register", SAMPLES, "--format", "json", "--output", out).code == 0
     document = json.loads(out.read_text())
-    assert document["kind"] == "disclosure-register" and len(document["rows"]) == 17
+    assert document["kind"] == "disclosure-register" and len(document["rows"]) == 23
     html = tmp_path / "register.html"
     assert cli("register", SAMPLES, "--format", "html", "--output", html).code == 0
-    assert html.read_text().count("<tr") == 18  # header + 17 AI clips
+    assert html.read_text().count("<tr") == 24  # header + 23 AI clips
 
 
 def test_each_non_pass_verdict_has_its_rules_and_reason(cli):

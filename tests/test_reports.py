@@ -25,12 +25,12 @@ def test_junit_has_a_suite_per_timeline_and_a_failure_per_locked_clip(cli, tmp_p
     root = ET.parse(out).getroot()
     assert root.tag == "testsuites"
     named = [s.get("name") for s in root.findall("testsuite")]
-    assert len(named) == len(set(named)) == 5  # CI tools merge suites of the same name
+    assert len(named) == len(set(named)) == 6  # CI tools merge suites of the same name
     suites = {Path(s.get("name").split(": ")[0]).name: s
               for s in root.findall("testsuite") if s.find("properties") is not None}
-    # the same cut as .otio, .edl and .xml: three suites, each named by its file
-    assert sorted(suites) == ["ep101_cut_v12.edl", "ep101_cut_v12.otio", "ep101_cut_v12.xml",
-                              "ep102_picture_v3.otio"]
+    # the same cut as .otio, .kdenlive, .edl and .xml: four suites, each named by its file
+    assert sorted(suites) == ["ep101_cut_v12.edl", "ep101_cut_v12.kdenlive",
+                              "ep101_cut_v12.otio", "ep101_cut_v12.xml", "ep102_picture_v3.otio"]
     cut = suites["ep101_cut_v12.otio"]
     assert cut.get("name") == f"{SAMPLES / 'ep101_cut_v12.otio'}: NIGHTFALL 101 cut v12"
     for suite in root.findall("testsuite"):

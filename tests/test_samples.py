@@ -54,11 +54,11 @@ def test_sample_folder_check_reads_config_and_reports_every_file(cli):
     run = cli("check", SAMPLES)
     assert run.code == 1
     for name in ("ep101_cut_v12.otio", "ep101_cut_v12.edl", "ep101_cut_v12.xml",
-                 "ep102_picture_v3.otio"):
+                 "ep101_cut_v12.kdenlive", "ep102_picture_v3.otio"):
         assert name in run.out
     assert "policy nightfall" in run.out
-    assert re.search(r"summary: 4 file\(s\) \(4 checked, 0 failed\), 4 timeline\(s\), "
-                     r"33 clips, 17 AI", run.out)
+    assert re.search(r"summary: 5 file\(s\) \(5 checked, 0 failed\), 5 timeline\(s\), "
+                     r"44 clips, 23 AI", run.out)
     # the approved poster is listed as waived with its approval
     assert "(warn, waived by APR-NF101-007, Dana Ruiz (Production Legal))" in run.out
 
