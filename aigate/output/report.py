@@ -146,9 +146,12 @@ class Report:
     """
 
     def __init__(self, outcomes: Iterable[FileOutcome], *, stage: str | None = None,
-                 policy: str | None = None, files: int = 0) -> None:
+                 policy: str | None = None, files: int = 0,
+                 pinned: Callable[[], list[str]] | None = None) -> None:
         self.stage = stage
         self.policy = policy
+        #: a spread run's pinned inputs, as lines (asked for once every file is in)
+        self.pinned = pinned
         self.summary = Summary(files=files)
         self.errors: list[InputProblem] = []
         #: set when the run was stopped (Ctrl-C) before every file was checked
