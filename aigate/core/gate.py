@@ -106,6 +106,12 @@ class Gate:
                    today=today or dt.date.today(),
                    cache=ProvenanceCache(config.cache) if config.cache else None)
 
+    @property
+    def exposures(self) -> list[str]:
+        """Why what the gate trusts (key files, the approvals registry) can be rewritten by
+        anyone: each a warning, and a refusal at stage final."""
+        return [*self.config.exposures, *self.registry.exposures]
+
     def collect(self, subject: Any, path: Path | None = None) -> list[Collected]:
         collected = self.plugins.hook.aigate_collect(subject=subject, path=path)
         if collected is None:
@@ -211,6 +217,10 @@ class Gate:
         resolved = stages.resolve(purpose, request, declared, self.path_stage(stage_path),
                                   where)
         stage = resolved.stage
+        exposed = self.exposures
+        if stage == "final" and exposed:
+            raise InputError(f"{exposed[0].partition(': ')[0]}: refused at stage final: "
+                             f"{exposed[0].partition(': ')[2]}")
         policy = self.policy.for_show(self.config.show)
         active = [(rule, policy.rules[rule.id]) for rule in self.rules.values()
                   if rule.id in policy.rules and policy.rules[rule.id].enabled

@@ -98,6 +98,9 @@ class Session:
         self._gates: dict[Path | None, Gate | AigateError] = {}
         self._found: dict[Path, ConfigSource] = {}
         self._exclude_told: set[Path | None] = set()
+        #: files a folder or glob found that --exclude or a config's exclude left out, with
+        #: the pattern: never dropped silently (listed in JSON and --debug, counted)
+        self.excluded_files: dict[str, str] = {}
         self._warned_problems = len(self.plugins.problems)
 
     def config_source(self, near: Path | None) -> ConfigSource:
@@ -133,7 +136,7 @@ class Session:
                                   require_media=self.options.require_media,
                                   today=self.options.today)
                 self._warn_problems()
-                for warning in gate.registry.warnings:
+                for warning in (*config.exposures, *gate.registry.warnings):
                     self.warn(warning)
                 if config.strict_plugins and self.plugins.problems:
                     raise PluginError(f"{config_path}: strict_plugins: "
@@ -250,9 +253,12 @@ class Session:
         problems += [p for path, p in unusable.items() if path not in governed]
         outcomes: list[FileOutcome] = [FailedFile(p.path, p) for p in problems]
         stream = (runner or self.serial)(files, progress or _no_progress)
-        return Report(itertools.chain(outcomes, stream), stage=self.options.stage,
-                      policy=self.options.policy, files=len(files) + len(problems),
-                      pinned=self.pinned if runner is not None else None)
+        report = Report(itertools.chain(outcomes, stream), stage=self.options.stage,
+                        policy=self.options.policy, files=len(files) + len(problems),
+                        pinned=self.pinned)
+        report.excluded = self.excluded_files
+        report.summary.excluded = len(self.excluded_files)
+        return report
 
     def excluded(self, path: Path) -> bool:
         """Whether --exclude or the ``exclude`` of the config that applies to ``path``
@@ -274,7 +280,10 @@ class Session:
                 self.warn(f"{source.path}: exclude: not honoured in a discovered config (pin "
                           "it with --config, or list its folder in AIGATE_TRUSTED_ROOTS): "
                           "every timeline is checked")
-        return any(globs.match(str(path), p) for p in patterns)
+        hit = next((p for p in patterns if globs.match(str(path), p)), None)
+        if hit is not None:
+            self.excluded_files.setdefault(str(path), hit)
+        return hit is not None
 
     def serial(self, files: Sequence[Path], progress: Progress) -> Iterator[FileOutcome]:
         for done, path in enumerate(files, start=1):

@@ -70,6 +70,9 @@ def subject(result: SubjectResult, options: ReportOptions) -> str:
 def tail(report: Report, options: ReportOptions) -> str:
     errors = [{"path": e.path, "message": e.message} for e in report.errors]
     pinned = f',"pinned":{_dump(report.pinned())}' if report.pinned else ""
+    if report.excluded:
+        pinned += ',"excluded":' + _dump([{"path": p, "pattern": g}
+                                          for p, g in report.excluded.items()])
     return (f'],"errors":{_dump(errors)}{pinned},'
             f'"summary":{_dump(report.summary.counts())}}}\n')
 
