@@ -62,7 +62,7 @@ def check_one(path: str, options: Options, render: Render = None,
     with without_environment(options.run is not None):
         session = _worker_session(options)
         try:
-            if options.run is not None:
+            if options.plugin_names:  # the submitter's set, when it sent one
                 compare_plugins(options.plugin_names, session.base_plugins)
         except InputError as exc:
             return FailedFile(path, problem(path, exc))
