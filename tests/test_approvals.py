@@ -51,6 +51,8 @@ class Legal:
 
     def approval(self, record_id: str = "APR-1", scope: str = "{clips: [SH1]}",
                  approver: str = "Dana Ruiz", **kw: bool) -> Path:
+        if "show:" not in scope:  # a signed approval is bound to its show
+            scope = scope[:-1] + ", show: TESTSHOW}"
         return self.record(record_id, APPROVAL.format(id=record_id, scope=scope,
                                                       approver=approver), **kw)
 

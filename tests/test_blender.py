@@ -34,6 +34,10 @@ def addon_registered():
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
+    return make_project(tmp_path)
+
+
+def make_project(tmp_path: Path) -> Path:
     """A production folder with a vetted tool, an approval for SKY_REPLACE at final, media."""
     (tmp_path / "approvals").mkdir()
     (tmp_path / "approvals" / "a.yaml").write_text(

@@ -124,7 +124,7 @@ def test_approvals_keygen_writes_the_identity_and_prints_the_trusted_keys_line(t
     (tmp_path / "aigate.yaml").write_text("trusted_keys:\n" + line + "\n")
     record = tmp_path / "APR-9.yaml"
     record.write_text("id: APR-9\nkind: approval\ngrants: [final-deliverable-use]\n"
-                      "scope: {clips: [SH1]}\napprover: {name: Dana Ruiz, role: Legal}\n"
+                      "scope: {clips: [SH1], show: S1}\napprover: {name: Dana Ruiz, role: Legal}\n"
                       "issued: 2026-01-01\n")
     assert cli("approvals", "sign", record, "--key", tmp_path / "dana-ruiz.key").code == 0
     verified = cli("approvals", "verify", record, "--config", tmp_path / "aigate.yaml")

@@ -405,3 +405,77 @@ def test_read_hook_takes_its_config_from_the_files_folder(tmp_path, monkeypatch)
     assert markers(otio.adapters.read_from_string(text)) == ["AIGATE LOCK talent-consent"]
     assert markers(otio.adapters.read_from_string(
         text, hook_function_argument_map={"_filepath": str(path)})) == []
+
+
+def impostor_manifest(folder: Path) -> Path:
+    """A manifest (as a studio tool or a delivery's environment might add) with a no-op
+    script named like aigate's export gate, and a studio hook attached after it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "noop.py").write_text("def hook_function(tl, argument_map=None):\n"
+                                    "    return tl\n")
+    (folder / "manifest.json").write_text(json.dumps({
+        "OTIO_SCHEMA": "PluginManifest.1",
+        "hook_scripts": [
+            {"OTIO_SCHEMA": "HookScript.1", "name": "aigate_pre_adapter_write",
+             "filepath": "noop.py"},
+            {"OTIO_SCHEMA": "HookScript.1", "name": "studio_after", "filepath": "noop.py"}],
+        "hooks": {"pre_adapter_write": ["aigate_pre_adapter_write", "studio_after"]}}))
+    return folder / "manifest.json"
+
+
+def test_a_same_named_hook_script_cannot_replace_aigates_export_gate(tmp_path):
+    manifest = impostor_manifest(tmp_path / "impostor")
+    out = tmp_path / "out.edl"
+    run = otioconvert("-i", SAMPLES / "ep102_picture_v3.otio", "-o", out,
+                      "-H", "aigate_stage=final", cwd=tmp_path,
+                      env={"OTIO_PLUGIN_MANIFEST_PATH": str(manifest)})
+    assert run.returncode != 0 and "export refused at stage final" in run.stderr
+    assert not out.exists()
+    assert "aigate_pre_adapter_write" in run.stderr and "would replace aigate's" in run.stderr
+    # doctor: aigate's gate is the one OTIO runs, and it runs after the studio's hook
+    # (manifests from OTIO_PLUGIN_MANIFEST_PATH attach theirs before entry points do)
+    doctor = run_process("doctor", env={"OTIO_PLUGIN_MANIFEST_PATH": str(manifest)})
+    assert doctor.code == 0 and "shadowed" not in doctor.out
+    assert "hooks after aigate's" not in doctor.out
+
+
+def test_doctor_lists_the_hooks_otio_runs_after_aigates_export_gate(tmp_path):
+    """A hook attached after aigate's (an entry point loaded later) could change what is
+    written after the check: OTIO offers no way to run last, so doctor names each one."""
+    from aigate_otio.doctor import _after_ours
+
+    manifest = otio.core.deserialize_json_from_string(
+        impostor_manifest(tmp_path / "later").read_text())
+    manifest.hooks["pre_adapter_write"] = ["aigate_pre_adapter_write", "studio_after"]
+    [listed] = _after_ours(manifest)
+    assert not listed.ok and "studio_after (noop.py)" in listed.detail
+
+
+def test_doctor_says_shadowed_when_the_hook_otio_runs_is_not_aigates(tmp_path):
+    manifest = impostor_manifest(tmp_path / "impostor")
+    # entry points off: only the impostor is left under aigate's name
+    run = run_process("doctor", env={"OTIO_PLUGIN_MANIFEST_PATH": str(manifest),
+                                     "OTIO_DISABLE_ENTRYPOINTS_PLUGINS": "1"})
+    assert run.code == 1
+    assert "shadowed: OTIO runs" in run.out and str(tmp_path / "impostor" / "noop.py") in \
+        run.out
+
+
+def test_stripping_the_declaration_with_otiotool_leaves_media_provenance_deciding(tmp_path):
+    """otiotool --remove-metadata-key aigate strips what the timeline declares; the media's
+    own provenance still decides at final (an XMP sidecar here)."""
+    from mediakit import TRAINED, still, xmp_packet
+
+    still(tmp_path / "media" / "gen.png")
+    (tmp_path / "media" / "gen.xmp").write_text(xmp_packet(TRAINED))
+    cut = write(tmp_path / "cut.otio", timeline([clip("GEN", 2, DEAGE,
+                                                      url=str(tmp_path / "media" / "gen.png"))]))
+    stripped = tmp_path / "stripped.otio"
+    tool = subprocess.run([sys.executable, "-m", "opentimelineio.console.otiotool", "-i",
+                           str(cut), "--remove-metadata-key", "aigate", "-o", str(stripped)],
+                          capture_output=True, text=True, timeout=300)
+    assert tool.returncode == 0, tool.stderr
+    assert "aigate" not in stripped.read_text().split('"media_reference"')[0]
+    run = run_process("check", stripped, "--stage", "final", "--format", "json")
+    [item] = run.json["subjects"][0]["items"]
+    assert run.code == 1 and item["verdict"] == "lock"

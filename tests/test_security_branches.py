@@ -270,7 +270,8 @@ def signed_show(tmp_path: Path, cli) -> tuple[Show, str]:
     show = Show(tmp_path, cli, config="show: TESTSHOW\nepisode: '101'\ntrusted_keys:\n"
                 "  - {approver: Dana Ruiz, file: keys/dana.pub}\n")
     (tmp_path / "pack.yaml").write_text(PACK + "require_signed_approvals: true\n")
-    run = cli("approvals", "sign", show.record("APR-1", APPROVAL.format(scope="{clips: [SH1]}")),
+    run = cli("approvals", "sign", show.record("APR-1", APPROVAL.format(
+        scope="{clips: [SH1], show: TESTSHOW}")),
               "--key", tmp_path / "keys" / "dana.key")
     assert run.code == 0, run.err
     fingerprint = run.out.split("(")[1].rstrip(")\n")

@@ -107,6 +107,9 @@ def cmd_check(args: argparse.Namespace) -> int:
                                  outputs=outputs)
             _render_all(session, report, (chosen, args.output, options), checks, registers,
                         args.stage)
+    if getattr(args, "debug", False):
+        for path, pattern in report.excluded.items():
+            print(f"aigate: excluded: {path} (pattern {pattern})", file=sys.stderr)
     if report.interrupted:
         print(f"aigate: interrupted: {report.summary.not_checked} file(s) not checked",
               file=sys.stderr)

@@ -49,11 +49,18 @@ def _config_options(parser: argparse.ArgumentParser) -> None:
                         "else the nearest one above PATH)")
 
 
+#: seconds one file may take by default: a timeline that takes longer is stuck, not long
+TIMEOUT = 600.0
+
+
 def _batch_options(parser: argparse.ArgumentParser) -> None:
     """How many files at once, and where (this machine, or a Dask cluster)."""
     parser.add_argument("--exclude", action="append", default=[], metavar="GLOB",
                         help="skip files a folder or glob finds that match (repeatable; "
                         "added to aigate.yaml's exclude:), e.g. '**/settings.xml'")
+    parser.add_argument("--timeout", type=float, default=TIMEOUT, metavar="SECONDS",
+                        help="one file may take this long before it is reported as not "
+                        f"checked (default: {TIMEOUT:g}; 0: no limit)")
     parser.add_argument("--jobs", "-j", type=int, metavar="N",
                         help="worker processes (default: the number of cores; 1: in-process)")
     parser.add_argument("--executor", choices=("local", "dask"), default="local",
@@ -135,7 +142,8 @@ def _options(args: argparse.Namespace) -> Any:
                    config=getattr(args, "config", None), as_of=getattr(args, "as_of", None),
                    strict_plugins=getattr(args, "strict_plugins", False),
                    require_media=getattr(args, "require_media", False),
-                   exclude=tuple(getattr(args, "exclude", ())))
+                   exclude=tuple(getattr(args, "exclude", ())),
+                   timeout=getattr(args, "timeout", None) or None)
 
 
 def _session(args: argparse.Namespace, options: Any = None,

@@ -22,7 +22,7 @@ from aigate.core.cache import default_path as default_cache_path
 from aigate.core.media import Remap
 from aigate.errors import InputError
 from aigate.model import STAGES, Stage
-from aigate.trust.signing import TrustedKey, public_key_from_text
+from aigate.trust.signing import TrustedKey, exposure, public_key_from_text
 
 CONFIG_NAME = "aigate.yaml"
 CONFIG_ENV = "AIGATE_CONFIG"
@@ -81,6 +81,8 @@ class Config:
     show: str | None = None
     episode: str | None = None
     trusted_keys: tuple[TrustedKey, ...] = ()
+    #: why a trusted key file can be rewritten by anyone (warned; refused at final)
+    exposures: tuple[str, ...] = ()
     #: keys trusted to sign conform attestations (never the approvers' trusted_keys)
     attestation_keys: tuple[TrustedKey, ...] = ()
     stage_rules: tuple[StageRule, ...] = DEFAULT_STAGE_RULES
@@ -188,6 +190,7 @@ def load_config(path: Path, *, allow_plugins: bool = True) -> Config:
         show=doc.text("show"),
         episode=str(doc.get("episode", (str, int))) if "episode" in doc else None,
         trusted_keys=_trusted_keys(doc, base),
+        exposures=_exposures(doc, base),
         attestation_keys=_trusted_keys(doc, base, "attestation_keys", "signer"),
         stage_rules=tuple(rules) if "stages" in doc else DEFAULT_STAGE_RULES,
         plugins=doc.strs("plugins"),
@@ -277,6 +280,19 @@ def _c2pa_signing(doc: Section, base: Path) -> tuple[Path, Path] | None:
         section.fail("c2pa: signing_cert and signing_key go together",
                      "signing_cert" if not cert else "signing_key")
     return (base / cert, base / key) if cert and key else None
+
+
+def _exposures(doc: Section, base: Path) -> tuple[str, ...]:
+    """Key files of ``trusted_keys`` and ``attestation_keys`` anyone may rewrite."""
+    found = []
+    for section in ("trusted_keys", "attestation_keys"):
+        for entry in doc.sections(section):
+            file = entry.text("file")
+            said = exposure(Path(os.path.normpath(base / file)), "a trusted key file") \
+                if file else None
+            if said and said not in found:
+                found.append(said)
+    return tuple(found)
 
 
 def _trusted_keys(doc: Section, base: Path, section: str = "trusted_keys",

@@ -72,6 +72,16 @@ class _Loader(yaml.SafeLoader):
         data.extend(self.construct_object(n, deep=True) for n in node.value)
 
 
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        # 2026-02-30 looks like a date to YAML and is none: one line, not a ValueError
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise yaml.MarkedYAMLError(problem=f"{node.value!r} is not a real date ({exc})",
+                                       problem_mark=node.start_mark) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
 _Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_yaml_map)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_yaml_seq)
 

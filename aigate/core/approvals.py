@@ -203,6 +203,9 @@ class Registry:
     rejected: dict[str, tuple[Record, str]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     origin: str | None = None
+    #: why a folder or record of the registry can be rewritten by anyone (warned; refused
+    #: at final)
+    exposures: list[str] = field(default_factory=list)
     #: ids that waived at least one finding in this run (for `aigate approvals unused`)
     used: set[str] = field(default_factory=set)
     #: the fingerprint of the trusted key that signed each honoured signed record, by id
@@ -324,6 +327,12 @@ def load_registry(path: Path | None, trusted: Iterable[signing.TrustedKey] = (),
         files = [path]
     else:
         raise InputError(f"{path}: approvals registry not found")
+    for part in [path, *(f for f in files), *(p for p in path.rglob("*") if p.is_dir())] \
+            if path.is_dir() else [path]:
+        said = signing.exposure(part, "the approvals registry")
+        if said and said not in registry.exposures:
+            registry.exposures.append(said)
+    registry.warnings += registry.exposures
     keys = {k.fingerprint: k for k in trusted}
     seen: dict[str, tuple[Path, Any]] = {}
     for file in files:
@@ -356,6 +365,11 @@ def _admit(registry: Registry, record: Record, data: dict[str, Any],
                 signer.identity.casefold() != record.approver_name.casefold():
             reason = (f"signed with {signer.identity}'s key but names approver "
                       f"{record.approver_name!r}")
+        elif signer is not None and isinstance(record, Approval) and not record.scope.show:
+            # the signature covers the record; without a show in it, a copy in another
+            # show's registry that trusts the same signer would count there too
+            reason = ("a signed approval must name its show (scope: {show: ...}): the "
+                      "signature binds the record to that production")
     if reason is None and isinstance(record, Approval):
         blanket = record.scope.blankets()
         if blanket and not record.scope.all_clips:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import dis
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -81,11 +81,15 @@ class Gate:
     cache: ProvenanceCache | None = None
     #: False: no media file is looked at (the import hook where no config asks for it)
     read_media: bool = True
+    #: the day the gate judges as "today": the submitter's date (UTC) when a run is spread
+    #: over workers (:mod:`aigate.run.pinning`), never a worker's clock or time zone
+    today: dt.date = field(default_factory=dt.date.today)
 
     @classmethod
     def build(cls, plugins: Plugins, config: Config | None = None, *,
               policy: str | Path | None = None, approvals: Path | None = None,
-              as_of: dt.date | None = None, require_media: bool = False) -> Gate:
+              as_of: dt.date | None = None, require_media: bool = False,
+              today: dt.date | None = None) -> Gate:
         """Load the policy and approvals a config (and explicit overrides) point at."""
         config = config or Config()
         if require_media and not config.media.require:
@@ -98,8 +102,15 @@ class Gate:
         registry = load_registry(approvals or config.approvals, config.trusted_keys,
                                  loaded.require_signed_approvals)
         return cls(plugins=plugins, config=config, policy=loaded, rules=rules,
-                   registry=registry, as_of=as_of or dt.date.today(),
+                   registry=registry, as_of=as_of or today or dt.date.today(),
+                   today=today or dt.date.today(),
                    cache=ProvenanceCache(config.cache) if config.cache else None)
+
+    @property
+    def exposures(self) -> list[str]:
+        """Why what the gate trusts (key files, the approvals registry) can be rewritten by
+        anyone: each a warning, and a refusal at stage final."""
+        return [*self.config.exposures, *self.registry.exposures]
 
     def collect(self, subject: Any, path: Path | None = None) -> list[Collected]:
         collected = self.plugins.hook.aigate_collect(subject=subject, path=path)
@@ -189,7 +200,7 @@ class Gate:
         (``--as-of`` answers what the gate said on a date; a deliverable is judged today,
         with today's approvals and rules)."""
         final = [r for r in results if r.stage == "final"]
-        if final and self.as_of != dt.date.today():
+        if final and self.as_of != self.today:
             raise UsageError(f"an export at stage final is judged as of today, not "
                              f"{self.as_of}: --as-of is for 'aigate check' (what the gate "
                              "said on a date); it writes no deliverable")
@@ -206,6 +217,10 @@ class Gate:
         resolved = stages.resolve(purpose, request, declared, self.path_stage(stage_path),
                                   where)
         stage = resolved.stage
+        exposed = self.exposures
+        if stage == "final" and exposed:
+            raise InputError(f"{exposed[0].partition(': ')[0]}: refused at stage final: "
+                             f"{exposed[0].partition(': ')[2]}")
         policy = self.policy.for_show(self.config.show)
         active = [(rule, policy.rules[rule.id]) for rule in self.rules.values()
                   if rule.id in policy.rules and policy.rules[rule.id].enabled
@@ -244,7 +259,7 @@ class Gate:
         return SubjectResult(name=collected.name, path=path, stage=stage, policy=policy.name,
                              host=collected.host, items=tuple(results),
                              config=str(self.config.path) if self.config.path else None,
-                             as_of=None if self.as_of == dt.date.today() else self.as_of,
+                             as_of=None if self.as_of == self.today else self.as_of,
                              episode=_episode(collected.metadata.get("episode")))
 
     def evaluate(self, item: Item, provenance: Provenance, stage: str, policy: Policy,

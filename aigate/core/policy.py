@@ -145,9 +145,12 @@ def _locate(ref: str, packs: Mapping[str, Path], base_dir: Path | None) -> Path:
 def _load(ref: str, rules: Mapping[str, Rule], packs: Mapping[str, Path],
           base_dir: Path | None, chain: tuple[Path, ...]) -> Policy:
     path = _locate(ref, packs, base_dir)
-    if path in chain:
+    # compared as the file system sees them: ./pack.yaml, ../dir/pack.yaml and a link
+    # to it are one pack, and a cycle through any spelling is found
+    real = path.resolve()
+    if real in chain:
         raise InputError(f"{path}: 'extends' makes a cycle: "
-                         + " -> ".join(str(p) for p in (*chain, path)))
+                         + " -> ".join(str(p) for p in (*chain, real)))
     if not path.is_file():
         raise InputError(f"{path}: policy file not found")
     doc = Section.from_file(path)
@@ -160,7 +163,7 @@ def _load(ref: str, rules: Mapping[str, Rule], packs: Mapping[str, Path],
 
     parent_ref = doc.text("extends")
     if parent_ref:
-        parent = _load(parent_ref, rules, packs, path.parent, (*chain, path))
+        parent = _load(parent_ref, rules, packs, path.parent, (*chain, real))
     else:
         parent = Policy(name="", origin="", rules={})
 

@@ -192,7 +192,7 @@ def statement(checked: Sequence[Checked], stage: str | None, as_of: dt.date,
         if gate.config.path:
             configs.setdefault(str(gate.config.path),
                                _hashed("config", gate.config.path, root))
-            for kind, named in _config_files(gate.config):
+            for kind, named in config_files(gate.config):
                 files.setdefault(str(named), _hashed(kind, named, root))
         for result in entry.results:
             worst = max(worst, result.verdict)
@@ -279,7 +279,7 @@ def _media_entry(found: dict[str, dict[str, Any]], media: Media, root: Root) -> 
                   "sidecars": sidecars}
 
 
-def _config_files(config: Config) -> list[tuple[str, Path]]:
+def config_files(config: Config) -> list[tuple[str, Path]]:
     """Every file the config names that the decision or its trust rests on: the ledger,
     the key files of ``trusted_keys`` and ``attestation_keys``, the C2PA trust anchors."""
     named: list[tuple[str, Path]] = []

@@ -58,6 +58,8 @@ class Summary:
     policies: list[str] = field(default_factory=list)
     #: each timeline's tally in input order (a season report's index)
     tallies: list[Tally] = field(default_factory=list)
+    #: files a folder or glob found that an exclude pattern left out (not in ``files``)
+    excluded: int = 0
 
     @property
     def not_checked(self) -> int:
@@ -83,11 +85,14 @@ class Summary:
                 "not_checked": self.not_checked, "timelines": self.timelines,
                 "clips": clips.clips, "ai": clips.ai, "warn": clips.warned,
                 "lock": clips.locked, "approved": clips.approved, "allowed": clips.allowed,
-                "waived": clips.waived, "no_media": clips.no_media, "errors": self.failed}
+                "waived": clips.waived, "no_media": clips.no_media, "errors": self.failed,
+                **({"excluded": self.excluded} if self.excluded else {})}
 
     def line(self) -> str:
         files = f"{self.files} file(s) ({self.checked} checked, {self.failed} failed"
         files += f", {self.not_checked} not checked: interrupted)" if self.not_checked else ")"
+        if self.excluded:
+            files += f", {self.excluded} excluded by pattern"
         return f"{files}, {self.timelines} timeline(s), {counts_in_words(self.totals)}"
 
 
@@ -146,9 +151,14 @@ class Report:
     """
 
     def __init__(self, outcomes: Iterable[FileOutcome], *, stage: str | None = None,
-                 policy: str | None = None, files: int = 0) -> None:
+                 policy: str | None = None, files: int = 0,
+                 pinned: Callable[[], list[str]] | None = None) -> None:
         self.stage = stage
         self.policy = policy
+        #: the run's pinned inputs, as lines (asked for once every file is in)
+        self.pinned = pinned
+        #: files left out by an exclude pattern, with the pattern
+        self.excluded: dict[str, str] = {}
         self.summary = Summary(files=files)
         self.errors: list[InputProblem] = []
         #: set when the run was stopped (Ctrl-C) before every file was checked

@@ -36,6 +36,8 @@ def diagnose(session: Session, where: Path) -> list[Diagnostic]:
         gate = session.gate(where)  # as check does: this also loads the config's plugins
         checks.append(Diagnostic("policy", True, f"{gate.policy.name} ({gate.policy.origin}), "
                                  f"{len(gate.rules)} rules"))
+        checks += [Diagnostic("trusted files", False, said, fails_open=False)
+                   for said in gate.exposures]
     except AigateError as exc:
         checks.append(Diagnostic("policy", False, str(exc)))
     checks += [Diagnostic(f"plugin {p.name}", False, f"{p.origin}: {p.message}")

@@ -22,10 +22,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from aigate.errors import UsageError, describe
+from aigate.errors import AigateError, InputError, UsageError, describe
 from aigate.model import FailedFile, FileOutcome, InputProblem
 from aigate.output.report import ReportOptions, rendered
-from aigate.run.session import Options, Progress, Session
+from aigate.run.pinning import Input, compare_plugins, timed_out, without_environment
+from aigate.run.session import Options, Progress, Session, problem
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
@@ -46,16 +47,26 @@ def _worker_session(options: Options) -> Session:
 Render = tuple[str, ReportOptions] | None
 
 
-def check_one(path: str, options: Options, render: Render = None) -> FileOutcome:
-    """The task a worker runs: check one file (also what Dask workers import and call).
+def check_one(path: str, options: Options, render: Render = None,
+              expected: tuple[Input, ...] | None = None) -> FileOutcome:
+    """The task a worker runs: check one file (also what Dask workers import and call),
+    with the submitter's options and inputs (:mod:`aigate.run.pinning`): its own AIGATE_*
+    variables set aside, its plugins and the files the verdict rests on compared with the
+    submitter's.
 
     With ``render``, the worker also renders each timeline in the report's format and sends
     back a :class:`~aigate.model.RenderedFile` (text and counts) instead of the results: far
     less to carry back (a 1,000-clip result costs ~6 ms to pickle and unpickle), and the
     rendering itself is spread over the workers.
     """
-    session = _worker_session(options)
-    outcome = session.outcome(Path(path))
+    with without_environment(options.run is not None):
+        session = _worker_session(options)
+        try:
+            if options.plugin_names:  # the submitter's set, when it sent one
+                compare_plugins(options.plugin_names, session.base_plugins)
+        except InputError as exc:
+            return FailedFile(path, problem(path, exc))
+        outcome = session.outcome(Path(path), expected)
     if render is not None:
         name, report_options = render
         return rendered(session.formats()[name], outcome, report_options)
@@ -71,6 +82,27 @@ def failed(path: Path, exc: BaseException) -> FailedFile:
 
 def died(path: Path) -> FailedFile:
     return FailedFile(str(path), InputProblem(str(path), DIED))
+
+
+def expected_inputs(session: Session, path: Path) -> tuple[Input, ...] | None:
+    """What the submitter's gate for ``path`` rests on (None: its config is refused, which
+    the worker finds and reports itself)."""
+    try:
+        return session.inputs(session.gate(path))
+    except AigateError:
+        return None
+
+
+def pinned_options(session: Session) -> Options:
+    """The run's options as every worker gets them; the report states what they pin."""
+    options = session.options.portable(session.base_plugins)
+    session.options = options
+    return options
+
+
+#: how much longer than the per-file time-out a worker may take before it is stopped from
+#: outside (its own alarm did not end the file)
+GRACE = 30.0
 
 
 def cores() -> int:
@@ -114,12 +146,13 @@ def windowed(files: Sequence[Path], width: int, submit: Callable[[Path], Any],
 def in_processes(session: Session, jobs: int,
                  render: Render = None) -> Callable[..., Iterator[FileOutcome]]:
     """A runner checking files in ``jobs`` worker processes (a single file: here)."""
-    options = session.options.portable()
 
     def run(files: Sequence[Path], progress: Progress) -> Iterator[FileOutcome]:
         if len(files) < 2:  # starting workers would cost more than the check
             yield from session.serial(files, progress)
             return
+        options = pinned_options(session)
+        limit = options.timeout + GRACE if options.timeout else None
         # imported here: a one-file run (the common case in hooks and scripts) never pays
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
@@ -129,12 +162,24 @@ def in_processes(session: Session, jobs: int,
         pools = [ProcessPoolExecutor(jobs, mp_context=context)]
 
         def submit(path: Path) -> Any:
-            return pools[-1].submit(check_one, str(path), options, render)
+            return pools[-1].submit(check_one, str(path), options, render,
+                                    expected_inputs(session, path))
 
         def collect(path: Path, future: Any, pending: deque[tuple[Path, Any]]
                     ) -> Iterator[tuple[Path, FileOutcome]]:
             try:
-                outcome = future.result()
+                outcome = future.result(timeout=limit)
+            except TimeoutError:
+                # the worker is stuck past its own alarm: stopped; the files in flight with
+                # it are checked again, only this one is reported
+                _stop(pools[-1])
+                pools.append(ProcessPoolExecutor(jobs, mp_context=context))
+                yield path, FailedFile(str(path), problem(path, timed_out(
+                    path, options.timeout or 0)))
+                stranded = [p for p, _ in pending]
+                pending.clear()
+                pending.extend((p, submit(p)) for p in stranded)
+                return
             except BrokenProcessPool:
                 # a worker died: every file in flight failed with it; retry each alone
                 # (so the one that kills workers is found), then carry on
@@ -142,7 +187,8 @@ def in_processes(session: Session, jobs: int,
                 stranded = [path, *(p for p, _ in pending)]
                 pending.clear()
                 for each in stranded:
-                    yield each, _alone(each, options, render, context)
+                    yield each, _alone(each, options, render, context,
+                                       expected_inputs(session, each))
                 pools.append(ProcessPoolExecutor(jobs, mp_context=context))
                 return
             except Exception as exc:  # this file's error, not the run's
@@ -169,7 +215,8 @@ def _start_method() -> str:
     return "spawn"
 
 
-def _alone(path: Path, options: Options, render: Render, context: Any) -> FileOutcome:
+def _alone(path: Path, options: Options, render: Render, context: Any,
+           expected: tuple[Input, ...] | None = None) -> FileOutcome:
     """``path`` checked in a worker of its own. When a pool breaks, every file in flight
     fails with it, including files that never started (another file killed the worker):
     so each gets two tries alone, and only a file that kills its own worker twice is
@@ -180,9 +227,15 @@ def _alone(path: Path, options: Options, render: Render, context: Any) -> FileOu
     for _ in range(2):
         with ProcessPoolExecutor(1, mp_context=context) as pool:
             try:
-                return pool.submit(check_one, str(path), options, render).result()
+                limit = options.timeout + GRACE if options.timeout else None
+                return pool.submit(check_one, str(path), options, render,
+                                   expected).result(timeout=limit)
             except BrokenProcessPool:
                 continue
+            except TimeoutError:
+                _stop(pool)
+                return FailedFile(str(path), problem(path, timed_out(path,
+                                                                     options.timeout or 0)))
             except Exception as exc:  # this file's error, not the run's
                 return failed(path, exc)
     return died(path)
@@ -208,10 +261,13 @@ def on_dask(session: Session, scheduler: str | None, workers: int,
         from dask.distributed import Client, LocalCluster
     except ImportError:
         raise UsageError("--executor dask needs Dask: pip install 'aigate[dask]'") from None
-    options = session.options.portable()
 
     def run(files: Sequence[Path], progress: Progress) -> Iterator[FileOutcome]:
+        import multiprocessing
+
         from distributed import KilledWorker
+
+        options = pinned_options(session)
 
         cluster = None
         with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
@@ -221,14 +277,25 @@ def on_dask(session: Session, scheduler: str | None, workers: int,
                                        dashboard_address=None)
             client = Client(cluster or scheduler)
         def submit(path: Path) -> Any:
-            return client.submit(check_one, str(path), options, render, pure=False)
+            # a worker's folder is not the submitter's: the file by its absolute path
+            return client.submit(check_one, str(path.absolute()), options, render,
+                                 expected_inputs(session, path), pure=False)
 
         def collect(path: Path, future: Any, pending: deque[tuple[Path, Any]]
                     ) -> Iterator[tuple[Path, FileOutcome]]:
-            try:
-                outcome = future.result()
+            try:  # a task runs in a worker's thread, where no alarm reaches it
+                outcome = future.result(timeout=options.timeout)
+            except TimeoutError:
+                future.cancel()
+                outcome = FailedFile(str(path), problem(path, timed_out(
+                    path, options.timeout or 0)))
             except KilledWorker:
-                outcome = died(path)
+                # files queued on a worker that died are suspected with it: checked again
+                # alone, here, so only the file that kills its own worker is blamed
+                outcome = _alone(path, options, render,
+                                 multiprocessing.get_context(_start_method()),
+                                 expected_inputs(session, path)) \
+                    if path.exists() else died(path)
             except Exception as exc:  # this file's error, not the run's
                 outcome = failed(path, exc)
             yield path, outcome

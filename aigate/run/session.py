@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -26,6 +27,7 @@ from aigate.core.plugins import Plugins, load_plugins
 from aigate.errors import AigateError, InputError, PluginError, UsageError, describe
 from aigate.model import CheckedFile, FailedFile, FileOutcome, InputProblem, SubjectResult
 from aigate.output.report import RegisterFormat, Report, ReportFormat
+from aigate.run import pinning
 from aigate.run.discovery import expand, quiet_stdout, regular
 
 
@@ -44,16 +46,35 @@ class Options:
     trusted_roots: tuple[Path, ...] | None = None
     #: path globs a folder or glob expansion skips (with each config's ``exclude``)
     exclude: tuple[str, ...] = ()
+    #: seconds one file may take before it is reported as timed out (None: no limit)
+    timeout: float | None = None
+    #: set by :meth:`portable` for a spread run (:mod:`aigate.run.pinning`): its id (a
+    #: worker's sessions are per run), its evaluation date (UTC), the plugin modules the
+    #: submitter's AIGATE_PLUGINS names and every plugin the submitter loaded
+    run: str | None = None
+    today: dt.date | None = None
+    plugin_modules: tuple[str, ...] = ()
+    plugin_names: tuple[str, ...] = ()
 
-    def portable(self) -> Options:
+    def portable(self, plugin_names: tuple[str, ...] = ()) -> Options:
         """These options with what the environment says folded in (AIGATE_STAGE,
-        AIGATE_CONFIG, AIGATE_TRUSTED_ROOTS), so a worker elsewhere decides exactly as this
-        process would."""
+        AIGATE_CONFIG, AIGATE_TRUSTED_ROOTS, AIGATE_PLUGINS), paths made absolute where
+        they were typed, the evaluation date fixed (UTC), so a worker elsewhere decides
+        exactly as this process would, whatever its own environment, folder or time zone."""
         stage = self.stage or os.environ.get("AIGATE_STAGE") or None
         roots = self.trusted_roots if self.trusted_roots is not None else (
             trusted_roots_from_env())
-        return replace(self, stage=stage, config=self.config or config_path_from_env(),
-                       trusted_roots=roots)
+        config = self.config or config_path_from_env()
+        modules = tuple(n.strip() for n in os.environ.get("AIGATE_PLUGINS", "").split(",")
+                        if n.strip())
+        return replace(self, stage=stage, config=config.absolute() if config else None,
+                       policy=pinning.absolute(self.policy),
+                       approvals=self.approvals.absolute() if self.approvals else None,
+                       trusted_roots=tuple(p.absolute() for p in roots) if roots is not None
+                       else None,
+                       run=self.run or uuid.uuid4().hex, today=self.today or pinning.utc_today(),
+                       plugin_modules=self.plugin_modules or modules,
+                       plugin_names=plugin_names or self.plugin_names)
 
 
 class Session:
@@ -62,15 +83,24 @@ class Session:
     def __init__(self, options: Options = Options(), plugins: Plugins | None = None,
                  warn: Callable[[str], None] | None = None) -> None:
         self.options = options
-        self.plugins = plugins or load_plugins(strict=options.strict_plugins)
+        self.plugins = plugins or load_plugins(strict=options.strict_plugins,
+                                               extra=options.plugin_modules)
+        #: the plugins loaded before any config adds its own (what a worker compares)
+        self.base_plugins = tuple(sorted(self.plugins.origins))
         #: receives warnings that are not findings (a blanket approval, a rejected record)
         self.warn = warn or (lambda message: None)
-        self._pinned = options.config or config_path_from_env()
+        # a pinned run's options carry the submitter's environment; a worker's own is not read
+        self._pinned = options.config or (config_path_from_env() if options.run is None
+                                          else None)
+        self._inputs: dict[int, tuple[pinning.Input, ...]] = {}
         self._roots = (tuple(p.resolve() for p in options.trusted_roots)
                        if options.trusted_roots is not None else trusted_roots_from_env())
         self._gates: dict[Path | None, Gate | AigateError] = {}
         self._found: dict[Path, ConfigSource] = {}
         self._exclude_told: set[Path | None] = set()
+        #: files a folder or glob found that --exclude or a config's exclude left out, with
+        #: the pattern: never dropped silently (listed in JSON and --debug, counted)
+        self.excluded_files: dict[str, str] = {}
         self._warned_problems = len(self.plugins.problems)
 
     def config_source(self, near: Path | None) -> ConfigSource:
@@ -103,9 +133,10 @@ class Session:
                           if config_path else Config())
                 gate = Gate.build(self.plugins, config, policy=self.options.policy,
                                   approvals=self.options.approvals, as_of=self.options.as_of,
-                                  require_media=self.options.require_media)
+                                  require_media=self.options.require_media,
+                                  today=self.options.today)
                 self._warn_problems()
-                for warning in gate.registry.warnings:
+                for warning in (*config.exposures, *gate.registry.warnings):
                     self.warn(warning)
                 if config.strict_plugins and self.plugins.problems:
                     raise PluginError(f"{config_path}: strict_plugins: "
@@ -128,20 +159,36 @@ class Session:
         """Every gate built so far (one per config met)."""
         return [g for g in self._gates.values() if isinstance(g, Gate)]
 
-    def check_file(self, path: Path) -> list[SubjectResult]:
+    def inputs(self, gate: Gate) -> tuple[pinning.Input, ...]:
+        """The files ``gate``'s verdicts rest on, by content (hashed once per gate)."""
+        if id(gate) not in self._inputs:
+            self._inputs[id(gate)] = pinning.gate_inputs(gate)
+        return self._inputs[id(gate)]
+
+    def pinned(self) -> list[str]:
+        """What a spread run fixed for its workers, as report lines."""
+        inputs = tuple(i for gate in self.gates() for i in self.inputs(gate))
+        return pinning.describe(self.options.stage, self.options.today or pinning.utc_today(),
+                                inputs, self.options.plugin_names or self.base_plugins)
+
+    def check_file(self, path: Path,
+                   expected: tuple[pinning.Input, ...] | None = None) -> list[SubjectResult]:
         gate = self.gate(path)
+        if expected is not None:  # the submitter's inputs, by content
+            pinning.compare(expected, self.inputs(gate))
         subject = load_subject(self.plugins, path)
         return gate.check(subject, stage=self.options.stage, path=path)
 
-    def outcome(self, path: Path) -> FileOutcome:
+    def outcome(self, path: Path,
+                expected: tuple[pinning.Input, ...] | None = None) -> FileOutcome:
         """One file's results, or its error: never raises for anything one file does (bad
         input, a plugin's exception, deep recursion, running out of memory); only Ctrl-C
         and termination go through. What readers print or warn goes to stderr, never into
         a report on stdout."""
         try:
             regular(path)
-            with quiet_stdout(path):
-                return CheckedFile(str(path), self.check_file(path))
+            with quiet_stdout(path), pinning.deadline(path, self.options.timeout):
+                return CheckedFile(str(path), self.check_file(path, expected))
         except AigateError as exc:
             return FailedFile(str(path), problem(path, exc))
         except Exception as exc:  # isolation: one file never stops a run
@@ -206,8 +253,12 @@ class Session:
         problems += [p for path, p in unusable.items() if path not in governed]
         outcomes: list[FileOutcome] = [FailedFile(p.path, p) for p in problems]
         stream = (runner or self.serial)(files, progress or _no_progress)
-        return Report(itertools.chain(outcomes, stream), stage=self.options.stage,
-                      policy=self.options.policy, files=len(files) + len(problems))
+        report = Report(itertools.chain(outcomes, stream), stage=self.options.stage,
+                        policy=self.options.policy, files=len(files) + len(problems),
+                        pinned=self.pinned)
+        report.excluded = self.excluded_files
+        report.summary.excluded = len(self.excluded_files)
+        return report
 
     def excluded(self, path: Path) -> bool:
         """Whether --exclude or the ``exclude`` of the config that applies to ``path``
@@ -229,7 +280,10 @@ class Session:
                 self.warn(f"{source.path}: exclude: not honoured in a discovered config (pin "
                           "it with --config, or list its folder in AIGATE_TRUSTED_ROOTS): "
                           "every timeline is checked")
-        return any(globs.match(str(path), p) for p in patterns)
+        hit = next((p for p in patterns if globs.match(str(path), p)), None)
+        if hit is not None:
+            self.excluded_files.setdefault(str(path), hit)
+        return hit is not None
 
     def serial(self, files: Sequence[Path], progress: Progress) -> Iterator[FileOutcome]:
         for done, path in enumerate(files, start=1):

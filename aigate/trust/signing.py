@@ -60,6 +60,22 @@ def _iso(value: Any) -> str:
     raise TypeError(f"cannot sign a value of type {type(value).__name__}")
 
 
+def exposure(path: Path, what: str) -> str | None:
+    """Why ``path`` (a trusted key file, an approvals folder or record) can be changed by
+    anyone on the machine, or None: the file or its folder writable by all (a sticky
+    folder such as /tmp excepted, where others cannot replace what is ours)."""
+    for part in (path, path.parent):
+        try:
+            info = part.stat()
+        except OSError:
+            continue
+        if info.st_mode & stat.S_IWOTH and not (part.is_dir() and info.st_mode & stat.S_ISVTX):
+            return (f"{part}: {what} is writable by others (mode "
+                    f"{stat.S_IMODE(info.st_mode):o}): anyone could change what the gate "
+                    "trusts; chmod o-w it (refused at stage final)")
+    return None
+
+
 def public_key_from_text(text: str, where: str) -> bytes:
     try:
         raw = base64.b64decode(text.strip(), validate=True)
@@ -99,8 +115,8 @@ def keygen_identity(name: str, folder: Path, approver: str | None = None,
     belongs to (approver, role), its fingerprint and the public key, so whoever adds it to
     ``trusted_keys`` knows whose it is. ``approver`` must be the name records give."""
     identity = folder / f"{name}.identity.yaml"
-    if approver is not None and identity.exists():
-        raise UsageError(f"{identity}: already exists; not overwriting an identity")
+    if approver is not None:
+        _new_file(identity, "an identity")
     if role is not None and approver is None:
         raise UsageError("--role goes with --approver (whose role it is)")
     private, public = keygen(name, folder)
@@ -112,7 +128,7 @@ def keygen_identity(name: str, folder: Path, approver: str | None = None,
         lines.append(f"role: {json.dumps(role)}")
     lines += [f"fingerprint: {fingerprint(public_key_from_text(key, str(public)))}",
               f"key: {key}"]
-    identity.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_new(identity, ("\n".join(lines) + "\n").encode("utf-8"), 0o644, "an identity")
     return KeyPair(private, public, identity, key, approver)
 
 
@@ -124,18 +140,37 @@ def keygen(name: str, folder: Path) -> tuple[Path, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     private_path, public_path = folder / f"{name}.key", folder / f"{name}.pub"
     for path in (private_path, public_path):
-        if path.exists():
-            raise UsageError(f"{path}: already exists; not overwriting a key")
+        _new_file(path, "a key")
     key = ed25519.Ed25519PrivateKey.generate()
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
-    fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(pem)
     public = key.public_key().public_bytes(serialization.Encoding.Raw,
                                            serialization.PublicFormat.Raw)
-    public_path.write_text(base64.b64encode(public).decode() + "\n")
+    write_new(private_path, pem, 0o600, "a key")
+    write_new(public_path, (base64.b64encode(public).decode() + "\n").encode(), 0o644,
+              "a key")
     return private_path, public_path
+
+
+def _new_file(path: Path, what: str) -> None:
+    if os.path.lexists(path):  # a dangling link too: never written through
+        link = " (a symbolic link)" if path.is_symlink() else ""
+        raise UsageError(f"{path}: already exists{link}; not overwriting {what}")
+
+
+def write_new(path: Path, data: bytes, mode: int, what: str) -> None:
+    """Create ``path`` with ``data``: never through a symbolic link planted there, never over
+    an existing file."""
+    _new_file(path, what)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags, mode)
+    except FileExistsError:
+        raise UsageError(f"{path}: already exists; not overwriting {what}") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot create: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
 
 
 def load_private_key(path: Path) -> tuple[Any, list[str]]:

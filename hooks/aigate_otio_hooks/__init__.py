@@ -52,6 +52,41 @@ class HandedOver:
     stages: tuple[str, ...]
 
 
+#: aigate's hook scripts by name, as plugin_manifest.json registers them
+SCRIPTS = ("aigate_post_adapter_read", "aigate_pre_adapter_write")
+_OTIO_MANIFEST_MODULE = "opentimelineio.plugins.manifest"
+
+
+def plugin_manifest() -> Any:
+    """aigate's manifest, as OTIO's entry-point loader asks for it.
+
+    OTIO looks a hook script up by name and takes the first one its manifests name, and it
+    reads OTIO_PLUGIN_MANIFEST_PATH before entry points: a manifest there naming a script
+    ``aigate_pre_adapter_write`` would run instead of aigate's export gate. So the
+    manifest being assembled (the ``result`` of OTIO's ``load_manifest``, found on the
+    call stack) loses every earlier script of aigate's names, loudly; a later one is
+    never looked up (aigate's comes first). ``aigate doctor`` checks the outcome."""
+    import opentimelineio as otio
+
+    # as OTIO reads a manifest itself: an adapter here would load the manifest again
+    ours = otio.core.deserialize_json_from_string(
+        (Path(__file__).parent / "plugin_manifest.json").read_text())
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_name == "load_manifest" and \
+                frame.f_globals.get("__name__") == _OTIO_MANIFEST_MODULE:
+            building = frame.f_locals.get("result")
+            scripts = list(getattr(building, "hook_scripts", None) or ())
+            for impostor in [h for h in scripts if h.name in SCRIPTS]:
+                log.warning("aigate: a hook script named %s (%s) would replace aigate's: "
+                            "not used", impostor.name, impostor.module_abs_path())
+            if building is not None and any(h.name in SCRIPTS for h in scripts):
+                building.hook_scripts = [h for h in scripts if h.name not in SCRIPTS]
+            break
+        frame = frame.f_back  # type: ignore[assignment]
+    return ours
+
+
 def disabled(hook: str) -> bool:
     if os.environ.get("AIGATE_DISABLE", "").strip() not in ("", "0"):
         log.warning("aigate: AIGATE_DISABLE is set: the %s gate is OFF for this call", hook)

@@ -24,6 +24,8 @@ from aigate.errors import InputError
 from aigate.model import Collected, Diagnostic, Item, Severity, SubjectResult
 from aigate.output.report import Shade
 
+from . import graph
+
 HOST = "blender"
 NAMESPACE = "aigate"
 #: colour tags: red lock, yellow warn, green AI approved, blue AI allowed by policy
@@ -60,12 +62,15 @@ def is_scene(subject: Any) -> bool:
     return kind.__name__ == "Scene" and kind.__module__.startswith("bpy")
 
 
+class BlendFile:
+    """A ``.blend`` read from disk: every scene in it is a subject of its own."""
+
+    def __init__(self, scenes: list[Any]) -> None:
+        self.scenes = scenes
+
+
 def strips(scene: Any) -> list[Any]:
-    editor = scene.sequence_editor
-    if editor is None:
-        return []
-    found = getattr(editor, "strips_all", None)  # Blender 4.4+
-    return list(found if found is not None else editor.sequences_all)
+    return graph.editor_strips(scene)
 
 
 @hookimpl
@@ -89,34 +94,36 @@ def aigate_load_subject(path: Path) -> Any | None:
     finally:
         os.dup2(saved, 1)
         os.close(saved)
-    return bpy.context.scene
+    return BlendFile(sorted(bpy.data.scenes, key=lambda s: s.name_full))
 
 
 @hookimpl
 def aigate_collect(subject: Any, path: Path | None) -> list[Collected] | None:
+    if isinstance(subject, BlendFile):
+        return [collect_scene(scene) for scene in subject.scenes]
     if not is_scene(subject):
         return None
     return [collect_scene(subject)]
 
 
 def collect_scene(scene: Any) -> Collected:
+    """Every strip the scene renders, with what it carries (:mod:`aigate_blender.graph`):
+    its own strips, then those of the scenes its scene strips show (clip ``OUTER/INNER``)."""
     bpy = _bpy()
     rate = scene.render.fps / scene.render.fps_base
-    ordered = sorted(strips(scene), key=lambda s: (s.channel, s.frame_final_start, s.name))
+    entries = graph.walk(bpy, scene, _plain)
+    ordered = sorted(enumerate(entries), key=lambda e: (
+        "/" in e[1].clip, e[1].strip.channel, e[1].start, e[1].clip, e[0]))
     items: list[Item] = []
     handles: list[Any] = []
     index: dict[str, int] = {}
-    for strip in ordered:
-        sound = strip.type == "SOUND"
-        track = f"{'A' if sound else 'V'}{strip.channel}"
-        position = index[track] = index.get(track, -1) + 1
-        declared = strip.get(NAMESPACE)
+    for _, entry in ordered:
+        position = index[entry.track] = index.get(entry.track, -1) + 1
         items.append(Item(
-            track, "Audio" if sound else "Video", strip.name, position, rate,
-            float(strip.frame_final_start), float(strip.frame_final_end),
-            media_url=_media(bpy, strip),
-            declared=(("strip", _plain(declared)),) if declared is not None else ()))
-        handles.append(strip)
+            entry.track, "Audio" if entry.sound else "Video", entry.clip, position, rate,
+            entry.start, entry.end, media_url=entry.media[0] if entry.media else None,
+            declared=tuple(entry.declared), other_media=tuple(entry.media[1:])))
+        handles.append(entry.strip)
     metadata = _plain(scene.get(NAMESPACE)) if scene.get(NAMESPACE) is not None else {}
     return Collected(name=scene.name, items=items, host=HOST,
                      metadata=metadata if isinstance(metadata, dict) else {}, native=scene,
@@ -124,15 +131,8 @@ def collect_scene(scene: Any) -> Collected:
 
 
 def _media(bpy: Any, strip: Any) -> str | None:
-    if strip.type == "MOVIE":
-        path = strip.filepath
-    elif strip.type == "IMAGE" and len(strip.elements):
-        path = strip.directory + strip.elements[0].filename
-    elif strip.type == "SOUND" and strip.sound is not None:
-        path = strip.sound.filepath
-    else:
-        return None
-    return bpy.path.abspath(path) if path else None
+    found = graph.media(bpy, strip)
+    return found[0] if found else None
 
 
 def _plain(value: Any) -> Any:
@@ -154,6 +154,9 @@ def aigate_present(collected: Collected, result: SubjectResult, target: str | No
     lines = []
     for strip, item_result in zip(collected.handles, result.items, strict=True):
         verdict = item_result.verdict
+        if graph.library_of(strip.id_data) is not None:  # linked: not ours to change
+            lines += [f"{f.severity.label.upper()} {f.message}" for f in item_result.findings]
+            continue
         if strip.get("aigate_locked"):  # our lock, not the editor's
             strip.lock = False
             del strip["aigate_locked"]
@@ -171,8 +174,8 @@ def aigate_present(collected: Collected, result: SubjectResult, target: str | No
             strip.lock = True
             strip["aigate_locked"] = 1
         scene.timeline_markers.new(
-            f"{MARKER_PREFIX}{shade.value.upper()} {headline.rule} {strip.name}",
-            frame=int(strip.frame_final_start))
+            f"{MARKER_PREFIX}{shade.value.upper()} {headline.rule} {item_result.item.clip}",
+            frame=int(item_result.item.record_start))
         lines += [f"{f.severity.label.upper()} {f.message}" for f in item_result.findings]
     scene["aigate_report"] = lines or ["no findings: every strip passes"]
     # not "aigate_stage": before Blender 5.0 that is the storage of the add-on's own stage

@@ -32,13 +32,12 @@ from typing import Any
 import bpy
 from bpy.app.handlers import persistent
 
-from . import strips as _strips
+from . import net
 
 STAGE_ITEMS = [("AUTO", "Auto", "AIGATE_STAGE, else the scene's metadata and the config's "
                 "path rules (for a render: never below its output path's rule)"),
                ("import", "Import", ""), ("edit", "Edit", ""), ("review", "Review", ""),
                ("final", "Final", "picture lock, conform, deliverables")]
-_muted: list[tuple[str, str]] = []  # (scene, strip) muted by the safety net, to restore
 DEBOUNCE = 1.0
 #: how a refusal names the stage the user picked
 SIDEBAR_STAGE = "the scene's aigate stage (sidebar)"
@@ -106,10 +105,10 @@ def stamp_render(scene: Any, results: list[Any], animation: bool = False) -> Pat
     return stamped.path
 
 
-def locked_for_render(scene: Any) -> list[Any]:
-    """The safety net's check: the results locked at final for a render of ``scene`` (none:
-    nothing to mute). It cannot refuse a render, so a stage below the output's is said and
-    replaced by the output's."""
+def checked_for_render(scene: Any) -> tuple[str, list[Any]]:
+    """The safety net's check: the stage a render of ``scene`` is judged at and the results
+    locked at final (none: nothing to mute). It cannot refuse a stage below the output's,
+    so that is said and replaced by the output's."""
     from aigate.core.gate import GateLocked
     from aigate.core.stage import StageRefused
 
@@ -117,16 +116,21 @@ def locked_for_render(scene: Any) -> list[Any]:
     stage = _stage(scene)
     try:
         try:
-            gate.guard_export(scene, stage=stage, output=output, annotate=True,
-                              stage_source=SIDEBAR_STAGE)
+            results = gate.guard_export(scene, stage=stage, output=output, annotate=True,
+                                        stage_source=SIDEBAR_STAGE)
         except StageRefused as exc:
             print(f"aigate: SAFETY NET: {exc}: this render is checked at stage "
                   f"{exc.required}", file=sys.stderr)
-            gate.guard_export(scene, stage=exc.required, output=output, annotate=True,
-                              stage_source=SIDEBAR_STAGE)
+            results = gate.guard_export(scene, stage=exc.required, output=output,
+                                        annotate=True, stage_source=SIDEBAR_STAGE)
     except GateLocked as exc:
-        return exc.results
-    return []
+        return "final", exc.results
+    return (results[0].stage if results else "edit"), []
+
+
+def locked_for_render(scene: Any) -> list[Any]:
+    """The results locked at final for a render of ``scene``."""
+    return checked_for_render(scene)[1]
 
 
 def _summary(result: Any) -> str:
@@ -182,6 +186,35 @@ class AIGATE_OT_render(bpy.types.Operator):
         return {"FINISHED"}
 
 
+class AIGATE_OT_mixdown(bpy.types.Operator):
+    """Render Audio through the gate: refused at stage final while a strip is locked"""
+
+    bl_idname = "aigate.mixdown"
+    bl_label = "Render Audio through aigate"
+
+    filepath: bpy.props.StringProperty(name="File", subtype="FILE_PATH")  # type: ignore[valid-type]
+    container: bpy.props.StringProperty(name="Container", default="WAV")  # type: ignore[valid-type]
+    codec: bpy.props.StringProperty(name="Codec", default="PCM")  # type: ignore[valid-type]
+
+    def execute(self, context: Any) -> set[str]:
+        from aigate.errors import AigateError
+
+        output = bpy.path.abspath(self.filepath)
+        try:  # the same gate as a render, at the audio file's stage
+            _gate(context.scene).guard_export(
+                context.scene, stage=_stage(context.scene), output=output, annotate=True,
+                stage_source=SIDEBAR_STAGE)
+        except AigateError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        return bpy.ops.sound.mixdown(filepath=output, container=self.container,
+                                     codec=self.codec)
+
+
+def _render_menu(self: Any, context: Any) -> None:
+    self.layout.operator("aigate.mixdown", text="Render Audio through aigate")
+
+
 class SEQUENCER_PT_aigate(bpy.types.Panel):
     bl_space_type = "SEQUENCE_EDITOR"
     bl_region_type = "UI"
@@ -228,39 +261,19 @@ def _on_edit(scene: Any, *_: Any) -> None:
 
 @persistent
 def _on_render_init(scene: Any, *_: Any) -> None:
-    """The safety net: locked strips are muted for a final render started any way."""
-    try:
-        locked = locked_for_render(scene)
-    except Exception as exc:
-        print(f"aigate: SAFETY NET could not check the scene: {exc}", file=sys.stderr)
-        return
-    by_name = {s.name: s for s in _strips(scene)}
-    for result in locked:
-        for item_result in result.items:
-            strip = by_name.get(item_result.item.clip)
-            if item_result.verdict.label == "lock" and strip is not None and not strip.mute:
-                strip.mute = True
-                _muted.append((scene.name, strip.name))
-    if _muted:
-        names = ", ".join(name for _, name in _muted)
-        print(f"aigate: SAFETY NET: this final render leaves out locked strips: {names}",
-              file=sys.stderr)
+    """The safety net (:mod:`aigate_blender.net`)."""
+    net.on_init(scene)
 
 
 @persistent
 def _on_render_done(scene: Any, *_: Any) -> None:
-    while _muted:
-        scene_name, strip_name = _muted.pop()
-        owner = bpy.data.scenes.get(scene_name)
-        strip = {s.name: s for s in _strips(owner)}.get(strip_name) if owner else None
-        if strip is not None:
-            strip.mute = False
+    net.restore()
 
 
-CLASSES = (AIGATE_OT_check, AIGATE_OT_render, SEQUENCER_PT_aigate)
+CLASSES = (AIGATE_OT_check, AIGATE_OT_render, AIGATE_OT_mixdown, SEQUENCER_PT_aigate)
 HANDLERS = (("load_post", _on_load), ("depsgraph_update_post", _on_edit),
-            ("render_init", _on_render_init), ("render_complete", _on_render_done),
-            ("render_cancel", _on_render_done))
+            ("render_init", _on_render_init), ("render_pre", net.on_pre_handler),
+            ("render_complete", _on_render_done), ("render_cancel", _on_render_done))
 
 
 def register() -> None:
@@ -273,6 +286,9 @@ def register() -> None:
         handlers = getattr(bpy.app.handlers, name)
         if function not in handlers:
             handlers.append(function)
+    menu = getattr(bpy.types, "TOPBAR_MT_render", None)
+    if menu is not None:
+        menu.append(_render_menu)
 
 
 def unregister() -> None:
@@ -283,6 +299,9 @@ def unregister() -> None:
             handlers.remove(function)
     if bpy.app.timers.is_registered(_recheck):
         bpy.app.timers.unregister(_recheck)
+    menu = getattr(bpy.types, "TOPBAR_MT_render", None)
+    if menu is not None:
+        menu.remove(_render_menu)
     for cls in reversed(CLASSES):
         if getattr(cls, "is_registered", False):
             bpy.utils.unregister_class(cls)

@@ -69,7 +69,12 @@ def subject(result: SubjectResult, options: ReportOptions) -> str:
 
 def tail(report: Report, options: ReportOptions) -> str:
     errors = [{"path": e.path, "message": e.message} for e in report.errors]
-    return f'],"errors":{_dump(errors)},"summary":{_dump(report.summary.counts())}}}\n'
+    pinned = f',"pinned":{_dump(report.pinned())}' if report.pinned else ""
+    if report.excluded:
+        pinned += ',"excluded":' + _dump([{"path": p, "pattern": g}
+                                          for p, g in report.excluded.items()])
+    return (f'],"errors":{_dump(errors)}{pinned},'
+            f'"summary":{_dump(report.summary.counts())}}}\n')
 
 
 def _dump(value: Any) -> str:
