@@ -38,6 +38,15 @@ needs_sources = pytest.mark.xfail(not SOURCES_READ_OTHER_MEDIA, strict=True,
                                          "Item.other_media yet")
 
 
+def files(project: Path, item: Any) -> tuple[str | None, tuple[str, ...]]:
+    """An item's media and other media as the files they name (melt's reader gives them
+    absolute, aigate's relative to the project's folder)."""
+    def resolved(name: str) -> str:
+        return str((project.parent / name).resolve())
+    return (resolved(item.media_url) if item.media_url else None,
+            tuple(resolved(m) for m in item.other_media))
+
+
 def colour(name: str, rgb: str, length: int = 24, aigate: str | None = None) -> str:
     declared = f'<property name="kdenlive:aigate">{aigate}</property>' if aigate else ""
     return (f'<producer id="{name}" in="0" out="{length - 1}">'
@@ -210,7 +219,7 @@ def test_provenance_comes_from_the_file_melt_renders_not_the_original_kdenlive_n
     assert run.code == 1 and run.verdicts() == {"gen.png": "lock"}
     assert "undeclared-ai" in run.findings("gen.png")
     item = collect(read(project)).items[0]
-    assert (item.media_url, item.other_media) == ("gen.png", ("clean.png",))
+    assert files(project, item) == (str(tmp_path / "gen.png"), (str(tmp_path / "clean.png"),))
 
 
 PROXIED = ('<producer id="p" in="0" out="23">'
@@ -244,7 +253,7 @@ def test_a_proxied_clip_names_its_original_as_media_too(tmp_path, ai_still, clea
                            '<entry producer="p" in="0" out="23"/></playlist>'))
     assert set(render(project, tmp_path / "proxied.mp4")) == {BLUE}
     item = collect(read(project)).items[0]
-    assert (item.media_url, item.other_media) == ("clean.png", ("gen.png",))
+    assert files(project, item) == (str(tmp_path / "clean.png"), (str(tmp_path / "gen.png"),))
 
 
 @pytest.mark.parametrize("where", ["producer", "entry", "track", "tractor"])
@@ -254,7 +263,7 @@ def test_a_filter_s_image_is_media_of_the_clip_it_covers(tmp_path, ai_still, whe
     project.write_text(watermarked(where))
     assert set(render(project, tmp_path / "wm.mp4")) == {RED}
     item = collect(read(project)).items[0]
-    assert (item.media_url, item.other_media) == (None, ("gen.png",))
+    assert files(project, item) == (None, (str(tmp_path / "gen.png"),))
 
 
 @needs_sources

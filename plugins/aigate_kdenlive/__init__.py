@@ -13,13 +13,24 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from aigate.api import Collected, Diagnostic, SaveOutcome, SubjectResult, hookimpl
+from aigate.api import (
+    CheckContext,
+    Collected,
+    Diagnostic,
+    InputError,
+    Item,
+    SaveOutcome,
+    SubjectResult,
+    hookimpl,
+)
 
+from . import normalised
 from . import project as projects
 from . import render as renders
 from .otio_io import from_otio
 from .present import present
 from .project import HOST, SUFFIXES, Project
+from .walk import reader_refusal
 
 
 @hookimpl
@@ -39,6 +50,15 @@ def aigate_collect(subject: Any, path: Path | None) -> list[Collected] | None:
     if not isinstance(subject, Project):
         return None
     return [projects.collect(subject)]
+
+
+@hookimpl
+def aigate_claims(items: Sequence[Item], context: CheckContext) -> None:
+    """No claim: the stage is known here, so a project aigate's own reader read is refused
+    at review and final (MLT not installed)."""
+    refusal = reader_refusal(items, context.stage, str(context.path or context.subject))
+    if refusal:
+        raise InputError(refusal)
 
 
 @hookimpl
@@ -101,4 +121,11 @@ def aigate_render(subject: Any, path: Path | None, output: Path,
 
 @hookimpl
 def aigate_doctor() -> list[Diagnostic]:
-    return renders.diagnose()
+    melt = normalised.melt_path()
+    reader = Diagnostic(
+        "kdenlive reader", melt is not None,
+        f"MLT ({melt}): Kdenlive/MLT projects are checked as melt loads them" if melt else
+        "aigate's own (melt not found): Kdenlive/MLT projects are checked below review "
+        "only, and refused at review and final (Debian: apt-get install melt)",
+        fails_open=False)
+    return [*renders.diagnose(), reader]

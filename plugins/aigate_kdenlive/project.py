@@ -25,11 +25,9 @@ as Kdenlive's ruler shows them (it starts at 00:00:00:00).
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,7 +35,10 @@ from typing import Any
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-from aigate.api import Collected, InputError, Item
+from aigate.api import InputError
+
+from . import normalised
+from .normalised import Played
 
 HOST = "kdenlive"
 SUFFIXES = ("kdenlive", "mlt")
@@ -51,6 +52,9 @@ BLACK_TRACK = "black_track"
 #: MLT's default profile (dv_pal) when a plain MLT file names none
 DEFAULT_RATE = 25.0
 SERVICES = ("producer", "chain", "playlist", "tractor")
+#: a bound on the clips and sequences a project expands to: nested sequences each used
+#: many times multiply
+MAX_PLAYED = 200_000
 #: producers that make their picture or sound themselves: no media file behind them
 GENERATORS = {"color", "colour", "kdenlivetitle", "qtext", "count", "noise", "tone",
               "blipflash", "glaxnimate-generator", "frei0r.test_pat_B"}
@@ -67,6 +71,24 @@ class Project:
     #: the line each element was read from (by ``id()``), for messages naming the place;
     #: found when a message needs it (noting lines while parsing costs a third more time)
     lines: dict[int, int] | None = field(default=None, repr=False)
+    #: the document as melt itself loaded it (:mod:`.normalised`), where MLT is installed:
+    #: what is checked; None where aigate's own reader reads the file
+    played: Played | None = field(default=None, repr=False)
+    #: for the view of melt's document: the project file, whose lines messages name
+    origin: Project | None = field(default=None, repr=False)
+
+    @property
+    def reader(self) -> str:
+        """Which reader decides what this project plays: ``MLT`` or ``aigate``."""
+        return "aigate" if self.played is None else "MLT"
+
+    def view(self) -> Project:
+        """The document the timeline is read from: melt's normalised one when there is one
+        (a copy without a path: its lines are not the file's), else this one."""
+        if self.played is None:
+            return self
+        return Project(tree=ET.ElementTree(self.played.root), path=None, name=self.where(),
+                       origin=self)
 
     @property
     def root(self) -> ET.Element:
@@ -91,6 +113,11 @@ class Project:
 
     def place(self, element: ET.Element) -> str:
         """``line N`` where the element was read, else its tag and id."""
+        if self.origin is not None:  # the same service in the project file, by id
+            own = next((e for e in self.origin.root.iter() if e.tag == element.tag
+                        and e.get("id") and e.get("id") == element.get("id")), None)
+            if own is not None:
+                return self.origin.place(own)
         if self.lines is None:
             self.lines = _lines(self)
         line = self.lines.get(id(element))
@@ -189,8 +216,12 @@ def read(path: Path) -> Project:
         tree = SafeET.parse(str(path))
     except ET.ParseError as exc:
         raise InputError(f"{path}: cannot read as MLT XML: {exc}") from None
-    except DefusedXmlException as exc:
-        raise InputError(f"{path}: refused: {type(exc).__name__} ({exc})") from None
+    except DefusedXmlException:
+        # entities can grow a small file into gigabytes or read other files: no reader,
+        # aigate's or MLT's, is given one
+        raise InputError(f"{path}: refused: it declares XML entities (<!DOCTYPE ... "
+                         "<!ENTITY>), which can expand without bound or pull in other files; "
+                         "save the project again from Kdenlive or remove the DOCTYPE") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
     root = tree.getroot()
@@ -199,14 +230,94 @@ def read(path: Path) -> Project:
         raise InputError(f"{path}: not an MLT document (root element <{tag}>, expected <mlt>)")
     project = Project(tree=tree, path=path, name=path.stem)
     project.services()  # refuses an id defined twice
+    _refuse_loops(project)  # melt would recurse without end on them
+    if normalised.available():
+        project.played = name_documents(project, normalised.played(path))
     return project
 
 
+def _refuse_loops(project: Project) -> None:
+    """A sequence that plays itself, or a producer playing the document it is in, is
+    refused naming the place (melt recurses on them until it fails)."""
+    services = project.services()
+    folder = project.root.get("root") or str(project.path.parent if project.path else ".")
+    own = project.path.resolve() if project.path else None
+    for element in services.values():
+        resource = (prop(element, "resource") or element.get("resource") or "").strip()
+        service = prop(element, "mlt_service") or element.get("mlt_service") or ""
+        if own is not None and element.tag in ("producer", "chain") and resource and (
+                service in DOCUMENT_SERVICES or resource.startswith("xml:")
+                or Path(resource).suffix.lower() in DOCUMENT_SUFFIXES):
+            name = resource.removeprefix("xml:")
+            if (Path(folder) / name).resolve() == own:
+                raise InputError(f"{project.where()}: {project.place(element)}: "
+                                 f"{element.get('id')!r} plays {name}, which plays this "
+                                 "document: it would never end")
+    done: dict[int, int] = {}
+
+    def visit(element: ET.Element, path: tuple[ET.Element, ...]) -> int:
+        """How many clips and sequences ``element`` plays (melt's loader copies nested
+        documents that many times)."""
+        if any(seen is element for seen in path):
+            start = next(n for n, seen in enumerate(path) if seen is element)
+            chain = " -> ".join(repr(e.get("id")) for e in (*path[start:], element))
+            raise InputError(f"{project.where()}: {project.place(element)}: "
+                             f"<{element.tag}> {element.get('id')!r} plays itself ({chain})")
+        if id(element) in done:
+            return done[id(element)]
+        count = 1
+        for child in element.iter():
+            target = services.get(child.get("producer") or "") \
+                if child.tag in ("entry", "track") else None
+            if target is not None and target.tag in ("playlist", "tractor"):
+                count += visit(target, (*path, element))
+            elif target is not None:
+                count += 1
+            if count > MAX_PLAYED:
+                raise InputError(f"{project.where()}: plays more than {MAX_PLAYED} clips and "
+                                 "sequences (nested sequences used over and over): not "
+                                 "checked")
+        done[id(element)] = count
+        return count
+
+    main = next((el for el in reversed(project.root) if el.tag in SERVICES), None)
+    for element in ([main] if main is not None else []) + list(services.values()):
+        if element.tag in ("playlist", "tractor"):
+            visit(element, ())
+    _refuse_unreadable(project)
+
+
+def _refuse_unreadable(project: Project) -> None:
+    """An entry or track naming a service no element defines, or an in/out/length that is
+    no time, is refused naming the place: MLT would skip the entry or read the time as
+    some number, and the file is not what its author meant (an id given as a
+    ``<property name="id">`` counts as defined, as MLT reads it)."""
+    known = set(project.services())
+    known |= {prop(e, "id") or "" for e in project.root.iter() if e.tag in SERVICES}
+    rate = project.rate()
+    for parent in project.root.iter():
+        if parent.tag not in ("playlist", "tractor", "multitrack"):
+            continue
+        for number, child in enumerate(parent, start=1):
+            if child.tag not in ("entry", "track", "blank"):
+                continue
+            where = f"{parent.tag} {parent.get('id')!r} element {number}"
+            name = child.get("producer")
+            if child.tag != "blank" and name is not None and name not in known:
+                raise InputError(f"{project.where()}: {where}: <{child.tag}> plays "
+                                 f"{name!r}, which is not defined")
+            for key in ("in", "out", "length"):
+                if child.get(key) is not None:
+                    _time(project, child.get(key) or "", rate, f"{where} {key}")
+
+
 def prop(element: ET.Element, name: str) -> str | None:
+    """A property's text; given twice, the last (as MLT keeps it)."""
+    found = None
     for child in element.findall("property"):
         if child.get("name") == name:
-            return child.text or ""
-    return None
+            found = child.text or ""
+    return found
 
 
 def set_prop(element: ET.Element, name: str, value: str | None) -> None:
@@ -216,8 +327,10 @@ def set_prop(element: ET.Element, name: str, value: str | None) -> None:
         for child in found:
             element.remove(child)
         return
-    if found:
-        found[0].text = value
+    if found:  # one left, the value MLT reads
+        for child in found[:-1]:
+            element.remove(child)
+        found[-1].text = value
         return
     child = ET.Element("property", name=name)
     child.text = value
@@ -272,6 +385,7 @@ def tracks(project: Project) -> list[Track]:
     """The timeline's tracks, numbered as Kdenlive shows them (video V1 upwards in MLT
     order; audio A1 nearest the video tracks, as MLT lists audio tracks bottom-up first),
     video first."""
+    project = project.view()
     services = project.services()
     main = timeline(project)
     wrappers: list[ET.Element] = []
@@ -342,341 +456,6 @@ def _track_refs(tractor: ET.Element) -> list[ET.Element]:
     return tractor.findall("track") + tractor.findall("multitrack/track")
 
 
-def collect(project: Project) -> Collected:
-    """Every clip melt plays, in track order then record order: each entry of each track,
-    and each clip inside a tractor or playlist an entry plays (a nested sequence), on the
-    outer track's timeline (its track labelled ``V1/<nested id>``)."""
-    rate = project.rate()
-    services = project.services()
-    bins = _bin_clips(project, services)
-    root_folder = project.root.get("root") or None
-    items: list[Item] = []
-    handles: list[Placement] = []
-    walk = _Walk(project, services, rate, root_folder,
-                 documents=(project.path.resolve(),) if project.path else ())
-    for track in tracks(project):
-        placed: dict[str, list[tuple[float, Item, Placement]]] = {}
-        for playlist, ref in zip(track.playlists, track.refs or [None] * len(track.playlists),
-                                 strict=True):
-            for play in walk.play_track(ref, playlist, track.label, (0, None), 0, (),
-                                        track.attached):
-                producer = play.producer
-                clip_el = bins.get(prop(producer, "kdenlive:id") or "", producer) \
-                    if play.native else producer
-                declared = _declared(play.entry, producer, clip_el, play.carried)
-                media = _media(producer, play.root)
-                other = tuple(dict.fromkeys(
-                    path for path in _named_media(producer, clip_el, play.attached,
-                                                  play.root) if path != media))
-                item = Item(play.label, track.kind, _clip_name(producer, clip_el), 0, rate,
-                            float(play.start), float(play.end), float(play.source_in),
-                            float(play.source_in + play.end - play.start), media, declared,
-                            other)
-                placed.setdefault(play.label, []).append(
-                    (play.start, item, Placement(play.entry, producer, clip_el,
-                                                 play.source_in)))
-        for label in sorted(placed, key=lambda name: (name != track.label, name)):
-            ordered = sorted(placed[label], key=lambda p: p[0])
-            for index, (_, item, placement) in enumerate(ordered):
-                item.index = index
-                items.append(item)
-                handles.append(placement)
-    return Collected(name=project.name, items=items, host=HOST,
-                     metadata=_settings(project), native=project, handles=handles)
-
-
-#: a bound on the clips and sequences a project expands to: nested sequences each used
-#: many times multiply
-MAX_PLAYED = 200_000
-
-
-@dataclass
-class _Played:
-    """A clip melt plays: its record frames on the outer track, the entry and producer, the
-    source frame it starts at, and the filters and transitions laid over it."""
-
-    start: int
-    end: int
-    entry: ET.Element
-    producer: ET.Element
-    source_in: int
-    label: str
-    attached: tuple[ET.Element, ...]
-    #: the folder relative paths are read from, and whether the clip is the project's own
-    #: (not one of a document it plays), so its bin clip applies
-    root: str | None
-    native: bool
-    #: the entries, sequences and documents it is played through, whose declarations
-    #: cover it too
-    carried: tuple[ET.Element, ...] = ()
-
-
-@dataclass
-class _Budget:
-    used: int = 0
-
-
-#: MLT's producers of another MLT document: a file, or the XML text itself
-DOCUMENT_SERVICES = ("xml", "xml-nogl")
-STRING_SERVICES = ("xml-string", "xmlstring")
-DOCUMENT_SUFFIXES = (".mlt", ".kdenlive", ".xml")
-
-
-@dataclass
-class _Walk:
-    """Walks what a service plays, as melt does: into nested tractors and playlists, and
-    into other MLT documents a producer plays."""
-
-    project: Project
-    services: dict[str, ET.Element]
-    rate: float
-    root: str | None = None
-    native: bool = True
-    documents: tuple[Path, ...] = ()
-    budget: _Budget = field(default_factory=_Budget)
-    lengths: dict[int, int] = field(default_factory=dict)
-    subs: dict[int, _Walk | None] = field(default_factory=dict)
-
-    def play(self, service: ET.Element, label: str, window: tuple[int, int | None],
-             offset: int, path: tuple[ET.Element, ...], attached: tuple[ET.Element, ...],
-             carried: tuple[ET.Element, ...] = ()) -> list[_Played]:
-        """The clips ``service`` plays between its frames ``window`` (last inclusive; None:
-        to its end), placed from record frame ``offset``; ``path`` is the nesting so far."""
-        self._refuse_cycle(service, path)
-        self._spend()
-        path = (*path, service)
-        attached = (*attached, *_filters(service))
-        if service.tag == "tractor":
-            out = []
-            for number, ref in enumerate(_track_refs(service)):
-                target = self.services.get(ref.get("producer", ""))
-                if target is None:
-                    raise InputError(f"{self.project.where()}: {self.project.place(ref)}: "
-                                     f"tractor {service.get('id')!r} plays "
-                                     f"{ref.get('producer')!r}, which is not defined")
-                out += self.play_track(ref, target, label, window, offset, path,
-                                       (*attached, *_transitions(service, number)), carried)
-            return out
-        if service.tag != "playlist":  # a producer used directly as a track
-            first, last = self._range_of(service, service, label, path)
-            return self._place(service, service, 0, first, last, label, window, offset, path,
-                               attached, carried)
-        out = []
-        position = 0
-        for number, child in enumerate(service, start=1):
-            where = f"track {label}, playlist {service.get('id')!r} element {number}"
-            if child.tag == "blank":
-                position += _time(self.project, child.get("length", "0"), self.rate,
-                                  f"{where} <blank>")
-                continue
-            if child.tag == "entry":
-                producer = self.services.get(child.get("producer", "")) \
-                    if child.get("producer") else \
-                    next((c for c in child if c.tag in SERVICES), None)
-                if producer is None:
-                    raise InputError(f"{self.project.where()}: {where}: <entry> plays "
-                                     f"{child.get('producer')!r}, which is not defined")
-            elif child.tag in SERVICES:  # a producer written inline in the playlist
-                producer = child
-            else:
-                continue
-            first, last = self._range_of(child, producer, where, path)
-            if last - first + 1 > 0:
-                out += self._place(child, producer, position, first, last, label, window,
-                                   offset, path, (*attached, *_filters(child)), carried)
-                position += last - first + 1
-        return out
-
-    def play_track(self, ref: ET.Element | None, target: ET.Element, label: str,
-                   window: tuple[int, int | None], offset: int, path: tuple[ET.Element, ...],
-                   attached: tuple[ET.Element, ...], carried: tuple[ET.Element, ...] = ()
-                   ) -> list[_Played]:
-        """What a tractor's ``<track>`` plays: its target, from the frame its ``in`` names
-        to its ``out`` (melt cuts the target so)."""
-        if ref is None or (ref.get("in") is None and ref.get("out") is None):
-            return self.play(target, label, window, offset, path, attached, carried)
-        where = f"track {label}, {self.project.place(ref)}"
-        first = _time(self.project, ref.get("in") or "0", self.rate, f"{where} in")
-        out_text = ref.get("out")
-        last = _time(self.project, out_text, self.rate, f"{where} out") \
-            if out_text is not None else first + self.length(target, path) - 1
-        begin, stop = window
-        high = last if stop is None else min(last, first + stop)
-        if first + begin > high:
-            return []
-        return self.play(target, label, (first + begin, high), offset, path, attached, carried)
-
-    def _track_length(self, ref: ET.Element, target: ET.Element,
-                      path: tuple[ET.Element, ...]) -> int:
-        if ref.get("in") is None and ref.get("out") is None:
-            return self.length(target, path)
-        where = f"{self.project.place(ref)}"
-        first = _time(self.project, ref.get("in") or "0", self.rate, f"{where} in")
-        out_text = ref.get("out")
-        last = _time(self.project, out_text, self.rate, f"{where} out") \
-            if out_text is not None else self.length(target, path) - 1
-        return max(last - first + 1, 0)
-
-    def _place(self, entry: ET.Element, producer: ET.Element, position: int, first: int,
-               last: int, label: str, window: tuple[int, int | None], offset: int,
-               path: tuple[ET.Element, ...], attached: tuple[ET.Element, ...],
-               carried: tuple[ET.Element, ...]) -> list[_Played]:
-        """The part of an entry (at ``position``, playing ``first``..``last``) inside the
-        window, as a clip, or as the clips of the sequence it plays."""
-        begin, stop = window
-        low = max(position, begin)
-        high = position + last - first + 1
-        if stop is not None:
-            high = min(high, stop + 1)
-        if high <= low:
-            return []
-        record = offset + low - begin
-        source = first + low - position
-        inside = (source, source + high - low - 1)
-        through = (*carried, *dict.fromkeys((entry, producer)))
-        if producer.tag in ("tractor", "playlist"):
-            nested = f"{label}/{producer.get('id') or 'nested'}"
-            return self.play(producer, nested, inside, record, path, attached, through)
-        sub = self._sub(producer)
-        if sub is not None:  # another MLT document: its clips, on this timeline
-            nested = f"{label}/{producer.get('id') or sub.project.name}"
-            return sub.play(timeline(sub.project), nested, inside, record, (),
-                            (*attached, *_filters(producer)), through)
-        hidden = _document_named(producer)
-        if hidden is not None:
-            service = prop(producer, "mlt_service") or "its loader"
-            raise InputError(f"{self.project.where()}: {self.project.place(producer)}: "
-                             f"{producer.get('id')!r} plays the MLT document {hidden} through "
-                             f"{service}, which aigate does not follow: its clips cannot be "
-                             "checked")
-        self._spend()
-        return [_Played(record, record + high - low, entry, producer, source, label,
-                        (*attached, *_filters(producer)), self.root, self.native, carried)]
-
-    def _range_of(self, entry: ET.Element, producer: ET.Element, where: str,
-                  path: tuple[ET.Element, ...]) -> tuple[int, int]:
-        """The frames of ``producer`` an entry plays (in, inclusive out)."""
-        if producer.tag in ("tractor", "playlist"):
-            return self._nested_range(entry, producer, where, path)
-        sub = self._sub(producer)
-        if sub is not None and not (entry.get("out") or producer.get("out")
-                                    or prop(producer, "length")):
-            first = _time(self.project, entry.get("in") or producer.get("in") or "0",
-                          self.rate, f"{where} in")
-            return first, sub.length(timeline(sub.project), ()) - 1
-        return _range(self.project, entry, producer, self.rate, where)
-
-    def _sub(self, producer: ET.Element) -> _Walk | None:
-        """The walk of the MLT document ``producer`` plays (a file, or XML text), or None
-        when it plays media. The document is read as the project is (defusedxml, an id
-        defined twice refused); one that includes itself is refused."""
-        if id(producer) in self.subs:
-            return self.subs[id(producer)]
-        service = prop(producer, "mlt_service") or ""
-        resource = (prop(producer, "resource") or "").strip()
-        place = f"{self.project.where()}: {self.project.place(producer)}"
-        sub: _Walk | None = None
-        if service in STRING_SERVICES:
-            try:
-                document = SafeET.fromstring(resource)
-            except (ET.ParseError, DefusedXmlException) as exc:
-                raise InputError(f"{place}: the MLT document in {producer.get('id')!r} "
-                                 f"cannot be read: {exc}") from None
-            if document.tag != "mlt":
-                raise InputError(f"{place}: {producer.get('id')!r} holds no MLT document")
-            inner = Project(tree=ET.ElementTree(document), path=None,
-                            name=f"{place}: {service} {producer.get('id')!r}")
-            sub = self._nested_walk(inner, self.root, self.documents)
-        elif service in DOCUMENT_SERVICES or resource.startswith("xml:") or (
-                not service and Path(resource).suffix.lower() in DOCUMENT_SUFFIXES):
-            name = resource.removeprefix("xml:")
-            file = Path(name)
-            if not file.is_absolute():
-                base = self.root or (str(self.project.path.parent) if self.project.path
-                                     else ".")
-                file = Path(base) / file
-            file = file.resolve()
-            if file in self.documents:
-                raise InputError(f"{place}: {producer.get('id')!r} plays {name}, which "
-                                 "plays this document: it would never end")
-            inner = read(file)
-            sub = self._nested_walk(inner, inner.root.get("root") or str(file.parent),
-                                    (*self.documents, file))
-        self.subs[id(producer)] = sub
-        return sub
-
-    def _nested_walk(self, project: Project, root: str | None,
-                     documents: tuple[Path, ...]) -> _Walk:
-        return _Walk(project, project.services(), self.rate, root, False, documents,
-                     self.budget)
-
-    def _spend(self) -> None:
-        self.budget.used += 1
-        if self.budget.used > MAX_PLAYED:
-            raise InputError(f"{self.project.where()}: plays more than {MAX_PLAYED} clips and "
-                             "sequences (nested sequences used over and over): not checked")
-
-    def _refuse_cycle(self, service: ET.Element, path: tuple[ET.Element, ...]) -> None:
-        """A sequence that plays itself (melt would recurse without end) is refused."""
-        start = next((n for n, seen in enumerate(path) if seen is service), None)
-        if start is None:
-            return
-        chain = " -> ".join(repr(e.get("id")) for e in (*path[start:], service))
-        raise InputError(f"{self.project.where()}: {self.project.place(service)}: "
-                         f"<{service.tag}> {service.get('id')!r} plays itself ({chain})")
-
-    def _nested_range(self, entry: ET.Element, nested: ET.Element, where: str,
-                      path: tuple[ET.Element, ...]) -> tuple[int, int]:
-        """The frames of a nested tractor or playlist an entry plays. melt counts them
-        from the sequence's start and, without in/out on the entry, plays it whole (the
-        sequence's own in/out do not trim it)."""
-        first = _time(self.project, entry.get("in") or "0", self.rate, f"{where} in")
-        out_text = entry.get("out")
-        if out_text is not None:
-            return first, _time(self.project, out_text, self.rate, f"{where} out")
-        return first, self.length(nested, path) - 1
-
-    def length(self, service: ET.Element, path: tuple[ET.Element, ...]) -> int:
-        """How many frames a service plays when nothing trims it (a playlist: its entries
-        and blanks; a tractor: its longest track)."""
-        known = self.lengths.get(id(service))
-        if known is not None:
-            return known
-        self._refuse_cycle(service, path)
-        path = (*path, service)
-        where = f"{service.tag} {service.get('id')!r}"
-        if service.tag == "tractor":
-            total = 0
-            for ref in _track_refs(service):
-                target = self.services.get(ref.get("producer", ""))
-                if target is not None:
-                    total = max(total, self._track_length(ref, target, path))
-        elif service.tag == "playlist":
-            total = 0
-            for number, child in enumerate(service, start=1):
-                here = f"{where} element {number}"
-                if child.tag == "blank":
-                    total += _time(self.project, child.get("length", "0"), self.rate,
-                                   f"{here} <blank>")
-                    continue
-                producer = (self.services.get(child.get("producer", ""))
-                            if child.get("producer") else
-                            next((c for c in child if c.tag in SERVICES), None)) \
-                    if child.tag == "entry" else child if child.tag in SERVICES else None
-                if producer is None:
-                    continue
-                if producer.tag in ("tractor", "playlist"):
-                    first, last = self._nested_range(child, producer, here, path)
-                else:
-                    first, last = self._range_of(child, producer, here, path)
-                total += max(last - first + 1, 0)
-        else:
-            first, last = self._range_of(service, service, where, path)
-            total = max(last - first + 1, 0)
-        self.lengths[id(service)] = total
-        return total
-
-
 def _range(project: Project, entry: ET.Element, producer: ET.Element, rate: float,
            where: str) -> tuple[int, int]:
     """An entry's in and (inclusive) out, defaulting to the producer's."""
@@ -702,116 +481,10 @@ def _time(project: Project, text: str, rate: float, where: str) -> int:
                          "HH:MM:SS.mmm or HH:MM:SS:FF)") from None
 
 
-def _bin_clips(project: Project, services: dict[str, ET.Element]) -> dict[str, ET.Element]:
-    """The bin clip for each ``kdenlive:id``: the producers main_bin lists."""
-    found: dict[str, ET.Element] = {}
-    bin_playlist = project.bin()
-    if bin_playlist is None:
-        return found
-    for entry in bin_playlist.findall("entry"):
-        element = services.get(entry.get("producer", ""))
-        key = prop(element, "kdenlive:id") if element is not None else None
-        if element is not None and key:
-            found.setdefault(key, element)
-    return found
-
-
-def _declared(entry: ET.Element, producer: ET.Element, clip: ET.Element,
-              carried: Sequence[ET.Element] = ()) -> tuple[tuple[str, Any], ...]:
-    """Contract v1 from the entry, the timeline producer and the bin clip, and from each
-    sequence (and entry playing it) the clip is played through, which covers every clip
-    inside; the same text twice (Kdenlive copies bin properties onto timeline producers)
-    counts once."""
-    out: list[tuple[str, Any]] = []
-    seen: set[str] = set()
-    sources = [("entry", entry), ("clip", producer), ("bin clip", clip)]
-    sources += [(f"sequence {e.get('id')!r}" if e.tag in SERVICES else "sequence entry", e)
-                for e in carried]
-    for where, element in sources:
-        if where == "entry" and element is producer:
-            continue
-        text = prop(element, CONTRACT)
-        if text is None or text.strip() in seen:
-            continue
-        seen.add(text.strip())
-        out.append((where, _json(text)))
-    return tuple(out)
-
-
-def _json(text: str) -> Any:
-    """The property's JSON; text that is not JSON stays a string, which the contract parser
-    reports as malformed (the gate never drops a declaration it cannot read)."""
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
-
-
-def _settings(project: Project) -> dict[str, Any]:
-    bin_playlist = project.bin()
-    text = prop(bin_playlist, DOC_SETTINGS) if bin_playlist is not None else None
-    if text is None:
-        text = prop(timeline(project), "aigate")  # plain MLT: on the played tractor
-    value = _json(text) if text else None
-    if text and not isinstance(value, dict):
-        raise InputError(f"{project.where()}: project property {DOC_SETTINGS} is not a JSON "
-                         "object")
-    return value or {}
-
-
-def _clip_name(producer: ET.Element, clip: ET.Element) -> str:
-    for element in (producer, clip):
-        name = prop(element, "kdenlive:clipname")
-        if name:
-            return name
-    resource = prop(clip, "resource") or prop(producer, "resource")
-    service = prop(clip, "mlt_service") or ""
-    if resource and service not in GENERATORS:
-        return Path(resource).name
-    return clip.get("id") or producer.get("id") or "(unnamed clip)"
-
-
-#: a producer's properties naming a file: what melt renders (``resource``), and what
-#: Kdenlive swaps in or keeps beside it (the original of a proxy, a speed change's source)
-PRODUCER_PATHS = ("resource", "warp_resource", "kdenlive:originalurl", "kdenlive:proxy")
-#: the last part of a filter's, transition's or link's property naming a file it brings
-#: into the picture or sound: ``resource`` (watermark, luma, shape), ``filter.resource``,
-#: ``luma``, ``composite.luma``, ``av.file`` (lut3d), ``av.filename`` (movie, subtitles)
-ATTACHED_PATHS = frozenset({"resource", "luma", "file", "filename", "url"})
-
-
-def _media(producer: ET.Element, root_folder: str | None) -> str | None:
-    """The media file melt renders for this timeline producer (its ``resource``; a proxy
-    when the project is proxied), relative paths resolved against the document's
-    ``root``."""
-    service = prop(producer, "mlt_service") or ""
-    if service in GENERATORS or service in ("xml-string", "xmlstring"):
-        return None
-    return _path(prop(producer, "resource"), service, root_folder)
-
-
-def _named_media(producer: ET.Element, clip: ET.Element, attached: Sequence[ET.Element],
-                 root_folder: str | None) -> Iterator[str]:
-    """Every file the clip names besides: the producer's and its bin clip's paths (the
-    original behind a proxy...), and the files its filters, transitions and links bring
-    in (a watermark)."""
-    for element in dict.fromkeys((producer, clip)):
-        service = prop(element, "mlt_service") or ""
-        for name in PRODUCER_PATHS:
-            if name == "resource" and (service in GENERATORS
-                                       or service in ("xml-string", "xmlstring")):
-                continue
-            path = _path(prop(element, name), service, root_folder)
-            if path:
-                yield path
-    for element in attached:
-        service = prop(element, "mlt_service") or ""
-        for child in element.findall("property"):
-            name = child.get("name", "")
-            if name.rpartition(".")[2] in ATTACHED_PATHS:
-                path = _path(child.text, service, root_folder)
-                if path:
-                    yield path
+#: MLT's producers of another MLT document: a file, or the XML text itself
+DOCUMENT_SERVICES = ("xml", "xml-nogl")
+STRING_SERVICES = ("xml-string", "xmlstring")
+DOCUMENT_SUFFIXES = (".mlt", ".kdenlive", ".xml")
 
 
 def _path(text: str | None, service: str, root_folder: str | None) -> str | None:
@@ -825,18 +498,6 @@ def _path(text: str | None, service: str, root_folder: str | None) -> str | None
     if root_folder and not Path(path).is_absolute() and "://" not in path:
         return str(Path(root_folder) / path)
     return path
-
-
-def _document_named(producer: ET.Element) -> str | None:
-    """An MLT document a producer plays other than as :class:`_Walk` follows it (through
-    ``timewarp``, say), else None."""
-    service = prop(producer, "mlt_service") or ""
-    for name in ("resource", "warp_resource"):
-        path = _path(prop(producer, name), service, None)
-        if path and Path(path.removeprefix("xml:")).suffix.lower() in (*DOCUMENT_SUFFIXES,
-                                                                      ".melt"):
-            return path
-    return None
 
 
 def _filters(element: ET.Element) -> tuple[ET.Element, ...]:
@@ -870,3 +531,10 @@ def write(project: Project, path: Path) -> None:
         handle.write("<?xml version='1.0' encoding='utf-8'?>\n")
         handle.write(ET.tostring(root, encoding="unicode"))
         handle.write("\n")
+
+
+from .walk import collect, name_documents  # noqa: E402  (the walk reads this module's model)
+
+__all__ = ["BIN", "BLACK_TRACK", "CONTRACT", "DOC_SETTINGS", "GENERATORS", "HOST",
+           "MAX_PLAYED", "SUFFIXES", "Placement", "Project", "Track", "clock", "collect",
+           "frames", "prop", "read", "set_prop", "timeline", "tracks", "write"]
