@@ -52,6 +52,8 @@ BLACK_TRACK = "black_track"
 #: MLT's default profile (dv_pal) when a plain MLT file names none
 DEFAULT_RATE = 25.0
 SERVICES = ("producer", "chain", "playlist", "tractor")
+#: other names MLT's loader gives a producer (``<video>``) or a playlist (SMIL's ``<seq>``)
+SPELT = ("video", "seq", "smil")
 #: a bound on the clips and sequences a project expands to: nested sequences each used
 #: many times multiply
 MAX_PLAYED = 200_000
@@ -292,11 +294,12 @@ def _refuse_unreadable(project: Project) -> None:
     no time, is refused naming the place: MLT would skip the entry or read the time as
     some number, and the file is not what its author meant (an id given as a
     ``<property name="id">`` counts as defined, as MLT reads it)."""
-    known = set(project.services())
-    known |= {prop(e, "id") or "" for e in project.root.iter() if e.tag in SERVICES}
+    defining = (*SERVICES, *SPELT)
+    known = {e.get("id") for e in project.root.iter() if e.tag in defining}
+    known |= {prop(e, "id") for e in project.root.iter() if e.tag in defining}
     rate = project.rate()
     for parent in project.root.iter():
-        if parent.tag not in ("playlist", "tractor", "multitrack"):
+        if parent.tag not in ("playlist", "tractor", "multitrack", "seq", "smil"):
             continue
         for number, child in enumerate(parent, start=1):
             if child.tag not in ("entry", "track", "blank"):
