@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_kdenlive_attacks import AI_SORA, PALETTE, RED, WHITE, colour, mlt, render
 
 from aigate_kdenlive.project import collect, read
 from helpers import run_process
-from test_kdenlive_attacks import AI_SORA, PALETTE, RED, WHITE, colour, mlt, render
 
 pytestmark = pytest.mark.skipif(subprocess.run(["which", "melt"], capture_output=True)
                                 .returncode != 0,
