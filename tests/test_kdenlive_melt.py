@@ -175,3 +175,40 @@ def test_without_mlt_a_project_is_checked_below_review_and_refused_at_review_and
     doctor = run_process("doctor", env=bare)
     assert re.search(r"kdenlive reader: aigate's own \(melt not found\)", doctor.out)
     assert re.search(r"ok\s+kdenlive reader: MLT \(", run_process("doctor").out)
+
+
+def _inner(folder: Path, clip: str) -> None:
+    (folder / "inner.mlt").write_text(mlt(clip, '<playlist id="ip"><entry producer="c"/>'
+                                          "</playlist>"))
+
+
+def test_a_document_played_is_read_again_when_it_changes(tmp_path):
+    """melt's normalised document is kept per content: the project's and the documents'
+    it plays, so an AI clip put into the played document later is seen in the same run."""
+    project = tmp_path / "outer.mlt"
+    project.write_text(mlt('<producer id="doc" in="0" out="5"><property name="resource">'
+                           "inner.mlt</property></producer>",
+                           '<playlist id="main_pl"><entry producer="doc"/></playlist>'))
+    _inner(tmp_path, colour("c", "00ff00", 6))
+    assert [i.declared for i in collect(read(project)).items] == [()]
+    _inner(tmp_path, colour("c", "ff0000", 6, AI_SORA))
+    assert set(render(project, tmp_path / "outer.mp4")) == {RED}
+    (item,) = collect(read(project)).items
+    assert (item.track, [w for w, _ in item.declared]) == ("V1/doc", ["clip"])
+
+
+@pytest.mark.parametrize("resource", ["inner.mlt?x=1", "xml:inner.mlt?x=1"])
+def test_a_file_name_with_a_query_is_read_as_melt_reads_it(tmp_path, cli, resource):
+    """MLT 7.12's loader does not drop a query from a file name: melt shows none of the
+    document's clips (a placeholder instead), and the gate does not take the document's
+    clips for what is on screen either: it reports the clip without readable media, or
+    refuses the file."""
+    project = tmp_path / "query.mlt"
+    project.write_text(mlt(f'<producer id="doc" in="0" out="5"><property name="resource">'
+                           f"{resource}</property></producer>",
+                           '<playlist id="main_pl"><entry producer="doc"/></playlist>'))
+    _inner(tmp_path, colour("c", "ff0000", 6, AI_SORA))
+    assert RED not in render(project, tmp_path / "query.mp4")
+    run = cli("check", project, "--stage", "final")
+    assert "Traceback" not in run.err
+    assert run.code == 2 or "1 clip without readable media" in run.out, run.out

@@ -52,7 +52,7 @@ class Played:
     cut: tuple[int, int] | None
 
 
-_cache: dict[tuple[str, str], Played] = {}
+_cache: dict[tuple[str, str], Played] = {}  # for the run: a few per project
 
 
 def melt_path() -> str | None:
@@ -63,13 +63,19 @@ def available() -> bool:
     return melt_path() is not None
 
 
-def played(path: Path) -> Played:
-    """The normalised document of the MLT file at ``path`` (cached by its content).
+def played(path: Path, documents: tuple[Path, ...] = ()) -> Played:
+    """The normalised document of the MLT file at ``path``, cached by its content and the
+    content of the ``documents`` it names (melt inlines them).
 
     :raises aigate.api.InputError: one line naming the file, when melt cannot load it,
         does not answer in time, or is not installed."""
-    data = path.read_bytes()
-    key = (str(path.resolve()), hashlib.sha256(data).hexdigest())
+    digest = hashlib.sha256(path.read_bytes())
+    for document in documents:
+        try:
+            digest.update(document.read_bytes())
+        except OSError:
+            digest.update(b"\0missing")
+    key = (str(path.resolve()), digest.hexdigest())
     known = _cache.get(key)
     if known is None:
         known = _cache[key] = _load(path)

@@ -234,8 +234,31 @@ def read(path: Path) -> Project:
     project.services()  # refuses an id defined twice
     _refuse_loops(project)  # melt would recurse without end on them
     if normalised.available():
-        project.played = name_documents(project, normalised.played(path))
+        project.played = name_documents(project, normalised.played(path, _documents(project)))
     return project
+
+
+#: suffixes MLT's loader opens as another MLT document or command file (loader.dict)
+LOADED_DOCUMENTS = (".mlt", ".westley", ".kdenlive", ".graphics", ".jfx", ".jef", ".kino",
+                    ".story", ".xml", ".melt", ".inigo")
+
+
+def _documents(project: Project) -> tuple[Path, ...]:
+    """The files this document's producers play as MLT documents (melt writes them into
+    the normalised document, so their content is part of its cache key; media is not)."""
+    folder = Path(project.root.get("root") or (project.path.parent if project.path else "."))
+    found = set()
+    for element in project.root.iter():
+        service = prop(element, "mlt_service") or element.get("mlt_service") or ""
+        for name in (prop(element, "resource"), element.get("resource"),
+                     prop(element, "src"), element.get("src")):
+            text = (name or "").strip()
+            file = Path(text.removeprefix("xml:").partition("?")[0])
+            if text and len(text) < 4096 and (
+                    text.startswith("xml:") or service in ("xml", "consumer", "melt_file")
+                    or file.suffix.lower() in LOADED_DOCUMENTS):
+                found.add(folder / file)
+    return tuple(sorted(f for f in found if f.is_file()))
 
 
 def _refuse_loops(project: Project) -> None:

@@ -589,6 +589,8 @@ def name_documents(project: Project, played: Played) -> Played:
                           and c.get("name") in ("resource", "mlt_service")]:
                 copied.remove(child)
             file = Path(resource.removeprefix("xml:"))
+            if not (folder / file).exists():  # "inner.mlt?query": MLT's loader drops it
+                file = Path(str(file).partition("?")[0])
             _set(copied, "resource", str(file if file.is_absolute() else folder / file))
             _set(copied, "mlt_service", "xml")
             root.insert(1, copied)
