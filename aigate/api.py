@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aigate.config import Config
+from aigate.core.containers import Container, identify
 from aigate.core.context import CheckContext
 from aigate.core.hookspecs import HOOK_API_VERSION, hookimpl
 from aigate.core.policy import Hit, Rule, RuleCheck
@@ -69,6 +70,7 @@ __all__ = [
     "Claim",
     "Collected",
     "Config",
+    "Container",
     "CredentialIngredient",
     "Credentials",
     "Diagnostic",
@@ -101,6 +103,7 @@ __all__ = [
     "check",
     "gate_for",
     "hookimpl",
+    "identify",
 ]
 
 

@@ -168,3 +168,11 @@ def bytes_read() -> int | None:
     except OSError:
         return None
     return int(next(line.split()[1] for line in text.splitlines() if line.startswith("rchar")))
+
+
+def movie_bytes(tag: bytes = b"") -> bytes:
+    """A minimal QuickTime file (an ``ftyp`` box, then ``tag`` in a ``free`` box): media the
+    gate identifies by its bytes and finds no provenance in. Tests that only need *some*
+    media use it rather than arbitrary bytes, which the gate (rightly) cannot identify."""
+    ftyp = b"\x00\x00\x00\x14ftypqt  \x00\x00\x02\x00qt  "
+    return ftyp + (8 + len(tag)).to_bytes(4, "big") + b"free" + tag

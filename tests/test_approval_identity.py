@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from test_approvals import Legal
 
-from helpers import ai, clip, run_process, timeline, write
+from helpers import ai, clip, movie_bytes, run_process, timeline, write
 
 DIGEST = hashlib.sha256(b"approved pixels").hexdigest()
 PINNED = f"{{media_sha256: [{DIGEST}], clips: [SH1], media: ['**/SH1.mov']}}"
@@ -31,7 +31,8 @@ def recut(legal: Legal, url: str, **fields: object) -> None:
 def outside_roots(legal: Legal) -> str:
     elsewhere = legal.root.parent / f"{legal.root.name}-elsewhere"
     elsewhere.mkdir()
-    (elsewhere / "SH1.mov").write_bytes(b"approved pixels")  # even the approved bytes
+    # even the approved bytes
+    (elsewhere / "SH1.mov").write_bytes(movie_bytes(b"approved pixels"))
     return str(elsewhere / "SH1.mov")
 
 
@@ -85,7 +86,7 @@ def test_claimed_asset_id_cannot_borrow_another_assets_ledger_identity(legal):
     legal.approval(scope="{asset_ids: [ASSET-7]}")
     finding, _ = legal.sh1()  # the real ASSET-7 file, found by its sha256
     assert "[matched by asset id]" in finding["message"]
-    (legal.root / "media" / "OTHER.mov").write_bytes(b"other pixels")
+    (legal.root / "media" / "OTHER.mov").write_bytes(movie_bytes(b"other pixels"))
     recut(legal, "media/OTHER.mov", asset_id="ASSET-7")  # claims to be ASSET-7
     run = legal.cli("check", legal.cut, "--stage", "final", "--format", "json",
                     "--as-of", "2026-06-01")
@@ -123,7 +124,7 @@ DECLARED = {"role": "key_character", "tool": {"name": "LeakyGen"}, "purpose": "f
 
 def declared_rules(cli, root: Path, **extra: object) -> dict[str, str]:
     (root / "media").mkdir(exist_ok=True)
-    (root / "media" / "X.mov").write_bytes(b"benign pixels")
+    (root / "media" / "X.mov").write_bytes(movie_bytes(b"benign pixels"))
     cut = write(root / "cut.otio", timeline([clip("X", 2, ai(**DECLARED, **extra),
                                                   url="media/X.mov")]))
     run = cli("check", cut, "--stage", "final", "--format", "json")

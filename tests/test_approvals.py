@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import SAMPLES, ai, clip, run_process, timeline, write
+from helpers import SAMPLES, ai, clip, movie_bytes, run_process, timeline, write
 
 DEAGE = ai(purpose="temp", talent=[{"name": "Ray Holt", "use": "likeness"}])
 APPROVAL = """\
@@ -36,7 +36,7 @@ class Legal:
             "show: TESTSHOW\npolicy: pack.yaml\napprovals: approvals/\n"
             "trusted_keys:\n  - {approver: Dana Ruiz, file: keys/dana.pub}\n")
         (root / "media").mkdir()
-        (root / "media" / "SH1.mov").write_bytes(b"approved pixels")
+        (root / "media" / "SH1.mov").write_bytes(movie_bytes(b"approved pixels"))
         self.cut = write(root / "cut.otio", timeline([
             clip("CAM1"), clip("SH1", 2, ai(approvals=["APR-1"], asset_id="ASSET-7"),
                                url="media/SH1.mov")]))
@@ -146,7 +146,8 @@ def test_strongest_identity_decides_media_sha256_over_clip_name(legal):
     legal.approval(scope=f"{{media_sha256: [{digest}], clips: [SH1]}}")
     finding, _ = legal.sh1()
     assert finding["approval"] == "APR-1" and "[matched by media sha256]" in finding["message"]
-    (legal.root / "media" / "SH1.mov").write_bytes(b"different pixels")  # media replaced
+    # media replaced
+    (legal.root / "media" / "SH1.mov").write_bytes(movie_bytes(b"different pixels"))
     finding, _ = legal.sh1()
     assert finding["severity"] == "lock"
     assert "'APR-1' covers other media (the clip's media sha256 differs)" in finding["message"]

@@ -265,9 +265,10 @@ def test_hostile_media_is_a_note_or_finding_never_a_crash(cli, tmp_path, movies,
         assert bad["evidence"][0].startswith(
             "c2pa (unverifiable): ISO BMFF C2PA uuid box present but unreadable:")
         assert bad["findings"][0]["rule"] == "manifest-unverifiable"
-    else:  # nothing in it looks like Content Credentials: a note
-        assert bad["evidence"][0].startswith("c2pa (hint): unreadable:")
-        assert bad["verdict"] == "pass"
+    else:  # no media format has these bytes: what the file holds cannot be checked
+        assert bad["evidence"][0].startswith("c2pa (unverifiable): container not identified")
+        assert bad["findings"][0]["rule"] == "manifest-unverifiable"
+        assert bad["verdict"] == "warn"
     assert item(run, "GOOD")["ai"] is True
 
 
@@ -294,7 +295,7 @@ def test_cache_serves_a_rerun_and_notices_a_changed_file(cli, tmp_path, movies):
     cache = Path(os.environ["XDG_CACHE_HOME"]) / "aigate" / "provenance.sqlite"
     rows = sqlite3.connect(cache).execute(
         "SELECT source FROM claims WHERE path=?", (str(media),)).fetchall()
-    assert ("c2pa/2:none",) in rows
+    assert ("c2pa/3:none",) in rows
     assert item(cli("check", path, "--format", "json"), "SH001")["ai"] is True  # a hit
     # same size, other content, its mtime put back: the ctime changed, so it is read again
     stat = media.stat()

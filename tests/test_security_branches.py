@@ -12,7 +12,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
-from helpers import ai, clip, timeline, write
+from helpers import ai, clip, movie_bytes, timeline, write
 
 APPROVAL = """\
 id: APR-1
@@ -45,7 +45,7 @@ class Show:
         self.root, self.cli = root, cli
         (root / "approvals").mkdir()
         (root / "media").mkdir()
-        (root / "media" / "SH1.mov").write_bytes(b"approved pixels")
+        (root / "media" / "SH1.mov").write_bytes(movie_bytes(b"approved pixels"))
         (root / "pack.yaml").write_text(PACK)
         (root / "ledger.yaml").write_text(
             "aigate_ledger: 1\nassets:\n  - {asset_id: ASSET-7, media: '**/SH1.mov'}\n")
@@ -320,7 +320,7 @@ def test_media_outside_the_roots_is_never_read(tmp_path, cli, how):
     (production / "aigate.yaml").write_text("show: TESTSHOW\n")
     secret = tmp_path / "secret"
     secret.mkdir()
-    (secret / "SH1.mov").write_bytes(b"not this production's media")
+    (secret / "SH1.mov").write_bytes(movie_bytes(b"not this production's media"))
     (production / "media").mkdir()
     if how == "symlink":
         (production / "media" / "SH1.mov").symlink_to(secret / "SH1.mov")

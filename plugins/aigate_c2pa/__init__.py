@@ -24,13 +24,14 @@ from typing import Any
 from aigate.api import (
     CheckContext,
     Claim,
+    Container,
     Credentials,
     Diagnostic,
     Item,
     Stamped,
     SubjectResult,
-    Trust,
     hookimpl,
+    identify,
 )
 from aigate.core.provenance import claim_from_dict, claim_to_dict, from_other_media
 
@@ -42,11 +43,10 @@ __all__ = ["claim_from_store", "read_claim"]
 
 log = logging.getLogger("aigate.c2pa")
 
-#: Media the C2PA SDK reads (by suffix; it checks the content itself).
-SUFFIXES = frozenset({".mp4", ".m4v", ".mov", ".m4a", ".avi", ".jpg", ".jpeg", ".png",
-                      ".webp", ".avif", ".heic", ".heif", ".tif", ".tiff", ".gif", ".wav",
-                      ".mp3", ".svg", ".dng", ".arw", ".nef", ".pdf"})
 INSTALL = "pip install 'aigate[c2pa]'"
+#: a file whose bytes match no container any reader (or player) knows
+UNIDENTIFIED = ("container not identified: its bytes match no media format the gate or "
+                "the C2PA SDK reads, so what it holds cannot be checked")
 #: the SDK's refusal to read a remote-only manifest (fetching is off)
 REMOTE = re.compile(r"remote manifests? from url (\S+)", re.I)
 #: SDK error kinds that mean a manifest store was found and failed (not a container error)
@@ -54,7 +54,7 @@ MANIFEST_ERRORS = frozenset({"Assertion", "AssertionNotFound", "Decoding", "Json
                              "Signature", "Verify", "Remote", "RemoteManifest",
                              "ResourceNotFound"})
 #: bumped when the reading changes what a file's claim is (old cached answers are not used)
-READER = 2
+READER = 3
 
 
 @lru_cache(maxsize=1)
@@ -111,15 +111,15 @@ def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tupl
     others: set[int] = set()  # positions in wanted of a clip's other media (Item.other_media)
     resolve = context.resolver.resolve  # what context.media does, without a call per clip
     for index, item in enumerate(items):
-        url = item.media_url
-        if url and url[url.rfind("."):].lower() in SUFFIXES:
-            media = resolve(url)
+        # every readable file is looked at, whatever its name: what reads it is decided by
+        # its bytes (read_claim), as a player decides how to open it
+        if item.media_url:
+            media = resolve(item.media_url)
             if media.readable:
                 wanted.append((index, media))
         if item.other_media:  # every media of the clip counts: any may carry GenAI
             for media in context.other_media(item):
-                url = media.url or ""
-                if media.readable and url[url.rfind("."):].lower() in SUFFIXES:
+                if media.readable:
                     others.add(len(wanted))
                     wanted.append((index, media))
     if not wanted:
@@ -148,14 +148,31 @@ def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tupl
 def read_claim(sdk: Any, path: Path, anchors: str | None) -> Claim | None:
     """What the Content Credentials in ``path`` say, or None when it has none.
 
+    The container is identified by its bytes (:func:`identify`), never by the file's name,
+    and the SDK is handed the stream with that container's MIME type. A container nobody
+    identifies is unverifiable (what it holds cannot be read); one the gate identifies but
+    no C2PA reader handles (MXF, OpenEXR, DPX...) has Content Credentials only if a C2PA
+    manifest store is seen in it, and then they are unverifiable.
+
     Offline (see :mod:`aigate_c2pa.offline`). Credentials that are there but cannot be read
     or validated in full (damaged store, truncated or padded file, missing signature,
     remote-only manifest, a store the SDK does not find although the container holds one)
     give an ``Unverifiable`` claim: a finding, never "no provenance". Without the SDK
     (``sdk`` None), a file that carries Content Credentials is unverifiable too.
     """
-    if sdk is None:
+    try:
+        container = identify(path)
+    except OSError as exc:
+        return unverifiable(f"not read: {exc.strerror or exc}")
+    if not container.identified:
+        return unverifiable(UNIDENTIFIED)
+    if sdk is None or container.c2pa_mime is None:
         markers = sniff(path)
+        if container.c2pa_mime is None:  # no reader for it: a store in it cannot be checked
+            if markers.carrier:
+                return unverifiable(f"{markers.carrier} present in a {container.kind} file, "
+                                    "which no C2PA reader handles")
+            return None
         if markers.carrier:
             return unverifiable(f"{markers.carrier} present, not verified: c2pa-python is "
                                 f"not installed ({INSTALL})")
@@ -169,10 +186,11 @@ def read_claim(sdk: Any, path: Path, anchors: str | None) -> Claim | None:
         return unverifiable(f"not read: the SDK refused the offline settings "
                             f"({_first_line(exc)})")
     try:
-        with sdk.Reader(str(path), context=context) as reader:
+        with path.open("rb") as stream, \
+                sdk.Reader(container.c2pa_mime, stream, context=context) as reader:
             text = reader.json()
     except Exception as exc:  # the SDK's errors are its own classes, by kind
-        return _failed(path, exc)
+        return _failed(path, container, exc)
     try:
         store = json.loads(text)
     except ValueError as exc:
@@ -180,7 +198,7 @@ def read_claim(sdk: Any, path: Path, anchors: str | None) -> Claim | None:
     return claim_from_store(store)
 
 
-def _failed(path: Path, exc: Exception) -> Claim | None:
+def _failed(path: Path, container: Container, exc: Exception) -> Claim | None:
     """The claim for a read the SDK refused: by what it says, and by what the file holds."""
     message = _first_line(exc)
     markers = sniff(path)
@@ -200,7 +218,9 @@ def _failed(path: Path, exc: Exception) -> Claim | None:
         return unverifiable(f"remote manifest at {host_of(markers.remote_url)}, not fetched "
                             f"({message})")
     # the container itself could not be parsed and nothing in it looks like C2PA
-    return Claim("c2pa", Trust.HINT, detail=f"unreadable: {message}")
+    # the container itself could not be parsed and nothing in it looks like C2PA: the file
+    # claims to be a kind the SDK reads and is not, so what it holds is not known
+    return unverifiable(f"{container.kind} container could not be parsed: {message}")
 
 
 def _first_line(exc: BaseException) -> str:

@@ -9,6 +9,7 @@ or is not XMP at all; an embedded packet cut off before its end) is a problem on
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -29,9 +30,13 @@ XMP = "{http://ns.adobe.com/xap/1.0/}"
 HEAD = TAIL = 4 * 1024 * 1024  # where XMP packets sit (JPEG/PNG at the start, MP4 either end)
 MAX_SIDECAR = 4 * 1024 * 1024
 #: an XMP packet: x:xmpmeta (x:xapmeta in old files) or a bare rdf:RDF, which the XMP
-#: specification also allows
-PACKET = re.compile(rb"<(x:xmpmeta|x:xapmeta|rdf:RDF)\b.*?</\1\s*>", re.S)
-OPENING = re.compile(rb"<(?:x:xmpmeta|x:xapmeta|rdf:RDF)\b")
+#: specification also allows; found by content, wherever it sits in the file. Openings and
+#: closings are found separately and paired (:func:`packets`): one regex spanning both
+#: rescans the rest of the file for every opening that never closes (quadratic)
+OPENING = re.compile(rb"<(x:xmpmeta|x:xapmeta|rdf:RDF)\b")
+CLOSING = re.compile(rb"</(x:xmpmeta|x:xapmeta|rdf:RDF)\s*>")
+#: packets parsed per file; a file holding more is a problem, never a partial read
+MAX_PACKETS = 64
 ROOTS = ("{adobe:ns:meta/}xmpmeta", "{adobe:ns:meta/}xapmeta", f"{RDF}RDF")
 
 
@@ -108,19 +113,47 @@ def _read_embedded(path: Path) -> Claim | None:
         data = read_bounded(path, HEAD, TAIL)
     except OSError:
         return None
+    found, opening = packets(data)
+    if len(found) > MAX_PACKETS:  # a decoy flood: the real packet may be any of them
+        return Claim("xmp embedded", Trust.CLAIMED, problems=(
+            f"embedded XMP: {len(found)} packets, over the limit of {MAX_PACKETS}: not read",))
     # every packet counts: a decoy packet ahead of the real one must not hide it
-    claims = [claim for match in PACKET.finditer(data)
-              if (claim := parse_packet(match.group(0), "xmp embedded", "embedded XMP"))]
+    claims = [claim for start, end in found
+              if (claim := parse_packet(data[start:end], "xmp embedded", "embedded XMP"))]
     if claims:
         return max(claims, key=lambda c: (bool(c.generated), bool(c.problems)))
-    if PACKET.search(data):
+    if found:
         return None
-    opening = OPENING.search(data)
-    if opening:  # a packet that starts and never ends: cut off or damaged, not "no XMP"
+    if opening is not None:  # a packet that starts and never ends: cut off or damaged
         return Claim("xmp embedded", Trust.CLAIMED,
-                     problems=(f"embedded XMP: the packet at byte {opening.start()} has no "
+                     problems=(f"embedded XMP: the packet at byte {opening} has no "
                                "end (cut off or damaged)",))
     return None
+
+
+def packets(data: bytes) -> tuple[list[tuple[int, int]], int | None]:
+    """The XMP packets in ``data`` as (start, end) offsets, in order and not overlapping
+    (each opening paired with the first closing of its kind that starts after it), and,
+    when none closes, the offset of the first opening. Linear in ``len(data)``."""
+    closings: dict[bytes, tuple[list[int], list[int]]] = {}
+    for match in CLOSING.finditer(data):
+        starts, ends = closings.setdefault(match.group(1), ([], []))
+        starts.append(match.start())
+        ends.append(match.end())
+    found: list[tuple[int, int]] = []
+    first: int | None = None
+    resume = 0
+    for match in OPENING.finditer(data):
+        if match.start() < resume:  # inside the packet just found
+            continue
+        starts, ends = closings.get(match.group(1), ([], []))
+        at = bisect.bisect_left(starts, match.end())
+        if at == len(starts):
+            first = match.start() if first is None else first
+            continue
+        found.append((match.start(), ends[at]))
+        resume = ends[at]
+    return found, (None if found else first)
 
 
 def parse_packet(packet: bytes, source: str, where: str) -> Claim | None:
