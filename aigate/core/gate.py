@@ -384,10 +384,25 @@ def _tool_views(provenance: Provenance) -> tuple[Provenance, ...]:
     return tuple(replace(provenance, tool=tool) for tool in tools)
 
 
+#: findings one rule makes on one clip, listed one by one; the rest are one finding saying
+#: how many (metadata with a million malformed entries is still a bounded report)
+MAX_HITS = 32
+
+
 def _hits(rule: Rule, item: Item, views: tuple[Provenance, ...], policy: Policy) -> list[Hit]:
-    """A rule's hits on the first view it flags (one verdict per rule, not one per tool)."""
+    """A rule's hits on the first view it flags (one verdict per rule, not one per tool),
+    at most :data:`MAX_HITS` of them and one more that counts the rest: none is dropped
+    from the verdict, and the findings a clip holds stay bounded whatever its metadata."""
     for view in views:
-        hits = list(rule.check(item, view, policy))
+        hits: list[Hit] = []
+        more = 0
+        for hit in rule.check(item, view, policy):
+            if len(hits) < MAX_HITS:
+                hits.append(hit)
+            else:
+                more += 1
+        if more:
+            hits.append(Hit(f"{more} more reason(s) of the same kind, not listed"))
         if hits:
             return hits
     return []

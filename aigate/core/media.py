@@ -30,6 +30,13 @@ UNREADABLE: Final = "unreadable"
 NOT_READ: Final = "not-read"
 
 
+#: the longest media URL the gate resolves (characters): four times the longest path a
+#: POSIX system opens (PATH_MAX 4096), room for a file:// URL's percent-escapes. A longer
+#: one names no file a player can open: it is unreadable (at final, a finding), and no
+#: work on it grows with its length
+MAX_MEDIA_URL = 16384
+
+
 @dataclass(frozen=True, slots=True)
 class Media:
     """A clip's media file: where it is and whether the gate may read it."""
@@ -128,6 +135,9 @@ class MediaResolver:
     def _resolve(self, url: str) -> Media:
         if not self.reads:
             return Media(url, NOT_READ)
+        if len(url) > MAX_MEDIA_URL:
+            return Media(url, UNREADABLE, detail=f"media URL of {len(url)} characters, over "
+                         f"the limit of {MAX_MEDIA_URL}: not resolved ({url[:60]}...)")
         if "://" in url and not url.startswith("file:"):
             return Media(url, MISSING, detail="not a local file")
         # the folder part is worked out once per folder (a cut has thousands of clips in a

@@ -123,7 +123,7 @@ def _parse_contract(raw: Any, source: str, trust: Trust, declaration: bool) -> C
             problems.append(f"'{key}' is {_kind(value)}, expected a string")
             return None
         if choices and value not in choices:
-            problems.append(f"'{key}' is {value!r}, expected one of {', '.join(choices)}")
+            problems.append(f"'{key}' is {_short(value)}, expected one of {', '.join(choices)}")
             return None
         return value
 
@@ -136,7 +136,7 @@ def _parse_contract(raw: Any, source: str, trust: Trust, declaration: bool) -> C
 
     version = raw.get("v", CONTRACT_VERSION)
     if version != CONTRACT_VERSION:
-        problems.append(f"contract version {version!r} is not supported (expected 1)")
+        problems.append(f"contract version {_short(version)} is not supported (expected 1)")
 
     generated = flag("generated")
     source_type = text("digital_source_type")
@@ -161,9 +161,22 @@ def _parse_contract(raw: Any, source: str, trust: Trust, declaration: bool) -> C
         approvals=_strings(raw.get("approvals"), "approvals", problems),
         notes=text("notes"),
         asset_id=text("asset_id"),
-        problems=tuple(problems),
+        problems=bounded(problems),
         declaration=declaration,
     )
+
+
+#: problems one claim (and one clip's merged provenance) lists; the rest are counted
+MAX_PROBLEMS = 20
+
+
+def bounded(problems: Sequence[str]) -> tuple[str, ...]:
+    """The first :data:`MAX_PROBLEMS` problems, and one saying how many more there were:
+    malformed metadata with a million bad entries is one finding of bounded size."""
+    if len(problems) <= MAX_PROBLEMS:
+        return tuple(problems)
+    return (*problems[:MAX_PROBLEMS],
+            f"... and {len(problems) - MAX_PROBLEMS} more problem(s) not listed")
 
 
 #: how much each declared value concerns the policy, for the monotone merge (higher wins)
@@ -220,7 +233,7 @@ def _merge(claims: tuple[Claim, ...]) -> Provenance:
         depicts_real_events=any(c.depicts_real_events for c in claims),
         approvals=_union(c.approvals for c in claims),
         asset_id=first("asset_id"),
-        problems=tuple(f"{c.source}: {p}" for c in claims for p in c.problems),
+        problems=bounded([f"{c.source}: {p}" for c in claims for p in c.problems]),
     )
 
 
@@ -232,13 +245,22 @@ def _union(groups: Iterable[tuple[Any, ...]]) -> tuple[Any, ...]:
 
 
 def _kind(value: Any) -> str:
+    """What a malformed value is, for a problem (a value's text cut short: a problem is
+    never the size of the input)."""
     if isinstance(value, str):
-        return f"a string ({value!r})"
+        return f"a string ({_short(value)})"
     if isinstance(value, Mapping):
         return "a mapping"
     if isinstance(value, Sequence):
         return "a list"
-    return f"{type(value).__name__} {value!r}"
+    if isinstance(value, int | float | bool) or value is None:
+        return f"{type(value).__name__} {_short(value)}"
+    return type(value).__name__
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = repr(value) if not isinstance(value, int) or value.bit_length() < 200 else "(huge)"
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
 def _list(value: Any, key: str, problems: list[str]) -> list[Any]:
@@ -266,7 +288,7 @@ def _choices(value: Any, key: str, choices: Sequence[str], problems: list[str]) 
         if entry in choices:
             out.append(entry)
         else:
-            problems.append(f"'{key}' has unknown value {entry!r}")
+            problems.append(f"'{key}' has unknown value {_short(entry)}")
     return tuple(out)
 
 
@@ -303,11 +325,12 @@ def _talent(value: Any, problems: list[str]) -> tuple[TalentUse, ...]:
             continue
         if use not in TALENT_USES:
             # unknown use still needs consent: treat it as the broadest one
-            problems.append(f"talent {name!r} has use {use!r}, expected one of "
+            problems.append(f"talent {_short(name)} has use {_short(use)}, expected one of "
                             f"{', '.join(TALENT_USES)}")
             use = "digital_replica"
         if consent is not None and not isinstance(consent, str):
-            problems.append(f"talent {name!r} consent is {_kind(consent)}, expected a string")
+            problems.append(f"talent {_short(name)} consent is {_kind(consent)}, expected a "
+                            "string")
             consent = None
         out.append(TalentUse(name=name, use=use, consent=consent))
     return tuple(out)
