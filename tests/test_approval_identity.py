@@ -13,7 +13,7 @@ from test_approvals import Legal
 
 from helpers import ai, clip, movie_bytes, run_process, timeline, write
 
-DIGEST = hashlib.sha256(b"approved pixels").hexdigest()
+DIGEST = hashlib.sha256(movie_bytes(b"approved pixels")).hexdigest()
 PINNED = f"{{media_sha256: [{DIGEST}], clips: [SH1], media: ['**/SH1.mov']}}"
 
 
@@ -136,7 +136,7 @@ def declared_rules(cli, root: Path, **extra: object) -> dict[str, str]:
                          ids=["found-by-claimed-asset-id", "found-by-sha256"])
 def test_a_ledger_entry_cannot_erase_a_concern_the_clip_declares(studio, cli, extra):
     before = declared_rules(cli, studio, **extra)
-    digest = hashlib.sha256(b"benign pixels").hexdigest()
+    digest = hashlib.sha256(movie_bytes(b"benign pixels")).hexdigest()
     (studio / "ledger.yaml").write_text(BENIGN_LEDGER % digest)
     with (studio / "aigate.yaml").open("a") as config:
         config.write("ledger: ledger.yaml\n")

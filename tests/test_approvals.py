@@ -142,7 +142,7 @@ def test_expired_or_not_yet_valid_says_the_date_and_as_of_replays_history(
 
 
 def test_strongest_identity_decides_media_sha256_over_clip_name(legal):
-    digest = hashlib.sha256(b"approved pixels").hexdigest()
+    digest = hashlib.sha256(movie_bytes(b"approved pixels")).hexdigest()
     legal.approval(scope=f"{{media_sha256: [{digest}], clips: [SH1]}}")
     finding, _ = legal.sh1()
     assert finding["approval"] == "APR-1" and "[matched by media sha256]" in finding["message"]

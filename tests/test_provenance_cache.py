@@ -13,7 +13,7 @@ import pytest
 from test_approval_identity import DIGEST
 from test_approvals import Legal
 
-from helpers import ai, clip, timeline, write
+from helpers import ai, clip, movie_bytes, timeline, write
 from mediakit import TRAINED, xmp_packet
 
 
@@ -43,7 +43,7 @@ def test_same_size_rewrite_with_its_mtime_put_back_is_not_served_from_the_cache(
     assert sh1(legal, "review")["findings"][0]["approval"] == "APR-1"
     assert "sha256" in {r[0] for r in rows(legal)}  # the approved file's hash is cached
     before = os.stat(media)
-    media.write_bytes(b"swapped  pixels")  # same size, other content...
+    media.write_bytes(movie_bytes(b"swapped  pixels"))  # same size, other content...
     os.utime(media, ns=(before.st_atime_ns, before.st_mtime_ns))  # ...and the old mtime
     after = os.stat(media)
     assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
@@ -54,7 +54,7 @@ def test_same_size_rewrite_with_its_mtime_put_back_is_not_served_from_the_cache(
 
 def test_final_stage_reads_the_file_whatever_the_cache_says(legal):
     media = legal.root / "media" / "SH1.mov"
-    media.write_bytes(b"other pixels")
+    media.write_bytes(movie_bytes(b"other pixels"))
     sh1(legal, "review")  # caches the true hash of "other pixels"
     with sqlite3.connect(legal.root / "cache.sqlite") as db:  # poisoned: the approved hash
         db.execute("UPDATE claims SET value=? WHERE source='sha256'", (json.dumps(DIGEST),))

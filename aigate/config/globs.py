@@ -177,7 +177,10 @@ def _blanket(pattern: str, kind: str) -> bool:
         if "/" not in pattern:  # matches the file name alone, as match() does
             groups = tuple(tuple(p.rsplit("/", 1)[-1] for p in g) for g in groups)
     for number, group in enumerate(groups):
-        needed, misses = len(group) * (MOST if number % len(probe_names()) < 2 else ALMOST), 0
+        # which group of names the probes come from: the first two are mixed, the rest
+        # one naming style each (every name group gives _FORMS groups of paths)
+        names = number if kind == CLIPS else number // _FORMS
+        needed, misses = len(group) * (MOST if names < 2 else ALMOST), 0
         for probe in group:
             misses += not test(probe)
             if misses >= len(group) - needed:  # this group cannot be mostly matched
@@ -265,6 +268,9 @@ def probe_names() -> tuple[tuple[str, ...], ...]:
     return tuple(groups)
 
 
+_FORMS = 6  # relative, absolute, file://, Windows, remote URL, bare name
+
+
 @lru_cache(maxsize=1)
 def probe_paths() -> tuple[tuple[str, ...], ...]:
     """Varied media paths (as :func:`as_path` gives them) in groups: relative, absolute,
@@ -273,7 +279,7 @@ def probe_paths() -> tuple[tuple[str, ...], ...]:
     rnd = random.Random(11262026)
     groups: list[tuple[str, ...]] = []
     for names in probe_names():
-        forms: list[list[str]] = [[] for _ in range(6)]
+        forms: list[list[str]] = [[] for _ in range(_FORMS)]
         for name in names:
             name = name.replace("/", "_") or "f"
             parts = [rnd.choice(_FOLDERS) for _ in range(rnd.randrange(0, 5))]

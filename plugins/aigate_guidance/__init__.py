@@ -365,7 +365,9 @@ RULES: tuple[Rule, ...] = (
          trigger="a C2PA manifest store the SDK cannot read or validate offline (damaged, "
                  "truncated or padded file, missing signature, unsupported algorithm or "
                  "structure), a container that holds one (JUMBF, APP11, caBX, C2PA box) the SDK "
-                 "finds nothing in, or a remote-only manifest. A rule of its own rather than "
+                 "finds nothing in, a remote-only manifest, or media whose bytes match no "
+                 "container the gate identifies (what it holds cannot be read; containers are "
+                 "identified by content, never by the file's name). A rule of its own rather than "
                  "manifest-invalid: Invalid means the manifest was checked and the media no "
                  "longer matches it; unverifiable means it could not be checked at all, and the "
                  "remedy differs",
