@@ -224,3 +224,34 @@ def test_a_timeline_suffix_is_refused_as_output(cli, cut: Path, kit, tmp_path: P
               kit["key"], "--output", output)
     assert run.code == 2 and "a timeline's suffix" in run.err
     assert not output.exists()
+
+
+def test_renamed_media_is_signed_and_carried_as_what_its_bytes_are(cli, studio: Path, kit,
+                                                                    tmp_path: Path) -> None:
+    # the AI clip's signed movie under a name that says nothing, the render under a lying
+    # one: the SDK is told what each file is by its bytes, and the chain is still carried
+    vendor = mediakit.signing_kit("vendor")
+    mediakit.sign(mediakit.video(studio / "raw" / "gen.mp4"), studio / "media" / "GEN.dat",
+                  vendor, tool="Firefly", version="3")
+    (studio / "approvals" / "a1.yaml").write_text(
+        "id: APR-1\ngrants: [final-deliverable-use]\nscope: {clips: [GEN]}\n"
+        "approver: Dana Ruiz\n")
+    cut = write(studio / "cut.otio", timeline([clip("GEN", aigate=ai(), url="media/GEN.dat")]))
+    rendered = mediakit.video(tmp_path / "render.mp4").rename(tmp_path / "render.mxf")
+    run = cli("credentials", rendered, "--from", cut, "--cert", kit["cert"], "--key",
+              kit["key"], "--output", tmp_path / "out.qt")
+    assert run.code == 0, run.err
+    store, manifest = _read_as(tmp_path / "out.qt", "video/mp4")
+    (ingredient,) = manifest["ingredients"]
+    assert ingredient["title"] == "GEN.dat"
+    own = store["manifests"][ingredient["active_manifest"]]
+    assert _assertion(own, "c2pa.actions.v2")["actions"][0]["digitalSourceType"] == \
+        IPTC + "trainedAlgorithmicMedia"
+
+
+def _read_as(path: Path, mime: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    import c2pa
+
+    with path.open("rb") as stream, c2pa.Reader(mime, stream) as reader:
+        store = json.loads(reader.json())
+    return store, store["manifests"][store["active_manifest"]]

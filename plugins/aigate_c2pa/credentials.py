@@ -39,7 +39,7 @@ from aigate.output.register import policy_sha256
 
 from .markers import sniff
 from .offline import reader_context, signing_context
-from .reading import read_credentials
+from .reading import read_credentials, sdk_format
 
 IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 ATTESTATION_LABEL = "com.aigate.attestation"
@@ -103,7 +103,7 @@ def stamp(deliverable: Path, results: Sequence[SubjectResult], gate: Gate, cert:
                              "overwritten")
     config = gate.config
     full = config.c2pa_disclose == "full"
-    kind = deliverable.suffix.lstrip(".").lower()
+    kind = sdk_format(deliverable)
     chain, key_pem = _read(cert, "certificate chain"), _read(key, "private key")
     dst_type = source_type(results)
     envelope = _read(attestation, "attestation") if attestation is not None else None
@@ -158,7 +158,7 @@ def stamp(deliverable: Path, results: Sequence[SubjectResult], gate: Gate, cert:
                     suffix = path.suffix.lstrip(".").lower()
                     title = path.name if full else f"AI clip {n + 1}.{suffix}"
                     builder.add_ingredient({"title": title, "relationship": "componentOf",
-                                            "label": f"clip-{n}"}, suffix, handle)
+                                            "label": f"clip-{n}"}, sdk_format(path), handle)
             with atomic_path(output) as temporary, deliverable.open("rb") as src, \
                     temporary.open("w+b") as dst:
                 builder.sign(signer, kind, src, dst)
@@ -208,7 +208,8 @@ def _has_credentials(sdk: Any, path: Path, anchors: str | None) -> bool:
     if sniff(path).carrier:
         return True
     try:
-        with sdk.Reader(str(path), context=reader_context(sdk, anchors)):
+        with path.open("rb") as stream, \
+                sdk.Reader(sdk_format(path), stream, context=reader_context(sdk, anchors)):
             return True
     except Exception:  # the SDK's own classes: ManifestNotFound and the like
         return False

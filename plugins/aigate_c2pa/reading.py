@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from aigate.api import CredentialIngredient, Credentials, InputError
+from aigate.api import CredentialIngredient, Credentials, InputError, identify
 
 from .offline import reader_context
 
@@ -19,11 +19,22 @@ EXPIRED = "signingCredential.expired"
 UNTRUSTED = "signingCredential.untrusted"
 
 
+def sdk_format(path: Path) -> str:
+    """The format the SDK is told a file has: what its bytes are (a renamed file is read as
+    what it is), its suffix only for a container the SDK has no reader for."""
+    try:
+        mime = identify(path).c2pa_mime
+    except OSError:
+        mime = None
+    return mime or path.suffix.lstrip(".").lower()
+
+
 def read_credentials(sdk: Any, path: Path, anchors: str | None) -> Credentials:
     """What the Content Credentials in ``path`` say; a file without any, or one the SDK
     cannot read, is an InputError naming it."""
     try:
-        with sdk.Reader(str(path), context=reader_context(sdk, anchors)) as reader:
+        with path.open("rb") as stream, sdk.Reader(sdk_format(path), stream,
+                                                   context=reader_context(sdk, anchors)) as reader:
             store = json.loads(reader.json())
     except Exception as exc:  # the SDK's own classes; JSON errors
         text = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else \
