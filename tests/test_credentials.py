@@ -243,7 +243,7 @@ def test_renamed_media_is_signed_and_carried_as_what_its_bytes_are(cli, studio: 
     assert run.code == 0, run.err
     store, manifest = _read_as(tmp_path / "out.qt", "video/mp4")
     (ingredient,) = manifest["ingredients"]
-    assert ingredient["title"] == "GEN.dat"
+    assert ingredient["relationship"] == "componentOf"
     own = store["manifests"][ingredient["active_manifest"]]
     assert _assertion(own, "c2pa.actions.v2")["actions"][0]["digitalSourceType"] == \
         IPTC + "trainedAlgorithmicMedia"

@@ -113,7 +113,7 @@ def _parse_contract(raw: Any, source: str, trust: Trust, declaration: bool) -> C
     if not isinstance(raw, Mapping):
         return Claim(source, trust, declaration=declaration,
                      problems=(f"'{NAMESPACE}' metadata is {_kind(raw)}, expected a mapping",))
-    problems: list[str] = []
+    problems = _Problems()
 
     def text(key: str, choices: Sequence[str] = ()) -> str | None:
         value = raw.get(key)
@@ -161,13 +161,31 @@ def _parse_contract(raw: Any, source: str, trust: Trust, declaration: bool) -> C
         approvals=_strings(raw.get("approvals"), "approvals", problems),
         notes=text("notes"),
         asset_id=text("asset_id"),
-        problems=bounded(problems),
+        problems=problems.bounded(),
         declaration=declaration,
     )
 
 
 #: problems one claim (and one clip's merged provenance) lists; the rest are counted
 MAX_PROBLEMS = 20
+
+
+class _Problems(list[str]):
+    """A claim's problems as they are found: past :data:`MAX_PROBLEMS` only counted, so a
+    million malformed entries never become a million messages, even for a moment."""
+
+    more = 0
+
+    def append(self, text: str) -> None:
+        if len(self) < MAX_PROBLEMS:
+            super().append(text)
+        else:
+            self.more += 1
+
+    def bounded(self) -> tuple[str, ...]:
+        if not self.more:
+            return tuple(self)
+        return (*self, f"... and {self.more} more problem(s) not listed")
 
 
 def bounded(problems: Sequence[str]) -> tuple[str, ...]:
