@@ -158,7 +158,9 @@ def test_without_the_sdk_a_renamed_signed_file_is_still_unverifiable(tmp_path, s
     (b"\x76\x2f\x31\x01\x02\x00\x00\x00", "OpenEXR", None),
     (b"SDPX\x00\x00\x20\x00", "DPX", None),
     (b"\x1a\x45\xdf\xa3\x01\x00\x00\x00", "Matroska/WebM", None),
-    (b"\xff\xf1\x50\x80\x00\x1f\xfc", None, None),  # AAC ADTS is not MP3: not identified
+    (b"\xff\xf1\x50\x80\x00\x1f\xfc", "AAC (ADTS)", None),  # not MP3: no C2PA reader
+    (b"BM\x36\x00\x00\x00\x00\x00", "BMP", None),
+    (b"P6\n64 36\n255\n", "Netpbm image", None),
     (b"RIFF\x00\x01\x00\x00XXXXdata", None, None),  # a RIFF form nobody reads
     (b"hello, this is text", None, None),
     (b"", None, None),

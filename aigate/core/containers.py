@@ -63,7 +63,14 @@ _OTHERS: tuple[tuple[int, bytes, str], ...] = (
     (4, b"RED1", "RED R3D"), (4, b"RED2", "RED R3D"),
     (0, b"ARRI\x12\x34\x56\x78", "ARRIRAW"),
     (0, b"BLENDER", "Blender file"),
+    (0, b"BM", "BMP"),
+    (0, b"\x01\xda", "SGI image"),
+    (0, b"RF64", "RF64 (WAV over 4 GiB)"),
+    (0, b"\x0b\x77", "AC-3 audio"),
+    (0, b"#!AMR", "AMR audio"),
 )
+#: netpbm images (P1-P7), AAC in ADTS frames: identified by a short header of their own
+_NETPBM = re.compile(rb"\AP[1-7]\s")
 _SVG = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]{0,400}\?>\s*)?"
                   rb"(?:(?:<!--.{0,2000}?-->|<!DOCTYPE[^>]{0,2000}>)\s*){0,16}<svg[\s>/]", re.S)
 
@@ -120,6 +127,10 @@ def identify_bytes(head: bytes) -> Container:
     for offset, magic, kind in _OTHERS:
         if head[offset:offset + len(magic)] == magic:
             return Container(kind)
+    if _NETPBM.match(head):
+        return Container("Netpbm image")
+    if len(head) >= 2 and head[0] == 0xFF and head[1] & 0xF6 == 0xF0:  # sync, layer 0
+        return Container("AAC (ADTS)")
     if len(head) >= 188 * 3 and all(head[i] == 0x47 for i in range(0, 188 * 3, 188)):
         return Container("MPEG transport stream")
     return UNKNOWN
