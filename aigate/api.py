@@ -33,6 +33,7 @@ from aigate.config import Config
 from aigate.core.context import CheckContext
 from aigate.core.hookspecs import HOOK_API_VERSION, hookimpl
 from aigate.core.policy import Hit, Rule, RuleCheck
+from aigate.core.xmlcheck import refuse_xml_entities
 from aigate.errors import AigateError, InputError, PluginError, UsageError
 from aigate.model import (
     STAGES,
@@ -101,6 +102,7 @@ __all__ = [
     "check",
     "gate_for",
     "hookimpl",
+    "refuse_xml_entities",
 ]
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import opentimelineio as otio
 
-from aigate.api import InputError
+from aigate.api import InputError, refuse_xml_entities
 from aigate.output.files import atomic_path
 
 from .collect import first_line
@@ -61,6 +61,8 @@ MAX_DEPTH = 1000
 MAX_UNZIPPED = MAX_BYTES
 MAX_RATIO = 200
 JSON_SUFFIXES = {"otio", "otiod", "otioz"}
+#: XML formats, checked for entity declarations before OTIO's XML adapters read them
+XML_SUFFIXES = {"xml", "fcpxml"}
 
 
 def read(path: Path) -> Any:
@@ -81,6 +83,10 @@ def read(path: Path) -> Any:
     elif path.is_file() and path.stat().st_size > MAX_BYTES:
         raise InputError(f"{path}: file is {path.stat().st_size} bytes, over the "
                          f"{MAX_BYTES}-byte limit for a timeline")
+    if suffix in XML_SUFFIXES:
+        refuse_xml_entities(path)
+    elif suffix == "fcpxmld":  # a bundle: its document is Info.fcpxml
+        refuse_xml_entities(path / "Info.fcpxml")
     try:
         with without_aigate_hooks():
             if text is not None:  # read once, and names OTIO cannot open (not UTF-8) work
