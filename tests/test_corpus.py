@@ -14,6 +14,7 @@ import pytest
 from opentimelineio.opentime import TimeRange
 
 from aigate.model import timecode
+from aigate_otio import edlrate
 from aigate_otio.collect import bin_clips, timeline_rate, timelines
 from aigate_otio.files import without_aigate_hooks
 
@@ -45,6 +46,11 @@ def test_the_corpus_is_public_listed_and_small():
 def otio_read(path: Path):
     try:
         with without_aigate_hooks():
+            if path.suffix == ".edl":  # at the rate the EDL allows, as aigate reads it
+                text = path.read_text(encoding="utf-8", errors="replace")
+                rate, _why = edlrate.detect(text)
+                return otio.adapters.read_from_string(edlrate.prepared(text, rate),
+                                                      "cmx_3600", rate=rate.fps)
             return otio.adapters.read_from_file(str(path))
     except Exception:  # whatever the adapter raises: OTIO cannot read it
         return None
@@ -97,7 +103,7 @@ def test_aigate_checks_what_otio_reads_at_otios_record_times(cli, name):
     read = otio_read(path)
     if read is None:
         assert run.code == 2
-        [line] = run.err.splitlines()
+        [line] = [x for x in run.err.splitlines() if not x.startswith("aigate: note: ")]
         assert line.startswith(f"aigate: {path}: ")
         assert [e["path"] for e in report["errors"]] == [str(path)]
         return

@@ -76,3 +76,62 @@ def test_a_nested_audio_only_cut_after_a_gap_reads_and_annotates_at_its_rate(tmp
     for clip in back.find_clips():
         [marker] = [m for m in clip.markers if m.name.startswith("AIGATE")]
         assert marker.marked_range.start_time.rate == 30
+
+
+EDL_25 = """TITLE: EURO
+FCM: NON-DROP FRAME
+
+001  A012C003 V     C        10:00:00:00 10:00:02:24 01:00:00:00 01:00:02:24
+* FROM CLIP NAME: A012C003
+002  A012C004 V     C        10:00:10:00 10:00:11:00 01:00:02:24 01:00:03:24
+* FROM CLIP NAME: A012C004
+"""
+
+
+def items_of(run) -> list[tuple[str, str, str]]:
+    return [(i["clip"], i["record_in"], i["record_out"])
+            for s in run.json["subjects"] for i in s["items"]]
+
+
+def test_a_25_fps_edl_is_detected_and_the_rate_said(tmp_path, cli):
+    edl = tmp_path / "euro.edl"
+    edl.write_text(EDL_25)
+    run = cli("check", edl, "--format", "json", "--jobs", "1")
+    assert run.code == 0
+    assert items_of(run) == [("A012C003", "01:00:00:00", "01:00:02:24"),
+                             ("A012C004", "01:00:02:24", "01:00:03:24")]
+    assert f"aigate: note: {edl}: read at 25 fps (frame numbers up to 24)" in run.err
+
+
+@pytest.mark.parametrize("given, label, record_out", [
+    ("25", "25 fps", "01:00:03:24"), ("30", "30 fps", "01:00:03:24"),
+    ("50", "50 fps", "01:00:03:24"), ("29.97NDF", "29.97 NDF", "01:00:07;12"),
+    ("29.97", "29.97 DF", "01:00:03;24"), ("59.94", "59.94 DF", "01:00:03;24")])
+def test_the_rate_from_the_command_line_or_the_config(tmp_path, cli, given, label,
+                                                      record_out):
+    edl = tmp_path / "euro.edl"
+    edl.write_text(EDL_25)
+    run = cli("check", edl, "--format", "json", "--jobs", "1", "--rate", given)
+    assert run.code == 0, run.err
+    assert items_of(run)[-1][2] == record_out
+    assert f"read at {label} (--rate)" in run.err
+    config = tmp_path / "aigate.yaml"
+    config.write_text(f"edl:\n  rate: '{given}'\n")
+    run = cli("check", edl, "--format", "json", "--jobs", "1")
+    assert items_of(run)[-1][2] == record_out
+    assert f"read at {label} ({config}:2)" in run.err
+
+
+def test_drop_frame_is_detected_and_a_wrong_rate_is_refused_naming_it(tmp_path, cli):
+    edl = tmp_path / "ntsc.edl"
+    edl.write_text("TITLE: NTSC\nFCM: DROP FRAME\n\n"
+                   "001  A012C003 V     C        00:00:10:00 00:00:10:02 "
+                   "01:00:59:28 01:01:00:02\n")
+    run = cli("check", edl, "--format", "json", "--jobs", "1")
+    # 01:00:59;28 + 2 frames is 01:01:00;02 in drop frame (;00 and ;01 do not exist)
+    assert [i[1:] for i in items_of(run)] == [("01:00:59;28", "01:01:00;02")]
+    assert "read at 29.97 DF (FCM: DROP FRAME)" in run.err
+    run = cli("check", edl, "--jobs", "1", "--rate", "24")
+    assert run.code == 2 and "(read at 24 fps, --rate;" in run.out
+    bad = cli("check", edl, "--jobs", "1", "--rate", "31")
+    assert bad.code == 2 and "'31' is not an EDL frame rate" in bad.out + bad.err

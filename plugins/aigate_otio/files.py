@@ -183,20 +183,13 @@ def write(subject: Any, path: Path) -> None:
     replaces it only once the adapter has finished."""
     suffix = path.suffix.lower()
     options = {}
-    if suffix == ".aaf" and not _from_aaf(subject):
-        options["use_empty_mob_ids"] = True  # clips that did not come from an AAF have none
+    if suffix == ".aaf":
+        # a clip without a mob id of its own (not read from an AAF, or only some of them)
+        # gets a new one; the writer tries the clip's own first
+        options["use_empty_mob_ids"] = True
     try:
         with atomic_path(path) as tmp, without_aigate_hooks():
             otio.adapters.write_to_file(subject, str(tmp), **options)
     except Exception as exc:
         raise InputError(f"{path}: cannot write as {suffix.lstrip('.').upper()}: "
                          f"{first_line(exc)}") from exc
-
-
-def _from_aaf(subject: Any) -> bool:
-    """Whether the clips carry AAF mob ids (read from an AAF), which the writer keeps."""
-    for clip in subject.find_clips():
-        metadata = clip.metadata
-        if len(metadata) and "AAF" in metadata.keys():
-            return True
-    return False
