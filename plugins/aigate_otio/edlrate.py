@@ -102,13 +102,14 @@ def read(path: Path, given: str | None, source: str) -> Any:
         rate, why = parse(given, source), source
     else:
         rate, why = detect(text)
-    NOTES.warning(f"read at {rate.label} ({why})")
     from .files import without_aigate_hooks
 
     try:
         with without_aigate_hooks():
-            return otio.adapters.read_from_string(prepared(text, rate), "cmx_3600",
+            read = otio.adapters.read_from_string(prepared(text, rate), "cmx_3600",
                                                   rate=rate.fps)
+        NOTES.warning(f"read at {rate.label} ({why})")  # a failure's one line says it
+        return read
     except Exception as exc:  # the adapter's message, where it stopped, and the rate used
         from .crash import describe
 

@@ -82,18 +82,16 @@ def fcpx_record_start(path: Path, start: RationalTime | None) -> None:
     project sequence's ``tcStart``, and the spine's items placed from there."""
     if start is None or start.value == 0:
         return
-    shift = start.value * _seconds(start.rate)
-    shift = Fraction(round(start.value)) * _seconds(start.rate) if \
-        float(start.value).is_integer() else Fraction(shift)
+    # whole frames at an exact rational rate (30000/1001 for 29.97): FCP's own arithmetic
+    shift = Fraction(round(start.value)) * _seconds(start.rate)
     text = path.read_text(encoding="utf-8")
     head, _, _ = text.partition("<fcpxml")
-    tree = ET.ElementTree(ET.fromstring(text.encode("utf-8")))
-    for sequence in tree.getroot().iterfind(".//project/sequence"):
+    root = ET.fromstring(text.encode("utf-8"))
+    for sequence in root.iterfind(".//project/sequence"):
         sequence.set("tcStart", _fcpx_text(shift))
         for spine in sequence.iterfind("spine"):
             for item in spine:
                 offset = _fcpx_time(item.get("offset", "0s"))
                 if offset is not None:
                     item.set("offset", _fcpx_text(offset + shift))
-    body = ET.tostring(tree.getroot(), encoding="unicode")
-    path.write_text(head + body, encoding="utf-8")
+    path.write_text(head + ET.tostring(root, encoding="unicode"), encoding="utf-8")
