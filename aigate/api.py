@@ -34,6 +34,7 @@ from aigate.core.containers import Container, identify
 from aigate.core.context import CheckContext
 from aigate.core.hookspecs import HOOK_API_VERSION, hookimpl
 from aigate.core.policy import Hit, Rule, RuleCheck
+from aigate.core.xmlcheck import refuse_xml_entities
 from aigate.errors import AigateError, InputError, PluginError, UsageError
 from aigate.model import (
     STAGES,
@@ -104,6 +105,7 @@ __all__ = [
     "gate_for",
     "hookimpl",
     "identify",
+    "refuse_xml_entities",
 ]
 
 

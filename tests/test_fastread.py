@@ -310,6 +310,22 @@ def edge_cases() -> dict[str, otio.schema.Timeline]:
     top.tracks.append(otio.schema.Stack(children=[clip("stacked")]))
     top.tracks.append(otio.schema.Track(name="A1", kind="Audio", children=[clip("a")]))
     cases["clips straight in the stack of tracks"] = top
+    # no stated rate: the first picture clip's, wherever it sits (after a gap, nested per
+    # channel group), else an audio-only cut's first clip's
+    def at(rate: float, name: str) -> otio.schema.Clip:
+        return otio.schema.Clip(name=name, source_range=TimeRange(
+            RationalTime(0, rate), RationalTime(rate * 2, rate)))
+    gap = otio.schema.Gap(source_range=TimeRange(RationalTime(0, 24), RationalTime(9, 24)))
+    for picture in (True, False):
+        cut = otio.schema.Timeline(name="no rate")
+        cut.tracks.append(otio.schema.Track(name="A1", kind="Audio", children=[
+            gap.deepcopy(), otio.schema.Stack(children=[
+                otio.schema.Track(kind="Audio", children=[at(30, "L")]),
+                otio.schema.Track(kind="Audio", children=[at(30, "R")])])]))
+        if picture:
+            cut.tracks.append(otio.schema.Track(name="V1", children=[
+                gap.deepcopy(), otio.schema.Stack(children=[at(25, "pic")])]))
+        cases[f"no stated rate, {'picture' if picture else 'audio only'}"] = cut
     return cases
 
 

@@ -38,6 +38,10 @@ def _gate_options(parser: argparse.ArgumentParser) -> None:
                         help="a plugin that fails to load is an error")
     parser.add_argument("--require-media", action="store_true",
                         help="a clip whose media cannot be read is a finding (media-missing)")
+    parser.add_argument("--rate", metavar="FPS",
+                        help="the frame rate of EDLs, which do not state one: 23.976, 24, 25, "
+                        "29.97 (drop frame), 29.97NDF, 30, 50, 59.94, 60 (default: the "
+                        "config's edl: {rate: ...}, else detected from the EDL, and said)")
 
 
 def _config_options(parser: argparse.ArgumentParser) -> None:
@@ -143,7 +147,8 @@ def _options(args: argparse.Namespace) -> Any:
                    strict_plugins=getattr(args, "strict_plugins", False),
                    require_media=getattr(args, "require_media", False),
                    exclude=tuple(getattr(args, "exclude", ())),
-                   timeout=getattr(args, "timeout", None) or None)
+                   timeout=getattr(args, "timeout", None) or None,
+                   rate=getattr(args, "rate", None))
 
 
 def _session(args: argparse.Namespace, options: Any = None,
@@ -237,5 +242,11 @@ def _subject_to_export(args: argparse.Namespace, source: Path) -> tuple[Any, Any
 
     if args.output.resolve() == source.resolve():
         raise UsageError(f"OUT must be another file: {source} is never modified")
+    from aigate.run.discovery import quiet_stdout
+
     session = _session(args)
-    return session, session.gate(source), load_subject(session.plugins, source)
+    gate = session.gate(source)
+    with quiet_stdout(source):  # what a reader prints or logs: notes on stderr
+        subject = load_subject(session.plugins, source,
+                               gate.config.rate_for(getattr(args, "rate", None)))
+    return session, gate, subject

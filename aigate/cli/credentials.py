@@ -84,7 +84,9 @@ def cmd_credentials(args: argparse.Namespace) -> int:
         raise UsageError(f"--output {output}: a timeline's suffix; the signed deliverable "
                          "is media (mp4, mov, wav, jpeg, png...)")
     gate = session.gate(args.timeline)
-    results = gate.check(load_subject(session.plugins, args.timeline), stage="final",
+    results = gate.check(load_subject(session.plugins, args.timeline,
+                                      gate.config.rate_for(getattr(args, "rate", None))),
+                         stage="final",
                          path=args.timeline)
     locked = [r for r in results if r.locked()]
     if locked:

@@ -55,9 +55,12 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     except GateLocked as exc:  # written into a final deliverables path: refused
         print(f"{exc}\n{args.output}: not written", file=sys.stderr)
         return ExitCode.GATE
-    saved = session.plugins.hook.aigate_save_subject(
-        subject=subject, path=args.output, track=args.track, allow_loss=args.allow_loss,
-        protected=(args.input,))
+    from aigate.run.discovery import quiet_stdout
+
+    with quiet_stdout(args.output):  # what a writer prints or logs: notes on stderr
+        saved = session.plugins.hook.aigate_save_subject(
+            subject=subject, path=args.output, track=args.track, allow_loss=args.allow_loss,
+            protected=(args.input,))
     if not saved:
         raise UsageError(f"{args.output}: no host plugin can write this subject (none "
                          "implements aigate_save_subject for it)")

@@ -112,6 +112,13 @@ class Config:
     exclude: tuple[str, ...] = ()
     #: ``plugin_settings: {NAME: {...}}``, one section per plugin (see PluginSettings)
     plugin_settings: tuple[PluginSettings, ...] = ()
+    #: ``edl: {rate: 25}``: the rate EDLs are read at (value, ``file:line``); None: detected
+    edl_rate: tuple[str, str] | None = None
+
+    def rate_for(self, given: str | None) -> tuple[str, str] | None:
+        """The rate a file that does not state its own is read at: ``--rate`` (``given``),
+        else this config's ``edl: {rate: ...}``."""
+        return (given, "--rate") if given else self.edl_rate
 
     @property
     def base_dir(self) -> Path | None:
@@ -147,7 +154,7 @@ def load_config(path: Path, *, allow_plugins: bool = True) -> Config:
     doc.only("policy", "approvals", "show", "episode", "trusted_keys", "attestation_keys",
              "stages", "plugins",
              "strict_plugins", "hooks", "media", "cache", "ledger", "patterns", "c2pa",
-             "exclude", "plugin_settings")
+             "exclude", "plugin_settings", "edl")
     # absolute once, here: a relative --config must not have its folder joined again by
     # whoever uses a path it gives
     base = path.absolute().parent
@@ -206,7 +213,17 @@ def load_config(path: Path, *, allow_plugins: bool = True) -> Config:
         c2pa_disclose=_c2pa_disclose(doc),
         exclude=doc.strs("exclude"),
         plugin_settings=_plugin_settings(doc),
+        edl_rate=_edl_rate(doc),
     )
+
+
+def _edl_rate(doc: Section) -> tuple[str, str] | None:
+    section = doc.section("edl")
+    if section is None:
+        return None
+    section.only("rate")
+    value = section.get("rate", (str, int, float))
+    return (str(value), f"{doc.path}:{section.line('rate')}") if value is not None else None
 
 
 def _plugin_settings(doc: Section) -> tuple[PluginSettings, ...]:

@@ -420,11 +420,12 @@ def location(item: Item) -> str:
     return f'{item.track} "{item.clip}" {item.record_in}-{item.record_out}'
 
 
-def load_subject(plugins: Plugins, path: Path) -> Any:
-    """Read a file into a subject through whichever host plugin claims its suffix."""
+def load_subject(plugins: Plugins, path: Path, rate: tuple[str, str] | None = None) -> Any:
+    """Read a file into a subject through whichever host plugin claims its suffix; ``rate``
+    (value, where given) for a file that does not state its own (an EDL)."""
     if not path.exists():
         raise InputError(f"{path}: no such file")
-    subject = plugins.hook.aigate_load_subject(path=path)
+    subject = plugins.hook.aigate_load_subject(path=path, rate=rate)
     if subject is None:
         raise InputError(f"{path}: no host plugin reads {path.suffix or 'extensionless'} "
                          "files (see 'aigate plugins')")

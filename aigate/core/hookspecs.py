@@ -48,8 +48,9 @@ if TYPE_CHECKING:
 
 #: The version of the hooks below, ``(major, minor)``. 1.0: the hooks of aigate 0.1;
 #: 1.1: :func:`aigate_validate_settings` and :attr:`aigate.model.CheckContext.settings`;
-#: 1.2: :func:`aigate_stamp_credentials`; 1.3: :func:`aigate_read_credentials`.
-HOOK_API_VERSION: tuple[int, int] = (1, 3)
+#: 1.2: :func:`aigate_stamp_credentials`; 1.3: :func:`aigate_read_credentials`; 1.4:
+#: ``rate`` for :func:`aigate_load_subject`.
+HOOK_API_VERSION: tuple[int, int] = (1, 4)
 
 hookspec = pluggy.HookspecMarker("aigate")
 hookimpl = pluggy.HookimplMarker("aigate")
@@ -69,10 +70,13 @@ def aigate_subject_suffixes() -> Iterable[str]:
 
 
 @hookspec(firstresult=True)
-def aigate_load_subject(path: Path) -> Any | None:
+def aigate_load_subject(path: Path, rate: tuple[str, str] | None) -> Any | None:
     """Read the file at ``path`` into a subject this or another host plugin can collect.
 
     :param path: the file (or bundle folder, e.g. ``.otiod``) to read.
+    :param rate: for a file that does not state its frame rate (an EDL): ``(rate, where it
+        was given)``, e.g. ``("25", "--rate")`` or ``("29.97NDF", "aigate.yaml:4")``, from
+        ``--rate`` or the config's ``edl: {rate: ...}``; None: the plugin decides (and says).
     :return: the subject (any host object), or None when the file is not yours.
     :raises aigate.api.InputError: with one line naming the file and the place, when the
         file is yours but cannot be read.
@@ -80,6 +84,7 @@ def aigate_load_subject(path: Path) -> Any | None:
     **firstresult**: the first plugin that returns a subject wins; the others are not asked.
 
     .. versionadded:: hook API 1.0
+    .. versionchanged:: hook API 1.4 ``rate``
     """
 
 

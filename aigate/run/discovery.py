@@ -7,6 +7,7 @@ import contextlib
 import errno
 import glob
 import io
+import logging
 import os
 import re
 import stat
@@ -35,19 +36,40 @@ def regular(path: Path) -> None:
     raise InputError(f"{path}: {kind}, not a regular file: skipped, never opened")
 
 
+class _Notes(logging.Handler):
+    """Log records of warning level and above, kept as their messages."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.messages.append(record.getMessage())
+        except Exception:  # a record whose arguments do not format: its template says it
+            self.messages.append(str(record.msg))
+
+
 @contextlib.contextmanager
 def quiet_stdout(path: Path) -> Iterator[None]:
     """Keep stdout for the report while a file is read and checked: what adapters print
-    (the AAF adapter's "Unable find slot_id...") and the warnings they raise are sent to
-    stderr, each line naming the file."""
+    (the AAF adapter's "Unable find slot_id..."), log (pyaaf2's and the AAF writer's
+    warnings, which Python would print as bare ``WARNING:root:...`` lines) and the warnings
+    they raise are sent to stderr as ``aigate: note: FILE: ...`` lines."""
     printed = io.StringIO()
+    logged = _Notes()
+    root = logging.getLogger()
+    root.addHandler(logged)  # with a handler there, logging.warning() adds no stderr one
     try:
         with warnings.catch_warnings(record=True) as caught, \
                 contextlib.redirect_stdout(printed):
             warnings.simplefilter("always")
             yield
     finally:
+        root.removeHandler(logged)
         notes = [line for line in printed.getvalue().splitlines() if line.strip()]
+        notes += [line for message in logged.messages for line in message.splitlines()
+                  if line.strip()]
         notes += [f"{w.category.__name__}: {w.message}" for w in caught]
         for note in dict.fromkeys(notes):
             print(f"aigate: note: {path}: {note}", file=sys.stderr)

@@ -55,6 +55,8 @@ class Options:
     today: dt.date | None = None
     plugin_modules: tuple[str, ...] = ()
     plugin_names: tuple[str, ...] = ()
+    #: --rate: the frame rate of files that do not state one (EDLs)
+    rate: str | None = None
 
     def portable(self, plugin_names: tuple[str, ...] = ()) -> Options:
         """These options with what the environment says folded in (AIGATE_STAGE,
@@ -176,7 +178,7 @@ class Session:
         gate = self.gate(path)
         if expected is not None:  # the submitter's inputs, by content
             pinning.compare(expected, self.inputs(gate))
-        subject = load_subject(self.plugins, path)
+        subject = load_subject(self.plugins, path, gate.config.rate_for(self.options.rate))
         return gate.check(subject, stage=self.options.stage, path=path)
 
     def outcome(self, path: Path,

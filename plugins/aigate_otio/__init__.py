@@ -11,7 +11,7 @@ from typing import Any
 
 from aigate.api import Collected, Diagnostic, InputError, SaveOutcome, SubjectResult, hookimpl
 
-from . import export, fastread, files
+from . import edlrate, export, fastread, files
 from .annotate import annotate
 from .collect import HOST, bin_clips, collect_bin, collect_timeline, timelines
 from .doctor import diagnose
@@ -24,10 +24,12 @@ def aigate_subject_suffixes() -> list[str]:
 
 
 @hookimpl
-def aigate_load_subject(path: Path) -> Any | None:
+def aigate_load_subject(path: Path, rate: tuple[str, str] | None) -> Any | None:
     suffix = path.suffix.lower().lstrip(".")
     if suffix not in files.suffixes():
         return None
+    if suffix == "edl":  # an EDL does not state its rate: given, configured or detected
+        return edlrate.read(path, *(rate or (None, "")))
     if fastread.enabled(suffix):
         try:
             return fastread.read(path)

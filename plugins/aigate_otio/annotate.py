@@ -73,7 +73,10 @@ def _mark(clip: otio.schema.Clip, result: ItemResult, target: str) -> None:
     verdict = result.verdict
     findings = [_finding_record(f) for f in result.findings]
     reason = headline(result).reason
-    start = clip.source_range.start_time if clip.source_range else RationalTime(0, 24)
+    # a clip without a source range is marked at its start, at the cut's rate (the one
+    # collect.timeline_rate gives every item), never at a rate of its own guessing
+    start = clip.source_range.start_time if clip.source_range else RationalTime(
+        0, result.item.rate)
     clip.markers.append(otio.schema.Marker(
         name=label(result),
         marked_range=TimeRange(start, RationalTime(0, start.rate)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import opentimelineio as otio
@@ -59,18 +60,39 @@ def collect_bin(name: str, clips: list[otio.schema.Clip]) -> Collected:
 
 
 def timeline_rate(timeline: otio.schema.Timeline) -> float:
-    """The record rate: global_start_time's rate, else the first clip's."""
+    """The record rate: global_start_time's rate, else the cut's own (:func:`cut_rate`)."""
     if timeline.global_start_time is not None:
         return timeline.global_start_time.rate
-    # the first clip of each track is enough: find_clips() would wrap every clip of the cut
-    for track in timeline.tracks[:]:
-        if isinstance(track, otio.schema.Clip) and track.source_range is not None:
-            return track.source_range.duration.rate  # a clip on its own in the stack
-        if isinstance(track, otio.core.Composition):
-            for child in track[:]:
-                if isinstance(child, otio.schema.Clip) and child.source_range is not None:
-                    return child.source_range.duration.rate
+    return cut_rate(_clip_rates(timeline.tracks, video=True),
+                    _clip_rates(timeline.tracks, video=False))
+
+
+def cut_rate(video: Iterator[float], anywhere: Iterator[float]) -> float:
+    """The rate of a cut that does not state one: its first picture clip's (depth first,
+    wherever it sits: nested per channel group, after a leading gap), else its first clip's
+    of any kind (an audio-only cut), else 24. One rule for every reader (OTIO's objects
+    here, the fast path's tuples, annotate's writer): each gives the rates of its clips
+    with a source range, in track order, first the picture tracks' then all."""
+    for rate in video:
+        return rate
+    for rate in anywhere:
+        return rate
     return DEFAULT_RATE
+
+
+def _clip_rates(composition: Any, video: bool) -> Iterator[float]:
+    """The source-range rates of the clips under ``composition``, depth first; with
+    ``video`` only under its picture tracks (a clip straight in the stack counts as one)."""
+    for child in composition[:]:
+        if isinstance(child, otio.schema.Clip):
+            if child.source_range is not None:
+                yield child.source_range.duration.rate
+        elif isinstance(child, otio.core.Composition):
+            if video and isinstance(child, otio.schema.Track) \
+                    and child.kind != otio.schema.TrackKind.Video:
+                continue
+            yield from _clip_rates(child, False if isinstance(child, otio.schema.Track)
+                                   else video)
 
 
 def collect_timeline(timeline: otio.schema.Timeline) -> Collected:

@@ -37,16 +37,20 @@ from opentimelineio.opentime import RationalTime, TimeRange
 from aigate.api import InputError
 from aigate.output.files import output_mode
 
-from . import files
+from . import files, refusals
 from .collect import collect_timeline, plain, timelines
+from .recordstart import as_global_start, fcpx_record_start
 
 PREFIX = "AIGATE"
 #: formats that keep everything OTIO holds (no transformation, still verified)
 NATIVE = {"otio", "otioz", "otiod"}
 #: formats that do not keep nests: nested stacks and tracks are flattened before writing
 FLAT = {"edl", "aaf", "xml", "fcpxml"}
-#: a record time may differ by OTIO's float rounding of one frame
-TOLERANCE = 1.0
+#: a record time read back is the one written: equal but for float noise (a rate of
+#: 30000/1001 rescaled and back), never a frame off
+TOLERANCE = 1e-6
+#: how far a moved edit point is looked for, to name it in the refusal
+MOVED = 2
 #: characters an EDL reel may hold (a space splits the event line's fields)
 REEL_LENGTH = 8
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -131,6 +135,10 @@ def save(subject: Any, path: Path, track: str | None = None, allow_loss: bool = 
                              "changed: choose another OUT")
     before = [e for t in found for e in _expected(t, track)]
     temporary: list[tuple[str, Path]] = []
+    for plan in plans:  # what the format cannot express, in the cut's terms
+        problem = refusals.unwritable(plan.timeline, target, plan.rate)
+        if problem is not None:
+            raise InputError(f"{path}: not written: {problem}")
     try:
         losses = Losses()
         for plan in plans:
@@ -172,11 +180,14 @@ def _write_temporary(plan: Plan) -> str:
     os.close(fd)
     try:
         files.write(plan.timeline, Path(tmp))
+        if suffix == ".fcpxml":  # OTIO's FCPX writer drops the record start
+            fcpx_record_start(Path(tmp), getattr(plan.timeline, "global_start_time", None))
     except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         if isinstance(exc, InputError):
-            message = str(exc).split(": ", 1)[-1]
+            cause = exc.__cause__ if exc.__cause__ is not None else exc
+            message = refusals.failure(cause, plan.timeline, suffix.lstrip("."), plan.rate)
             raise InputError(f"{plan.path}: not written: {message}") from exc
         raise
     return tmp
@@ -201,7 +212,9 @@ def _plans(timeline: Any, path: Path, target: str, track: str | None) -> list[Pl
             copy.tracks.append(_flat(source, name) if target in FLAT else source.deepcopy())
         if target in {"xml", "fcpxml"}:
             _sanitise_names(copy)
-        _fill_ranges(copy, media=target == "aaf")
+        if target in FLAT:  # no format but OTIO's keeps a track's trim
+            as_global_start(copy, rate)
+        _fill_ranges(copy, media=target in {"aaf", "xml", "fcpxml"})
         return [Plan(path, copy, _expected(copy), rate)]
     plans: list[Plan] = []
     start = timeline.global_start_time
@@ -304,13 +317,16 @@ def _flat(track: Any, name: str) -> Any:
 
 def _fill_ranges(timeline: Any, media: bool = False) -> None:
     """The writers of EDL, XML and AAF need every clip's source range (OTIO falls back to
-    the media's available range) and AAF (``media``) the media's range: spell out what
-    OTIO implies."""
+    the media's available range); AAF, FCP7 XML and FCPX (``media``) the media's range too,
+    which a cut read from an EDL never has: spell out what OTIO implies. A media file
+    without a range gets the span its clips use (one <file> in FCP7 XML serves them all)."""
     for nested in timeline.find_children(descended_from_type=otio.core.Composition):
         # a nest's own range: FCP XML and FCPX writers read it (top-level tracks need none)
         if nested.source_range is None and nested.parent() is not timeline.tracks:
             with contextlib.suppress(Exception):
                 nested.source_range = nested.trimmed_range()
+    used: dict[str, TimeRange] = {}
+    unranged: list[tuple[str, Any]] = []
     for clip in timeline.find_clips():
         if clip.source_range is None:
             with contextlib.suppress(Exception):  # no range at all: the writer says so
@@ -319,7 +335,16 @@ def _fill_ranges(timeline: Any, media: bool = False) -> None:
         if (media and isinstance(reference, otio.schema.ExternalReference
                                  | otio.schema.MissingReference)
                 and reference.available_range is None and clip.source_range is not None):
-            reference.available_range = clip.source_range
+            key = getattr(reference, "target_url", None) or f"#{id(reference)}"
+            span = clip.source_range
+            if key in used:
+                span = used[key].extended_by(TimeRange(
+                    span.start_time.rescaled_to(used[key].start_time),
+                    span.duration.rescaled_to(used[key].start_time)))
+            used[key] = span
+            unranged.append((key, reference))
+    for key, reference in unranged:
+        reference.available_range = used[key]
 
 
 def _flatten_stack(stack: Any) -> Any:
@@ -505,6 +530,9 @@ def _verify(plan: Plan, read_back: Any, target: str, losses: Losses) -> None:
         match = _match(expected, back, used, by_frame)
         where = f"{name}: {expected.where(plan.rate)}"
         if match is None:
+            moved = _moved(expected, back, used, by_frame, plan.rate)
+            if moved is not None:
+                where = f"{where} {moved}"
             (losses.verdicts if expected.verdict else losses.clips).append(where)
             continue
         used[match] = True
@@ -525,52 +553,71 @@ def _verify(plan: Plan, read_back: Any, target: str, losses: Losses) -> None:
         if position in flagged or not _carried(clip, target):
             continue
         if not _gate_markers(clip) <= carried:
-            losses.verdicts.append(f'{name}: a verdict on {item.track} "{item.clip}" '
+            why = refusals.carried_over(plan.timeline, item.clip, item.record_start,
+                                        plan.rate) if target == "edl" else None
+            losses.verdicts.append(f"{name}: {why}" if why else
+                                   f'{name}: a verdict on {item.track} "{item.clip}" '
                                    f"{item.record_in}, a clip that was not flagged")
 
 
 class _Index:
-    """Read-back clips by whole frame of their record start, absolute and from the start
-    of the cut, so a long cut is verified in linear time."""
+    """Read-back clips by whole frame of their record start, so a long cut is verified in
+    linear time."""
 
     def __init__(self, back: list[tuple[Any, Any, float]]) -> None:
         self.absolute: dict[int, list[int]] = {}
-        self.relative: dict[int, list[int]] = {}
-        for position, (item, _clip, base) in enumerate(back):
+        for position, (item, _clip, _base) in enumerate(back):
             self.absolute.setdefault(round(item.record_start), []).append(position)
-            self.relative.setdefault(round(item.record_start - base), []).append(position)
 
-    def near(self, expected: Expected) -> list[int]:
+    def near(self, expected: Expected, reach: int = 1) -> list[int]:
         found: set[int] = set()
-        start, relative = round(expected.start), round(expected.start - expected.origin)
-        for delta in (-1, 0, 1):
+        start = round(expected.start)
+        for delta in range(-reach, reach + 1):
             found.update(self.absolute.get(start + delta, ()))
-            found.update(self.relative.get(relative + delta, ()))
         return sorted(found)
 
 
 def _match(expected: Expected, back: list[tuple[Any, Any, float]], used: list[bool],
            index: _Index) -> int | None:
-    """The read-back clip at the expected place: same record range (absolute, or from the
-    start of the cut when the format drops the record start), the same name preferred."""
+    """The read-back clip at exactly the expected record range (the record start
+    included: every format written keeps it), the same name preferred."""
     best = None
     for position in index.near(expected):
         if used[position]:
             continue
-        item, _clip, base = back[position]
-        same = (abs(item.record_start - expected.start) <= TOLERANCE
-                and abs(item.record_end - expected.end) <= TOLERANCE)
-        relative = (abs(item.record_start - base - (expected.start - expected.origin))
-                    <= TOLERANCE and abs(item.record_end - base - (expected.end
-                                                                   - expected.origin))
-                    <= TOLERANCE)
-        if not (same or relative):
+        item = back[position][0]
+        if not (abs(item.record_start - expected.start) <= TOLERANCE
+                and abs(item.record_end - expected.end) <= TOLERANCE):
             continue
         if _name_key(item.clip) == _name_key(expected.clip):
             return position
         if best is None:
             best = position
     return best
+
+
+def _moved(expected: Expected, back: list[tuple[Any, Any, float]], used: list[bool],
+           index: _Index, rate: float) -> str | None:
+    """Where the adapter put a clip it did not keep in place (its reader rounds an edit
+    point, say), in words, or None."""
+    from aigate.model import timecode
+
+    for position in index.near(expected, MOVED):
+        item = back[position][0]
+        if used[position] or _name_key(item.clip) != _name_key(expected.clip):
+            continue
+        if (abs(item.record_start - expected.start) <= MOVED
+                and abs(item.record_end - expected.end) <= MOVED):
+            shift = []
+            for edge, was, now in (("in", expected.start, item.record_start),
+                                   ("out", expected.end, item.record_end)):
+                frames = round(now - was)
+                if frames:
+                    shift.append(f"{edge} {frames:+d} frame{'s' * (abs(frames) != 1)}")
+            return (f"read back at {timecode(item.record_start, rate)}-"
+                    f"{timecode(item.record_end, rate)} ({', '.join(shift)}): the format's "
+                    "adapter moves this edit point")
+    return None
 
 
 def _lost_in_transform(before: list[Expected], plans: list[Plan], losses: Losses) -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from aigate.errors import InputError
 from aigate.model import MAX_RATE, Collected, Item, items_timing_problem
 
 # past the loading limits the fast path declines: OTIO's side refuses with the usual line
+from .collect import cut_rate
 from .files import MAX_BYTES, MAX_RATIO
 from .otiojson import RepeatedKey, Unsupported, loads, paused_gc, read_text
 
@@ -493,17 +495,24 @@ def _duration(node: tuple[Any, ...]) -> tuple[Any, ...]:
 # --- the walk: collect.collect_timeline's, on the decoded tuples ----------------------------
 
 def _timeline_rate(timeline: tuple[Any, ...]) -> float:
+    """collect.timeline_rate's, on the decoded tuples (the same rule: collect.cut_rate)."""
     start = timeline[2]
     if start is not None:
         return float(start[2])
-    for track in timeline[3][3]:
-        if track[0] == CLIP and track[2] is not None:
-            return float(track[2][2][2])
-        if track[0] in COMPOSITION:
-            for child in (track[4] if track[0] == TRACK else track[3]):
-                if child[0] == CLIP and child[2] is not None:
-                    return float(child[2][2][2])
-    return DEFAULT_RATE
+    return cut_rate(_clip_rates(timeline[3], True), _clip_rates(timeline[3], False))
+
+
+def _clip_rates(composition: tuple[Any, ...], video: bool) -> Iterator[float]:
+    """collect._clip_rates's, on the decoded tuples."""
+    for child in composition[4] if composition[0] == TRACK else composition[3]:
+        tag = child[0]
+        if tag == CLIP:
+            if child[2] is not None:
+                yield float(child[2][2][2])
+        elif tag in COMPOSITION:
+            if video and tag == TRACK and child[2] != "Video":
+                continue
+            yield from _clip_rates(child, False if tag == TRACK else video)
 
 
 def _collect_timeline(subject: FastSubject, index: int,

@@ -13,7 +13,7 @@ from typing import Any
 
 import opentimelineio as otio
 
-from aigate.api import InputError
+from aigate.api import InputError, refuse_xml_entities
 from aigate.output.files import atomic_path
 
 from .collect import first_line
@@ -61,6 +61,8 @@ MAX_DEPTH = 1000
 MAX_UNZIPPED = MAX_BYTES
 MAX_RATIO = 200
 JSON_SUFFIXES = {"otio", "otiod", "otioz"}
+#: XML formats, checked for entity declarations before OTIO's XML adapters read them
+XML_SUFFIXES = {"xml", "fcpxml"}
 
 
 def read(path: Path) -> Any:
@@ -81,6 +83,10 @@ def read(path: Path) -> Any:
     elif path.is_file() and path.stat().st_size > MAX_BYTES:
         raise InputError(f"{path}: file is {path.stat().st_size} bytes, over the "
                          f"{MAX_BYTES}-byte limit for a timeline")
+    if suffix in XML_SUFFIXES:
+        refuse_xml_entities(path)
+    elif suffix == "fcpxmld":  # a bundle: its document is Info.fcpxml
+        refuse_xml_entities(path / "Info.fcpxml")
     try:
         with without_aigate_hooks():
             if text is not None:  # read once, and names OTIO cannot open (not UTF-8) work
@@ -177,20 +183,13 @@ def write(subject: Any, path: Path) -> None:
     replaces it only once the adapter has finished."""
     suffix = path.suffix.lower()
     options = {}
-    if suffix == ".aaf" and not _from_aaf(subject):
-        options["use_empty_mob_ids"] = True  # clips that did not come from an AAF have none
+    if suffix == ".aaf":
+        # a clip without a mob id of its own (not read from an AAF, or only some of them)
+        # gets a new one; the writer tries the clip's own first
+        options["use_empty_mob_ids"] = True
     try:
         with atomic_path(path) as tmp, without_aigate_hooks():
             otio.adapters.write_to_file(subject, str(tmp), **options)
     except Exception as exc:
         raise InputError(f"{path}: cannot write as {suffix.lstrip('.').upper()}: "
                          f"{first_line(exc)}") from exc
-
-
-def _from_aaf(subject: Any) -> bool:
-    """Whether the clips carry AAF mob ids (read from an AAF), which the writer keeps."""
-    for clip in subject.find_clips():
-        metadata = clip.metadata
-        if len(metadata) and "AAF" in metadata.keys():
-            return True
-    return False

@@ -1,0 +1,127 @@
+"""The frame rate an EDL is read at. A CMX 3600 EDL does not state its rate: it comes from
+``--rate``, else the config's ``edl: {rate: ...}``, else the EDL itself where it allows
+(a drop-frame timecode or ``FCM: DROP FRAME``; frame numbers of 24 or more), else 24 (OTIO's
+default). The rate used, and why, is said as a note.
+
+Drop frame: OTIO reads a timecode as drop-frame only when its frame separator is ``;``.
+An EDL marked ``FCM: DROP FRAME`` (or read at 29.97 DF) with ``:`` separators is read with
+its event lines' separators made ``;`` (in the text handed to OTIO; the file is never
+changed), so its frames count as an NTSC deck counts them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import opentimelineio as otio
+
+from aigate.api import InputError
+
+NOTES = logging.getLogger("aigate.edl")
+_NTSC = {"23.976": 24000 / 1001, "23.98": 24000 / 1001, "29.97": 30000 / 1001,
+         "47.952": 48000 / 1001, "59.94": 60000 / 1001}
+_WHOLE = {"24", "25", "30", "48", "50", "60"}
+_EVENT = re.compile(r"^\s*\d+\s")
+_TC = re.compile(r"\b(\d\d:\d\d:\d\d)([:;.,])(\d\d)\b")
+#: the largest EDL read (a feature's EDL is well under a megabyte)
+MAX_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class EdlRate:
+    fps: float
+    drop: bool = False
+
+    @property
+    def label(self) -> str:
+        shown = next((k for k, v in _NTSC.items() if v == self.fps and len(k) == 5),
+                     f"{self.fps:g}")
+        if self.fps in (30000 / 1001, 60000 / 1001):
+            return f"{shown} {'DF' if self.drop else 'NDF'}"
+        return f"{shown} fps"
+
+
+def parse(text: str, where: str) -> EdlRate:
+    """``25``, ``29.97`` (drop frame), ``29.97NDF``, ``29.97DF``, ``59.94``, ``30``...;
+    :class:`InputError` naming ``where`` otherwise."""
+    value = str(text).strip().upper().replace(" ", "")
+    drop = None
+    for suffix, is_drop in (("NDF", False), ("DF", True)):
+        if value.endswith(suffix):
+            value, drop = value[:-len(suffix)], is_drop
+            break
+    if value in _NTSC:
+        fps = _NTSC[value]
+    elif value in _WHOLE or value.removesuffix(".0") in _WHOLE:
+        fps = float(value)
+    else:
+        raise InputError(f"{where}: {text!r} is not an EDL frame rate (23.976, 24, 25, "
+                         "29.97, 29.97NDF, 30, 48, 50, 59.94, 59.94NDF, 60)")
+    droppable = fps in (30000 / 1001, 60000 / 1001)
+    if drop and not droppable:
+        raise InputError(f"{where}: {text!r}: only 29.97 and 59.94 have drop frame")
+    return EdlRate(fps, droppable if drop is None else drop)
+
+
+def detect(text: str) -> tuple[EdlRate, str]:
+    """The rate the EDL's own lines allow, and why."""
+    events = [line for line in text.splitlines() if _EVENT.match(line)]
+    frames = [int(m.group(3)) for line in events for m in _TC.finditer(line)]
+    top = max(frames, default=0)
+    semicolon = any(m.group(2) == ";" for line in events for m in _TC.finditer(line))
+    fcm_drop = re.search(r"^\s*FCM:\s*DROP\s+FRAME", text, re.M | re.I) is not None
+    if semicolon or fcm_drop:
+        why = "drop-frame timecodes" if semicolon else "FCM: DROP FRAME"
+        if top >= 30:
+            return EdlRate(60000 / 1001, True), f"{why}, frame numbers up to {top}"
+        return EdlRate(30000 / 1001, True), why
+    for limit, fps in ((24, 24.0), (25, 25.0), (30, 30000 / 1001), (50, 50.0)):
+        if top < limit:
+            if limit == 24:
+                return EdlRate(24.0), "the default: nothing in the EDL says otherwise"
+            return EdlRate(fps), f"frame numbers up to {top}"
+    return EdlRate(60000 / 1001), f"frame numbers up to {top}"
+
+
+def read(path: Path, given: str | None, source: str) -> Any:
+    """The EDL at ``path`` read by OTIO at the rate ``given`` (from ``source``: --rate or the
+    config), else the one :func:`detect` finds; a note says which."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if len(data) > MAX_BYTES:
+        raise InputError(f"{path}: over the {MAX_BYTES}-byte limit for an EDL")
+    text = data.decode("utf-8", errors="replace")
+    if given:
+        rate, why = parse(given, source), source
+    else:
+        rate, why = detect(text)
+    from .files import without_aigate_hooks
+
+    try:
+        with without_aigate_hooks():
+            read = otio.adapters.read_from_string(prepared(text, rate), "cmx_3600",
+                                                  rate=rate.fps)
+        NOTES.warning(f"read at {rate.label} ({why})")  # a failure's one line says it
+        return read
+    except Exception as exc:  # the adapter's message, where it stopped, and the rate used
+        from .crash import describe
+
+        raise InputError(f"{path}: {describe(exc, path)} (read at {rate.label}, {why}; "
+                         "--rate or the config's edl: {rate: ...} gives another)") from exc
+
+
+def prepared(text: str, rate: EdlRate) -> str:
+    """The EDL's text as OTIO must see it to count frames at ``rate``: event timecodes with
+    the separator that says drop frame (``;``) or not (``:``) at an NTSC rate."""
+    if rate.fps not in (30000 / 1001, 60000 / 1001):
+        return text
+    separator = r"\1;\3" if rate.drop else r"\1:\3"
+    return "\n".join(_TC.sub(separator, line) if _EVENT.match(line) else line
+                     for line in text.splitlines())

@@ -1,0 +1,137 @@
+"""A cut is shown at its own rate, read from wherever its clips sit, and an EDL (which
+does not state its rate) is read at the rate the user, the config or the EDL itself gives,
+and the rate used is said."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import opentimelineio as otio
+import pytest
+from opentimelineio.opentime import RationalTime, TimeRange
+
+from aigate_otio.collect import collect_timeline, timelines
+from aigate_otio.files import without_aigate_hooks
+from helpers import ai, write
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+
+
+def at(rate: float, name: str, start: float = 0, frames: float = 48) -> otio.schema.Clip:
+    return otio.schema.Clip(name=name, source_range=TimeRange(
+        RationalTime(start, rate), RationalTime(frames, rate)))
+
+
+def test_a_multichannel_pro_tools_aaf_is_shown_at_its_30_fps(cli):
+    # Pro Tools writes no record start; its clips sit in a stack per channel group after a
+    # leading gap: 30 fps, never the 24 fps a reader falls back to
+    run = cli("check", CORPUS / "LibAAF__PT_Multichannel_5.1_multi_source.aaf",
+              "--format", "json", "--jobs", "1")
+    items = [i for s in run.json["subjects"] for i in s["items"]]
+    assert len(items) == 12
+    with without_aigate_hooks():
+        tl = otio.adapters.read_from_file(
+            str(CORPUS / "LibAAF__PT_Multichannel_5.1_multi_source.aaf"))
+    [cut] = timelines(tl)
+    ends = sorted({otio.opentime.to_timecode(c.range_in_parent().end_time_exclusive()
+                                             + c.parent().parent().range_in_parent().start_time,
+                                             30) for c in cut.find_clips()})
+    assert sorted({i["record_out"] for i in items}) == ends
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in CORPUS.glob("*")
+                                        if p.suffix in (".aaf", ".otio", ".fcpxml", ".xml")))
+def test_a_cut_without_a_stated_rate_is_shown_at_a_rate_its_clips_have(name):
+    try:
+        with without_aigate_hooks():
+            read = otio.adapters.read_from_file(str(CORPUS / name))
+    except Exception:
+        pytest.skip("OTIO cannot read it (test_corpus checks the one-line error)")
+    for tl in timelines(read) or []:
+        rates = {c.source_range.duration.rate for c in tl.find_clips() if c.source_range}
+        if tl.global_start_time is not None or not rates:
+            continue
+        items = collect_timeline(tl).items
+        assert {i.rate for i in items} <= rates, (name, rates)
+
+
+def test_a_nested_audio_only_cut_after_a_gap_reads_and_annotates_at_its_rate(tmp_path, cli):
+    cut = otio.schema.Timeline(name="mix")
+    gap = otio.schema.Gap(source_range=TimeRange(RationalTime(0, 30), RationalTime(9209, 30)))
+    cut.tracks.append(otio.schema.Track(name="A1", kind="Audio", children=[
+        gap, otio.schema.Stack(children=[
+            otio.schema.Track(kind="Audio", children=[at(30, "voice L")]),
+            otio.schema.Track(kind="Audio", children=[at(30, "voice R")])])]))
+    cut.find_clips()[0].metadata["aigate"] = ai()
+    cut.find_clips()[1].metadata["aigate"] = ai()
+    src = write(tmp_path / "mix.otio", cut)
+    run = cli("check", src, "--format", "json")
+    items = [i for s in run.json["subjects"] for i in s["items"]]
+    # 9209 frames at 30 fps: 00:05:06:29 (at 24 fps it would read 00:06:23:17)
+    assert {i["record_in"] for i in items} == {"00:05:06:29"}
+    out = tmp_path / "mix_gate.otio"
+    assert cli("annotate", src, out).code in (0, 1)
+    with without_aigate_hooks():
+        back = otio.adapters.read_from_file(str(out))
+    for clip in back.find_clips():
+        [marker] = [m for m in clip.markers if m.name.startswith("AIGATE")]
+        assert marker.marked_range.start_time.rate == 30
+
+
+EDL_25 = """TITLE: EURO
+FCM: NON-DROP FRAME
+
+001  A012C003 V     C        10:00:00:00 10:00:02:24 01:00:00:00 01:00:02:24
+* FROM CLIP NAME: A012C003
+002  A012C004 V     C        10:00:10:00 10:00:11:00 01:00:02:24 01:00:03:24
+* FROM CLIP NAME: A012C004
+"""
+
+
+def items_of(run) -> list[tuple[str, str, str]]:
+    return [(i["clip"], i["record_in"], i["record_out"])
+            for s in run.json["subjects"] for i in s["items"]]
+
+
+def test_a_25_fps_edl_is_detected_and_the_rate_said(tmp_path, cli):
+    edl = tmp_path / "euro.edl"
+    edl.write_text(EDL_25)
+    run = cli("check", edl, "--format", "json", "--jobs", "1")
+    assert run.code == 0
+    assert items_of(run) == [("A012C003", "01:00:00:00", "01:00:02:24"),
+                             ("A012C004", "01:00:02:24", "01:00:03:24")]
+    assert f"aigate: note: {edl}: read at 25 fps (frame numbers up to 24)" in run.err
+
+
+@pytest.mark.parametrize("given, label, record_out", [
+    ("25", "25 fps", "01:00:03:24"), ("30", "30 fps", "01:00:03:24"),
+    ("50", "50 fps", "01:00:03:24"), ("29.97NDF", "29.97 NDF", "01:00:07;12"),
+    ("29.97", "29.97 DF", "01:00:03;24"), ("59.94", "59.94 DF", "01:00:03;24")])
+def test_the_rate_from_the_command_line_or_the_config(tmp_path, cli, given, label,
+                                                      record_out):
+    edl = tmp_path / "euro.edl"
+    edl.write_text(EDL_25)
+    run = cli("check", edl, "--format", "json", "--jobs", "1", "--rate", given)
+    assert run.code == 0, run.err
+    assert items_of(run)[-1][2] == record_out
+    assert f"read at {label} (--rate)" in run.err
+    config = tmp_path / "aigate.yaml"
+    config.write_text(f"edl:\n  rate: '{given}'\n")
+    run = cli("check", edl, "--format", "json", "--jobs", "1")
+    assert items_of(run)[-1][2] == record_out
+    assert f"read at {label} ({config}:2)" in run.err
+
+
+def test_drop_frame_is_detected_and_a_wrong_rate_is_refused_naming_it(tmp_path, cli):
+    edl = tmp_path / "ntsc.edl"
+    edl.write_text("TITLE: NTSC\nFCM: DROP FRAME\n\n"
+                   "001  A012C003 V     C        00:00:10:00 00:00:10:02 "
+                   "01:00:59:28 01:01:00:02\n")
+    run = cli("check", edl, "--format", "json", "--jobs", "1")
+    # 01:00:59;28 + 2 frames is 01:01:00;02 in drop frame (;00 and ;01 do not exist)
+    assert [i[1:] for i in items_of(run)] == [("01:00:59;28", "01:01:00;02")]
+    assert "read at 29.97 DF (FCM: DROP FRAME)" in run.err
+    run = cli("check", edl, "--jobs", "1", "--rate", "24")
+    assert run.code == 2 and "(read at 24 fps, --rate;" in run.out
+    bad = cli("check", edl, "--jobs", "1", "--rate", "31")
+    assert bad.code == 2 and "'31' is not an EDL frame rate" in bad.out + bad.err
