@@ -18,8 +18,6 @@ from typing import Any, Literal
 
 from aigate.config import globs
 from aigate.config.yamlfile import Section
-from aigate.core.cache import default_path as default_cache_path
-from aigate.core.media import Remap
 from aigate.errors import InputError
 from aigate.model import STAGES, Stage
 from aigate.trust.signing import TrustedKey, exposure, public_key_from_text
@@ -50,6 +48,21 @@ class HookSettings:
 
     on_read: str = "report"
     annotate_on_write: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Remap:
+    """Media paths starting with ``source`` (another machine's mount) are read under
+    ``target`` here."""
+
+    source: str
+    target: str
+
+
+def default_cache_path() -> Path:
+    """The provenance cache when a config names none: the user's XDG cache folder."""
+    root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(root) / "aigate" / "provenance.sqlite"
 
 
 @dataclass(frozen=True, slots=True)

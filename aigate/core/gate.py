@@ -47,7 +47,7 @@ class GateLocked(AigateError):
     """
 
     def __init__(self, results: list[SubjectResult]) -> None:
-        from aigate.output.report import printable as p
+        from aigate.errors import printable as p
 
         self.results = results
         lines: list[str] = []

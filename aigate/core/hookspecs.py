@@ -25,14 +25,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pluggy
 
 if TYPE_CHECKING:
     from aigate.config import Config
     from aigate.core.context import CheckContext
-    from aigate.core.gate import Gate
+    from aigate.core.formats import RegisterFormat, ReportFormat
     from aigate.core.policy import Rule
     from aigate.model import (
         Claim,
@@ -44,12 +44,20 @@ if TYPE_CHECKING:
         Stamped,
         SubjectResult,
     )
-    from aigate.output.report import RegisterFormat, ReportFormat
 
 #: The version of the hooks below, ``(major, minor)``. 1.0: the hooks of aigate 0.1;
 #: 1.1: :func:`aigate_validate_settings` and :attr:`aigate.model.CheckContext.settings`;
 #: 1.2: :func:`aigate_stamp_credentials`; 1.3: :func:`aigate_read_credentials`.
 HOOK_API_VERSION: tuple[int, int] = (1, 3)
+
+
+class GateView(Protocol):
+    """What a hook is handed of the :class:`aigate.api.Gate` that ran the check (the gate
+    itself; typed by what a hook may read, so the specifications do not import the gate)."""
+
+    @property
+    def config(self) -> Config: ...
+
 
 hookspec = pluggy.HookspecMarker("aigate")
 hookimpl = pluggy.HookimplMarker("aigate")
@@ -250,7 +258,7 @@ def aigate_render(subject: Any, path: Path | None, output: Path,
 
 
 @hookspec(firstresult=True)
-def aigate_stamp_credentials(deliverable: Path, results: Sequence[SubjectResult], gate: Gate,
+def aigate_stamp_credentials(deliverable: Path, results: Sequence[SubjectResult], gate: GateView,
                              cert: Path, key: Path, output: Path | None,
                              attestation: Path | None, timeline: Path | None
                              ) -> Stamped | None:
@@ -310,14 +318,14 @@ def aigate_doctor() -> Iterable[Diagnostic]:
 
 
 @hookspec
-def aigate_report_formats() -> Iterable[ReportFormat | RegisterFormat]:
-    """Output formats: a :class:`~aigate.output.report.ReportFormat` for ``aigate check --format
-    NAME``, a :class:`~aigate.output.report.RegisterFormat` for ``aigate register --format NAME``.
+def aigate_report_formats() -> Iterable[ReportFormat[Any] | RegisterFormat[Any]]:
+    """Output formats: a :class:`~aigate.core.formats.ReportFormat` for ``aigate check --format
+    NAME``, a :class:`~aigate.core.formats.RegisterFormat` for ``aigate register --format NAME``.
 
     A name is unique within its kind (``json`` is both a check report and a register); two
     plugins offering the same name for the same kind is an error naming both.
 
-    :return: :class:`aigate.api.ReportFormat` or :class:`aigate.output.report.RegisterFormat`
+    :return: :class:`aigate.api.ReportFormat` or :class:`aigate.api.RegisterFormat`
         objects.
 
     .. versionadded:: hook API 1.0

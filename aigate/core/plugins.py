@@ -33,9 +33,9 @@ import pluggy
 
 from aigate.config.yamlfile import suggest
 from aigate.core import hookspecs
+from aigate.core.formats import AnyFormat, RegisterFormat, ReportFormat
 from aigate.core.policy import Rule
 from aigate.errors import AigateError, InputError, PluginError, Terminated, describe, one_line
-from aigate.output.report import AnyFormat, RegisterFormat, ReportFormat
 
 if TYPE_CHECKING:
     from aigate.config import Config
@@ -265,8 +265,8 @@ class Plugins:
                         for name, path in dict(group).items()), "policy pack")
 
     def report_formats(self, kind: type[AnyFormat]) -> dict[str, AnyFormat]:
-        """The formats of one kind by name: :class:`~aigate.output.report.ReportFormat` (``check
-        --format``) or :class:`~aigate.output.report.RegisterFormat` (``register --format``). A name
+        """The formats of one kind by name: :class:`~aigate.core.formats.ReportFormat` (``check
+        --format``) or :class:`~aigate.core.formats.RegisterFormat` (``register --format``). A name
         is unique within its kind (``json`` is both); one from two plugins is an error."""
         what = "register format" if kind.__name__ == "RegisterFormat" else "report format"
         return _unique(((p, f.name, f)

@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aigate import __version__
 from aigate.config import Config
 from aigate.config.yamlfile import load
 from aigate.core.gate import Gate
@@ -36,6 +35,7 @@ from aigate.errors import InputError, UsageError
 from aigate.model import STAGES, Severity, SubjectResult
 from aigate.output.evidence import Root, b64decode, pack_entry
 from aigate.trust import signing
+from aigate.version import version
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PREDICATE_TYPE = "urn:aigate:conform-attestation:v1"
@@ -233,7 +233,7 @@ def statement(checked: Sequence[Checked], stage: str | None, as_of: dt.date,
                               "clips": clips})
     signed = (signed_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
     predicate = {
-        "aigate_version": __version__, "stage": stage or "per timeline",
+        "aigate_version": version(), "stage": stage or "per timeline",
         "as_of": as_of.isoformat(), "signed_at": signed.isoformat(),
         # paths are relative to the folder of the config that governed the check; where
         # that was here is only a default for verifying on this machine
@@ -545,7 +545,7 @@ def _changes(doc: Mapping[str, Any], predicate: Mapping[str, Any], timelines: Se
                     f"not in this installation (attested with aigate {entry.get('version')})"
                     if here is None else f"differs here (attested sha256 "
                     f"{str(entry['sha256'])[:16]}… with aigate {entry.get('version')}, "
-                    f"now {str(now)[:16]}… with aigate {__version__})")))
+                    f"now {str(now)[:16]}… with aigate {version()})")))
             continue
         compare("pack", entry["path"], entry["sha256"])
     for entry in predicate["config"]:
