@@ -30,9 +30,11 @@ from aigate.api import (
     Stamped,
     SubjectResult,
     Trust,
+    claim_from_dict,
+    claim_to_dict,
+    from_other_media,
     hookimpl,
 )
-from aigate.core.provenance import claim_from_dict, claim_to_dict, from_other_media
 
 from .markers import host_of, sniff
 from .offline import reader_context

@@ -11,8 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from aigate.api import CheckContext, Claim, Item, Provenance, hookimpl
-from aigate.core.policy import Hit, Policy, Rule, RuleCheck
+from aigate.api import CheckContext, Claim, Hit, Item, Policy, Provenance, Rule, RuleCheck, hookimpl
 
 from . import disclosure
 

@@ -34,8 +34,7 @@ from typing import Any
 import opentimelineio as otio
 from opentimelineio.opentime import RationalTime, TimeRange
 
-from aigate.api import InputError
-from aigate.output.files import output_mode
+from aigate.api import InputError, output_mode
 
 from . import files
 from .collect import collect_timeline, plain, timelines
@@ -66,7 +65,7 @@ class Expected:
     markers: int
 
     def where(self, rate: float) -> str:
-        from aigate.model import timecode
+        from aigate.api import timecode
 
         return (f'{self.track} "{self.clip}" {timecode(self.start, rate)}-'
                 f"{timecode(self.end, rate)}")

@@ -13,14 +13,20 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from aigate.api import CheckContext, Claim, Item, Tool, Trust, hookimpl
-from aigate.core.media import Media, read_bounded
-from aigate.core.provenance import (
+from aigate.api import (
+    CheckContext,
+    Claim,
+    Item,
+    Media,
+    Tool,
+    Trust,
     claim_from_dict,
     claim_to_dict,
     from_other_media,
+    hookimpl,
     is_genai_source_type,
     normalise_source_type,
+    read_bounded,
 )
 
 IPTC_EXT = "{http://iptc.org/std/Iptc4xmpExt/2008-02-29/}"
