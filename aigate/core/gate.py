@@ -232,7 +232,7 @@ class Gate:
                                stage=stage, cache=self.cache,
                                resolver=MediaResolver(base, roots, self.config.media.remap,
                                                       reads=self.read_media,
-                                                      bundled=bundled_media(path)))
+                                                      bundled=self.plugins.bundled_media(path)))
         items = collected.items
         claims: dict[int, list[Claim]] = {}
         for source in self.plugins.hook.aigate_claims(items=items, context=context):
@@ -414,17 +414,3 @@ def load_subject(plugins: Plugins, path: Path) -> Any:
         raise InputError(f"{path}: no host plugin reads {path.suffix or 'extensionless'} "
                          "files (see 'aigate plugins')")
     return subject
-
-
-def bundled_media(path: Path | None) -> frozenset[str]:
-    """The media an .otioz bundle packs (its members under ``media/``): the gate does not
-    read inside the archive, so at final such a clip is a finding, never "no provenance"."""
-    if path is None or path.suffix.lower() != ".otioz":
-        return frozenset()
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(path) as archive:
-            return frozenset(n for n in archive.namelist() if n != "content.otio")
-    except (OSError, zipfile.BadZipFile):
-        return frozenset()

@@ -47,8 +47,10 @@ if TYPE_CHECKING:
 
 #: The version of the hooks below, ``(major, minor)``. 1.0: the hooks of aigate 0.1;
 #: 1.1: :func:`aigate_validate_settings` and :attr:`aigate.model.CheckContext.settings`;
-#: 1.2: :func:`aigate_stamp_credentials`; 1.3: :func:`aigate_read_credentials`.
-HOOK_API_VERSION: tuple[int, int] = (1, 3)
+#: 1.2: :func:`aigate_stamp_credentials`; 1.3: :func:`aigate_read_credentials`;
+#: 1.4: :func:`aigate_not_a_subject`, :func:`aigate_bundled_media`,
+#: :func:`aigate_sidecar_names`, :func:`aigate_render_help`.
+HOOK_API_VERSION: tuple[int, int] = (1, 4)
 
 
 class GateView(Protocol):
@@ -92,6 +94,41 @@ def aigate_load_subject(path: Path) -> Any | None:
 
 
 @hookspec(firstresult=True)
+def aigate_not_a_subject(path: Path) -> str | None:
+    """Why a file that a folder search or a glob found, with one of your suffixes, is not a
+    subject after all (e.g. an ``.xml`` file whose root element is no timeline format: a
+    stray settings.xml), or None. The file is then skipped with that reason as a warning;
+    a file the user named is always read (and refused by the reader if it is not yours).
+
+    Look at the file cheaply (its first bytes): this runs for every file a search finds.
+
+    :param path: the file found.
+    :return: one line saying what the file is instead, or None (yours, or not your suffix,
+        or undecided: the reader will say).
+
+    **firstresult**: the first plugin that gives a reason decides.
+
+    .. versionadded:: hook API 1.4
+    """
+
+
+@hookspec(firstresult=True)
+def aigate_bundled_media(path: Path) -> Iterable[str] | None:
+    """The media a subject file packs inside itself (an ``.otioz`` bundle's members), as
+    the media references of its clips name them (``media/shot.mov``). The gate does not
+    read inside a bundle: such a clip's media is "packed, not read", never "no media", so
+    at final it is a finding rather than a clean pass.
+
+    :param path: the subject's file.
+    :return: the member names, or None when the file is not a bundle of yours.
+
+    **firstresult**: the plugin that reads the file answers.
+
+    .. versionadded:: hook API 1.4
+    """
+
+
+@hookspec(firstresult=True)
 def aigate_collect(subject: Any, path: Path | None) -> list[Collected] | None:
     """Turn a subject into items: the host plugin that recognises ``subject`` answers.
 
@@ -123,6 +160,20 @@ def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterable[
     :return: ``(index into items, claim)`` pairs; every source's claims are merged.
 
     .. versionadded:: hook API 1.0
+    """
+
+
+@hookspec
+def aigate_sidecar_names(media: Path) -> Iterable[str]:
+    """The names of the files beside a media file that your provenance source reads as that
+    media's own (the XMP source: ``NAME.xmp`` and ``NAME.EXT.xmp``). ``aigate attest``
+    hashes each one present, and ``attest verify --media`` reports one added or changed
+    since: a sidecar can make a clip AI.
+
+    :param media: the media file.
+    :return: file names in the media's folder (not paths).
+
+    .. versionadded:: hook API 1.4
     """
 
 
@@ -254,6 +305,18 @@ def aigate_render(subject: Any, path: Path | None, output: Path,
     **firstresult**: the first plugin that answers renders.
 
     .. versionadded:: hook API 1.0
+    """
+
+
+@hookspec
+def aigate_render_help() -> str | None:
+    """One paragraph for ``aigate render --help``: which renderer your host runs and the
+    options it passes on after ``--``. Build it from the allow-list your
+    :func:`aigate_render` checks against, so the help cannot drift from what is accepted.
+
+    :return: the paragraph, or None for a host that does not render.
+
+    .. versionadded:: hook API 1.4
     """
 
 

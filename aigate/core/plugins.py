@@ -273,6 +273,29 @@ class Plugins:
                         for p, group in self.contributions("aigate_report_formats")
                         for f in group if isinstance(f, kind)), what)
 
+    def not_a_subject(self, path: Path) -> str | None:
+        """Why a file a search found is not a subject, as its host plugin sees it (hook
+        ``aigate_not_a_subject``), or None."""
+        why = self.hook.aigate_not_a_subject(path=path)
+        return str(why) if why else None
+
+    def bundled_media(self, path: Path | None) -> frozenset[str]:
+        """The media the subject file ``path`` packs inside itself (hook
+        ``aigate_bundled_media``): there, but not read."""
+        if path is None:
+            return frozenset()
+        return frozenset(self.hook.aigate_bundled_media(path=path) or ())
+
+    def sidecar_names(self, media: Path) -> tuple[str, ...]:
+        """The files beside ``media`` that provenance sources read as its own (hook
+        ``aigate_sidecar_names``), each name once, in the order the plugins give them."""
+        return tuple(dict.fromkeys(name for group in self.hook.aigate_sidecar_names(media=media)
+                                   for name in group or ()))
+
+    def render_help(self) -> list[str]:
+        """Each rendering host's paragraph for ``aigate render --help``."""
+        return [text for _, text in self.contributions("aigate_render_help")]
+
     def validate_settings(self, config: Config) -> Config:
         """``config`` with each ``plugin_settings:`` section as its plugin validated it
         (hook ``aigate_validate_settings``). A section for a plugin that is not loaded, or
