@@ -4,15 +4,12 @@ add-ons and the Python API all come through :class:`Gate`."""
 from __future__ import annotations
 
 import datetime as dt
-import dis
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from aigate.config import Config
-from aigate.core import plugins as plugin_manager
 from aigate.core import stage as stages
 from aigate.core.approvals import ClipIdentity, Registry, identity, load_registry
 from aigate.core.cache import ProvenanceCache
@@ -308,14 +305,14 @@ class Gate:
                 if severity is Severity.PASS:
                     continue
                 # a rule that reads the item is judged per item, below
-                hits = [] if _reads_item(rule.check) else _hits(rule, item, views, policy)
+                hits = [] if rule.reads_item else _hits(rule, item, views, policy)
                 known.append((rule, setting, severity, hits))
             if shared is not None:
                 shared[provenance] = known
         return [(rule, setting, severity,
-                 _hits(rule, item, views, policy) if _reads_item(rule.check) else hits)
+                 _hits(rule, item, views, policy) if rule.reads_item else hits)
                 for rule, setting, severity, hits in known
-                if hits or _reads_item(rule.check)]
+                if hits or rule.reads_item]
 
     def _waive(self, rule: Rule, finding: Finding, hit: Hit, clip: ClipIdentity,
                provenance: Provenance) -> Finding:
@@ -345,33 +342,6 @@ class Gate:
             why = self.registry.why_not(rule.id, rule.category, clip, show, episode,
                                         self.as_of, provenance.approvals)
         return replace(finding, reason=f"{finding.reason} ({why})") if why else finding
-
-
-def _reads_item(check: Callable[..., Any]) -> bool:
-    try:
-        return _reads_item_known(check)
-    except TypeError:  # an unhashable callable: judged per item
-        return True
-
-
-@lru_cache(maxsize=256)
-def _reads_item_known(check: Callable[..., Any]) -> bool:
-    """Whether a rule's check may depend on the item (its first argument), not only on the
-    provenance and policy. Only a plain function whose code never loads that argument (nor
-    lets a nested function or ``locals()`` see it) is known not to; anything else is judged
-    item by item."""
-    check = plugin_manager.unguarded(check)
-    code = getattr(check, "__code__", None)
-    if code is None or getattr(check, "__self__", None) is not None or not code.co_varnames:
-        return True
-    name = code.co_varnames[0]
-    if name in code.co_cellvars or {"locals", "vars", "eval", "exec"} & set(code.co_names):
-        return True
-    for instruction in dis.get_instructions(code):
-        argval = instruction.argval
-        if argval == name or (isinstance(argval, tuple) and name in argval):
-            return True
-    return False
 
 
 def _tool_views(provenance: Provenance) -> tuple[Provenance, ...]:

@@ -114,20 +114,26 @@ def _guard(function: Callable[..., Any], plugin: str, hook: str) -> Callable[...
         if hook in _CONTRIBUTING and result is not None:
             result = [_guard_contribution(value, plugin) for value in result]
         return result
-    setattr(guarded, _GUARDED, True)
     return guarded
 
 
-#: the mark on the wrapper :func:`_guard` puts around a plugin's callable
-_GUARDED = "_aigate_guarded"
+class GuardedPlugin:
+    """What pluggy registers for a plugin: each of its hook implementations wrapped by
+    :func:`_guard` (wrappers around other implementations are left as they are), under
+    the same attribute names, with the same hookimpl marks and signatures (the guard keeps
+    ``__wrapped__``, so pluggy checks the plugin's own argument names). ``plugin`` is the
+    module or object itself."""
 
-
-def unguarded(function: Callable[..., Any]) -> Callable[..., Any]:
-    """The plugin's own callable behind the guard aigate put around it (``function`` itself
-    when it is not guarded): the guard passes its arguments on as they are."""
-    while getattr(function, _GUARDED, False) and hasattr(function, "__wrapped__"):
-        function = function.__wrapped__
-    return function
+    def __init__(self, plugin: object, name: str, manager: pluggy.PluginManager) -> None:
+        self.plugin = plugin
+        for attr in dir(plugin):
+            opts = manager.parse_hookimpl_opts(plugin, attr)
+            if opts is None:
+                continue
+            function = getattr(plugin, attr)
+            if not (opts.get("wrapper") or opts.get("hookwrapper")):
+                function = _guard(function, name, opts.get("specname") or attr)
+            setattr(self, attr, function)
 
 
 #: hooks whose answers carry the plugin's code, called later (rule checks, report parts)
@@ -185,24 +191,26 @@ class Plugins:
         """Register ``plugin``; a failure is recorded (or raised when strict), never silent."""
         # the same module under another name (an entry point named differently from the
         # module AIGATE_PLUGINS names) is one plugin: its hooks must run once
-        if self.manager.has_plugin(name) or self.manager.is_registered(plugin):
+        if self.manager.has_plugin(name) or self.registered(plugin):
             return True
+        # pluggy is handed the plugin with each hook implementation already guarded (a
+        # bug names the plugin and the hook): nothing of pluggy's is changed after
+        guarded = GuardedPlugin(plugin, name, self.manager)
         try:
-            self.manager.register(plugin, name=name)
+            self.manager.register(guarded, name=name)
             # a hookimpl whose name matches no spec is a typo, not an optional extra
             self.manager.check_pending()
         except Exception as exc:
-            if self.manager.is_registered(plugin):
-                self.manager.unregister(plugin)
+            if self.manager.is_registered(guarded):
+                self.manager.unregister(guarded)
             self._problem(name, origin, one_line(exc) + self._did_you_mean(plugin))
             return False
-        for caller in self.manager.get_hookcallers(plugin) or ():
-            for impl in caller.get_hookimpls():
-                if impl.plugin is plugin and not (impl.wrapper or impl.hookwrapper):
-                    # typed Final by pluggy, but a plain slot: the guard names plugin and hook
-                    setattr(impl, "function", _guard(impl.function, name, caller.name))  # noqa: B010
         self.origins[name] = origin
         return True
+
+    def registered(self, plugin: object) -> bool:
+        """Whether ``plugin`` (the module or object itself) is registered, under any name."""
+        return any(getattr(p, "plugin", None) is plugin for p in self.manager.get_plugins())
 
     def _did_you_mean(self, plugin: object) -> str:
         """For a hook implementation whose name is no spec: the closest spec's name."""
@@ -324,8 +332,9 @@ class Plugins:
         out = []
         for name, plugin in self.manager.list_name_plugin():
             hooks = sorted(h.name for h in self.manager.get_hookcallers(plugin) or ())
+            own = plugin.plugin if isinstance(plugin, GuardedPlugin) else plugin
             out.append(PluginInfo(name=name, origin=self.origins.get(name, "registered"),
-                                  location=_location(plugin), hooks=tuple(hooks)))
+                                  location=_location(own), hooks=tuple(hooks)))
         return out
 
 
