@@ -186,6 +186,44 @@ def test_a_misspelt_hook_gets_a_did_you_mean(tmp_path):
     assert "(did you mean 'aigate_claims'?)" in problem["message"]
 
 
+@pytest.mark.parametrize("body, said", [
+    # the decorator forgotten: pluggy alone would never call it, and say nothing
+    ("def aigate_claims(items, context):\n    return []\n",
+     "'aigate_claims' is not marked @hookimpl (from aigate.api): it would never be called"),
+    # misspelt and undecorated
+    ("def aigate_claim(items, context):\n    return []\n",
+     "unknown hook 'aigate_claim' (did you mean 'aigate_claims'?), not marked @hookimpl"),
+    ("def aigate_reprot_formats():\n    return []\n",
+     "unknown hook 'aigate_reprot_formats' (did you mean 'aigate_report_formats'?)"),
+])
+def test_a_hook_the_plugin_forgot_to_mark_is_named_too(tmp_path, body, said):
+    _plugin(tmp_path, "unmarked", body)
+    run = run_process("plugins", "--json", env=_env(tmp_path, "unmarked"), cwd=tmp_path)
+    [problem] = [p for p in run.json["problems"] if p["name"] == "unmarked"]
+    assert said in problem["message"]
+    strict = run_process("plugins", "--strict-plugins", env=_env(tmp_path, "unmarked"),
+                         cwd=tmp_path)
+    assert strict.code == ExitCode.USAGE and said in strict.out + strict.err
+
+
+def test_a_plugins_own_helpers_and_renamed_hooks_are_not_typos(tmp_path, monkeypatch):
+    from aigate.core.plugins import load_plugins
+
+    _plugin(tmp_path, "helpers_ok", """
+        def aigate_internal_table_of_everything_we_cache():
+            return {}
+
+        @hookimpl(specname="aigate_claims")
+        def claims_from_the_studio_ledger(items, context):
+            return []
+    """)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    plugins = load_plugins(extra=["helpers_ok"])
+    assert plugins.problems == []
+    [info] = [i for i in plugins.info() if i.name == "helpers_ok"]
+    assert info.hooks == ("aigate_claims",)
+
+
 def test_the_provenance_source_example_in_docs_runs(tmp_path):
     doc = (ROOT / "docs" / "plugins.md").read_text()
     code = doc.split('```python\n"""Facility manifests')[1].split("```")[0]

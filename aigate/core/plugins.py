@@ -193,6 +193,10 @@ class Plugins:
         # module AIGATE_PLUGINS names) is one plugin: its hooks must run once
         if self.manager.has_plugin(name) or self.registered(plugin):
             return True
+        unmarked = self._unmarked_hooks(plugin)
+        if unmarked:
+            self._problem(name, origin, unmarked)
+            return False
         # pluggy is handed the plugin with each hook implementation already guarded (a
         # bug names the plugin and the hook): nothing of pluggy's is changed after
         guarded = GuardedPlugin(plugin, name, self.manager)
@@ -212,10 +216,32 @@ class Plugins:
         """Whether ``plugin`` (the module or object itself) is registered, under any name."""
         return any(getattr(p, "plugin", None) is plugin for p in self.manager.get_plugins())
 
+    def _specs(self) -> list[str]:
+        return [n for n in dir(self.manager.hook) if n.startswith("aigate_")
+                and getattr(self.manager.hook, n).spec is not None]
+
+    def _unmarked_hooks(self, plugin: object) -> str:
+        """Functions named like a hook but not marked ``@hookimpl``, which pluggy would
+        silently never call: a hook's name without the mark, or a misspelt one (named with
+        the hook it is closest to). Other ``aigate_*`` helpers are the plugin's own."""
+        import inspect
+
+        specs = self._specs()
+        found = []
+        for attr in dir(plugin):
+            function = getattr(plugin, attr, None) if attr.startswith("aigate_") else None
+            if not inspect.isroutine(function) or hasattr(function, "aigate_impl"):
+                continue
+            if attr in specs:
+                found.append(f"{attr!r} is not marked @hookimpl (from aigate.api): it would "
+                             "never be called")
+            elif hint := suggest(attr, specs):
+                found.append(f"unknown hook {attr!r}{hint}, not marked @hookimpl either")
+        return "; ".join(found)
+
     def _did_you_mean(self, plugin: object) -> str:
         """For a hook implementation whose name is no spec: the closest spec's name."""
-        specs = [n for n in dir(self.manager.hook) if n.startswith("aigate_")
-                 and getattr(self.manager.hook, n).spec is not None]
+        specs = self._specs()
         hints = []
         for attr in dir(plugin):
             function = getattr(plugin, attr, None)
