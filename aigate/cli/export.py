@@ -57,7 +57,7 @@ def cmd_annotate(args: argparse.Namespace) -> int:
         return ExitCode.GATE
     saved = session.plugins.hook.aigate_save_subject(
         subject=subject, path=args.output, track=args.track, allow_loss=args.allow_loss,
-        protected=(args.input,))
+        protected=(args.input,), settings=gate.settings)
     if not saved:
         raise UsageError(f"{args.output}: no host plugin can write this subject (none "
                          "implements aigate_save_subject for it)")
@@ -125,7 +125,8 @@ def cmd_render(args: argparse.Namespace) -> int:
         return ExitCode.GATE
     written = session.plugins.hook.aigate_render(subject=subject, path=args.project,
                                                  output=args.output,
-                                                 args=list(args.renderer_args))
+                                                 args=list(args.renderer_args),
+                                                 settings=gate.settings)
     if written is None:
         raise UsageError(f"{args.project}: no host plugin renders this project (none "
                          "implements aigate_render for it)")

@@ -130,6 +130,11 @@ class Config:
     def base_dir(self) -> Path | None:
         return self.path.parent if self.path else None
 
+    def settings_by_plugin(self) -> dict[str, Mapping[str, Any]]:
+        """Each ``plugin_settings:`` section by plugin name (validated, once the gate
+        has read the config: :meth:`aigate.core.plugins.Plugins.validate_settings`)."""
+        return {s.name: s.values for s in self.plugin_settings}
+
     def stage_for_path(self, path: Path | str | None) -> str | None:
         rule = self.stage_rule_for_path(path)
         return rule.stage if rule else None

@@ -4,7 +4,7 @@ add-ons and the Python API all come through :class:`Gate`."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -109,8 +109,15 @@ class Gate:
         anyone: each a warning, and a refusal at stage final."""
         return [*self.config.exposures, *self.registry.exposures]
 
+    @property
+    def settings(self) -> Mapping[str, Mapping[str, Any]]:
+        """Each plugin's validated ``plugin_settings:`` section by plugin name: what a host
+        holding the gate (a hook script, an add-on) reads its own settings from."""
+        return self.config.settings_by_plugin()
+
     def collect(self, subject: Any, path: Path | None = None) -> list[Collected]:
-        collected = self.plugins.hook.aigate_collect(subject=subject, path=path)
+        collected = self.plugins.hook.aigate_collect(subject=subject, path=path,
+                                                     settings=self.settings)
         if collected is None:
             raise UsageError(f"no host plugin recognises {type(subject).__name__} subjects "
                              "(see 'aigate plugins')")
@@ -161,7 +168,7 @@ class Gate:
                 subject, stage=stage, path=path, stage_path=output if export else None,
                 purpose=stages.Purpose.EXPORT if export else stages.Purpose.CHECK):
             if not self.plugins.hook.aigate_present(collected=collected, result=result,
-                                                    target=target):
+                                                    target=target, settings=self.settings):
                 raise UsageError(f"no host plugin can annotate {collected.host} subjects "
                                  "(none implements aigate_present for them)")
             results.append(result)
@@ -186,8 +193,9 @@ class Gate:
                                               stage_source=stage_source):
             if annotate:
                 self.plugins.hook.aigate_present(collected=collected, result=result,
-                                                 target=target)
-            self.plugins.hook.aigate_enforce(collected=collected, result=result)
+                                                 target=target, settings=self.settings)
+            self.plugins.hook.aigate_enforce(collected=collected, result=result,
+                                             settings=self.settings)
             results.append(result)
         self._refuse_export(results)
         return results

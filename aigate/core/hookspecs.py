@@ -49,7 +49,8 @@ if TYPE_CHECKING:
 #: 1.1: :func:`aigate_validate_settings` and :attr:`aigate.model.CheckContext.settings`;
 #: 1.2: :func:`aigate_stamp_credentials`; 1.3: :func:`aigate_read_credentials`;
 #: 1.4: :func:`aigate_not_a_subject`, :func:`aigate_bundled_media`,
-#: :func:`aigate_sidecar_names`, :func:`aigate_render_help`.
+#: :func:`aigate_sidecar_names`, :func:`aigate_render_help`, and the ``settings`` argument
+#: of the host hooks (collect, present, enforce, save, render).
 HOOK_API_VERSION: tuple[int, int] = (1, 4)
 
 
@@ -129,16 +130,23 @@ def aigate_bundled_media(path: Path) -> Iterable[str] | None:
 
 
 @hookspec(firstresult=True)
-def aigate_collect(subject: Any, path: Path | None) -> list[Collected] | None:
+def aigate_collect(subject: Any, path: Path | None,
+                   settings: Mapping[str, Mapping[str, Any]]) -> list[Collected] | None:
     """Turn a subject into items: the host plugin that recognises ``subject`` answers.
 
     :param subject: what :func:`aigate_load_subject` returned, or an in-memory host object
         given to :func:`aigate.api.check` (an OTIO timeline, a Blender scene).
     :param path: the file the subject came from, when there is one.
+    :param settings: every plugin's validated ``plugin_settings:`` section by plugin
+        name, as :attr:`aigate.api.CheckContext.settings` gives a source: a host reads
+        its own by its plugin name (its module's import name).
     :return: one :class:`aigate.api.Collected` per timeline in the subject (a collection of
         several timelines gives several), or None when the subject is not yours.
 
     **firstresult**: return None for subjects of other hosts.
+
+    .. versionchanged:: hook API 1.4
+        the ``settings`` argument.
 
     .. versionadded:: hook API 1.0
     """
@@ -222,7 +230,8 @@ def aigate_resolve_stage(collected: Collected, path: Path | None, config: Config
 
 
 @hookspec(firstresult=True)
-def aigate_present(collected: Collected, result: SubjectResult, target: str | None) -> bool | None:
+def aigate_present(collected: Collected, result: SubjectResult, target: str | None,
+                   settings: Mapping[str, Mapping[str, Any]]) -> bool | None:
     """Show the verdicts inside the host (markers, colours, comments) on ``collected.native``
     and ``collected.handles``, replacing what an earlier run wrote (never duplicating it).
 
@@ -230,9 +239,15 @@ def aigate_present(collected: Collected, result: SubjectResult, target: str | No
     :param result: the verdicts, one :class:`~aigate.api.ItemResult` per item.
     :param target: the file suffix the subject is about to be saved as (e.g. ``"edl"``), so
         the host can use the channels that format keeps; None for a subject shown in memory.
+    :param settings: every plugin's validated ``plugin_settings:`` section by plugin
+        name, as :attr:`aigate.api.CheckContext.settings` gives a source: a host reads
+        its own by its plugin name (its module's import name).
     :return: True from the host plugin that owns the subject; None from the others.
 
     **firstresult**: with no answer, ``aigate annotate`` fails naming this hook.
+
+    .. versionchanged:: hook API 1.4
+        the ``settings`` argument.
 
     .. versionadded:: hook API 1.0
     """
@@ -240,7 +255,8 @@ def aigate_present(collected: Collected, result: SubjectResult, target: str | No
 
 @hookspec(firstresult=True)
 def aigate_save_subject(subject: Any, path: Path, track: str | None, allow_loss: bool,
-                        protected: tuple[Path, ...]) -> SaveOutcome | None:
+                        protected: tuple[Path, ...],
+                        settings: Mapping[str, Mapping[str, Any]]) -> SaveOutcome | None:
     """Write ``subject`` to ``path`` in the format its suffix names, atomically (a reader never
     sees a half-written file) and without running the gate's own export hooks. Part of a
     host: ``aigate annotate`` writes through it.
@@ -257,17 +273,24 @@ def aigate_save_subject(subject: Any, path: Path, track: str | None, allow_loss:
         (reported in the outcome); a flagged clip's verdict is never allowed to be lost.
     :param protected: paths never to write (the input: the gate never changes it); a format
         holding one track may be written as several files, none of them one of these.
+    :param settings: every plugin's validated ``plugin_settings:`` section by plugin
+        name, as :attr:`aigate.api.CheckContext.settings` gives a source: a host reads
+        its own by its plugin name (its module's import name).
     :return: a :class:`~aigate.api.SaveOutcome` (files written, losses accepted) from the
         host plugin that owns the subject; None from the others.
 
     **firstresult**: with no answer, ``aigate annotate`` fails naming this hook.
+
+    .. versionchanged:: hook API 1.4
+        the ``settings`` argument.
 
     .. versionadded:: hook API 1.0
     """
 
 
 @hookspec
-def aigate_enforce(collected: Collected, result: SubjectResult) -> None:
+def aigate_enforce(collected: Collected, result: SubjectResult,
+                   settings: Mapping[str, Mapping[str, Any]]) -> None:
     """Act on the verdicts in the host before an export at ``result.stage`` (lock clips,
     mute them, tell the user).
 
@@ -277,6 +300,12 @@ def aigate_enforce(collected: Collected, result: SubjectResult) -> None:
 
     :param collected: the subject being exported.
     :param result: its verdicts at the export's stage.
+    :param settings: every plugin's validated ``plugin_settings:`` section by plugin
+        name, as :attr:`aigate.api.CheckContext.settings` gives a source: a host reads
+        its own by its plugin name (its module's import name).
+
+    .. versionchanged:: hook API 1.4
+        the ``settings`` argument.
 
     .. versionadded:: hook API 1.0
     """
@@ -284,7 +313,8 @@ def aigate_enforce(collected: Collected, result: SubjectResult) -> None:
 
 @hookspec(firstresult=True)
 def aigate_render(subject: Any, path: Path | None, output: Path,
-                  args: Sequence[str]) -> Path | None:
+                  args: Sequence[str], settings: Mapping[str, Mapping[str, Any]]
+                  ) -> Path | None:
     """Render ``subject`` to a media file with the host's own renderer (Kdenlive and MLT:
     melt).
 
@@ -299,10 +329,16 @@ def aigate_render(subject: Any, path: Path | None, output: Path,
     :param output: the media file to write.
     :param args: extra renderer options (e.g. melt's ``vcodec=libx264``), checked by
         the host before they reach its renderer (melt: an allow-list of encoding options).
+    :param settings: every plugin's validated ``plugin_settings:`` section by plugin
+        name, as :attr:`aigate.api.CheckContext.settings` gives a source: a host reads
+        its own by its plugin name (its module's import name).
     :return: the path written; None when the subject is not yours.
     :raises aigate.api.InputError: with one line when the render fails.
 
     **firstresult**: the first plugin that answers renders.
+
+    .. versionchanged:: hook API 1.4
+        the ``settings`` argument.
 
     .. versionadded:: hook API 1.0
     """

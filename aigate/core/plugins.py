@@ -178,6 +178,8 @@ class Plugins:
     problems: list[LoadProblem] = field(default_factory=list)
     #: module names already tried (loaded or not): a second source does not load it again
     tried: set[str] = field(default_factory=set)
+    #: an entry point's name -> the plugin name it registered under (its module's)
+    aliases: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # backstop for what the per-implementation guard cannot see (hook wrappers)
@@ -340,6 +342,12 @@ class Plugins:
         validated: list[PluginSettings] = []
         names = [n for n, _ in self.manager.list_name_plugin()]
         for entry in config.plugin_settings:
+            if entry.name in self.aliases and not self.manager.has_plugin(entry.name):
+                raise InputError(f"{entry.where}: plugin_settings: {entry.name!r} is the "
+                                 "entry point of plugin "
+                                 f"{self.aliases[entry.name]!r}; its settings go under "
+                                 f"{self.aliases[entry.name]!r} (a plugin is named by its "
+                                 "module however it is registered)")
             if not self.manager.has_plugin(entry.name):
                 raise InputError(f"{entry.where}: plugin_settings: no plugin named "
                                  f"{entry.name!r} is loaded{suggest(entry.name, names)} "
@@ -397,7 +405,13 @@ def load_plugins(*, extra: Iterable[str] = (), strict: bool = False,
             except BaseException as exc:  # SystemExit at import is a load problem too
                 plugins._problem(ep.name, origin, f"import failed: {one_line(exc)}")
                 continue
-            plugins.add(loaded, ep.name, origin)
+            # a module is named by its import name however it is registered (entry point,
+            # AIGATE_PLUGINS, config), so its plugin_settings section is too; an entry
+            # point's own name is kept as an alias, to say where the settings go instead
+            name = loaded.__name__ if isinstance(loaded, ModuleType) else ep.name
+            if name != ep.name:
+                plugins.aliases[ep.name] = name
+            plugins.add(loaded, name, origin)
     env = os.environ.get("AIGATE_PLUGINS", "")
     plugins.add_modules((n.strip() for n in env.split(",")), "AIGATE_PLUGINS")
     plugins.add_modules(extra, "argument")
