@@ -321,3 +321,33 @@ def test_the_provenance_source_example_in_docs_runs(tmp_path):
     items = {i["clip"]: i for s in run.json["subjects"] for i in s["items"]}
     assert "Runway Gen-4" in str(items["SH1"]) and "Runway Runway" not in run.out
     assert items["CAM1"]["verdict"] == "pass"
+
+
+def _guide_section(text: str, name: str) -> str:
+    """The part of docs/plugins.md about type ``name``: from its bold name to the next type,
+    heading or end."""
+    start = text.index(f"**`{name}`**")
+    ends = [i for i in (text.find("**`", start + 5), text.find("\n#", start)) if i != -1]
+    return text[start:min(ends, default=len(text))]
+
+
+@pytest.mark.parametrize("name", ["Collected", "SubjectResult", "ItemResult", "Finding",
+                                  "SaveOutcome", "Diagnostic"])
+def test_the_plugin_guide_documents_every_field_a_host_touches(name):
+    """docs/plugins.md documents the result types a host touches field by field: a field
+    added to one of them without a line in the guide fails here."""
+    import dataclasses
+
+    cls = getattr(api, name)
+    section = _guide_section((ROOT / "docs" / "plugins.md").read_text(), name)
+    public = {f.name for f in dataclasses.fields(cls)}
+    public |= {n for n, v in vars(cls).items()
+               if not n.startswith("_") and isinstance(v, property | type(lambda: 0))}
+    missing = sorted(n for n in public if f"`{n}`" not in section and f"`{n}()`" not in section)
+    assert missing == [], f"{name}: {missing} not in docs/plugins.md"
+
+
+def test_the_plugin_guide_names_every_severity():
+    section = _guide_section((ROOT / "docs" / "plugins.md").read_text(), "Severity")
+    for severity in api.Severity:
+        assert f"`{severity.name}` ({severity.value}" in section, severity
