@@ -28,6 +28,11 @@ class _AttestParser(argparse.ArgumentParser):
 
     verify: argparse.ArgumentParser
 
+    @property
+    def subcommands(self) -> dict[str, argparse.ArgumentParser]:
+        """The subcommands reached by their first word (the command reference lists them)."""
+        return {"verify": self.verify}
+
     def parse_known_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
                          namespace: argparse.Namespace | None = None) -> Any:
         given = list(sys.argv[1:] if args is None else args)
