@@ -11,25 +11,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-
-def _version() -> str:
-    """The version pyproject.toml declares: from the installed package's metadata, else (a
-    source tree on the path, not installed) from the pyproject.toml beside the package."""
-    from importlib import metadata
-
-    try:
-        return metadata.version("aigate")
-    except metadata.PackageNotFoundError:
-        import tomllib
-        from pathlib import Path
-
-        try:
-            with open(Path(__file__).resolve().parent.parent / "pyproject.toml", "rb") as f:
-                return str(tomllib.load(f)["project"]["version"])
-        except (OSError, KeyError, tomllib.TOMLDecodeError):
-            return "0+unknown"
-
-
 __all__ = ["HOOK_API_VERSION", "ExitCode", "Gate", "GateLocked", "__version__", "check",
            "gate_for"]
 
@@ -42,6 +23,8 @@ if TYPE_CHECKING:
 def __getattr__(name: str) -> Any:
     if name == "__version__":
         # read on first use (metadata is a few milliseconds), then an ordinary attribute
+        from aigate.version import version as _version
+
         globals()["__version__"] = version = _version()
         return version
     if name in ("check", "GateLocked", "Gate", "gate_for", "ExitCode", "HOOK_API_VERSION"):

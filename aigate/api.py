@@ -18,9 +18,15 @@ For hosts and scripts: :func:`check` (a file or an in-memory subject in, results
 hooks: ``gate_for(path).guard_export(subject, output=out)``). :class:`ExitCode` holds the
 command's exit codes.
 
-Heavy modules (the gate, the plugin manager) load on first use of :class:`Gate`,
-:class:`GateLocked`, :func:`check` or :func:`gate_for`, so a plugin importing this module at
-load time pulls in nothing it does not need.
+Heavy modules (the gate, the plugin manager, the register) load on first use of
+:class:`Gate`, :class:`GateLocked`, :func:`check`, :func:`gate_for`, :class:`Register`,
+:class:`Column` or the atomic writes, so a plugin importing this module at load time pulls in
+nothing it does not need.
+
+Built-in plugins and hooks import this module only (an import-linter contract in
+pyproject.toml holds them to it): what they share with the engine (media states, the
+provenance parsing helpers, timecodes, the shade a clip is shown in, atomic writes) is
+exported here, so a third party can do what they do.
 """
 
 from __future__ import annotations
@@ -30,16 +36,51 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aigate.config import Config
+from aigate.config.globs import match as glob_match
+from aigate.config.yamlfile import Section
 from aigate.core.containers import Container, identify
 from aigate.core.context import CheckContext
+from aigate.core.formats import (
+    DisclosureRegister,
+    FormatKind,
+    RegisterFormat,
+    ReportFormat,
+    ReportOptions,
+    RunReport,
+    Shade,
+    Summary,
+    counts_in_words,
+    plural,
+)
+from aigate.core.gcpause import paused_gc
 from aigate.core.hookspecs import HOOK_API_VERSION, hookimpl
-from aigate.core.policy import Hit, Rule, RuleCheck
+from aigate.core.media import MISSING as MEDIA_MISSING
+from aigate.core.media import NONE as MEDIA_NONE
+from aigate.core.media import NOT_READ as MEDIA_NOT_READ
+from aigate.core.media import OK as MEDIA_OK
+from aigate.core.media import OUTSIDE as MEDIA_OUTSIDE
+from aigate.core.media import UNREADABLE as MEDIA_UNREADABLE
+from aigate.core.media import Media, MediaResolver, MediaState, read_bounded
+from aigate.core.policy import Hit, Policy, Rule, RuleCheck
+from aigate.core.provenance import (
+    GATE_KEYS,
+    claim_from_dict,
+    claim_to_dict,
+    from_other_media,
+    is_genai_source_type,
+    normalise_source_type,
+    parse_contract,
+)
+from aigate.core.stage import StageRefused
+from aigate.core.stage import validate as validate_stage
 from aigate.core.xmlcheck import refuse_xml_entities
-from aigate.errors import AigateError, InputError, PluginError, UsageError
+from aigate.errors import AigateError, InputError, PluginError, UsageError, one_line, printable
 from aigate.model import (
+    MAX_RATE,
     STAGES,
     Claim,
     Collected,
+    Counts,
     CredentialIngredient,
     Credentials,
     Diagnostic,
@@ -48,35 +89,58 @@ from aigate.model import (
     Item,
     ItemResult,
     Provenance,
+    RuleCounts,
     SaveOutcome,
     Severity,
     Stamped,
     SubjectResult,
     TalentUse,
+    Tally,
     Tool,
     Trust,
+    approved,
+    items_timing_problem,
+    otio_timecode,
+    timecode,
+    timing_problem,
 )
-from aigate.output.report import RegisterFormat, Report, ReportFormat, ReportOptions, Shade
+from aigate.output.report import JSON_SCHEMA_VERSION, Report
 from aigate.run.exitcodes import ExitCode
 
 if TYPE_CHECKING:
     from aigate.core.gate import Gate, GateLocked
+    from aigate.output.files import atomic_path, atomic_text, output_mode
+    from aigate.output.register import REGISTER_SCHEMA_VERSION, Column, Register, policy_sha256
     from aigate.run.session import check
 
 __all__ = [
+    "GATE_KEYS",
     "HOOK_API_VERSION",
+    "JSON_SCHEMA_VERSION",
+    "MAX_RATE",
+    "MEDIA_MISSING",
+    "MEDIA_NONE",
+    "MEDIA_NOT_READ",
+    "MEDIA_OK",
+    "MEDIA_OUTSIDE",
+    "MEDIA_UNREADABLE",
+    "REGISTER_SCHEMA_VERSION",
     "STAGES",
     "AigateError",
     "CheckContext",
     "Claim",
     "Collected",
+    "Column",
     "Config",
     "Container",
+    "Counts",
     "CredentialIngredient",
     "Credentials",
     "Diagnostic",
+    "DisclosureRegister",
     "ExitCode",
     "Finding",
+    "FormatKind",
     "Gate",
     "GateLocked",
     "Hit",
@@ -84,29 +148,72 @@ __all__ = [
     "InputProblem",
     "Item",
     "ItemResult",
+    "Media",
+    "MediaResolver",
+    "MediaState",
     "PluginError",
+    "Policy",
     "Provenance",
+    "Register",
     "RegisterFormat",
     "Report",
     "ReportFormat",
     "ReportOptions",
     "Rule",
     "RuleCheck",
+    "RuleCounts",
+    "RunReport",
     "SaveOutcome",
+    "Section",
     "Severity",
     "Shade",
+    "StageRefused",
     "Stamped",
     "SubjectResult",
+    "Summary",
     "TalentUse",
+    "Tally",
     "Tool",
     "Trust",
     "UsageError",
+    "approved",
+    "atomic_path",
+    "atomic_text",
     "check",
+    "claim_from_dict",
+    "claim_to_dict",
+    "counts_in_words",
+    "from_other_media",
     "gate_for",
+    "glob_match",
     "hookimpl",
     "identify",
+    "is_genai_source_type",
+    "items_timing_problem",
+    "normalise_source_type",
+    "one_line",
+    "otio_timecode",
+    "output_mode",
+    "parse_contract",
+    "paused_gc",
+    "plural",
+    "policy_sha256",
+    "printable",
+    "read_bounded",
     "refuse_xml_entities",
+    "timecode",
+    "timing_problem",
+    "validate_stage",
 ]
+
+#: names that load their module on first use (the gate and the plugin manager, the
+#: register, which needs the gate, and the atomic writes, which need tempfile)
+_LAZY = {"Gate": "aigate.core.gate", "GateLocked": "aigate.core.gate",
+         "check": "aigate.run.session", "Register": "aigate.output.register",
+         "Column": "aigate.output.register", "REGISTER_SCHEMA_VERSION": "aigate.output.register",
+         "policy_sha256": "aigate.output.register",
+         "atomic_path": "aigate.output.files", "atomic_text": "aigate.output.files",
+         "output_mode": "aigate.output.files"}
 
 
 def gate_for(path: str | Path | None = None, *, config: str | Path | None = None,
@@ -130,12 +237,11 @@ def gate_for(path: str | Path | None = None, *, config: str | Path | None = None
 
 
 def __getattr__(name: str) -> Any:
-    if name == "check":
-        from aigate.run.session import check
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'aigate.api' has no attribute {name!r}")
+    import importlib
 
-        return check
-    if name in ("Gate", "GateLocked"):
-        from aigate.core import gate
-
-        return getattr(gate, name)
-    raise AttributeError(f"module 'aigate.api' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # an ordinary attribute from now on
+    return value

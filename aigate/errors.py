@@ -54,3 +54,18 @@ def describe(exc: BaseException) -> str:
     frame = frames[-1]
     where = "/".join(Path(frame.filename).parts[-2:])
     return f"{one_line(exc)} at {where}:{frame.lineno} ({frame.name})"
+
+
+#: C0 and C1 control characters, DEL, and lone surrogates (undecodable bytes of a file
+#: name), shown as escapes: a name must not move the cursor, clear the screen or forge lines
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7f, 0xa0))}
+_CONTROLS |= {c: f"\\x{c - 0xdc00:02x}" for c in range(0xdc80, 0xdd00)}
+_CONTROLS |= {c: f"\\u{c:04x}" for c in (*range(0xd800, 0xdc80), *range(0xdd00, 0xe000),
+                                           0x2028, 0x2029, 0x202e, 0x2066, 0x2067, 0x2068,
+                                           0x2069, 0x202a, 0x202b, 0x202c, 0x202d)}
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print on a terminal or put in a one-line message: control
+    characters (newlines included), bidi overrides and undecodable bytes become escapes."""
+    return text.translate(_CONTROLS) if not text.isprintable() else text

@@ -46,6 +46,9 @@ def reference() -> str:
             if action.dest.endswith("_command") and action.choices:
                 for sub, subcommand in action.choices.items():
                     add(f"{name} {sub}", subcommand)
+        # a subcommand a parser dispatches itself (attest verify: attest takes PATHs too)
+        for sub, subcommand in getattr(command, "subcommands", {}).items():
+            add(f"{name} {sub}", subcommand)
 
     commands = next(a for a in parser._actions if a.dest == "command").choices
     for name, command in commands.items():

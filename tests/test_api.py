@@ -144,6 +144,82 @@ def test_plugin_settings_are_validated_by_the_plugin_and_reach_the_check(tmp_pat
     assert "plugin 'aigate_ledger' takes no settings" in ignored.err + ignored.out
 
 
+def _distribution(root: Path, module: str, entry_point: str) -> None:
+    """An installed distribution whose ``aigate`` entry point is named ``entry_point``."""
+    info = root / f"{module}-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {module}\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(f"[aigate]\n{entry_point} = {module}\n")
+
+
+@pytest.mark.parametrize("registered", ["entry point", "AIGATE_PLUGINS", "config"])
+def test_settings_are_named_the_same_however_the_plugin_is_registered(tmp_path, registered):
+    """A plugin's settings section is named by its module whichever way it was registered
+    (an entry point of another name included), so one aigate.yaml serves every site."""
+    _plugin(tmp_path, "studio_tags", SETTINGS_PLUGIN)
+    cut = write(tmp_path / "cut.otio", timeline([clip("SH1"), clip("CAM1")]))
+    config = tmp_path / "aigate.yaml"
+    settings = "plugin_settings:\n  studio_tags: {tag: night-shoot}\n"
+    env = {"PYTHONPATH": str(tmp_path)}
+    if registered == "entry point":
+        _distribution(tmp_path, "studio_tags", "tags")
+    elif registered == "AIGATE_PLUGINS":
+        env["AIGATE_PLUGINS"] = "studio_tags"
+    else:
+        settings = "plugins: [studio_tags]\n" + settings
+    config.write_text(settings)
+    run = run_process("check", "--config", config, cut, "--format", "json", env=env)
+    assert run.code in (ExitCode.OK, ExitCode.GATE), run.err + run.out
+    [sh1] = [i for s in run.json["subjects"] for i in s["items"] if i["clip"] == "SH1"]
+    assert "studio_tags:night-shoot" in str(sh1)
+    if registered == "entry point":  # the entry point's own name says where they go
+        config.write_text("plugin_settings:\n  tags: {tag: x}\n")
+        wrong = run_process("check", "--config", config, cut, env=env)
+        assert wrong.code == ExitCode.USAGE
+        assert (f"{config}:2: plugin_settings: 'tags' is the entry point of plugin "
+                "'studio_tags'; its settings go under 'studio_tags'") in wrong.out + wrong.err
+
+
+HOST_SETTINGS_PLUGIN = """
+    SEEN = []
+
+    @hookimpl
+    def aigate_validate_settings(name, settings, where):
+        return {"marker": str(settings.get("marker", "AIGATE"))} if name == __name__ else None
+
+    @hookimpl
+    def aigate_enforce(collected, result, settings):
+        SEEN.append(("enforce", dict(settings[__name__])))
+
+    @hookimpl
+    def aigate_present(collected, result, target, settings):
+        SEEN.append(("present", dict(settings[__name__])))
+"""
+
+
+def test_a_host_reads_its_own_settings(tmp_path, monkeypatch):
+    """A host plugin's own settings reach its host hooks (present, enforce, collect, save,
+    render get ``settings``), and a host holding the gate (a hook script, the add-on)
+    reads them from :attr:`Gate.settings`."""
+    import importlib
+
+    from aigate.core.plugins import load_plugins
+    from aigate.run.session import Options, Session
+
+    _plugin(tmp_path, "host_marks", HOST_SETTINGS_PLUGIN)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    config = tmp_path / "aigate.yaml"
+    config.write_text("plugin_settings:\n  host_marks: {marker: GENAI}\n")
+    cut = write(tmp_path / "cut.otio", timeline([clip("SH1")]))
+    session = Session(Options(config=config), plugins=load_plugins(extra=["host_marks"]))
+    gate = session.gate(cut)
+    assert gate.settings["host_marks"] == {"marker": "GENAI"}
+    subject = importlib.import_module("aigate_otio.files").read(cut)
+    gate.guard_export(subject, stage="edit", annotate=True)
+    seen = importlib.import_module("host_marks").SEEN
+    assert seen == [("present", {"marker": "GENAI"}), ("enforce", {"marker": "GENAI"})]
+
+
 @pytest.mark.parametrize("hook, body, said", [
     ("rules", """
         @hookimpl
@@ -186,6 +262,44 @@ def test_a_misspelt_hook_gets_a_did_you_mean(tmp_path):
     assert "(did you mean 'aigate_claims'?)" in problem["message"]
 
 
+@pytest.mark.parametrize("body, said", [
+    # the decorator forgotten: pluggy alone would never call it, and say nothing
+    ("def aigate_claims(items, context):\n    return []\n",
+     "'aigate_claims' is not marked @hookimpl (from aigate.api): it would never be called"),
+    # misspelt and undecorated
+    ("def aigate_claim(items, context):\n    return []\n",
+     "unknown hook 'aigate_claim' (did you mean 'aigate_claims'?), not marked @hookimpl"),
+    ("def aigate_reprot_formats():\n    return []\n",
+     "unknown hook 'aigate_reprot_formats' (did you mean 'aigate_report_formats'?)"),
+])
+def test_a_hook_the_plugin_forgot_to_mark_is_named_too(tmp_path, body, said):
+    _plugin(tmp_path, "unmarked", body)
+    run = run_process("plugins", "--json", env=_env(tmp_path, "unmarked"), cwd=tmp_path)
+    [problem] = [p for p in run.json["problems"] if p["name"] == "unmarked"]
+    assert said in problem["message"]
+    strict = run_process("plugins", "--strict-plugins", env=_env(tmp_path, "unmarked"),
+                         cwd=tmp_path)
+    assert strict.code == ExitCode.USAGE and said in strict.out + strict.err
+
+
+def test_a_plugins_own_helpers_and_renamed_hooks_are_not_typos(tmp_path, monkeypatch):
+    from aigate.core.plugins import load_plugins
+
+    _plugin(tmp_path, "helpers_ok", """
+        def aigate_internal_table_of_everything_we_cache():
+            return {}
+
+        @hookimpl(specname="aigate_claims")
+        def claims_from_the_studio_ledger(items, context):
+            return []
+    """)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    plugins = load_plugins(extra=["helpers_ok"])
+    assert plugins.problems == []
+    [info] = [i for i in plugins.info() if i.name == "helpers_ok"]
+    assert info.hooks == ("aigate_claims",)
+
+
 def test_the_provenance_source_example_in_docs_runs(tmp_path):
     doc = (ROOT / "docs" / "plugins.md").read_text()
     code = doc.split('```python\n"""Facility manifests')[1].split("```")[0]
@@ -207,3 +321,33 @@ def test_the_provenance_source_example_in_docs_runs(tmp_path):
     items = {i["clip"]: i for s in run.json["subjects"] for i in s["items"]}
     assert "Runway Gen-4" in str(items["SH1"]) and "Runway Runway" not in run.out
     assert items["CAM1"]["verdict"] == "pass"
+
+
+def _guide_section(text: str, name: str) -> str:
+    """The part of docs/plugins.md about type ``name``: from its bold name to the next type,
+    heading or end."""
+    start = text.index(f"**`{name}`**")
+    ends = [i for i in (text.find("**`", start + 5), text.find("\n#", start)) if i != -1]
+    return text[start:min(ends, default=len(text))]
+
+
+@pytest.mark.parametrize("name", ["Collected", "SubjectResult", "ItemResult", "Finding",
+                                  "SaveOutcome", "Diagnostic"])
+def test_the_plugin_guide_documents_every_field_a_host_touches(name):
+    """docs/plugins.md documents the result types a host touches field by field: a field
+    added to one of them without a line in the guide fails here."""
+    import dataclasses
+
+    cls = getattr(api, name)
+    section = _guide_section((ROOT / "docs" / "plugins.md").read_text(), name)
+    public = {f.name for f in dataclasses.fields(cls)}
+    public |= {n for n, v in vars(cls).items()
+               if not n.startswith("_") and isinstance(v, property | type(lambda: 0))}
+    missing = sorted(n for n in public if f"`{n}`" not in section and f"`{n}()`" not in section)
+    assert missing == [], f"{name}: {missing} not in docs/plugins.md"
+
+
+def test_the_plugin_guide_names_every_severity():
+    section = _guide_section((ROOT / "docs" / "plugins.md").read_text(), "Severity")
+    for severity in api.Severity:
+        assert f"`{severity.name}` ({severity.value}" in section, severity

@@ -352,3 +352,76 @@ def test_the_envelope_never_overwrites_the_signing_key(cli, show: Path) -> None:
               "--allow-lock")
     assert run.code == 2 and "is one of the inputs" in run.err
     assert key.read_bytes() == before
+
+
+SIDECAR_SOURCE = '''
+from aigate.api import hookimpl
+
+
+@hookimpl
+def aigate_sidecar_names(media):
+    return [f"{media.stem}.prov.json"]
+'''
+
+
+def test_a_sidecar_a_third_party_source_reads_is_attested_and_watched(
+        cli, show: Path, monkeypatch) -> None:
+    """Sidecar names come from the plugins that read them (hook aigate_sidecar_names), not
+    from a list in the core: a studio source's own sidecar added beside a clip since the
+    attestation is a change, as an XMP one is."""
+    (show.parent / "studio_sidecars.py").write_text(SIDECAR_SOURCE)
+    monkeypatch.syspath_prepend(str(show.parent))
+    monkeypatch.setenv("AIGATE_PLUGINS", "studio_sidecars")
+    (show / "media" / "A003C007.prov.json").write_text("{}")
+    assert _attest(cli, show, "--allow-lock").code == 0
+    media = _statement(show.parent / "cut.intoto.json")["predicate"]["media"]
+    [camera] = [m for m in media if Path(m["path"]).name == "A003C007.mov"]
+    assert [s["name"] for s in camera["sidecars"]] == ["A003C007.prov.json"]
+    assert _verify(cli, show, "--media").code == 0
+    (show / "media" / "A001C003.prov.json").write_text('{"generated": true}')
+    (show / "media" / "A003C007.prov.json").write_text('{"generated": true}')
+    run = _verify(cli, show, "--media")
+    assert run.code == 1
+    assert "A001C003.prov.json: added since" in run.out
+    assert any("CHANGED sidecar" in line and "A003C007.prov.json" in line
+               for line in run.out.splitlines())
+
+
+EXTENSIONLESS_HOST = '''
+from pathlib import Path
+
+import opentimelineio as otio
+
+from aigate.api import hookimpl
+
+
+@hookimpl
+def aigate_load_subject(path):
+    if Path(path).suffix:
+        return None
+    return otio.core.deserialize_json_from_string(Path(path).read_text())
+'''
+
+
+def test_a_timeline_named_verify_is_attested(cli, tmp_path: Path, monkeypatch) -> None:
+    """'verify' is the subcommand only as the first word after 'attest'; a timeline of that
+    name is attested given as ./verify or after any other argument, and the envelope
+    then verifies with 'aigate attest verify ENVELOPE' as users type it."""
+    from helpers import clip, timeline, write
+
+    (tmp_path / "extensionless_host.py").write_text(EXTENSIONLESS_HOST)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("AIGATE_PLUGINS", "extensionless_host")
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "cut.otio", timeline([clip("SH010")], name="verify cut")).rename(
+        tmp_path / "verify")
+    assert cli("approvals", "keygen", "conform", "--out", tmp_path / "keys").code == 0
+    key, pub = tmp_path / "keys" / "conform.key", tmp_path / "keys" / "conform.pub"
+    for given, output in ((["./verify"], "a.json"),
+                          (["--stage", "final", "verify"], "b.json")):
+        run = cli("attest", *given, "--stage", "final", "--key", key, "--output", output)
+        assert run.code == 0, run.out + run.err
+        assert _statement(tmp_path / output)["subject"][0]["name"] == "verify"
+        checked = cli("attest", "verify", output, "--trusted-keys", pub)
+        assert checked.code == 0, checked.out
+        assert "signature ok" in checked.out

@@ -54,3 +54,32 @@ def test_exclude_option_and_config(cli, tmp_path, monkeypatch):
     # a file named on the command line is always checked
     run = cli("check", show / "renders" / "old.otio", "--format", "json", "--jobs", "1")
     assert checked(run) == ["old.otio"]
+
+
+PROXY_HOST = '''
+from aigate.api import hookimpl
+
+
+@hookimpl
+def aigate_not_a_subject(path):
+    if path.name.endswith("_proxy.otio"):
+        return "an offline proxy of another cut"
+    return None
+'''
+
+
+def test_what_a_search_skips_is_the_host_plugins_call(cli, tmp_path, monkeypatch):
+    """The core holds no list of formats: whether a file a folder search found is a subject
+    is asked of the plugins (hook aigate_not_a_subject; the OTIO plugin answers for .xml).
+    A plugin's reason skips the file with a warning; a file named is still checked."""
+    show = folder(tmp_path)
+    write(show / "cut_proxy.otio", timeline([clip("PX", 1, ai(purpose="final"))]))
+    (tmp_path / "proxy_host.py").write_text(PROXY_HOST)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("AIGATE_PLUGINS", "proxy_host")
+    run = cli("check", show, "--format", "json", "--jobs", "1")
+    assert checked(run) == ["cut.otio", "old.otio"]
+    assert f"{show / 'cut_proxy.otio'}: skipped: an offline proxy of another cut" in run.err
+    assert "settings.xml: skipped: not a timeline (root element <settings>)" in run.err
+    named = cli("check", show / "cut_proxy.otio", "--format", "json", "--jobs", "1")
+    assert checked(named) == ["cut_proxy.otio"]

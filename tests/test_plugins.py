@@ -153,6 +153,44 @@ def test_load_plugins_is_fresh_each_time_and_strict_raises(monkeypatch, tmp_path
     assert names[:len(DEFAULT_PLUGINS)] == list(DEFAULT_PLUGINS) and "bad_plugin" not in names
 
 
+def test_pluggy_is_handed_guarded_hooks_and_nothing_of_its_own_is_changed_after(
+        monkeypatch, tmp_path):
+    """Wrap before registering: every implementation pluggy holds is the very callable it
+    found on what it was given (nothing reassigned later), each one a guard naming the plugin
+    and the hook around the plugin's own function, whose argument names pluggy checked."""
+    import inspect
+
+    import pluggy
+
+    from aigate.core.plugins import GuardedPlugin
+
+    assigned: list[str] = []
+    real_setattr = pluggy.HookImpl.__setattr__
+
+    def watch(self, name, value):
+        if name == "function" and hasattr(self, "function"):
+            assigned.append(f"{self.plugin_name}: {name}")
+        real_setattr(self, name, value)
+
+    monkeypatch.setattr(pluggy.HookImpl, "__setattr__", watch)
+    (tmp_path / "reads_items.py").write_text(
+        "from aigate.api import hookimpl\n\n\n@hookimpl\n"
+        "def aigate_claims(items, context):\n    return []\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    plugins = load_plugins(extra=["reads_items"])
+    assert assigned == []
+    impls = [i for caller in plugins.manager.hook.__dict__.values()
+             if isinstance(caller, pluggy.HookCaller) for i in caller.get_hookimpls()]
+    assert len(impls) > 20
+    for impl in impls:
+        assert isinstance(impl.plugin, GuardedPlugin)
+        assert impl.function is getattr(impl.plugin, impl.function.__name__)
+        own = getattr(impl.plugin.plugin, impl.function.__name__)
+        assert impl.function.__wrapped__ is own  # the guard, around the plugin's function
+    [mine] = [i for i in impls if i.plugin_name == "reads_items"]
+    assert mine.argnames == tuple(inspect.signature(mine.function.__wrapped__).parameters)
+
+
 def test_config_strict_plugins_is_honoured_and_problems_of_every_source_are_told(tmp_path):
     (tmp_path / "broken_env.py").write_text("raise ImportError('no module named studio_sdk')\n")
     cut = write(tmp_path / "cut.otio", timeline([clip("SH1")]))
@@ -208,7 +246,8 @@ def test_a_plugin_named_by_every_source_loads_once(tmp_path):
     assert run.findings("SH1")["long-ai-shot"] == "lock"
     assert "not loaded" not in run.err
     listed = run_process("plugins", "--json", "--config", config, env=env).json
-    assert [p["name"] for p in listed["plugins"] if "studio" in p["name"]] == ["studio"]
+    # named by its module however it came (its settings too): the entry point's name is not
+    assert [p["name"] for p in listed["plugins"] if "studio" in p["name"]] == ["studio_rules"]
     assert listed["problems"] == []
 
 

@@ -194,6 +194,23 @@ def test_the_help_lists_every_option_melt_is_given():
     assert "target=" in text and "resource=" in text
 
 
+def test_the_help_is_made_from_the_allow_list_itself(tmp_path):
+    """The melt paragraph is the Kdenlive plugin's (hook aigate_render_help), made from
+    the list consumer_options checks: exactly that list and those containers, no more;
+    another rendering host's paragraph is shown beside it."""
+    (tmp_path / "other_renderer.py").write_text(
+        "from aigate.api import hookimpl\n\n\n@hookimpl\n"
+        "def aigate_render_help():\n    return 'blender takes no options.'\n")
+    run = run_process("render", "--help", env={"PYTHONPATH": str(tmp_path),
+                                               "AIGATE_PLUGINS": "other_renderer"})
+    text = " ".join(run.out.split())
+    keys = text.split("whose key is one of: ", 1)[1].split(";", 1)[0]
+    assert set(keys.split(", ")) == CONSUMER_OPTIONS
+    containers = text.split("writes one file: ", 1)[1].split(".", 1)[0]
+    assert set(containers.split(", ")) == CONTAINERS
+    assert "blender takes no options." in text
+
+
 def names_no_file(value: str) -> bool:
     """No path separator, no URL scheme: a '/' or ':' only inside a numeric ratio."""
     if "\\" in value or "%" in value or not value.isprintable() or " " in value:

@@ -5,7 +5,6 @@ nothing."""
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import os
@@ -19,10 +18,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aigate.core import stage as stages
-from aigate.core.gate import _reads_item, load_subject
-from aigate.core.plugins import _guard
+from aigate.core.gate import Gate, load_subject
+from aigate.core.policy import Hit, Rule, RuleSetting
 from aigate.core.provenance import _parse_contract, parse_contract
-from aigate.model import Trust
+from aigate.model import Item, Provenance, Severity, Trust
 from aigate.run.session import Options, Session
 from aigate_otio.files import without_aigate_hooks
 from aigate_reports.json_report import _dump
@@ -122,47 +121,45 @@ def test_clips_sharing_a_provenance_get_the_findings_each_gets_alone(tmp_path, s
     assert any(f.approval for r in together for f in r.findings)  # waivers compared too
 
 
-def _reads(item, prov, policy):
-    if item.clip.startswith("TEMP"):
-        yield prov
+def _rule(reads_item: bool, calls: list[str]) -> Rule:
+    def check(item, prov, policy):
+        calls.append(item.clip)
+        if item.clip.startswith("TEMP"):
+            yield Hit(f"{item.clip} is a temp")
+    kwargs = {} if reads_item else {"reads_item": False}
+    return Rule(id="temp-name", title="t", category="c", guideline="g", trigger="t",
+                remediation="r", check=check, **kwargs)
 
 
-def _ignores(item, prov, policy):
-    if prov.ai:
-        yield policy
+def _items() -> list[Item]:
+    return [Item("V1", "Video", name, i, 24.0, 24.0 * i, 24.0 * i + 24)
+            for i, name in enumerate(["TEMP_a", "final_b", "TEMP_c", "final_d"])]
 
 
-def _in_closure(item, prov, policy):
-    return (x for x in [item])
+def test_a_rule_is_judged_clip_by_clip_unless_it_declares_it_ignores_the_item():
+    """Declared, not inferred: a rule reading the item (the default) is judged per clip
+    even where clips share a provenance; one declaring ``reads_item=False`` is judged once
+    per provenance and its hits shared."""
+    provenance = Provenance(ai=True)
+    setting = RuleSetting(severity={"edit": Severity.WARN})
+    for reads_item, expected_calls in ((True, 4), (False, 1)):
+        calls: list[str] = []
+        rule, shared = _rule(reads_item, calls), {}
+        fired = [any(hits for *_, hits in Gate._rule_hits(
+            item, provenance, "edit", None, [(rule, setting)], shared)) for item in _items()]
+        assert len(calls) == expected_calls
+        # per clip: only the TEMP clips; shared: the first clip's answer for all of them
+        assert fired == ([True, False, True, False] if reads_item else [True] * 4)
 
 
-def _through_locals(item, prov, policy):
-    return locals()["prov"]
+def test_the_built_in_rules_that_read_the_item_say_so():
+    """The guidance pack's rules that look at a clip's declared metadata (a disclosure
+    label, a synthetic performer) keep the default; every other one declares it ignores
+    the item, so clips sharing a provenance share its hits."""
+    from aigate_guidance import DATED_RULES, RULES
 
-
-class _Callable:
-    def __call__(self, item, prov, policy):
-        return ()
-
-
-class _Unhashable(_Callable):
-    def __eq__(self, other):
-        return self is other
-
-    __hash__ = None  # type: ignore[assignment]
-
-
-def test_only_a_rule_that_cannot_see_the_item_is_shared():
-    assert _reads_item(_reads) and not _reads_item(_ignores)
-    assert _reads_item(_in_closure) and _reads_item(_through_locals)
-    assert _reads_item(_Callable()) and _reads_item(functools.partial(_ignores, None))
-    assert _reads_item(_Unhashable())
-    assert _reads_item(lambda item, prov, policy: item.clip)
-    # the plugin guard passes the arguments on untouched: what it wraps decides
-    assert not _reads_item(_guard(_ignores, "p", "rule x"))
-    assert _reads_item(_guard(_reads, "p", "rule y"))
-    decorated = functools.wraps(_ignores)(lambda *args: _ignores(*args))
-    assert _reads_item(decorated)  # any other wrapper may use the item
+    reading = {r.id for r in (*RULES, *DATED_RULES) if r.reads_item}
+    assert reading == {"deepfake-disclosure", "synthetic-performer"}
 
 
 CONTRACT_VALUES = st.recursive(

@@ -112,8 +112,35 @@ def cmd_approvals_keygen(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def sign_record_file(path: Path, key: Any) -> dict[str, str]:
+    """Sign the one record in ``path`` with the private ``key`` and write the signature into
+    the file, keeping the rest of its text (comments included) as it was; an earlier
+    signature is replaced. A file that is not one valid record is refused, unchanged.
+    (Here, not in the registry's reader: the command writes, the core only reads.)"""
+    import re
+
+    from aigate.config.yamlfile import Section, load
+    from aigate.core.approvals import parse_record
+    from aigate.errors import UsageError
+    from aigate.output.files import atomic_text
+    from aigate.trust import signing
+
+    data = load(path)
+    if not isinstance(data, dict):
+        raise UsageError(f"{path}: sign one record per file (this file holds "
+                         f"{'a list' if isinstance(data, list) else 'no record'})")
+    parse_record(Section(path, data))  # a record that would not load is not signed
+    block = signing.sign(data, key)
+    text = path.read_text(encoding="utf-8")
+    key_name = signing.SIGNATURE_KEY
+    text = re.sub(rf"(?ms)^{key_name}:.*?(?=^\S|\Z)", "", text).rstrip("\n")
+    with atomic_text(path) as handle:
+        handle.write(f"{text}\n{key_name}:\n  key: {block['key']}\n"
+                     f"  value: {block['value']}\n")
+    return block
+
+
 def cmd_approvals_sign(args: argparse.Namespace) -> int:
-    from aigate.core.approvals import sign_record_file
     from aigate.errors import AigateError
     from aigate.trust.signing import load_private_key
 

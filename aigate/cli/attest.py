@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,27 @@ from aigate.model import STAGES
 from aigate.run.exitcodes import ExitCode
 
 
+class _AttestParser(argparse.ArgumentParser):
+    """``aigate attest``: ``verify`` as the first word after ``attest`` is the subcommand
+    (its own parser, options and help); anything else is a timeline, so one named
+    ``verify`` is attested as ``aigate attest ./verify`` or with ``verify`` after any other
+    argument."""
+
+    verify: argparse.ArgumentParser
+
+    @property
+    def subcommands(self) -> dict[str, argparse.ArgumentParser]:
+        """The subcommands reached by their first word (the command reference lists them)."""
+        return {"verify": self.verify}
+
+    def parse_known_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
+                         namespace: argparse.Namespace | None = None) -> Any:
+        given = list(sys.argv[1:] if args is None else args)
+        if given[:1] == ["verify"]:
+            return self.verify.parse_known_args(given[1:], namespace)
+        return super().parse_known_args(given, namespace)
+
+
 def _add_attest(sub: Any) -> None:
     attest = _subcommand(
         sub, "attest", "sign a record of the gate's decision (in-toto, DSSE); "
@@ -26,11 +48,15 @@ def _add_attest(sub: Any) -> None:
         "Check the timelines and write an in-toto Statement in a DSSE envelope "
         "signed with an Ed25519 key: the timelines' sha256, the policy pack files, config, "
         "the approvals that waived findings, every AI clip with its verdict and media hash. "
-        "A locked verdict is refused (exit 1) unless --allow-lock.",
+        "A locked verdict is refused (exit 1) unless --allow-lock. 'aigate attest verify "
+        "ENVELOPE' checks an attestation (see 'aigate attest verify --help'); a timeline "
+        "named verify is given as ./verify.",
         "aigate attest cut.otio --stage final --key legal.key --output cut.intoto.json",
         usage="aigate attest PATH... --key KEY --output OUT [options]\n"
         "       aigate attest verify ENVELOPE [--timeline PATH...] [--media] "
         "[--trusted-keys PUB...]")
+    attest.__class__ = _AttestParser
+    assert isinstance(attest, _AttestParser)
     attest.add_argument("paths", nargs="+", metavar="PATH", help="timeline files")
     _gate_options(attest)
     attest.add_argument("--key", type=Path, help="Ed25519 private key (PEM), e.g. from "
@@ -41,37 +67,59 @@ def _add_attest(sub: Any) -> None:
     attest.add_argument("--backdate", action="store_true",
                         help="with --as-of a past date: attest a pass that today's rules "
                         "would lock (the statement and 'attest verify' say so)")
-    attest.add_argument("--root", type=Path, metavar="DIR",
-                        help="verify: the show root here (the folder of the aigate.yaml the "
-                        "record's paths are relative to; default: where it was attested if "
-                        "that exists, else the --config's folder, else the aigate.yaml "
-                        "above the current folder)")
-    attest.add_argument("--sidecar", type=Path, metavar="ENVELOPE",
-                        help="verify DELIVERABLE: the full attestation the studio kept, "
-                        "checked against the digest the deliverable's credentials carry")
     attest.add_argument("--register", type=Path, metavar="FILE",
                         help="also write the disclosure register of the same check, its "
                         "companion (.csv or .json)")
-    attest.add_argument("--trusted-keys", nargs="+", type=Path, default=[], metavar="PUB",
-                        help="verify: public keys trusted to sign attestations (default: "
-                        "the --config's attestation_keys; approvers' trusted_keys never "
-                        "sign attestations)")
-    attest.add_argument("--timeline", nargs="+", type=Path, default=[], metavar="PATH",
-                        help="verify: the timelines where they are now (matched by file "
-                        "name; a name given twice or shared by two attested timelines is "
-                        "refused)")
-    attest.add_argument("--media", action="store_true",
-                        help="verify: re-hash every clip's media and its XMP sidecars too")
-    attest.add_argument("--require-stage", choices=STAGES, default="final",
-                        help="verify: the lowest stage the attested check may have run at "
-                        "(default: final)")
-    attest.add_argument("--accept-lock", action="store_true",
-                        help="verify: accept an attested lock verdict (--allow-lock)")
     attest.set_defaults(run=cmd_attest)
+    # its own parser, reached through _AttestParser (a subparsers action here would take
+    # every first PATH for a subcommand name)
+    verify = _subcommand(
+        argparse.ArgumentParser(prog="aigate attest", add_help=False).add_subparsers(),
+        "verify", "check an attestation",
+        "Check an attestation (an envelope, or the one a deliverable's Content Credentials "
+        "carry): its signature by a trusted key, then that every file it names still hashes "
+        "as attested (the timelines, where --timeline says they are now; with --media every "
+        "clip's media and the sidecars beside it too), then the attested decision: the stage "
+        "it ran at and whether it attested a lock. Exit 0 when it holds, 1 when it does not.",
+        "aigate attest verify cut.intoto.json --trusted-keys keys/conform.pub --media",
+        usage="aigate attest verify ENVELOPE [--trusted-keys PUB...] [--timeline PATH...] "
+        "[--media] [options]")
+    verify.add_argument("envelope", type=Path, metavar="ENVELOPE",
+                        help="the attestation (a DSSE envelope, as 'aigate attest' writes), "
+                        "or a deliverable whose credentials carry one")
+    verify.add_argument("--trusted-keys", nargs="+", type=Path, default=[], metavar="PUB",
+                        help="public keys trusted to sign attestations (default: the "
+                        "--config's attestation_keys; approvers' trusted_keys never sign "
+                        "attestations)")
+    verify.add_argument("--config", type=Path,
+                        help="aigate.yaml whose attestation_keys are trusted, and whose "
+                        "folder is the show root when the attested one is not here")
+    verify.add_argument("--root", type=Path, metavar="DIR",
+                        help="the show root here (the folder of the aigate.yaml the "
+                        "record's paths are relative to; default: where it was attested if "
+                        "that exists, else the --config's folder, else the aigate.yaml "
+                        "above the current folder)")
+    verify.add_argument("--sidecar", type=Path, metavar="ENVELOPE",
+                        help="for a deliverable: the full attestation the studio kept, "
+                        "checked against the digest the deliverable's credentials carry")
+    verify.add_argument("--timeline", nargs="+", type=Path, default=[], metavar="PATH",
+                        help="the timelines where they are now (matched by file name; a "
+                        "name given twice or shared by two attested timelines is refused)")
+    verify.add_argument("--media", action="store_true",
+                        help="re-hash every clip's media and the sidecars beside it too")
+    verify.add_argument("--require-stage", choices=STAGES, default="final",
+                        help="the lowest stage the attested check may have run at "
+                        "(default: final)")
+    verify.add_argument("--accept-lock", action="store_true",
+                        help="accept an attested lock verdict (--allow-lock)")
+    # what the plugins and built-in packs are loaded with: the defaults a check has
+    verify.set_defaults(run=cmd_attest_verify, stage=None, policy=None, approvals=None,
+                        as_of=None, strict_plugins=False, require_media=False)
+    attest.verify = verify
 
 
 def cmd_attest(args: argparse.Namespace) -> int:
-    """Write a signed attestation of the check (``attest verify`` checks one)."""
+    """Write a signed attestation of the check (:func:`cmd_attest_verify` checks one)."""
     import json
 
     from aigate.cli.credentials import backdating, builtin_packs
@@ -82,8 +130,6 @@ def cmd_attest(args: argparse.Namespace) -> int:
     from aigate.output.files import atomic_text
     from aigate.trust.signing import load_private_key
 
-    if args.paths[0] == "verify":
-        return _attest_verify(args)
     if args.key is None or args.output is None:
         raise UsageError("attest needs --key KEY and --output FILE")
     _refuse_output(args.output, [*args.paths, str(args.key)])
@@ -135,7 +181,8 @@ def cmd_attest(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def _attest_verify(args: argparse.Namespace) -> int:
+def cmd_attest_verify(args: argparse.Namespace) -> int:
+    """``aigate attest verify ENVELOPE``: the signature, the files, the decision."""
     from aigate.cli.credentials import (
         attestation_of,
         builtin_packs,
@@ -146,10 +193,6 @@ def _attest_verify(args: argparse.Namespace) -> int:
     from aigate.errors import UsageError
     from aigate.output.attest import trusted_keys, verify
 
-    if len(args.paths) != 2:
-        raise UsageError("usage: aigate attest verify ENVELOPE [--timeline PATH...] "
-                         "[--media] [--trusted-keys PUB...] [--require-stage STAGE] "
-                         "[--accept-lock]")
     keys = trusted_keys(args.trusted_keys)
     if not keys and args.config:
         config = load_config(args.config)
@@ -161,7 +204,7 @@ def _attest_verify(args: argparse.Namespace) -> int:
     if not keys:
         raise UsageError("attest verify: no trusted keys (give --trusted-keys PUB... or "
                          "--config with attestation_keys)")
-    path = Path(args.paths[1])
+    path = args.envelope
     data = None
     if is_deliverable(path):  # media: verify the attestation its credentials carry
         data = attestation_of(args, path)

@@ -89,12 +89,17 @@ class _PassThroughParser(argparse.ArgumentParser):
 
 
 class _HelpFormatter(argparse.HelpFormatter):
-    """Descriptions wrapped to the terminal; the example epilog kept as written."""
+    """Descriptions wrapped to the terminal, never inside a hyphenated name (an option such
+    as cpu-used stays whole); the example epilog kept as written."""
 
     def _fill_text(self, text: str, width: int, indent: str) -> str:
         if text.startswith("example:"):
             return "".join(indent + line for line in text.splitlines(keepends=True))
-        return super()._fill_text(text, width, indent)
+        import re
+        import textwrap
+
+        return textwrap.fill(re.sub(r"\s+", " ", text).strip(), width, initial_indent=indent,
+                             subsequent_indent=indent, break_on_hyphens=False)
 
 
 def _subcommand(sub: Any, name: str, summary: str, description: str, example: str,

@@ -60,7 +60,7 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     with quiet_stdout(args.output):  # what a writer prints or logs: notes on stderr
         saved = session.plugins.hook.aigate_save_subject(
             subject=subject, path=args.output, track=args.track, allow_loss=args.allow_loss,
-            protected=(args.input,))
+            protected=(args.input,), settings=gate.settings)
     if not saved:
         raise UsageError(f"{args.output}: no host plugin can write this subject (none "
                          "implements aigate_save_subject for it)")
@@ -80,29 +80,34 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     return gate_exit(max((r.verdict for r in results), default=Severity.PASS), args.fail_on)
 
 
+_RENDER_DESCRIPTION = (
+    "Check PROJECT at the stage OUT implies (its config path rules, or --stage) and render it "
+    "to OUT with the host's renderer; the encoding options after -- go to the renderer. At "
+    "stage final with a lock nothing is rendered and the exit code is 1. OUT is written "
+    "atomically.")
+
+
+class _RenderParser(_PassThroughParser):
+    """``aigate render``: its help adds each rendering host's paragraph (hook
+    ``aigate_render_help``: the options its renderer takes, from its own allow-list). The
+    plugins load only when the help is asked for, never to parse a command line."""
+
+    def format_help(self) -> str:
+        from aigate.core.plugins import load_plugins
+
+        hosts = load_plugins().render_help()
+        self.description = " ".join([_RENDER_DESCRIPTION, *hosts]) if hosts else (
+            f"{_RENDER_DESCRIPTION} No plugin loaded renders (see 'aigate plugins').")
+        return super().format_help()
+
+
 def _add_render(sub: Any) -> None:
     render = _subcommand(
         sub, "render", "render a project through the export gate (melt for Kdenlive/MLT)",
-        "Check PROJECT at the stage OUT implies (its config path rules, or "
-        "--stage) and render it to OUT with the host's renderer; the encoding options after "
-        "-- go to the renderer. At stage final with a lock nothing is rendered and the exit "
-        "code is 1. OUT is written atomically. melt (Kdenlive/MLT) takes only key=value "
-        "options whose key is one of: f (mp4, mov, matroska, webm, mxf...: one file), "
-        "movflags, threads, real_time; vcodec, vb, vbufsize, vminrate, vmaxrate, crf, "
-        "qscale, vq, qmin, qmax, qp, cq, vglobal_quality, preset, tune, vprofile, level, g, "
-        "bf, keyint_min, sc_threshold, refs, trellis, mbd, coder, context, slices, pix_fmt, "
-        "quality, deadline, cpu-used, row-mt, tile-columns, tile-rows, auto-alt-ref, "
-        "lag-in-frames, max-intra-rate, vn, video_off; width, height, s, aspect, "
-        "progressive, top_field_first, deinterlace_method, rescale, frame_rate_num, "
-        "frame_rate_den, r, display_aspect_num, display_aspect_den, sample_aspect_num, "
-        "sample_aspect_den, colorspace, color_range, color_trc; acodec, ab, aq, ar, ac, "
-        "channels, sample_fmt, an, audio_off. A value is a name or number (no path or URL: "
-        "no / or : except a ratio such as 16:9). Anything else (a file, which melt would "
-        "add as media the gate never checked; target= or resource=, which would write "
-        "elsewhere; a -option) is refused with exit code 2.",
+        _RENDER_DESCRIPTION,
         "aigate render edit.kdenlive deliverables/ep101.mp4 -- vcodec=libx264",
         usage="aigate render PROJECT OUT [options] [-- RENDERER OPTION...]")
-    render.__class__ = _PassThroughParser  # "-- ..." reaches the renderer untouched
+    render.__class__ = _RenderParser  # "-- ..." reaches the renderer untouched
     render.add_argument("project", type=Path, metavar="PROJECT",
                         help="the project to check and render (e.g. a .kdenlive file)")
     render.add_argument("output", type=Path, metavar="OUT", help="the media file to write")
@@ -123,7 +128,8 @@ def cmd_render(args: argparse.Namespace) -> int:
         return ExitCode.GATE
     written = session.plugins.hook.aigate_render(subject=subject, path=args.project,
                                                  output=args.output,
-                                                 args=list(args.renderer_args))
+                                                 args=list(args.renderer_args),
+                                                 settings=gate.settings)
     if written is None:
         raise UsageError(f"{args.project}: no host plugin renders this project (none "
                          "implements aigate_render for it)")

@@ -18,8 +18,6 @@ from typing import Any, Literal
 
 from aigate.config import globs
 from aigate.config.yamlfile import Section
-from aigate.core.cache import default_path as default_cache_path
-from aigate.core.media import Remap
 from aigate.errors import InputError
 from aigate.model import STAGES, Stage
 from aigate.trust.signing import TrustedKey, exposure, public_key_from_text
@@ -50,6 +48,21 @@ class HookSettings:
 
     on_read: str = "report"
     annotate_on_write: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Remap:
+    """Media paths starting with ``source`` (another machine's mount) are read under
+    ``target`` here."""
+
+    source: str
+    target: str
+
+
+def default_cache_path() -> Path:
+    """The provenance cache when a config names none: the user's XDG cache folder."""
+    root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(root) / "aigate" / "provenance.sqlite"
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +136,11 @@ class Config:
     @property
     def base_dir(self) -> Path | None:
         return self.path.parent if self.path else None
+
+    def settings_by_plugin(self) -> dict[str, Mapping[str, Any]]:
+        """Each ``plugin_settings:`` section by plugin name (validated, once the gate
+        has read the config: :meth:`aigate.core.plugins.Plugins.validate_settings`)."""
+        return {s.name: s.values for s in self.plugin_settings}
 
     def stage_for_path(self, path: Path | str | None) -> str | None:
         rule = self.stage_rule_for_path(path)

@@ -464,30 +464,6 @@ def unused_records(registries: Iterable[Registry]) -> tuple[list[Record], int]:
     return [records[i] for i in sorted(records) if i not in used], len(records)
 
 
-def sign_record_file(path: Path, key: Any) -> dict[str, str]:
-    """Sign the one record in ``path`` with the private ``key`` and write the signature into
-    the file, keeping the rest of its text (comments included) as it was; an earlier
-    signature is replaced. A file that is not one valid record is refused, unchanged."""
-    import re
-
-    from aigate.errors import UsageError
-    from aigate.output.files import atomic_text
-
-    data = load(path)
-    if not isinstance(data, dict):
-        raise UsageError(f"{path}: sign one record per file (this file holds "
-                         f"{'a list' if isinstance(data, list) else 'no record'})")
-    parse_record(Section(path, data))  # a record that would not load is not signed
-    block = signing.sign(data, key)
-    text = path.read_text(encoding="utf-8")
-    key_name = signing.SIGNATURE_KEY
-    text = re.sub(rf"(?ms)^{key_name}:.*?(?=^\S|\Z)", "", text).rstrip("\n")
-    with atomic_text(path) as handle:
-        handle.write(f"{text}\n{key_name}:\n  key: {block['key']}\n"
-                     f"  value: {block['value']}\n")
-    return block
-
-
 def parse_record(doc: Section) -> Record:
     """One approval or consent record; schema errors name file, line and key."""
     kind = doc.text("kind", "approval", choices=("approval", "consent"))

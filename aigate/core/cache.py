@@ -28,11 +28,6 @@ MISS = object()
 _SHA256 = re.compile(r"[0-9a-f]{64}\Z")
 
 
-def default_path() -> Path:
-    root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(root) / "aigate" / "provenance.sqlite"
-
-
 def checked(value: Any) -> Any:
     """The default check of a cached value: null, a sha256, or a claim that reads back."""
     from aigate.core.provenance import claim_from_dict

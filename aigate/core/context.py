@@ -32,7 +32,7 @@ class CheckContext:
     def settings(self) -> Mapping[str, Mapping[str, Any]]:
         """Each plugin's validated ``plugin_settings:`` section, by plugin name (a plugin
         reads its own: ``context.settings.get("my_plugin", {})``)."""
-        return {s.name: s.values for s in self.config.plugin_settings}
+        return self.config.settings_by_plugin()
 
     def media(self, item: Item) -> Media:
         """The item's media file, resolved once per subject (shared by every source)."""

@@ -4,15 +4,12 @@ add-ons and the Python API all come through :class:`Gate`."""
 from __future__ import annotations
 
 import datetime as dt
-import dis
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from aigate.config import Config
-from aigate.core import plugins as plugin_manager
 from aigate.core import stage as stages
 from aigate.core.approvals import ClipIdentity, Registry, identity, load_registry
 from aigate.core.cache import ProvenanceCache
@@ -47,7 +44,7 @@ class GateLocked(AigateError):
     """
 
     def __init__(self, results: list[SubjectResult]) -> None:
-        from aigate.output.report import printable as p
+        from aigate.errors import printable as p
 
         self.results = results
         lines: list[str] = []
@@ -112,8 +109,15 @@ class Gate:
         anyone: each a warning, and a refusal at stage final."""
         return [*self.config.exposures, *self.registry.exposures]
 
+    @property
+    def settings(self) -> Mapping[str, Mapping[str, Any]]:
+        """Each plugin's validated ``plugin_settings:`` section by plugin name: what a host
+        holding the gate (a hook script, an add-on) reads its own settings from."""
+        return self.config.settings_by_plugin()
+
     def collect(self, subject: Any, path: Path | None = None) -> list[Collected]:
-        collected = self.plugins.hook.aigate_collect(subject=subject, path=path)
+        collected = self.plugins.hook.aigate_collect(subject=subject, path=path,
+                                                     settings=self.settings)
         if collected is None:
             raise UsageError(f"no host plugin recognises {type(subject).__name__} subjects "
                              "(see 'aigate plugins')")
@@ -164,7 +168,7 @@ class Gate:
                 subject, stage=stage, path=path, stage_path=output if export else None,
                 purpose=stages.Purpose.EXPORT if export else stages.Purpose.CHECK):
             if not self.plugins.hook.aigate_present(collected=collected, result=result,
-                                                    target=target):
+                                                    target=target, settings=self.settings):
                 raise UsageError(f"no host plugin can annotate {collected.host} subjects "
                                  "(none implements aigate_present for them)")
             results.append(result)
@@ -189,8 +193,9 @@ class Gate:
                                               stage_source=stage_source):
             if annotate:
                 self.plugins.hook.aigate_present(collected=collected, result=result,
-                                                 target=target)
-            self.plugins.hook.aigate_enforce(collected=collected, result=result)
+                                                 target=target, settings=self.settings)
+            self.plugins.hook.aigate_enforce(collected=collected, result=result,
+                                             settings=self.settings)
             results.append(result)
         self._refuse_export(results)
         return results
@@ -232,7 +237,7 @@ class Gate:
                                stage=stage, cache=self.cache,
                                resolver=MediaResolver(base, roots, self.config.media.remap,
                                                       reads=self.read_media,
-                                                      bundled=bundled_media(path)))
+                                                      bundled=self.plugins.bundled_media(path)))
         items = collected.items
         claims: dict[int, list[Claim]] = {}
         for source in self.plugins.hook.aigate_claims(items=items, context=context):
@@ -308,14 +313,14 @@ class Gate:
                 if severity is Severity.PASS:
                     continue
                 # a rule that reads the item is judged per item, below
-                hits = [] if _reads_item(rule.check) else _hits(rule, item, views, policy)
+                hits = [] if rule.reads_item else _hits(rule, item, views, policy)
                 known.append((rule, setting, severity, hits))
             if shared is not None:
                 shared[provenance] = known
         return [(rule, setting, severity,
-                 _hits(rule, item, views, policy) if _reads_item(rule.check) else hits)
+                 _hits(rule, item, views, policy) if rule.reads_item else hits)
                 for rule, setting, severity, hits in known
-                if hits or _reads_item(rule.check)]
+                if hits or rule.reads_item]
 
     def _waive(self, rule: Rule, finding: Finding, hit: Hit, clip: ClipIdentity,
                provenance: Provenance) -> Finding:
@@ -345,33 +350,6 @@ class Gate:
             why = self.registry.why_not(rule.id, rule.category, clip, show, episode,
                                         self.as_of, provenance.approvals)
         return replace(finding, reason=f"{finding.reason} ({why})") if why else finding
-
-
-def _reads_item(check: Callable[..., Any]) -> bool:
-    try:
-        return _reads_item_known(check)
-    except TypeError:  # an unhashable callable: judged per item
-        return True
-
-
-@lru_cache(maxsize=256)
-def _reads_item_known(check: Callable[..., Any]) -> bool:
-    """Whether a rule's check may depend on the item (its first argument), not only on the
-    provenance and policy. Only a plain function whose code never loads that argument (nor
-    lets a nested function or ``locals()`` see it) is known not to; anything else is judged
-    item by item."""
-    check = plugin_manager.unguarded(check)
-    code = getattr(check, "__code__", None)
-    if code is None or getattr(check, "__self__", None) is not None or not code.co_varnames:
-        return True
-    name = code.co_varnames[0]
-    if name in code.co_cellvars or {"locals", "vars", "eval", "exec"} & set(code.co_names):
-        return True
-    for instruction in dis.get_instructions(code):
-        argval = instruction.argval
-        if argval == name or (isinstance(argval, tuple) and name in argval):
-            return True
-    return False
 
 
 def _tool_views(provenance: Provenance) -> tuple[Provenance, ...]:
@@ -430,17 +408,3 @@ def load_subject(plugins: Plugins, path: Path, rate: tuple[str, str] | None = No
         raise InputError(f"{path}: no host plugin reads {path.suffix or 'extensionless'} "
                          "files (see 'aigate plugins')")
     return subject
-
-
-def bundled_media(path: Path | None) -> frozenset[str]:
-    """The media an .otioz bundle packs (its members under ``media/``): the gate does not
-    read inside the archive, so at final such a clip is a finding, never "no provenance"."""
-    if path is None or path.suffix.lower() != ".otioz":
-        return frozenset()
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(path) as archive:
-            return frozenset(n for n in archive.namelist() if n != "content.otio")
-    except (OSError, zipfile.BadZipFile):
-        return frozenset()

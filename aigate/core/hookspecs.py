@@ -25,14 +25,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pluggy
 
 if TYPE_CHECKING:
     from aigate.config import Config
     from aigate.core.context import CheckContext
-    from aigate.core.gate import Gate
+    from aigate.core.formats import RegisterFormat, ReportFormat
     from aigate.core.policy import Rule
     from aigate.model import (
         Claim,
@@ -44,13 +44,24 @@ if TYPE_CHECKING:
         Stamped,
         SubjectResult,
     )
-    from aigate.output.report import RegisterFormat, ReportFormat
 
 #: The version of the hooks below, ``(major, minor)``. 1.0: the hooks of aigate 0.1;
 #: 1.1: :func:`aigate_validate_settings` and :attr:`aigate.model.CheckContext.settings`;
-#: 1.2: :func:`aigate_stamp_credentials`; 1.3: :func:`aigate_read_credentials`; 1.4:
-#: ``rate`` for :func:`aigate_load_subject`.
-HOOK_API_VERSION: tuple[int, int] = (1, 4)
+#: 1.2: :func:`aigate_stamp_credentials`; 1.3: :func:`aigate_read_credentials`;
+#: 1.4: :func:`aigate_not_a_subject`, :func:`aigate_bundled_media`,
+#: :func:`aigate_sidecar_names`, :func:`aigate_render_help`, and the ``settings`` argument
+#: of the host hooks (collect, present, enforce, save, render); 1.5: ``rate`` for
+#: :func:`aigate_load_subject`.
+HOOK_API_VERSION: tuple[int, int] = (1, 5)
+
+
+class GateView(Protocol):
+    """What a hook is handed of the :class:`aigate.api.Gate` that ran the check (the gate
+    itself; typed by what a hook may read, so the specifications do not import the gate)."""
+
+    @property
+    def config(self) -> Config: ...
+
 
 hookspec = pluggy.HookspecMarker("aigate")
 hookimpl = pluggy.HookimplMarker("aigate")
@@ -84,21 +95,63 @@ def aigate_load_subject(path: Path, rate: tuple[str, str] | None) -> Any | None:
     **firstresult**: the first plugin that returns a subject wins; the others are not asked.
 
     .. versionadded:: hook API 1.0
-    .. versionchanged:: hook API 1.4 ``rate``
+    .. versionchanged:: hook API 1.5 ``rate``
     """
 
 
 @hookspec(firstresult=True)
-def aigate_collect(subject: Any, path: Path | None) -> list[Collected] | None:
+def aigate_not_a_subject(path: Path) -> str | None:
+    """Why a file that a folder search or a glob found, with one of your suffixes, is not a
+    subject after all (e.g. an ``.xml`` file whose root element is no timeline format: a
+    stray settings.xml), or None. The file is then skipped with that reason as a warning;
+    a file the user named is always read (and refused by the reader if it is not yours).
+
+    Look at the file cheaply (its first bytes): this runs for every file a search finds.
+
+    :param path: the file found.
+    :return: one line saying what the file is instead, or None (yours, or not your suffix,
+        or undecided: the reader will say).
+
+    **firstresult**: the first plugin that gives a reason decides.
+
+    .. versionadded:: hook API 1.4
+    """
+
+
+@hookspec(firstresult=True)
+def aigate_bundled_media(path: Path) -> Iterable[str] | None:
+    """The media a subject file packs inside itself (an ``.otioz`` bundle's members), as
+    the media references of its clips name them (``media/shot.mov``). The gate does not
+    read inside a bundle: such a clip's media is "packed, not read", never "no media", so
+    at final it is a finding rather than a clean pass.
+
+    :param path: the subject's file.
+    :return: the member names, or None when the file is not a bundle of yours.
+
+    **firstresult**: the plugin that reads the file answers.
+
+    .. versionadded:: hook API 1.4
+    """
+
+
+@hookspec(firstresult=True)
+def aigate_collect(subject: Any, path: Path | None,
+                   settings: Mapping[str, Mapping[str, Any]]) -> list[Collected] | None:
     """Turn a subject into items: the host plugin that recognises ``subject`` answers.
 
     :param subject: what :func:`aigate_load_subject` returned, or an in-memory host object
         given to :func:`aigate.api.check` (an OTIO timeline, a Blender scene).
     :param path: the file the subject came from, when there is one.
+    :param settings: every plugin's validated ``plugin_settings:`` section by plugin
+        name, as :attr:`aigate.api.CheckContext.settings` gives a source: a host reads
+        its own by its plugin name (its module's import name).
     :return: one :class:`aigate.api.Collected` per timeline in the subject (a collection of
         several timelines gives several), or None when the subject is not yours.
 
     **firstresult**: return None for subjects of other hosts.
+
+    .. versionchanged:: hook API 1.4
+        the ``settings`` argument.
 
     .. versionadded:: hook API 1.0
     """
@@ -120,6 +173,20 @@ def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterable[
     :return: ``(index into items, claim)`` pairs; every source's claims are merged.
 
     .. versionadded:: hook API 1.0
+    """
+
+
+@hookspec
+def aigate_sidecar_names(media: Path) -> Iterable[str]:
+    """The names of the files beside a media file that your provenance source reads as that
+    media's own (the XMP source: ``NAME.xmp`` and ``NAME.EXT.xmp``). ``aigate attest``
+    hashes each one present, and ``attest verify --media`` reports one added or changed
+    since: a sidecar can make a clip AI.
+
+    :param media: the media file.
+    :return: file names in the media's folder (not paths).
+
+    .. versionadded:: hook API 1.4
     """
 
 
@@ -168,7 +235,8 @@ def aigate_resolve_stage(collected: Collected, path: Path | None, config: Config
 
 
 @hookspec(firstresult=True)
-def aigate_present(collected: Collected, result: SubjectResult, target: str | None) -> bool | None:
+def aigate_present(collected: Collected, result: SubjectResult, target: str | None,
+                   settings: Mapping[str, Mapping[str, Any]]) -> bool | None:
     """Show the verdicts inside the host (markers, colours, comments) on ``collected.native``
     and ``collected.handles``, replacing what an earlier run wrote (never duplicating it).
 
@@ -176,9 +244,15 @@ def aigate_present(collected: Collected, result: SubjectResult, target: str | No
     :param result: the verdicts, one :class:`~aigate.api.ItemResult` per item.
     :param target: the file suffix the subject is about to be saved as (e.g. ``"edl"``), so
         the host can use the channels that format keeps; None for a subject shown in memory.
+    :param settings: every plugin's validated ``plugin_settings:`` section by plugin
+        name, as :attr:`aigate.api.CheckContext.settings` gives a source: a host reads
+        its own by its plugin name (its module's import name).
     :return: True from the host plugin that owns the subject; None from the others.
 
     **firstresult**: with no answer, ``aigate annotate`` fails naming this hook.
+
+    .. versionchanged:: hook API 1.4
+        the ``settings`` argument.
 
     .. versionadded:: hook API 1.0
     """
@@ -186,7 +260,8 @@ def aigate_present(collected: Collected, result: SubjectResult, target: str | No
 
 @hookspec(firstresult=True)
 def aigate_save_subject(subject: Any, path: Path, track: str | None, allow_loss: bool,
-                        protected: tuple[Path, ...]) -> SaveOutcome | None:
+                        protected: tuple[Path, ...],
+                        settings: Mapping[str, Mapping[str, Any]]) -> SaveOutcome | None:
     """Write ``subject`` to ``path`` in the format its suffix names, atomically (a reader never
     sees a half-written file) and without running the gate's own export hooks. Part of a
     host: ``aigate annotate`` writes through it.
@@ -203,17 +278,24 @@ def aigate_save_subject(subject: Any, path: Path, track: str | None, allow_loss:
         (reported in the outcome); a flagged clip's verdict is never allowed to be lost.
     :param protected: paths never to write (the input: the gate never changes it); a format
         holding one track may be written as several files, none of them one of these.
+    :param settings: every plugin's validated ``plugin_settings:`` section by plugin
+        name, as :attr:`aigate.api.CheckContext.settings` gives a source: a host reads
+        its own by its plugin name (its module's import name).
     :return: a :class:`~aigate.api.SaveOutcome` (files written, losses accepted) from the
         host plugin that owns the subject; None from the others.
 
     **firstresult**: with no answer, ``aigate annotate`` fails naming this hook.
+
+    .. versionchanged:: hook API 1.4
+        the ``settings`` argument.
 
     .. versionadded:: hook API 1.0
     """
 
 
 @hookspec
-def aigate_enforce(collected: Collected, result: SubjectResult) -> None:
+def aigate_enforce(collected: Collected, result: SubjectResult,
+                   settings: Mapping[str, Mapping[str, Any]]) -> None:
     """Act on the verdicts in the host before an export at ``result.stage`` (lock clips,
     mute them, tell the user).
 
@@ -223,6 +305,12 @@ def aigate_enforce(collected: Collected, result: SubjectResult) -> None:
 
     :param collected: the subject being exported.
     :param result: its verdicts at the export's stage.
+    :param settings: every plugin's validated ``plugin_settings:`` section by plugin
+        name, as :attr:`aigate.api.CheckContext.settings` gives a source: a host reads
+        its own by its plugin name (its module's import name).
+
+    .. versionchanged:: hook API 1.4
+        the ``settings`` argument.
 
     .. versionadded:: hook API 1.0
     """
@@ -230,7 +318,8 @@ def aigate_enforce(collected: Collected, result: SubjectResult) -> None:
 
 @hookspec(firstresult=True)
 def aigate_render(subject: Any, path: Path | None, output: Path,
-                  args: Sequence[str]) -> Path | None:
+                  args: Sequence[str], settings: Mapping[str, Mapping[str, Any]]
+                  ) -> Path | None:
     """Render ``subject`` to a media file with the host's own renderer (Kdenlive and MLT:
     melt).
 
@@ -245,17 +334,35 @@ def aigate_render(subject: Any, path: Path | None, output: Path,
     :param output: the media file to write.
     :param args: extra renderer options (e.g. melt's ``vcodec=libx264``), checked by
         the host before they reach its renderer (melt: an allow-list of encoding options).
+    :param settings: every plugin's validated ``plugin_settings:`` section by plugin
+        name, as :attr:`aigate.api.CheckContext.settings` gives a source: a host reads
+        its own by its plugin name (its module's import name).
     :return: the path written; None when the subject is not yours.
     :raises aigate.api.InputError: with one line when the render fails.
 
     **firstresult**: the first plugin that answers renders.
 
+    .. versionchanged:: hook API 1.4
+        the ``settings`` argument.
+
     .. versionadded:: hook API 1.0
     """
 
 
+@hookspec
+def aigate_render_help() -> str | None:
+    """One paragraph for ``aigate render --help``: which renderer your host runs and the
+    options it passes on after ``--``. Build it from the allow-list your
+    :func:`aigate_render` checks against, so the help cannot drift from what is accepted.
+
+    :return: the paragraph, or None for a host that does not render.
+
+    .. versionadded:: hook API 1.4
+    """
+
+
 @hookspec(firstresult=True)
-def aigate_stamp_credentials(deliverable: Path, results: Sequence[SubjectResult], gate: Gate,
+def aigate_stamp_credentials(deliverable: Path, results: Sequence[SubjectResult], gate: GateView,
                              cert: Path, key: Path, output: Path | None,
                              attestation: Path | None, timeline: Path | None
                              ) -> Stamped | None:
@@ -315,14 +422,14 @@ def aigate_doctor() -> Iterable[Diagnostic]:
 
 
 @hookspec
-def aigate_report_formats() -> Iterable[ReportFormat | RegisterFormat]:
-    """Output formats: a :class:`~aigate.output.report.ReportFormat` for ``aigate check --format
-    NAME``, a :class:`~aigate.output.report.RegisterFormat` for ``aigate register --format NAME``.
+def aigate_report_formats() -> Iterable[ReportFormat[Any] | RegisterFormat[Any]]:
+    """Output formats: a :class:`~aigate.core.formats.ReportFormat` for ``aigate check --format
+    NAME``, a :class:`~aigate.core.formats.RegisterFormat` for ``aigate register --format NAME``.
 
     A name is unique within its kind (``json`` is both a check report and a register); two
     plugins offering the same name for the same kind is an error naming both.
 
-    :return: :class:`aigate.api.ReportFormat` or :class:`aigate.output.report.RegisterFormat`
+    :return: :class:`aigate.api.ReportFormat` or :class:`aigate.api.RegisterFormat`
         objects.
 
     .. versionadded:: hook API 1.0

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any, Final, Literal
 from urllib.parse import unquote, urlparse
 
+from aigate.config.settings import Remap
+
 #: Whether a clip's media may be read: plain strings in reports, checked by mypy in code.
 MediaState = Literal["ok", "none", "missing", "outside-roots", "unreadable", "not-read"]
 OK: Final = "ok"
@@ -59,10 +61,6 @@ class Media:
 _NO_MEDIA = Media(None, NONE)
 
 
-@dataclass(frozen=True, slots=True)
-class Remap:
-    source: str
-    target: str
 
 
 class MediaResolver:

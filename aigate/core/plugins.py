@@ -33,9 +33,9 @@ import pluggy
 
 from aigate.config.yamlfile import suggest
 from aigate.core import hookspecs
+from aigate.core.formats import AnyFormat, RegisterFormat, ReportFormat
 from aigate.core.policy import Rule
 from aigate.errors import AigateError, InputError, PluginError, Terminated, describe, one_line
-from aigate.output.report import AnyFormat, RegisterFormat, ReportFormat
 
 if TYPE_CHECKING:
     from aigate.config import Config
@@ -114,20 +114,26 @@ def _guard(function: Callable[..., Any], plugin: str, hook: str) -> Callable[...
         if hook in _CONTRIBUTING and result is not None:
             result = [_guard_contribution(value, plugin) for value in result]
         return result
-    setattr(guarded, _GUARDED, True)
     return guarded
 
 
-#: the mark on the wrapper :func:`_guard` puts around a plugin's callable
-_GUARDED = "_aigate_guarded"
+class GuardedPlugin:
+    """What pluggy registers for a plugin: each of its hook implementations wrapped by
+    :func:`_guard` (wrappers around other implementations are left as they are), under
+    the same attribute names, with the same hookimpl marks and signatures (the guard keeps
+    ``__wrapped__``, so pluggy checks the plugin's own argument names). ``plugin`` is the
+    module or object itself."""
 
-
-def unguarded(function: Callable[..., Any]) -> Callable[..., Any]:
-    """The plugin's own callable behind the guard aigate put around it (``function`` itself
-    when it is not guarded): the guard passes its arguments on as they are."""
-    while getattr(function, _GUARDED, False) and hasattr(function, "__wrapped__"):
-        function = function.__wrapped__
-    return function
+    def __init__(self, plugin: object, name: str, manager: pluggy.PluginManager) -> None:
+        self.plugin = plugin
+        for attr in dir(plugin):
+            opts = manager.parse_hookimpl_opts(plugin, attr)
+            if opts is None:
+                continue
+            function = getattr(plugin, attr)
+            if not (opts.get("wrapper") or opts.get("hookwrapper")):
+                function = _guard(function, name, opts.get("specname") or attr)
+            setattr(self, attr, function)
 
 
 #: hooks whose answers carry the plugin's code, called later (rule checks, report parts)
@@ -172,6 +178,8 @@ class Plugins:
     problems: list[LoadProblem] = field(default_factory=list)
     #: module names already tried (loaded or not): a second source does not load it again
     tried: set[str] = field(default_factory=set)
+    #: an entry point's name -> the plugin name it registered under (its module's)
+    aliases: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # backstop for what the per-implementation guard cannot see (hook wrappers)
@@ -185,29 +193,57 @@ class Plugins:
         """Register ``plugin``; a failure is recorded (or raised when strict), never silent."""
         # the same module under another name (an entry point named differently from the
         # module AIGATE_PLUGINS names) is one plugin: its hooks must run once
-        if self.manager.has_plugin(name) or self.manager.is_registered(plugin):
+        if self.manager.has_plugin(name) or self.registered(plugin):
             return True
+        unmarked = self._unmarked_hooks(plugin)
+        if unmarked:
+            self._problem(name, origin, unmarked)
+            return False
+        # pluggy is handed the plugin with each hook implementation already guarded (a
+        # bug names the plugin and the hook): nothing of pluggy's is changed after
+        guarded = GuardedPlugin(plugin, name, self.manager)
         try:
-            self.manager.register(plugin, name=name)
+            self.manager.register(guarded, name=name)
             # a hookimpl whose name matches no spec is a typo, not an optional extra
             self.manager.check_pending()
         except Exception as exc:
-            if self.manager.is_registered(plugin):
-                self.manager.unregister(plugin)
+            if self.manager.is_registered(guarded):
+                self.manager.unregister(guarded)
             self._problem(name, origin, one_line(exc) + self._did_you_mean(plugin))
             return False
-        for caller in self.manager.get_hookcallers(plugin) or ():
-            for impl in caller.get_hookimpls():
-                if impl.plugin is plugin and not (impl.wrapper or impl.hookwrapper):
-                    # typed Final by pluggy, but a plain slot: the guard names plugin and hook
-                    setattr(impl, "function", _guard(impl.function, name, caller.name))  # noqa: B010
         self.origins[name] = origin
         return True
 
+    def registered(self, plugin: object) -> bool:
+        """Whether ``plugin`` (the module or object itself) is registered, under any name."""
+        return any(getattr(p, "plugin", None) is plugin for p in self.manager.get_plugins())
+
+    def _specs(self) -> list[str]:
+        return [n for n in dir(self.manager.hook) if n.startswith("aigate_")
+                and getattr(self.manager.hook, n).spec is not None]
+
+    def _unmarked_hooks(self, plugin: object) -> str:
+        """Functions named like a hook but not marked ``@hookimpl``, which pluggy would
+        silently never call: a hook's name without the mark, or a misspelt one (named with
+        the hook it is closest to). Other ``aigate_*`` helpers are the plugin's own."""
+        import inspect
+
+        specs = self._specs()
+        found = []
+        for attr in dir(plugin):
+            function = getattr(plugin, attr, None) if attr.startswith("aigate_") else None
+            if not inspect.isroutine(function) or hasattr(function, "aigate_impl"):
+                continue
+            if attr in specs:
+                found.append(f"{attr!r} is not marked @hookimpl (from aigate.api): it would "
+                             "never be called")
+            elif hint := suggest(attr, specs):
+                found.append(f"unknown hook {attr!r}{hint}, not marked @hookimpl either")
+        return "; ".join(found)
+
     def _did_you_mean(self, plugin: object) -> str:
         """For a hook implementation whose name is no spec: the closest spec's name."""
-        specs = [n for n in dir(self.manager.hook) if n.startswith("aigate_")
-                 and getattr(self.manager.hook, n).spec is not None]
+        specs = self._specs()
         hints = []
         for attr in dir(plugin):
             function = getattr(plugin, attr, None)
@@ -265,13 +301,36 @@ class Plugins:
                         for name, path in dict(group).items()), "policy pack")
 
     def report_formats(self, kind: type[AnyFormat]) -> dict[str, AnyFormat]:
-        """The formats of one kind by name: :class:`~aigate.output.report.ReportFormat` (``check
-        --format``) or :class:`~aigate.output.report.RegisterFormat` (``register --format``). A name
+        """The formats of one kind by name: :class:`~aigate.core.formats.ReportFormat` (``check
+        --format``) or :class:`~aigate.core.formats.RegisterFormat` (``register --format``). A name
         is unique within its kind (``json`` is both); one from two plugins is an error."""
         what = "register format" if kind.__name__ == "RegisterFormat" else "report format"
         return _unique(((p, f.name, f)
                         for p, group in self.contributions("aigate_report_formats")
                         for f in group if isinstance(f, kind)), what)
+
+    def not_a_subject(self, path: Path) -> str | None:
+        """Why a file a search found is not a subject, as its host plugin sees it (hook
+        ``aigate_not_a_subject``), or None."""
+        why = self.hook.aigate_not_a_subject(path=path)
+        return str(why) if why else None
+
+    def bundled_media(self, path: Path | None) -> frozenset[str]:
+        """The media the subject file ``path`` packs inside itself (hook
+        ``aigate_bundled_media``): there, but not read."""
+        if path is None:
+            return frozenset()
+        return frozenset(self.hook.aigate_bundled_media(path=path) or ())
+
+    def sidecar_names(self, media: Path) -> tuple[str, ...]:
+        """The files beside ``media`` that provenance sources read as its own (hook
+        ``aigate_sidecar_names``), each name once, in the order the plugins give them."""
+        return tuple(dict.fromkeys(name for group in self.hook.aigate_sidecar_names(media=media)
+                                   for name in group or ()))
+
+    def render_help(self) -> list[str]:
+        """Each rendering host's paragraph for ``aigate render --help``."""
+        return [text for _, text in self.contributions("aigate_render_help")]
 
     def validate_settings(self, config: Config) -> Config:
         """``config`` with each ``plugin_settings:`` section as its plugin validated it
@@ -283,6 +342,12 @@ class Plugins:
         validated: list[PluginSettings] = []
         names = [n for n, _ in self.manager.list_name_plugin()]
         for entry in config.plugin_settings:
+            if entry.name in self.aliases and not self.manager.has_plugin(entry.name):
+                raise InputError(f"{entry.where}: plugin_settings: {entry.name!r} is the "
+                                 "entry point of plugin "
+                                 f"{self.aliases[entry.name]!r}; its settings go under "
+                                 f"{self.aliases[entry.name]!r} (a plugin is named by its "
+                                 "module however it is registered)")
             if not self.manager.has_plugin(entry.name):
                 raise InputError(f"{entry.where}: plugin_settings: no plugin named "
                                  f"{entry.name!r} is loaded{suggest(entry.name, names)} "
@@ -301,8 +366,9 @@ class Plugins:
         out = []
         for name, plugin in self.manager.list_name_plugin():
             hooks = sorted(h.name for h in self.manager.get_hookcallers(plugin) or ())
+            own = plugin.plugin if isinstance(plugin, GuardedPlugin) else plugin
             out.append(PluginInfo(name=name, origin=self.origins.get(name, "registered"),
-                                  location=_location(plugin), hooks=tuple(hooks)))
+                                  location=_location(own), hooks=tuple(hooks)))
         return out
 
 
@@ -339,7 +405,13 @@ def load_plugins(*, extra: Iterable[str] = (), strict: bool = False,
             except BaseException as exc:  # SystemExit at import is a load problem too
                 plugins._problem(ep.name, origin, f"import failed: {one_line(exc)}")
                 continue
-            plugins.add(loaded, ep.name, origin)
+            # a module is named by its import name however it is registered (entry point,
+            # AIGATE_PLUGINS, config), so its plugin_settings section is too; an entry
+            # point's own name is kept as an alias, to say where the settings go instead
+            name = loaded.__name__ if isinstance(loaded, ModuleType) else ep.name
+            if name != ep.name:
+                plugins.aliases[ep.name] = name
+            plugins.add(loaded, name, origin)
     env = os.environ.get("AIGATE_PLUGINS", "")
     plugins.add_modules((n.strip() for n in env.split(",")), "AIGATE_PLUGINS")
     plugins.add_modules(extra, "argument")

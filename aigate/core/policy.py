@@ -38,6 +38,14 @@ class Rule:
     ``check`` is called only for items that carry provenance (claims); it yields a
     :class:`Hit` per reason the rule fires. Fields are keyword-only, so a field added later
     (with a default) breaks no plugin's rules.
+
+    ``reads_item`` says whether ``check`` looks at its first argument, the item (its
+    declared metadata, its name, its place). A rule that judges the provenance and the
+    policy alone declares ``reads_item=False``: the gate then judges it once per distinct
+    provenance and shares the hits among the clips that have it (a 10,000-clip conform
+    with a few hundred distinct claims). Left at True it is judged clip by clip, which is
+    always right; declaring False for a check that does read the item would give one
+    clip's hits to another.
     """
 
     id: str
@@ -50,6 +58,8 @@ class Rule:
     #: what lifts it when the policy lets it be waived: a written "approval", or a talent
     #: "consent" (the rule's hits then name the talent use)
     waived_by: str = "approval"
+    #: False: ``check`` ignores the item, so its hits are shared by equal provenance
+    reads_item: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,12 +22,11 @@ import base64
 import datetime as dt
 import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
-from aigate import __version__
 from aigate.config import Config
 from aigate.config.yamlfile import load
 from aigate.core.gate import Gate
@@ -36,6 +35,7 @@ from aigate.errors import InputError, UsageError
 from aigate.model import STAGES, Severity, SubjectResult
 from aigate.output.evidence import Root, b64decode, pack_entry
 from aigate.trust import signing
+from aigate.version import version
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PREDICATE_TYPE = "urn:aigate:conform-attestation:v1"
@@ -204,7 +204,8 @@ def statement(checked: Sequence[Checked], stage: str | None, as_of: dt.date,
                 # every clip's media, AI or not: a sidecar added later can make a clip AI
                 for url in (r.item.media_url, *r.item.other_media):
                     if url:
-                        _media_entry(media_files, resolver.resolve(url), root)
+                        _media_entry(media_files, resolver.resolve(url), root,
+                                     gate.plugins.sidecar_names)
                 if not r.ai:
                     continue
                 counts["ai"] += 1
@@ -233,7 +234,7 @@ def statement(checked: Sequence[Checked], stage: str | None, as_of: dt.date,
                               "clips": clips})
     signed = (signed_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
     predicate = {
-        "aigate_version": __version__, "stage": stage or "per timeline",
+        "aigate_version": version(), "stage": stage or "per timeline",
         "as_of": as_of.isoformat(), "signed_at": signed.isoformat(),
         # paths are relative to the folder of the config that governed the check; where
         # that was here is only a default for verifying on this machine
@@ -258,12 +259,13 @@ def statement(checked: Sequence[Checked], stage: str | None, as_of: dt.date,
             "predicate": predicate}
 
 
-def sidecar_names(media: Path) -> tuple[str, str]:
-    """The XMP sidecars a media file can have beside it (as the XMP source reads them)."""
-    return (f"{media.stem}.xmp", f"{media.name}.xmp")
+#: the files beside a media file that provenance sources read as its own (XMP sidecars),
+#: named by the plugins that read them (hook ``aigate_sidecar_names``)
+SidecarNames: TypeAlias = Callable[[Path], Sequence[str]]
 
 
-def _media_entry(found: dict[str, dict[str, Any]], media: Media, root: Root) -> None:
+def _media_entry(found: dict[str, dict[str, Any]], media: Media, root: Root,
+                 sidecar_names: SidecarNames) -> None:
     """One entry per distinct media file: its hash and the hashes of its sidecars."""
     key = str(media.path) if media.path else f"url:{media.url}"
     if key in found:
@@ -361,7 +363,8 @@ def read_envelope(path: Path, data: bytes | None = None) -> dict[str, Any]:
 
 def verify(path: Path, trusted: Iterable[signing.TrustedKey],
            timelines: Sequence[Path] = (), media: bool = False, *,
-           root: Path | None = None, builtins: Mapping[str, Path] | None = None,
+           sidecar_names: SidecarNames | None = None, root: Path | None = None,
+           builtins: Mapping[str, Path] | None = None,
            data: bytes | None = None, fallback: Path | None = None) -> Verification:
     """Check the envelope in ``path`` (``data``: its bytes, e.g. from a deliverable): its
     signature by one of ``trusted``, then every file it names still hashing as attested.
@@ -371,7 +374,8 @@ def verify(path: Path, trusted: Iterable[signing.TrustedKey],
     timeline is re-hashed where it was attested, or where ``timelines`` says it is now
     (matched by file name; a name given twice or shared by two attested timelines is a
     UsageError). ``media`` rehashes every clip's media and the XMP sidecars beside it (one
-    added since is a change). The attested decision itself is judged by
+    added since is a change; the names come from ``sidecar_names``, by default the loaded
+    plugins'). The attested decision itself is judged by
     :meth:`Verification.decision_problem`."""
     doc = read_envelope(path, data)
     try:
@@ -392,8 +396,12 @@ def verify(path: Path, trusted: Iterable[signing.TrustedKey],
                             f"({PREDICATE_TYPE})")
     here = Root((root or _attested_root(predicate) or fallback or Path.cwd()).absolute())
     try:
-        changes, checked = _changes(doc_statement, predicate, timelines, media, here,
-                                    builtins or {})
+        if media and sidecar_names is None:
+            from aigate.core.plugins import load_plugins
+
+            sidecar_names = load_plugins().sidecar_names
+        changes, checked = _changes(doc_statement, predicate, timelines,
+                                    sidecar_names if media else None, here, builtins or {})
     except (KeyError, TypeError, AttributeError):
         return Verification(None, "the signed statement is not an aigate attestation "
                             f"({PREDICATE_TYPE})")
@@ -509,8 +517,10 @@ def _where_now(subjects: Sequence[Mapping[str, Any]], timelines: Sequence[Path],
 
 
 def _changes(doc: Mapping[str, Any], predicate: Mapping[str, Any], timelines: Sequence[Path],
-             media: bool, root: Root, builtins: Mapping[str, Path]
+             sidecar_names: SidecarNames | None, root: Root, builtins: Mapping[str, Path]
              ) -> tuple[list[Change], int]:
+    """What changed since the attestation; with ``sidecar_names``, the media and their
+    sidecars too."""
     changes: list[Change] = []
     checked = 0
 
@@ -545,7 +555,7 @@ def _changes(doc: Mapping[str, Any], predicate: Mapping[str, Any], timelines: Se
                     f"not in this installation (attested with aigate {entry.get('version')})"
                     if here is None else f"differs here (attested sha256 "
                     f"{str(entry['sha256'])[:16]}… with aigate {entry.get('version')}, "
-                    f"now {str(now)[:16]}… with aigate {__version__})")))
+                    f"now {str(now)[:16]}… with aigate {version()})")))
             continue
         compare("pack", entry["path"], entry["sha256"])
     for entry in predicate["config"]:
@@ -554,7 +564,7 @@ def _changes(doc: Mapping[str, Any], predicate: Mapping[str, Any], timelines: Se
         compare(entry["kind"], entry["path"], entry["sha256"])
     for entry in predicate["approvals"]:
         compare(entry.get("kind", "approval"), entry.get("path"), entry.get("sha256"))
-    if media:
+    if sidecar_names is not None:
         for entry in predicate["media"]:
             # not a file here when attested (another machine, a URL), or one the gate was
             # not allowed to read (outside the media roots): nothing it rested on

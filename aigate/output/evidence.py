@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aigate import __version__
 from aigate.errors import InputError
+from aigate.version import version
 
 
 def b64decode(text: str) -> bytes:
@@ -68,7 +68,7 @@ def pack_entry(pack: str, builtins: Mapping[str, Path], root: Root,
     resolved = Path(pack).resolve()
     for name, path in builtins.items():
         if path.resolve() == resolved:
-            return {"builtin": name, "version": __version__, "path": None, "sha256": sha,
+            return {"builtin": name, "version": version(), "path": None, "sha256": sha,
                     "kind": "pack"}
     return {"path": root.name(pack), "sha256": sha, "kind": "pack"}
 

@@ -5,7 +5,7 @@ verdict at the stage and the rules and reasons behind it. Non-AI clips are not l
 The columns are a declared list (:data:`COLUMNS`): each names what it shows and how to
 work it out from an :class:`Entry` (a clip with what the gate knew of it), so a column is
 added in one place. The formats that write a :class:`Register` (csv, json, html, or a
-plugin's) are :class:`~aigate.output.report.RegisterFormat` objects from the
+plugin's) are :class:`~aigate.core.formats.RegisterFormat` objects from the
 ``aigate_report_formats`` hook, like ``check``'s report formats.
 """
 

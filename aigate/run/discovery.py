@@ -1,5 +1,6 @@
 """Which files a run checks: files named, folders searched, globs expanded; what is never
-opened (FIFOs, devices), and what an XML file's root says it is."""
+opened (FIFOs, devices). Whether a file found is a subject at all is the host plugins' call
+(hook ``aigate_not_a_subject``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import glob
 import io
 import logging
 import os
-import re
 import stat
 import sys
 import warnings
@@ -78,11 +78,13 @@ def quiet_stdout(path: Path) -> Iterator[None]:
 def expand(paths: Iterable[str], suffixes: set[str],
            excluded: Callable[[Path], bool] | None = None,
            skipped: Callable[[Path, str], None] | None = None,
+           not_a_subject: Callable[[Path], str | None] | None = None,
            ) -> tuple[list[Path], list[InputProblem]]:
     """Files named, folders searched recursively for timeline files, globs expanded.
-    What a folder or glob finds is left out when ``excluded`` says so, or when it is an
-    XML file without a timeline root element (told to ``skipped``); a file named is
-    always checked."""
+    What a folder or glob finds is left out when ``excluded`` says so, or when
+    ``not_a_subject`` gives a reason (the host plugins' look at the file, e.g. an XML file
+    without a timeline root element; told to ``skipped``); a file named is always
+    checked."""
     files: list[Path] = []
     problems: list[InputProblem] = []
 
@@ -91,7 +93,7 @@ def expand(paths: Iterable[str], suffixes: set[str],
         for candidate in candidates:
             if excluded is not None and excluded(candidate):
                 continue
-            why = _not_a_timeline(candidate)
+            why = not_a_subject(candidate) if not_a_subject is not None else None
             if why:
                 if skipped is not None:
                     skipped(candidate, why)
@@ -125,29 +127,6 @@ def expand(paths: Iterable[str], suffixes: set[str],
 
 def _listed(suffixes: set[str]) -> str:
     return ", ".join(f".{s}" for s in sorted(suffixes)) or "no suffix: no host plugin loaded"
-
-
-#: root elements of the XML timeline formats (FCP7 XML, FCPX XML)
-TIMELINE_ROOTS = frozenset({"xmeml", "fcpxml"})
-_ROOT = re.compile(rb"<(?![?!])([A-Za-z_][\w.:-]*)")
-_PROLOGUE = re.compile(rb"<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>", re.S)
-
-
-def _not_a_timeline(path: Path) -> str | None:
-    """Why an .xml file found in a folder is not a timeline (its root element is something
-    else, e.g. a stray settings.xml), or None (a timeline, or undecided: the adapter says)."""
-    if path.suffix.lower() != ".xml":
-        return None
-    try:
-        with path.open("rb") as handle:
-            head = _PROLOGUE.sub(b"", handle.read(65536))
-    except OSError:
-        return None
-    root = _ROOT.search(head)
-    if root is None:
-        return None
-    tag = root.group(1).decode("ascii", "replace").rsplit(":", 1)[-1]
-    return None if tag in TIMELINE_ROOTS else f"not a timeline (root element <{tag}>)"
 
 
 def _is_timeline(path: Path, suffixes: set[str]) -> bool:

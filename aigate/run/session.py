@@ -245,7 +245,8 @@ class Session:
         paths = list(paths)
         unusable = self.load_configs(paths)
         files, problems = expand(paths, self.timeline_suffixes(), self.excluded,
-                                 skipped=lambda p, why: self.warn(f"{p}: skipped: {why}"))
+                                 skipped=lambda p, why: self.warn(f"{p}: skipped: {why}"),
+                                 not_a_subject=self.plugins.not_a_subject)
         written = {os.path.realpath(o) for o in outputs}
         if written:
             files = [f for f in files if os.path.realpath(f) not in written]

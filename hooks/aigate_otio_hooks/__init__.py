@@ -126,7 +126,7 @@ def post_adapter_read(timeline: Any, argument_map: dict[str, Any]) -> Any:
     except KeyboardInterrupt:
         raise
     except BaseException as exc:  # SystemExit from a plugin included: the read goes on
-        from aigate.errors import one_line
+        from aigate.api import one_line
 
         log.error("aigate: import check failed: %s", one_line(exc))
         log.debug("aigate: import check failure", exc_info=True)
@@ -149,11 +149,10 @@ def _import_check(timeline: Any, argument_map: dict[str, Any]) -> None:
         return
     from dataclasses import replace
 
-    from aigate.model import Severity
-    from aigate.run.session import Session
+    from aigate.api import Severity, gate_for
 
     # config from the file's folder upward (AIGATE_CONFIG pins it); a string: from here
-    gate = Session(warn=_warn).gate(near)
+    gate = gate_for(near, warn=_warn)
     if not configured:  # media are read on import only where a config governs the file
         gate = replace(gate, read_media=False)
     mode = gate.config.hooks.on_read
@@ -236,14 +235,14 @@ def pre_adapter_write(timeline: Any, argument_map: dict[str, Any]) -> Any:
     # Without annotate_on_write the writer gets the caller's own object, which is never
     # marked: OTIO's second call then checks it again, without the output path. That can
     # only add a refusal (the first call already ran at the output's stage), never lift one.
-    from aigate.core.stage import validate
-    from aigate.run.session import Session
+    from aigate.api import gate_for
+    from aigate.api import validate_stage as validate
 
     stage = argument_map.get("aigate_stage")
     if stage is not None:  # unknown (or empty): refuse the export
         stage = validate(str(stage), "OTIO hook argument aigate_stage")
     output = argument_map.get("_filepath")  # absent on OTIO's second, string-level call
-    gate = Session(warn=_warn).gate(Path(output) if output else Path.cwd())
+    gate = gate_for(Path(output) if output else Path.cwd(), warn=_warn)
     annotate = gate.config.hooks.annotate_on_write
     if annotate:
         timeline = timeline.deepcopy()  # never the caller's object

@@ -19,10 +19,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from aigate.core.hookspecs import hookimpl
-from aigate.errors import InputError
-from aigate.model import Collected, Diagnostic, Item, Severity, SubjectResult
-from aigate.output.report import Shade
+from aigate.api import (
+    Collected,
+    Diagnostic,
+    InputError,
+    Item,
+    Severity,
+    Shade,
+    SubjectResult,
+    hookimpl,
+)
 
 from . import graph
 

@@ -49,10 +49,10 @@ def _stage(scene: Any) -> str | None:
 
 
 def _gate(scene: Any) -> Any:
-    from aigate.run.session import Session
+    from aigate.api import gate_for
 
     blend = Path(bpy.data.filepath) if bpy.data.filepath else Path.cwd()
-    return Session(warn=lambda m: print(f"aigate: warning: {m}", file=sys.stderr)).gate(blend)
+    return gate_for(blend, warn=lambda m: print(f"aigate: warning: {m}", file=sys.stderr))
 
 
 def _blend() -> Path | None:
@@ -86,7 +86,7 @@ def stamp_render(scene: Any, results: list[Any], animation: bool = False) -> Pat
     None when it does not, or the render was not final. A still or a movie file is stamped;
     an image sequence is refused (one stamped frame would speak for frames it does not
     cover)."""
-    from aigate.errors import UsageError
+    from aigate.api import UsageError
 
     gate = _gate(scene)
     if gate.config.c2pa_signing is None or not any(r.stage == "final" for r in results):
@@ -109,8 +109,7 @@ def checked_for_render(scene: Any) -> tuple[str, list[Any]]:
     """The safety net's check: the stage a render of ``scene`` is judged at and the results
     locked at final (none: nothing to mute). It cannot refuse a stage below the output's,
     so that is said and replaced by the output's."""
-    from aigate.core.gate import GateLocked
-    from aigate.core.stage import StageRefused
+    from aigate.api import GateLocked, StageRefused
 
     gate, output = _gate(scene), render_output(scene)
     stage = _stage(scene)
@@ -134,7 +133,7 @@ def locked_for_render(scene: Any) -> list[Any]:
 
 
 def _summary(result: Any) -> str:
-    from aigate.output.report import counts_in_words
+    from aigate.api import counts_in_words
 
     return f"aigate [{result.stage}]: {counts_in_words(result.counts)}"
 
@@ -146,7 +145,7 @@ class AIGATE_OT_check(bpy.types.Operator):
     bl_label = "Check GenAI strips"
 
     def execute(self, context: Any) -> set[str]:
-        from aigate.errors import AigateError
+        from aigate.api import AigateError
 
         try:
             result = check(context.scene)
@@ -168,7 +167,7 @@ class AIGATE_OT_render(bpy.types.Operator):
     animation: bpy.props.BoolProperty(name="Animation", default=False)  # type: ignore[valid-type]
 
     def execute(self, context: Any) -> set[str]:
-        from aigate.errors import AigateError
+        from aigate.api import AigateError
 
         try:
             results = guard_render(context.scene)
@@ -197,7 +196,7 @@ class AIGATE_OT_mixdown(bpy.types.Operator):
     codec: bpy.props.StringProperty(name="Codec", default="PCM")  # type: ignore[valid-type]
 
     def execute(self, context: Any) -> set[str]:
-        from aigate.errors import AigateError
+        from aigate.api import AigateError
 
         output = bpy.path.abspath(self.filepath)
         try:  # the same gate as a render, at the audio file's stage

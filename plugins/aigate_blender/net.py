@@ -149,7 +149,7 @@ def may_be_final(scene: Any) -> bool:
 
 
 def on_init(scene: Any, reorder: bool = True) -> None:
-    from aigate.model import Severity
+    from aigate.api import Severity
 
     from .addon import checked_for_render
 

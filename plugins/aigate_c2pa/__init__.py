@@ -30,10 +30,12 @@ from aigate.api import (
     Item,
     Stamped,
     SubjectResult,
+    claim_from_dict,
+    claim_to_dict,
+    from_other_media,
     hookimpl,
     identify,
 )
-from aigate.core.provenance import claim_from_dict, claim_to_dict, from_other_media
 
 from .markers import host_of, sniff
 from .offline import reader_context

@@ -30,12 +30,20 @@ from pathlib import Path
 from typing import Any
 
 from aigate import __version__
-from aigate.core.gate import Gate
-from aigate.core.media import NONE, MediaResolver
-from aigate.errors import AigateError, InputError, UsageError
-from aigate.model import Credentials, Severity, Stamped, SubjectResult
-from aigate.output.files import atomic_path
-from aigate.output.register import policy_sha256
+from aigate.api import MEDIA_NONE as NONE
+from aigate.api import (
+    AigateError,
+    Credentials,
+    Gate,
+    InputError,
+    MediaResolver,
+    Severity,
+    Stamped,
+    SubjectResult,
+    UsageError,
+    atomic_path,
+    policy_sha256,
+)
 
 from .markers import sniff
 from .offline import reader_context, signing_context

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
-from aigate.core.media import read_bounded
+from aigate.api import read_bounded
 
 #: the JUMBF description box type and the C2PA manifest store UUID ("c2pa" + ISO suffix)
 JUMBF_C2PA = b"jumd" + bytes.fromhex("6332706100110010800000aa00389b71")

@@ -15,8 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from aigate.api import Claim, Tool, Trust
-from aigate.core.provenance import is_genai_source_type, normalise_source_type
+from aigate.api import Claim, Tool, Trust, is_genai_source_type, normalise_source_type
 
 SOURCE = "c2pa"
 TRUST = {"Trusted": Trust.TRUSTED, "Valid": Trust.VALID}

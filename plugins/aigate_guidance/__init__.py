@@ -11,8 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from aigate.api import CheckContext, Claim, Item, Provenance, hookimpl
-from aigate.core.policy import Hit, Policy, Rule, RuleCheck
+from aigate.api import CheckContext, Claim, Hit, Item, Policy, Provenance, Rule, RuleCheck, hookimpl
 
 from . import disclosure
 
@@ -208,7 +207,8 @@ DATED_RULES: tuple[Rule, ...] = (
          trigger="an AI clip using a performer's likeness, voice or digital replica with no "
          "consent record for it whose 'description' says how it is used",
          remediation="Record the performer's consent with a 'description' of this use in the "
-         "approvals registry.", check=_replica_description, waived_by="described-consent"),
+         "approvals registry.", check=_replica_description, waived_by="described-consent",
+         reads_item=False),
     Rule(id="synthetic-performer", title="Synthetic performer: notice to the union",
          category="talent",
          guideline="SAG-AFTRA TV/Theatrical agreement 2026 (term 2026-07-01 to 2030-06-30): a "
@@ -228,6 +228,7 @@ RULES: tuple[Rule, ...] = (
                    "hides what the clip is.",
          trigger="the clip's aigate metadata is not a mapping, has wrong types or unknown values",
          remediation="Fix the clip's aigate metadata (see docs/metadata-contract.md).",
+         reads_item=False,
          check=_malformed),
     Rule(id="final-deliverable-use",
          title="Generated material in a final deliverable",
@@ -237,6 +238,7 @@ RULES: tuple[Rule, ...] = (
          trigger="any AI-generated clip",
          remediation="Replace it with non-generated material before picture lock, or get a "
                      "written approval granting final-deliverable-use for this clip.",
+         reads_item=False,
          check=_final_use),
     Rule(id="tool-unvetted",
          title="Generating tool missing or not vetted",
@@ -247,6 +249,7 @@ RULES: tuple[Rule, ...] = (
          trigger="no tool declared, or a tool not on the policy's vetted_tools list",
          remediation="Declare the tool; if it is new, have it vetted and added to the studio "
                      "pack's vetted_tools.",
+         reads_item=False,
          check=_tool_unvetted),
     Rule(id="tool-data-use",
          title="Tool trains on or retains production data",
@@ -255,6 +258,7 @@ RULES: tuple[Rule, ...] = (
                    "or outputs.",
          trigger="the vetted tools entry says trains_on_inputs or retains_data",
          remediation="Use a tool configured not to train on or keep production data.",
+         reads_item=False,
          check=_tool_data_use),
     Rule(id="tool-not-enterprise",
          title="Tool outside an enterprise-secured environment",
@@ -263,6 +267,7 @@ RULES: tuple[Rule, ...] = (
                    "that protects inputs.",
          trigger="the vetted tools entry has enterprise: false",
          remediation="Prefer the enterprise deployment of the tool.",
+         reads_item=False,
          check=_tool_not_enterprise),
     Rule(id="key-creative-element",
          title="Generated key character, key visual or setting",
@@ -272,6 +277,7 @@ RULES: tuple[Rule, ...] = (
          trigger="role key_character, key_visual or setting",
          remediation="Get a written approval granting key-creative-element (or 'creative') for "
                      "the clip.",
+         reads_item=False,
          check=_key_creative),
     Rule(id="proprietary-data-input",
          title="Studio-proprietary material put into a tool",
@@ -280,6 +286,7 @@ RULES: tuple[Rule, ...] = (
                    "scripts, stills) into a GenAI tool.",
          trigger="inputs include proprietary",
          remediation="Get a written approval granting proprietary-data-input (or 'data').",
+         reads_item=False,
          check=_input(("proprietary",), "studio material went into a GenAI tool")),
     Rule(id="personal-data-input",
          title="Personal data put into a tool",
@@ -287,6 +294,7 @@ RULES: tuple[Rule, ...] = (
          guideline="Written approval: putting personal data of cast or crew into a GenAI tool.",
          trigger="inputs include personal_data",
          remediation="Get a written approval granting personal-data-input (or 'data').",
+         reads_item=False,
          check=_input(("personal_data",), "personal data went into a GenAI tool")),
     Rule(id="third-party-training",
          title="Training on material the production does not own",
@@ -295,6 +303,7 @@ RULES: tuple[Rule, ...] = (
                    "holders' work without clearance.",
          trigger="inputs include third_party_training",
          remediation="Get rights clearance and a written approval granting third-party-training.",
+         reads_item=False,
          check=_input(("third_party_training",), "a model was trained on others' work")),
     Rule(id="copyrighted-reference",
          title="Copyrighted material referenced",
@@ -305,6 +314,7 @@ RULES: tuple[Rule, ...] = (
          trigger="inputs include copyrighted_reference",
          remediation="Remove the reference, or clear it and get a written approval granting "
                      "copyrighted-reference (or 'rights').",
+         reads_item=False,
          check=_input(("copyrighted_reference",),
                       "prompts or references point at copyrighted work")),
     Rule(id="public-figure-reference",
@@ -314,6 +324,7 @@ RULES: tuple[Rule, ...] = (
                    "figures or deceased people.",
          trigger="inputs include public_figure or deceased_person",
          remediation="Get a written approval granting public-figure-reference (or 'rights').",
+         reads_item=False,
          check=_input(("public_figure", "deceased_person"),
                 "the likeness of a public figure or deceased person is referenced")),
     Rule(id="talent-consent",
@@ -325,6 +336,7 @@ RULES: tuple[Rule, ...] = (
          trigger="a talent entry with no consent record covering that talent, use and production",
          remediation="Record the talent's consent for this use and production in the approvals "
                      "registry.",
+         reads_item=False,
          check=_talent,
          waived_by="consent"),
     Rule(id="real-events",
@@ -335,6 +347,7 @@ RULES: tuple[Rule, ...] = (
          trigger="depicts_real_events: true",
          remediation="Rework the material so it cannot be taken as real, or get a written "
                      "approval granting real-events.",
+         reads_item=False,
          check=_real_events),
     Rule(id="undeclared-ai",
          title="AI material the timeline does not declare",
@@ -345,6 +358,7 @@ RULES: tuple[Rule, ...] = (
                  "clip's own metadata does not",
          remediation="Declare the clip as generated (aigate metadata: generated, tool, purpose) "
                      "and disclose the use to the studio.",
+         reads_item=False,
          check=_undeclared),
     Rule(id="manifest-invalid",
          title="Content Credentials do not validate",
@@ -354,6 +368,7 @@ RULES: tuple[Rule, ...] = (
          trigger="a C2PA manifest whose validation state is Invalid (e.g. a hash mismatch)",
          remediation="Go back to the original media from the vendor, or have it re-signed by the "
                      "tool that made it.",
+         reads_item=False,
          check=_manifest_invalid),
     Rule(id="manifest-unverifiable",
          title="Content Credentials cannot be verified",
@@ -373,6 +388,7 @@ RULES: tuple[Rule, ...] = (
                  "remedy differs",
          remediation="Get the media from the vendor with its Content Credentials embedded (not "
                      "remote-only) and intact, or re-signed by the tool that made it.",
+         reads_item=False,
          check=_manifest_unverifiable),
     Rule(id="media-missing",
          title="Media cannot be checked",
@@ -382,6 +398,7 @@ RULES: tuple[Rule, ...] = (
                  "the media roots or unreadable",
          remediation="Relink the media, or add its folder to media.roots / media.remap in "
                      "aigate.yaml.",
+         reads_item=False,
          check=_media_missing),
     Rule(id="disclosure-incomplete",
          title="GenAI use not fully disclosed",
@@ -390,6 +407,7 @@ RULES: tuple[Rule, ...] = (
                    "and the purpose.",
          trigger="an AI clip without tool or purpose",
          remediation="Add tool and purpose to the clip's aigate metadata.",
+         reads_item=False,
          check=_disclosure),
 )
 

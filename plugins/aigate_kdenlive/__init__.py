@@ -120,6 +120,11 @@ def aigate_render(subject: Any, path: Path | None, output: Path,
 
 
 @hookimpl
+def aigate_render_help() -> str:
+    return renders.help_text()
+
+
+@hookimpl
 def aigate_doctor() -> list[Diagnostic]:
     melt = normalised.melt_path()
     reader = Diagnostic(

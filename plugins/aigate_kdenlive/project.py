@@ -547,7 +547,7 @@ def write(project: Project, path: Path) -> None:
     """Write the document atomically (a reader never sees half a project). A copy written
     into another folder keeps its relative media paths working: ``root`` is set to the
     original's folder when the document names none."""
-    from aigate.output.files import atomic_text
+    from aigate.api import atomic_text
 
     root = project.root
     if project.path is not None and not root.get("root") and \

@@ -198,3 +198,14 @@ def diagnose() -> list[Diagnostic]:
         return [Diagnostic("melt", False, f"{melt} does not answer -version",
                            fails_open=False)]
     return [Diagnostic("melt", True, f"{version} ({melt})", fails_open=False)]
+
+
+def help_text() -> str:
+    """The paragraph ``aigate render --help`` shows for melt, made from the allow-list
+    :func:`consumer_options` checks against (so the help says exactly what passes)."""
+    return ("melt (Kdenlive/MLT) takes only key=value options whose key is one of: "
+            f"{', '.join(sorted(CONSUMER_OPTIONS))}; f takes a container that writes one "
+            f"file: {', '.join(sorted(CONTAINERS))}. A value is a name or number (no path or "
+            "URL: no / or : except a ratio such as 16:9). Anything else (a file, which melt "
+            "would add as media the gate never checked; target= or resource=, which would "
+            "write elsewhere; a -option) is refused with exit code 2.")

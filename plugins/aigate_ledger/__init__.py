@@ -24,11 +24,19 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from aigate.api import CheckContext, Claim, InputError, Item, Trust, hookimpl
-from aigate.config import globs
-from aigate.config.yamlfile import Section
-from aigate.core.media import Media
-from aigate.core.provenance import from_other_media, parse_contract
+from aigate.api import (
+    CheckContext,
+    Claim,
+    InputError,
+    Item,
+    Media,
+    Section,
+    Trust,
+    from_other_media,
+    glob_match,
+    hookimpl,
+    parse_contract,
+)
 
 KEYS = ("asset_id", "media", "sha256")
 CONTRACT = ("generated", "digital_source_type", "tool", "purpose", "role", "inputs", "talent",
@@ -89,7 +97,7 @@ def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tupl
             found.append(ledger.by_sha256[digest])
         if item.media_url:
             by_path = next((e for e in ledger.globbed
-                            if globs.match(item.media_url, e.media or "")), None)
+                            if glob_match(item.media_url, e.media or "")), None)
             if by_path is not None and by_path not in found:
                 found.append(by_path)
         for entry in found:
@@ -123,7 +131,7 @@ def _entries(ledger: Ledger, media: Media, context: CheckContext) -> list[Entry]
     digest = context.sha256(media) if ledger.by_sha256 else None
     found = [ledger.by_sha256[digest]] if digest and digest in ledger.by_sha256 else []
     if media.url:
-        by_path = next((e for e in ledger.globbed if globs.match(media.url, e.media or "")),
+        by_path = next((e for e in ledger.globbed if glob_match(media.url, e.media or "")),
                        None)
         if by_path is not None and by_path not in found:
             found.append(by_path)

@@ -11,8 +11,17 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from aigate.api import CheckContext, Claim, Collected, Config, Item, Trust, hookimpl
-from aigate.core.provenance import GATE_KEYS, parse_contract
+from aigate.api import (
+    GATE_KEYS,
+    CheckContext,
+    Claim,
+    Collected,
+    Config,
+    Item,
+    Trust,
+    hookimpl,
+    parse_contract,
+)
 
 
 @hookimpl

@@ -11,7 +11,7 @@ from typing import Any
 
 from aigate.api import Collected, Diagnostic, InputError, SaveOutcome, SubjectResult, hookimpl
 
-from . import edlrate, export, fastread, files
+from . import edlrate, export, fastread, files, sniff
 from .annotate import annotate
 from .collect import HOST, bin_clips, collect_bin, collect_timeline, timelines
 from .doctor import diagnose
@@ -36,6 +36,16 @@ def aigate_load_subject(path: Path, rate: tuple[str, str] | None) -> Any | None:
         except Unsupported:
             pass  # OTIO's reader decides, with the answer (or error) it always gives
     return files.read(path)
+
+
+@hookimpl
+def aigate_not_a_subject(path: Path) -> str | None:
+    return sniff.not_a_timeline(path)
+
+
+@hookimpl
+def aigate_bundled_media(path: Path) -> frozenset[str] | None:
+    return sniff.bundled_media(path)
 
 
 @hookimpl

@@ -26,9 +26,7 @@ from typing import Any
 import opentimelineio as otio
 from opentimelineio.opentime import RationalTime, TimeRange
 
-from aigate.api import Collected, Finding, ItemResult, Severity, SubjectResult
-from aigate.core.provenance import GATE_KEYS
-from aigate.output.report import Shade
+from aigate.api import GATE_KEYS, Collected, Finding, ItemResult, Severity, Shade, SubjectResult
 
 from .collect import NAMESPACE, plain
 

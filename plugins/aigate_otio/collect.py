@@ -7,8 +7,7 @@ from typing import Any
 
 import opentimelineio as otio
 
-from aigate.api import InputError
-from aigate.model import MAX_RATE, Collected, Item, items_timing_problem, timing_problem
+from aigate.api import MAX_RATE, Collected, InputError, Item, items_timing_problem, timing_problem
 
 HOST = "otio"
 NAMESPACE = "aigate"

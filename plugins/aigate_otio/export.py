@@ -34,8 +34,7 @@ from typing import Any
 import opentimelineio as otio
 from opentimelineio.opentime import RationalTime, TimeRange
 
-from aigate.api import InputError
-from aigate.output.files import output_mode
+from aigate.api import InputError, output_mode
 
 from . import files, refusals
 from .collect import collect_timeline, plain, timelines
@@ -70,7 +69,7 @@ class Expected:
     markers: int
 
     def where(self, rate: float) -> str:
-        from aigate.model import timecode
+        from aigate.api import timecode
 
         return (f'{self.track} "{self.clip}" {timecode(self.start, rate)}-'
                 f"{timecode(self.end, rate)}")
@@ -600,7 +599,7 @@ def _moved(expected: Expected, back: list[tuple[Any, Any, float]], used: list[bo
            index: _Index, rate: float) -> str | None:
     """Where the adapter put a clip it did not keep in place (its reader rounds an edit
     point, say), in words, or None."""
-    from aigate.model import timecode
+    from aigate.api import timecode
 
     for position in index.near(expected, MOVED):
         item = back[position][0]

@@ -27,8 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aigate.errors import InputError
-from aigate.model import MAX_RATE, Collected, Item, items_timing_problem
+from aigate.api import MAX_RATE, Collected, InputError, Item, items_timing_problem
 
 # past the loading limits the fast path declines: OTIO's side refuses with the usual line
 from .collect import cut_rate

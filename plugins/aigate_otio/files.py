@@ -13,8 +13,7 @@ from typing import Any
 
 import opentimelineio as otio
 
-from aigate.api import InputError, refuse_xml_entities
-from aigate.output.files import atomic_path
+from aigate.api import InputError, atomic_path, refuse_xml_entities
 
 from .collect import first_line
 from .otiojson import RepeatedKey, check_keys

@@ -29,7 +29,7 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import IO, Any
 
-from aigate.core.gcpause import paused_gc
+from aigate.api import paused_gc
 
 _MAX53 = (1 << 53) - 1
 _DBL_MAX = 1.7976931348623157e308

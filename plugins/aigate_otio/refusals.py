@@ -11,7 +11,7 @@ from typing import Any
 
 import opentimelineio as otio
 
-from aigate.model import timecode
+from aigate.api import timecode
 
 from .collect import first_line
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from aigate.api import STAGES, CheckContext, Claim, Item, Trust, hookimpl
-from aigate.config import globs
-from aigate.core.media import OUTSIDE, UNREADABLE
+from aigate.api import MEDIA_OUTSIDE as OUTSIDE
+from aigate.api import MEDIA_UNREADABLE as UNREADABLE
+from aigate.api import STAGES, CheckContext, Claim, Item, Trust, glob_match, hookimpl
 
 MEDIA_SOURCE = "media"
 
@@ -29,13 +29,13 @@ def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tupl
         return
     for index, item in enumerate(items):
         for pattern in patterns:
-            if (item.media_url and globs.match(item.media_url, pattern)) or \
-                    globs.match(item.clip, pattern):
+            if (item.media_url and glob_match(item.media_url, pattern)) or \
+                    glob_match(item.clip, pattern):
                 yield index, Claim("path pattern", Trust.HINT, generated=True,
                                    detail=f"matches {pattern}")
                 break
             # every media of the clip counts (Item.other_media: a proxy's full resolution)
-            other = next((u for u in item.other_media if globs.match(u, pattern)),
+            other = next((u for u in item.other_media if glob_match(u, pattern)),
                          None) if item.other_media else None
             if other is not None:
                 yield index, Claim("path pattern", Trust.HINT, generated=True,

@@ -3,8 +3,7 @@ HTML report; for ``register`` (the disclosure register) CSV, JSON and HTML."""
 
 from __future__ import annotations
 
-from aigate.core.hookspecs import hookimpl
-from aigate.output.report import RegisterFormat, ReportFormat
+from aigate.api import RegisterFormat, ReportFormat, hookimpl
 
 from . import html, json_report, junit, register_formats, text
 

@@ -13,8 +13,18 @@ from html import escape
 from typing import TextIO
 
 import aigate
-from aigate.model import ItemResult, RuleCounts, Severity, SubjectResult, Tally, timecode
-from aigate.output.report import Report, ReportOptions, Shade, counts_in_words
+from aigate.api import (
+    ItemResult,
+    Report,
+    ReportOptions,
+    RuleCounts,
+    Severity,
+    Shade,
+    SubjectResult,
+    Tally,
+    counts_in_words,
+    timecode,
+)
 
 WIDTH = 1200  # SVG user units for the time axis
 LABEL = 70  # room for track names

@@ -7,8 +7,14 @@ import re
 from typing import Any
 
 import aigate
-from aigate.model import Finding, ItemResult, SubjectResult
-from aigate.output.report import JSON_SCHEMA_VERSION, Report, ReportOptions
+from aigate.api import (
+    JSON_SCHEMA_VERSION,
+    Finding,
+    ItemResult,
+    Report,
+    ReportOptions,
+    SubjectResult,
+)
 
 
 def _subject(result: SubjectResult) -> dict[str, Any]:

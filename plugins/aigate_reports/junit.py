@@ -13,8 +13,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from aigate.model import SubjectResult
-from aigate.output.report import Report, ReportOptions
+from aigate.api import Report, ReportOptions, SubjectResult
 
 
 def head(report: Report, options: ReportOptions) -> str:

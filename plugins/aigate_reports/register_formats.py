@@ -13,7 +13,7 @@ from pathlib import PurePath
 from typing import Any, TextIO
 
 from aigate import __version__
-from aigate.output.register import REGISTER_SCHEMA_VERSION, Column, Register
+from aigate.api import REGISTER_SCHEMA_VERSION, Column, Register
 
 
 def write_csv(register: Register, out: TextIO) -> None:

@@ -4,9 +4,17 @@ so a clip name cannot clear the screen, recolour the output or forge a summary l
 
 from __future__ import annotations
 
-from aigate.model import Finding, InputProblem, ItemResult, Severity, SubjectResult, approved
-from aigate.output.report import Report, ReportOptions
-from aigate.output.report import printable as _p
+from aigate.api import (
+    Finding,
+    InputProblem,
+    ItemResult,
+    Report,
+    ReportOptions,
+    Severity,
+    SubjectResult,
+    approved,
+)
+from aigate.api import printable as _p
 
 COLOURS = {Severity.LOCK: "\033[1;31m", Severity.WARN: "\033[33m", Severity.INFO: "\033[32m",
            Severity.PASS: "\033[2m"}

@@ -14,14 +14,20 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from aigate.api import CheckContext, Claim, Item, Tool, Trust, hookimpl
-from aigate.core.media import Media, read_bounded
-from aigate.core.provenance import (
+from aigate.api import (
+    CheckContext,
+    Claim,
+    Item,
+    Media,
+    Tool,
+    Trust,
     claim_from_dict,
     claim_to_dict,
     from_other_media,
+    hookimpl,
     is_genai_source_type,
     normalise_source_type,
+    read_bounded,
 )
 
 IPTC_EXT = "{http://iptc.org/std/Iptc4xmpExt/2008-02-29/}"
@@ -41,12 +47,19 @@ ROOTS = ("{adobe:ns:meta/}xmpmeta", "{adobe:ns:meta/}xapmeta", f"{RDF}RDF")
 
 
 @hookimpl
+def aigate_sidecar_names(media: Path) -> tuple[str, str]:
+    """``shot.xmp`` and ``shot.mov.xmp`` beside ``shot.mov``: the sidecars read below (and
+    the ones ``aigate attest`` hashes)."""
+    return (f"{media.stem}.xmp", f"{media.name}.xmp")
+
+
+@hookimpl
 def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tuple[int, Claim]]:
     embedded = []
     for index, media, other in _media(items, context):
         if media.path is None:
             continue
-        names = (f"{media.path.stem}.xmp", f"{media.path.name}.xmp")
+        names = aigate_sidecar_names(media.path)
         for sidecar in context.resolver.beside(media, names):
             if sidecar.readable:
                 claim = _read(context, [sidecar], "xmp-sidecar", _read_sidecar)[0]
