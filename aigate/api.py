@@ -33,6 +33,14 @@ from aigate.config import Config
 from aigate.core.containers import Container, identify
 from aigate.core.context import CheckContext
 from aigate.core.hookspecs import HOOK_API_VERSION, hookimpl
+from aigate.core.media import (
+    MAX_SEQUENCE_FRAMES,
+    Media,
+    frame_url,
+    media_key,
+    media_spellings,
+    normalise_path,
+)
 from aigate.core.policy import Hit, Rule, RuleCheck
 from aigate.core.xmlcheck import refuse_xml_entities
 from aigate.errors import AigateError, InputError, PluginError, UsageError
@@ -44,6 +52,7 @@ from aigate.model import (
     Credentials,
     Diagnostic,
     Finding,
+    FrameSequence,
     InputProblem,
     Item,
     ItemResult,
@@ -65,6 +74,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "HOOK_API_VERSION",
+    "MAX_SEQUENCE_FRAMES",
     "STAGES",
     "AigateError",
     "CheckContext",
@@ -77,6 +87,7 @@ __all__ = [
     "Diagnostic",
     "ExitCode",
     "Finding",
+    "FrameSequence",
     "Gate",
     "GateLocked",
     "Hit",
@@ -84,6 +95,7 @@ __all__ = [
     "InputProblem",
     "Item",
     "ItemResult",
+    "Media",
     "PluginError",
     "Provenance",
     "RegisterFormat",
@@ -102,9 +114,13 @@ __all__ = [
     "Trust",
     "UsageError",
     "check",
+    "frame_url",
     "gate_for",
     "hookimpl",
     "identify",
+    "media_key",
+    "media_spellings",
+    "normalise_path",
     "refuse_xml_entities",
 ]
 

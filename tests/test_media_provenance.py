@@ -226,11 +226,15 @@ def test_require_media_turns_missing_media_into_a_finding(cli, tmp_path, movies)
     show(tmp_path, movies["plain"])
     path = write(tmp_path / "cut.otio", timeline([clip("OK", 2, url="media/plain.mp4"),
                                                   clip("GONE", 2, url="media/gone.mp4")]))
+    # at final, media the gate cannot find lock without any option
     run = cli("check", path, "--stage", "final", "--format", "json")
-    assert run.code == 0 and item(run, "GONE")["media_note"].startswith("not found")
-    run = cli("check", path, "--stage", "final", "--format", "json", "--require-media")
-    assert run.code == 1
+    assert run.code == 1 and item(run, "GONE")["media_note"].startswith("not found")
     assert item(run, "GONE")["findings"][0]["rule"] == "media-missing"
+    # below final --require-media is what makes it more than a note
+    assert cli("check", path, "--stage", "edit").code == 0
+    run = cli("check", path, "--stage", "review", "--format", "json", "--require-media")
+    assert run.code == 1
+    assert item(run, "GONE")["findings"][0]["rule"] == "media-required"
     assert item(run, "OK")["verdict"] == "pass"
 
 

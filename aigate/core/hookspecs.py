@@ -49,8 +49,10 @@ if TYPE_CHECKING:
 #: The version of the hooks below, ``(major, minor)``. 1.0: the hooks of aigate 0.1;
 #: 1.1: :func:`aigate_validate_settings` and :attr:`aigate.model.CheckContext.settings`;
 #: 1.2: :func:`aigate_stamp_credentials`; 1.3: :func:`aigate_read_credentials`; 1.4:
-#: ``rate`` for :func:`aigate_load_subject`.
-HOOK_API_VERSION: tuple[int, int] = (1, 4)
+#: ``rate`` for :func:`aigate_load_subject`; 1.5:
+#: ``origin`` of :meth:`aigate.api.Gate.guard_export` (the file the subject was read from)
+#: and :attr:`aigate.api.Item.sequence` (image sequences).
+HOOK_API_VERSION: tuple[int, int] = (1, 5)
 
 hookspec = pluggy.HookspecMarker("aigate")
 hookimpl = pluggy.HookimplMarker("aigate")

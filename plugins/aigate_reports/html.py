@@ -181,6 +181,8 @@ def _subject(result: SubjectResult, out: TextIO) -> None:
               f"<b>{escape(result.stage)}</b> · policy {escape(result.policy)} · "
               f"config {escape(result.config or 'none (built-in defaults)')} · "
               f"{escape(counts_in_words(result.counts, always_allowed=True))}</p>\n")
+    if result.timeline_only:  # the gate did not vouch for the media: said up front
+        out.write(f'<p class="meta basis"><b>{escape(result.provenance_basis)}</b></p>\n')
     _picture(result, out)
     _table(result, out)
     out.write("</details></section>\n")

@@ -33,6 +33,8 @@ def subject(result: SubjectResult, options: ReportOptions) -> str:
     lines = [f"{where}{_p(result.name)} [stage {_p(result.stage)}, policy {_p(result.policy)}, "
              f"{config}] "
              f"{_paint(options, result.verdict, result.verdict.label.upper())}"]
+    if result.timeline_only:  # said up front too: the gate did not vouch for the media
+        lines.append(f"  NOTE {_p(result.provenance_basis)}")
     for tracks, item_result in _linked(flagged):
         item, verdict = item_result.item, item_result.verdict
         lines.append(f"  {_paint(options, verdict, f'{verdict.label.upper():<4}')} "
