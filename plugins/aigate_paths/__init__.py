@@ -67,7 +67,10 @@ def _pattern_claim(item: Item, patterns: Sequence[str], context: CheckContext) -
 
 def _unread(item: Item, context: CheckContext, require: bool) -> str:
     """Why some media of the clip could not be read ("" when all of it was)."""
-    if item.media_url or item.sequence is not None:
+    problem = context.sequence_problem(item)
+    if problem:  # said first: it explains why the frames were not looked at
+        return problem
+    if item.media_url:
         media = context.media(item)
         if not media.readable and media.state != NOT_READ:
             return media.detail or f"cannot be read: {media.url}"
@@ -76,5 +79,4 @@ def _unread(item: Item, context: CheckContext, require: bool) -> str:
     for other in context.other_media(item):
         if not other.readable and other.state != NOT_READ:
             return f"other media: {other.detail or other.url}"
-    problem = context.sequence_problem(item)
-    return problem or ""
+    return ""
