@@ -355,3 +355,44 @@ def test_every_spelling_of_one_file_gets_one_verdict(spelled, data):
     [item] = result.items
     assert item.ai and item.verdict.label == "lock", (url, item.findings, item.media_note)
     assert {f.rule for f in item.findings} >= {"undeclared-ai"}, (url, item.findings)
+
+
+# --- hosts: Kdenlive/MLT image sequences, and aigate render ---------------------------------
+
+def kdenlive_sequence(root: Path, resource: str, ai_frame: int) -> Path:
+    from aigate_kdenlive.build import ClipSpec, TrackSpec, build
+    from aigate_kdenlive.project import prop, set_prop
+    from aigate_kdenlive.project import write as write_project
+
+    for n in range(1, 21):
+        frame = root / "plates" / f"sh.{n:04d}.png"
+        ai_still(frame) if n == ai_frame else still(frame)
+    project = build([TrackSpec([ClipSpec("PLATE", 10, resource=resource)])], root=root)
+    for element in project.root.iter():
+        if element.tag in ("chain", "producer") and prop(element, "resource") == resource:
+            set_prop(element, "ttl", "1")  # one image a frame, as Kdenlive writes sequences
+            set_prop(element, "begin", "1")
+    path = root / "edit.kdenlive"
+    write_project(project, path)
+    return path
+
+
+@pytest.mark.parametrize("pattern", ["plates/sh.%04d.png", "plates/.all.png"])
+def test_an_ai_frame_of_an_mlt_sequence_locks_and_is_not_rendered(cli, tmp_path, pattern):
+    root = show(tmp_path / "show")
+    project = kdenlive_sequence(root, pattern, ai_frame=5)
+    run = final(cli, project)
+    assert run.code == 1 and "undeclared-ai" in run.findings("PLATE"), run.out
+    out = root / "deliverables" / "ep.mp4"
+    assert cli("render", project, out).code == 1 and not out.exists()
+    # a frame past the clip's ten is not its media
+    clean = kdenlive_sequence(show(tmp_path / "other"), pattern, ai_frame=15)
+    assert final(cli, clean).verdicts() == {"PLATE": "pass"}
+
+
+def test_aigate_render_refuses_a_project_whose_media_is_missing(cli, tmp_path):
+    root = show(tmp_path / "show")
+    project = kdenlive_sequence(root, "plates/gone.%04d.png", ai_frame=0)
+    out = root / "deliverables" / "ep.mp4"
+    run = cli("render", project, out)
+    assert run.code == 1 and "media-missing" in run.err and not out.exists()

@@ -35,7 +35,12 @@ class CheckContext:
         return {s.name: s.values for s in self.config.plugin_settings}
 
     def media(self, item: Item) -> Media:
-        """The item's media file, resolved once per subject (shared by every source)."""
+        """The item's media file, resolved once per subject (shared by every source); for
+        an image sequence, the first frame the clip uses (the host may name the pattern)."""
+        if item.sequence is not None:
+            frames = self.resolver.frames(item.sequence)[0]
+            if frames:
+                return self.resolver.resolve(frames[0])
         return self.resolver.resolve(item.media_url)
 
     def other_media(self, item: Item) -> list[Media]:
@@ -45,6 +50,7 @@ class CheckContext:
         urls: tuple[str, ...] = item.other_media
         if item.sequence is not None:
             frames = self.resolver.frames(item.sequence)[0]
+            # sources read media_url themselves: every other frame is other media
             urls = (*urls, *(f for f in frames if f != item.media_url))
         return [self.resolver.resolve(url) for url in urls]
 

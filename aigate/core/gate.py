@@ -263,6 +263,8 @@ class Gate:
         # most clips of a cut carry no claim: they pass without touching the rules
         results = [ItemResult(item, NO_PROVENANCE, ()) for item in items]
         for result, media in zip(results, context.resolver.known_for(items), strict=True):
+            if result.item.sequence is not None:  # its frames, not the pattern's name
+                media = context.media(result.item)
             if media is not None and media.detail:
                 result.media_note = media.detail
         # clips with the same provenance get the same rule hits: worked out once (the
