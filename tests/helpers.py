@@ -83,6 +83,14 @@ def write(path: Path, tl: otio.schema.Timeline, adapter: str | None = None,
     return path
 
 
+def sourced(tl: otio.schema.Timeline, folder: Path) -> dict[str, str]:
+    """A timeline built in memory as if read from ``folder``: its default media placed
+    there, and the OTIO write hook's argument naming where it came from (without one an
+    export finds no relative media, a lock at final)."""
+    place_default_media(folder, tl)
+    return {"aigate_origin": str(folder / "source.otio")}
+
+
 def place_default_media(folder: Path, tl: otio.schema.Timeline) -> None:
     """A plain movie at ``folder/media/NAME.mov`` for each clip using its default media."""
     for item in tl.find_clips():

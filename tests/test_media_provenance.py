@@ -165,7 +165,8 @@ def test_ledger_by_media_glob_asset_id_and_sha256(cli, tmp_path, movies):
         ["ledger (trusted): ledger.yaml:4"], ["ledger (trusted): ledger.yaml:6"],
         # found only by the asset id the clip claims: no more trusted than that claim
         ["clip metadata (claimed)",
-         "ledger (claimed): ledger.yaml:3, found only by the asset id 'NF-0042' the clip claims"]]
+         "ledger (claimed): ledger.yaml:3, found only by the asset id 'NF-0042' the clip claims",
+         f"media (hint): not found: {tmp_path / 'media' / 'missing.wav'}"]]
     assert all(item(run, n)["ai"] for n in ("SH001", "SH002", "SH003"))
     # the ledger is the studio's word, so undeclared-ai fires where the timeline is silent
     assert "undeclared-ai" in str(item(run, "SH001")["findings"])
@@ -192,7 +193,9 @@ def test_path_patterns_are_a_hint(cli, tmp_path, movies):
         clip("SH003", 2, url="media/other.mov")]))
     run = cli("check", path, "--format", "json")
     assert item(run, "SH001")["evidence"] == ["path pattern (hint): matches **/genai/**"]
-    assert item(run, "SKY_gen_v2")["evidence"] == ["path pattern (hint): matches *_gen_v*"]
+    assert item(run, "SKY_gen_v2")["evidence"] == [
+        "path pattern (hint): matches *_gen_v*",
+        f"media (hint): not found: {tmp_path / 'elsewhere.mov'}"]
     assert item(run, "SH003")["ai"] is False
 
 

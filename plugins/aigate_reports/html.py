@@ -44,14 +44,15 @@ h2 { font-size: 18px; margin: 28px 0 4px; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; color: #fff;
          font-size: 12px; font-weight: 600; vertical-align: middle; white-space: nowrap; }
 .badge.pass { background: #7d8288; } .badge.approved { background: var(--approved); }
-.badge.allowed { background: var(--allowed); }
+.badge.allowed { background: var(--allowed); } .badge.note { background: #7d8288; }
 .badge.info { background: var(--approved); }
 .badge.warn { background: #c98500; } .badge.lock { background: var(--lock); }
 .legend span { display: inline-block; margin-right: 14px; }
 .legend i { display: inline-block; width: 12px; height: 12px; margin-right: 4px;
             vertical-align: -1px; border-radius: 2px; }
 .swatch.pass { background: var(--pass); } .swatch.approved { background: var(--approved); }
-.swatch.allowed { background: var(--allowed); } .swatch.warn { background: var(--warn); }
+.swatch.allowed { background: var(--allowed); }
+.swatch.note { background: var(--pass); } .swatch.warn { background: var(--warn); }
 .swatch.lock { background: var(--lock); }
 .filter { margin: 6px 0 0; font-weight: 600; }
 body:has(#lock-only:checked) .subject:not([data-verdict="lock"]),
@@ -59,7 +60,8 @@ body:has(#lock-only:checked) tbody.clip:not([data-verdict="lock"]) { display: no
 svg.cut { width: 100%; height: auto; background: #f7f8fa; border: 1px solid #dde0e4;
           border-radius: 4px; }
 svg.cut .clip { stroke: #fff; stroke-width: 0.5; }
-svg.cut .clip.pass { fill: var(--pass); } svg.cut .clip.approved { fill: var(--approved); }
+svg.cut .clip.pass, svg.cut .clip.note { fill: var(--pass); }
+svg.cut .clip.approved { fill: var(--approved); }
 svg.cut .clip.allowed { fill: var(--allowed); }
 svg.cut .clip.warn { fill: var(--warn); } svg.cut .clip.lock { fill: var(--lock); }
 svg.cut text { font: 11px system-ui, sans-serif; fill: #444; }
@@ -287,7 +289,8 @@ def _remedies(result: ItemResult, shade: Shade) -> str:
     """What to do about the clip, each remediation once (several rules may share one)."""
     open_findings = [f for f in result.findings if f.severity > Severity.INFO]
     if not open_findings:
-        return "nothing: " + ("approved" if shade is Shade.APPROVED else "allowed by policy")
+        return "nothing: " + {Shade.APPROVED: "approved", Shade.NOTE: "a note"}.get(
+            shade, "allowed by policy")
     remedies: dict[str, list[str]] = {}
     for f in open_findings:
         if f.remediation:
