@@ -78,7 +78,7 @@ def write(path: Path, tl: otio.schema.Timeline, adapter: str | None = None,
     path.parent.mkdir(parents=True, exist_ok=True)
     with without_aigate_hooks():
         otio.adapters.write_to_file(tl, str(path), adapter_name=adapter, **options)
-    if isinstance(tl, otio.schema.Timeline):
+    if hasattr(tl, "find_clips"):  # a timeline or a collection of them
         place_default_media(path.parent, tl)
     return path
 
@@ -91,7 +91,7 @@ def sourced(tl: otio.schema.Timeline, folder: Path) -> dict[str, str]:
     return {"aigate_origin": str(folder / "source.otio")}
 
 
-def place_default_media(folder: Path, tl: otio.schema.Timeline) -> None:
+def place_default_media(folder: Path, tl: Any) -> None:
     """A plain movie at ``folder/media/NAME.mov`` for each clip using its default media."""
     for item in tl.find_clips():
         reference = item.media_reference
