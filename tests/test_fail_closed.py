@@ -396,3 +396,16 @@ def test_aigate_render_refuses_a_project_whose_media_is_missing(cli, tmp_path):
     out = root / "deliverables" / "ep.mp4"
     run = cli("render", project, out)
     assert run.code == 1 and "media-missing" in run.err and not out.exists()
+
+
+def test_a_backslash_in_a_posix_name_is_read_as_the_player_opens_it(cli, tmp_path):
+    """On POSIX a player opens ``genai\\gen.png`` as one file name with a backslash in it:
+    the gate reads that file (AI), not the clean ``genai/gen.png`` a separator would name."""
+    if os.name == "nt":
+        pytest.skip("a backslash is a separator on Windows")
+    root = show(tmp_path / "show")
+    still(root / "genai" / "gen.png")  # clean decoy
+    ai_still(root / "genai\\gen.png")  # what the player opens
+    cut = write(root / "cut.otio", timeline([clip("GEN", 2, url="genai\\gen.png")]))
+    run = final(cli, cut)
+    assert run.code == 1 and "undeclared-ai" in run.findings("GEN"), run.out
