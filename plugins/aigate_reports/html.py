@@ -268,7 +268,7 @@ def _table(result: SubjectResult, out: TextIO) -> None:
             if f.waived:
                 why += (f' <span class="waiver">waived by {escape(f.approval or "")} '
                         f"({escape(f.approver or '')})</span>")
-            elif f.severity is Severity.INFO:
+            elif f.severity is Severity.INFO and r.ai:
                 why += ' <span class="waiver">allowed by policy</span>'
             row = f'<tr class="{f.severity.label}">'
             if n == 0:

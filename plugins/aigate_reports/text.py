@@ -81,6 +81,8 @@ def _info_kind(result: ItemResult) -> str:
     """An info clip says whether a record approved it or the policy allowed it."""
     if result.verdict is not Severity.INFO:
         return ""
+    if not result.ai:  # a note (media not read while cutting): nothing AI was allowed
+        return " (note, not AI)"
     return " (AI, approved)" if approved(result) else " (AI, allowed by policy)"
 
 
