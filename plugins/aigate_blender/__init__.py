@@ -21,7 +21,7 @@ from typing import Any
 
 from aigate.core.hookspecs import hookimpl
 from aigate.errors import InputError
-from aigate.model import Collected, Diagnostic, FrameSequence, Item, Severity, SubjectResult
+from aigate.model import Collected, Diagnostic, Item, Severity, SubjectResult
 from aigate.output.report import Shade
 
 from . import graph
@@ -119,13 +119,10 @@ def collect_scene(scene: Any) -> Collected:
     index: dict[str, int] = {}
     for _, entry in ordered:
         position = index[entry.track] = index.get(entry.track, -1) + 1
-        # an image strip's frames go to the core, which reads each one (with its bound)
-        frames = _frames(entry.strip, entry.media)
         items.append(Item(
             entry.track, "Audio" if entry.sound else "Video", entry.clip, position, rate,
             entry.start, entry.end, media_url=entry.media[0] if entry.media else None,
-            declared=tuple(entry.declared), other_media=() if frames else tuple(entry.media[1:]),
-            sequence=frames))
+            declared=tuple(entry.declared), other_media=tuple(entry.media[1:])))
         handles.append(entry.strip)
     metadata = _plain(scene.get(NAMESPACE)) if scene.get(NAMESPACE) is not None else {}
     return Collected(name=scene.name, items=items, host=HOST,
@@ -136,16 +133,6 @@ def collect_scene(scene: Any) -> Collected:
 def _media(bpy: Any, strip: Any) -> str | None:
     found = graph.media(bpy, strip)
     return found[0] if found else None
-
-
-def _frames(strip: Any, files: list[str]) -> FrameSequence | None:
-    """An image strip's frames: each element is one frame's file; those the strip shows
-    (its offsets trimmed) are its media, every one read."""
-    if strip.type != "IMAGE" or len(files) < 2:
-        return None
-    first = max(int(strip.frame_offset_start), 0)
-    last = len(files) - 1 - max(int(strip.frame_offset_end), 0)
-    return FrameSequence(files=tuple(files), first=first, last=max(last, first))
 
 
 def _plain(value: Any) -> Any:
