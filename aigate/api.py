@@ -54,13 +54,23 @@ from aigate.core.formats import (
 )
 from aigate.core.gcpause import paused_gc
 from aigate.core.hookspecs import HOOK_API_VERSION, hookimpl
+from aigate.core.media import (
+    MAX_SEQUENCE_FRAMES,
+    Media,
+    MediaResolver,
+    MediaState,
+    frame_url,
+    media_key,
+    media_spellings,
+    normalise_path,
+    read_bounded,
+)
 from aigate.core.media import MISSING as MEDIA_MISSING
 from aigate.core.media import NONE as MEDIA_NONE
 from aigate.core.media import NOT_READ as MEDIA_NOT_READ
 from aigate.core.media import OK as MEDIA_OK
 from aigate.core.media import OUTSIDE as MEDIA_OUTSIDE
 from aigate.core.media import UNREADABLE as MEDIA_UNREADABLE
-from aigate.core.media import Media, MediaResolver, MediaState, read_bounded
 from aigate.core.policy import Hit, Policy, Rule, RuleCheck
 from aigate.core.provenance import (
     GATE_KEYS,
@@ -85,6 +95,7 @@ from aigate.model import (
     Credentials,
     Diagnostic,
     Finding,
+    FrameSequence,
     InputProblem,
     Item,
     ItemResult,
@@ -118,6 +129,7 @@ __all__ = [
     "HOOK_API_VERSION",
     "JSON_SCHEMA_VERSION",
     "MAX_RATE",
+    "MAX_SEQUENCE_FRAMES",
     "MEDIA_MISSING",
     "MEDIA_NONE",
     "MEDIA_NOT_READ",
@@ -141,6 +153,7 @@ __all__ = [
     "ExitCode",
     "Finding",
     "FormatKind",
+    "FrameSequence",
     "Gate",
     "GateLocked",
     "Hit",
@@ -183,6 +196,7 @@ __all__ = [
     "claim_from_dict",
     "claim_to_dict",
     "counts_in_words",
+    "frame_url",
     "from_other_media",
     "gate_for",
     "glob_match",
@@ -190,6 +204,9 @@ __all__ = [
     "identify",
     "is_genai_source_type",
     "items_timing_problem",
+    "media_key",
+    "media_spellings",
+    "normalise_path",
     "normalise_source_type",
     "one_line",
     "otio_timecode",

@@ -72,11 +72,54 @@ def ai(**fields: Any) -> dict[str, Any]:
 def write(path: Path, tl: otio.schema.Timeline, adapter: str | None = None,
           **options: Any) -> Path:
     """Write a test timeline with the real adapter (aigate's own export hook detached: a
-    fixture is not an export)."""
+    fixture is not an export), with a plain movie (no provenance) at each clip's default
+    media path (``media/NAME.mov``, see :func:`clip`) where there is none: at final the gate
+    locks media it cannot find, and a fixture's clips are about their metadata."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with without_aigate_hooks():
         otio.adapters.write_to_file(tl, str(path), adapter_name=adapter, **options)
+    if hasattr(tl, "find_clips"):  # a timeline or a collection of them
+        place_default_media(path.parent, tl)
     return path
+
+
+def sourced(tl: otio.schema.Timeline, folder: Path) -> dict[str, str]:
+    """A timeline built in memory as if read from ``folder``: its default media placed
+    there, and the OTIO write hook's argument naming where it came from (without one an
+    export finds no relative media, a lock at final)."""
+    place_default_media(folder, tl)
+    return {"aigate_origin": str(folder / "source.otio")}
+
+
+def place_default_media(folder: Path, tl: Any) -> None:
+    """A plain movie at ``folder/media/NAME.mov`` for each clip using its default media."""
+    for item in tl.find_clips():
+        reference = item.media_reference
+        url = getattr(reference, "target_url", None)
+        if url == f"media/{item.name}.mov" and "/" not in item.name and item.name:
+            target = folder / url
+            if not target.exists() and not target.is_symlink():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(plain_movie())
+
+
+_PLAIN_MOVIE: list[bytes] = []
+
+
+def plain_movie() -> bytes:
+    """The bytes of a short plain movie (no provenance), made once per test session."""
+    if not _PLAIN_MOVIE:
+        import tempfile
+
+        import imageio_ffmpeg
+
+        with tempfile.TemporaryDirectory() as folder:
+            movie = Path(folder) / "plain.mov"
+            subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error",
+                            "-f", "lavfi", "-i", "color=c=gray:size=32x18:rate=24", "-t",
+                            "0.1", "-pix_fmt", "yuv420p", str(movie)], check=True)
+            _PLAIN_MOVIE.append(movie.read_bytes())
+    return _PLAIN_MOVIE[0]
 
 
 class Run:

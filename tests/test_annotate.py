@@ -127,9 +127,11 @@ def test_aaf_user_comments(cli, tmp_path):
 
 @pytest.mark.parametrize("suffix", ["otio", "edl", "xml", "aaf"])
 def test_annotating_again_replaces_and_never_duplicates(cli, tmp_path, suffix):
-    first = tmp_path / f"once.{suffix}"
+    # beside the cut: its media are relative to it (found from there, as at final they
+    # must be)
+    first = tmp_path / "src" / f"once.{suffix}"
     annotate(cli, cut(tmp_path), first)
-    second = tmp_path / f"twice.{suffix}"
+    second = tmp_path / "src" / f"twice.{suffix}"
     annotate(cli, first, second, stage="final")
     again = read(second)
     for c in again.find_clips():

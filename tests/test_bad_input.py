@@ -39,7 +39,8 @@ def test_one_bad_file_never_stops_the_batch_and_is_listed_in_json(cli, tmp_path)
     good = write(tmp_path / "good.otio", timeline([clip("SH1", 2, ai(role="background"))]))
     for name, (content, _) in BAD_FILES.items():
         (tmp_path / name).write_bytes(content)
-    run = cli("check", *sorted(tmp_path.iterdir()), "--stage", "final", "--format", "json")
+    files = sorted(p for p in tmp_path.iterdir() if p.is_file())  # not its media folder
+    run = cli("check", *files, "--stage", "final", "--format", "json")
     assert run.code == 2
     doc = run.json
     assert [s["path"] for s in doc["subjects"]] == [str(good)]

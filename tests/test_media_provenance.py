@@ -165,7 +165,8 @@ def test_ledger_by_media_glob_asset_id_and_sha256(cli, tmp_path, movies):
         ["ledger (trusted): ledger.yaml:4"], ["ledger (trusted): ledger.yaml:6"],
         # found only by the asset id the clip claims: no more trusted than that claim
         ["clip metadata (claimed)",
-         "ledger (claimed): ledger.yaml:3, found only by the asset id 'NF-0042' the clip claims"]]
+         "ledger (claimed): ledger.yaml:3, found only by the asset id 'NF-0042' the clip claims",
+         f"media (hint): not found: {tmp_path / 'media' / 'missing.wav'}"]]
     assert all(item(run, n)["ai"] for n in ("SH001", "SH002", "SH003"))
     # the ledger is the studio's word, so undeclared-ai fires where the timeline is silent
     assert "undeclared-ai" in str(item(run, "SH001")["findings"])
@@ -192,7 +193,9 @@ def test_path_patterns_are_a_hint(cli, tmp_path, movies):
         clip("SH003", 2, url="media/other.mov")]))
     run = cli("check", path, "--format", "json")
     assert item(run, "SH001")["evidence"] == ["path pattern (hint): matches **/genai/**"]
-    assert item(run, "SKY_gen_v2")["evidence"] == ["path pattern (hint): matches *_gen_v*"]
+    assert item(run, "SKY_gen_v2")["evidence"] == [
+        "path pattern (hint): matches *_gen_v*",
+        f"media (hint): not found: {tmp_path / 'elsewhere.mov'}"]
     assert item(run, "SH003")["ai"] is False
 
 
@@ -226,11 +229,15 @@ def test_require_media_turns_missing_media_into_a_finding(cli, tmp_path, movies)
     show(tmp_path, movies["plain"])
     path = write(tmp_path / "cut.otio", timeline([clip("OK", 2, url="media/plain.mp4"),
                                                   clip("GONE", 2, url="media/gone.mp4")]))
+    # at final, media the gate cannot find lock without any option
     run = cli("check", path, "--stage", "final", "--format", "json")
-    assert run.code == 0 and item(run, "GONE")["media_note"].startswith("not found")
-    run = cli("check", path, "--stage", "final", "--format", "json", "--require-media")
-    assert run.code == 1
+    assert run.code == 1 and item(run, "GONE")["media_note"].startswith("not found")
     assert item(run, "GONE")["findings"][0]["rule"] == "media-missing"
+    # below final --require-media is what makes it more than a note
+    assert cli("check", path, "--stage", "edit").code == 0
+    run = cli("check", path, "--stage", "review", "--format", "json", "--require-media")
+    assert run.code == 1
+    assert item(run, "GONE")["findings"][0]["rule"] == "media-required"
     assert item(run, "OK")["verdict"] == "pass"
 
 

@@ -18,7 +18,16 @@ from aigate import GateLocked
 from aigate.core.stage import StageRefused
 from aigate.errors import UsageError
 from aigate_otio.files import without_aigate_hooks
-from helpers import SAMPLES, ai, clip, run_process, timeline, write
+from helpers import (
+    SAMPLES,
+    ai,
+    clip,
+    place_default_media,
+    run_process,
+    sourced,
+    timeline,
+    write,
+)
 
 DEAGE = ai(purpose="temp", talent=[{"name": "Ray Holt", "use": "likeness"}])
 
@@ -98,15 +107,20 @@ def test_collection_gates_each_timeline_and_names_it(tmp_path):
     coll = otio.schema.SerializableCollection(name="reels")
     coll.append(timeline([clip("R1_SH1")], name="reel 1"))
     coll.append(timeline([clip("R2_SH4", 2, DEAGE)], name="reel 2"))
-    error = refused(coll, tmp_path / "reels.otio", aigate_stage="final")
+    for reel in coll:  # their media where the collection comes from: found, so not locked
+        place_default_media(tmp_path, reel)
+    error = refused(coll, tmp_path / "reels.otio", aigate_stage="final",
+                    aigate_origin=str(tmp_path / "source.otio"))
     assert 'reel 2: V1 "R2_SH4"' in str(error) and "reel 1" not in str(error)
 
 
 def test_annotate_on_write_is_idempotent_although_otio_runs_the_hook_twice(tmp_path):
     (tmp_path / "aigate.yaml").write_text("hooks: {annotate_on_write: true}\n")
     tl = timeline([clip("CAM1"), clip("SH1", 2, ai())])
+    place_default_media(tmp_path, tl)  # found media: no media-missing note on CAM1
     out = tmp_path / "cut.edl"
-    otio.adapters.write_to_file(tl, str(out), hook_function_argument_map={"aigate_stage": "edit"})
+    otio.adapters.write_to_file(tl, str(out), hook_function_argument_map={
+        "aigate_stage": "edit", "aigate_origin": str(tmp_path / "source.otio")})
     text = out.read_text()
     assert text.count("* LOC:") == 1 and "AIGATE WARN" in text
     assert "aigate" not in otio.adapters.write_to_string(tl, "otio_json").split('"markers"')[1][:40]
@@ -167,17 +181,19 @@ def test_annotations_written_into_deliverables_keep_the_final_verdicts(tmp_path,
                                         "vetted_tools: [{name: Firefly, vendor: Adobe, "
                                         "enterprise: true}]\n")
     tl = timeline([clip("SH1", 2, ai(role="key_visual"))])
+    origin = sourced(tl, tmp_path)
     out = tmp_path / "deliverables" / "cut.edl"
     out.parent.mkdir()
     with pytest.raises(GateLocked):  # key visual, unapproved: locked at final
-        otio.adapters.write_to_file(tl, str(out))
+        otio.adapters.write_to_file(tl, str(out), hook_function_argument_map=origin)
     (tmp_path / "pack.yaml").write_text("extends: netflix-genai\n"
                                         "rules: {final-deliverable-use: {severity: info}, "
                                         "key-creative-element: {severity: {import: info, "
                                         "edit: info, review: warn, final: warn}}}\n"
                                         "vetted_tools: [{name: Firefly, vendor: Adobe, "
                                         "enterprise: true}]\n")
-    otio.adapters.write_to_file(tl, str(out))  # final (the path): warn, written, annotated
+    # final (the path): warn, written, annotated
+    otio.adapters.write_to_file(tl, str(out), hook_function_argument_map=origin)
     text = out.read_text()
     # OTIO's second, path-less call must not re-annotate at the default stage (info)
     assert "AIGATE WARN key-creative-element" in text and text.count("* LOC:") == 1
@@ -203,8 +219,8 @@ def test_export_asked_below_the_output_path_rule_is_refused_and_says_why(tmp_pat
     assert not out.exists()
     assert list(out.parent.iterdir()) == []
     # asking for the output's stage (or a higher one) is accepted
-    otio.adapters.write_to_file(clean, str(out),
-                                hook_function_argument_map={"aigate_stage": "final"})
+    otio.adapters.write_to_file(clean, str(out), hook_function_argument_map={
+        "aigate_stage": "final", **sourced(clean, tmp_path)})
     assert out.exists()
 
 
@@ -241,6 +257,7 @@ def test_many_exports_alternating_allowed_and_refused_each_decided_alone(tmp_pat
         f"hooks: {{annotate_on_write: {str(annotate).lower()}}}\n")
     locked = timeline([clip("CAM1"), clip("SH1", 2, DEAGE)])
     clean = timeline([clip("CAM1"), clip("CAM2")])
+    origin = sourced(locked, tmp_path) | sourced(clean, tmp_path)
     plan = []  # (timeline, output, allowed)
     for i in range(12):
         plan += [(clean, tmp_path / "deliverables" / f"clean{i}.{suffix}", True),
@@ -250,7 +267,8 @@ def test_many_exports_alternating_allowed_and_refused_each_decided_alone(tmp_pat
     for template, out, _ in plan:
         out.parent.mkdir(exist_ok=True)
         try:
-            otio.adapters.write_to_file(template.deepcopy(), str(out))
+            otio.adapters.write_to_file(template.deepcopy(), str(out),
+                                        hook_function_argument_map=origin)
             outcome.append(True)
         except GateLocked:
             outcome.append(False)
@@ -402,7 +420,9 @@ def test_read_hook_takes_its_config_from_the_files_folder(tmp_path, monkeypatch)
     # a read from a string has no file: its config comes from the current folder (the
     # documented limit), unless the caller names the file the way OTIO does for writes
     text = path.read_text()
-    assert markers(otio.adapters.read_from_string(text)) == ["AIGATE LOCK talent-consent"]
+    # ... and its relative media from the current folder, where they are not: a note
+    assert markers(otio.adapters.read_from_string(text)) == [
+        "AIGATE NOTE media-missing", "AIGATE LOCK talent-consent"]
     assert markers(otio.adapters.read_from_string(
         text, hook_function_argument_map={"_filepath": str(path)})) == []
 

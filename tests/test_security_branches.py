@@ -334,4 +334,6 @@ def test_media_outside_the_roots_is_never_read(tmp_path, cli, how):
     run = cli("check", path, "--format", "json")
     [item] = run.json["subjects"][0]["items"]
     assert item["media_note"] == f"outside the media roots, not read: {secret / 'SH1.mov'}"
-    assert item["evidence"] == []
+    # nothing was read from it: the one claim says it was not
+    assert item["evidence"] == [
+        f"media (hint): outside the media roots, not read: {secret / 'SH1.mov'}"]

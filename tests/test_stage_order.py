@@ -26,7 +26,7 @@ from aigate.core.stage import (
 from aigate.errors import UsageError
 from aigate.model import STAGES
 from aigate.run.session import Session
-from helpers import ai, clip, timeline, write
+from helpers import ai, clip, sourced, timeline, write
 
 CHECK, EXPORT = Purpose.CHECK, Purpose.EXPORT
 DEAGE = ai(purpose="temp", talent=[{"name": "Ray Holt", "use": "likeness"}])
@@ -146,14 +146,16 @@ def test_every_export_row_through_guard_export_and_the_otio_hook(row: Row, tmp_p
     out.parent.mkdir(exist_ok=True)
     gate = Session().gate(out)
     hook_args = {"aigate_stage": row.argument} if row.argument else {}
+    hook_args |= sourced(clean, tmp_path) | sourced(locked, tmp_path)
+    origin = tmp_path / "source.otio"
     if row.expected == REFUSED:
         with pytest.raises(StageRefused, match="asks for stage"):
-            gate.guard_export(clean, stage=row.argument, output=out)
+            gate.guard_export(clean, stage=row.argument, output=out, origin=origin)
         with pytest.raises(StageRefused, match="asks for stage"):
             otio.adapters.write_to_file(clean, str(out), hook_function_argument_map=hook_args)
         assert not out.exists()
         return
-    [result] = gate.guard_export(clean, stage=row.argument, output=out)
+    [result] = gate.guard_export(clean, stage=row.argument, output=out, origin=origin)
     assert result.stage == row.expected
     if row.expected == "final":  # the locked cut is refused at final, written below it
         with pytest.raises(GateLocked):

@@ -37,7 +37,9 @@ def _gate_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--strict-plugins", action="store_true",
                         help="a plugin that fails to load is an error")
     parser.add_argument("--require-media", action="store_true",
-                        help="a clip whose media cannot be read is a finding (media-missing)")
+                        help="below final too, a clip whose media cannot be read (or that has "
+                             "none) is a finding (media-required); at final unread media "
+                             "always lock (media-missing)")
     parser.add_argument("--rate", metavar="FPS",
                         help="the frame rate of EDLs, which do not state one: 23.976, 24, 25, "
                         "29.97 (drop frame), 29.97NDF, 30, 50, 59.94, 60 (default: the "

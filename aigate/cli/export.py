@@ -122,7 +122,8 @@ def cmd_render(args: argparse.Namespace) -> int:
 
     session, gate, subject = _subject_to_export(args, args.project)
     try:
-        results = gate.guard_export(subject, stage=args.stage, output=args.output)
+        results = gate.guard_export(subject, stage=args.stage, output=args.output,
+                                    origin=args.project)
     except GateLocked as exc:
         print(f"{exc}\n{args.output}: not rendered", file=sys.stderr)
         return ExitCode.GATE

@@ -71,8 +71,13 @@ class MediaSettings:
 
     roots: tuple[Path, ...] = ()
     remap: tuple[Remap, ...] = ()
-    #: a clip whose media cannot be read is a finding (media-missing), not just a note
+    #: ``required: true`` (or ``--require-media``): a clip whose media cannot be read is a
+    #: ``media-required`` finding at every stage, not only ``media-missing`` at review/final
     require: bool = False
+    #: ``required: false`` with this reason: the show has no media access, so media that
+    #: cannot be read are no finding and every report says provenance came from the timeline
+    #: alone (empty: media are required at final, the default)
+    timeline_only: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,7 +262,7 @@ def _media(doc: Section, base: Path) -> MediaSettings:
     section = doc.section("media")
     if section is None:
         return MediaSettings()
-    section.only("roots", "remap", "require")
+    section.only("roots", "remap", "require", "required", "reason")
     remaps = []
     for entry in section.sections("remap"):
         entry.only("from", "to")
@@ -265,8 +270,19 @@ def _media(doc: Section, base: Path) -> MediaSettings:
         if not source or not target:
             entry.fail(f"{entry.where}: needs 'from' and 'to' (path prefixes)")
         remaps.append(Remap(source, target))
+    # ``require`` is the older spelling of ``required: true``
+    required = section.flag("required", None)
+    if required is None:
+        required = True if section.flag("require", False) else None
+    reason = (section.text("reason") or "").strip()
+    if required is False and not reason:
+        section.fail(f"{section.where}: 'required: false' needs a 'reason' (why the show has "
+                     "no media access); every report repeats it")
+    if reason and required is not False:
+        section.fail(f"{section.where}: 'reason' goes with 'required: false' only")
     return MediaSettings(roots=tuple(base / r for r in section.strs("roots")),
-                         remap=tuple(remaps), require=section.flag("require", False))
+                         remap=tuple(remaps), require=required is True,
+                         timeline_only=reason if required is False else "")
 
 
 def _cache(doc: Section, base: Path) -> Path | None:

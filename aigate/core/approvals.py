@@ -18,7 +18,7 @@ from typing import Any
 
 from aigate.config import globs
 from aigate.config.yamlfile import Section, load
-from aigate.core.media import Media
+from aigate.core.media import Media, media_key
 from aigate.core.provenance import TALENT_USES
 from aigate.errors import InputError
 from aigate.model import Claim, TalentUse, Trust
@@ -545,6 +545,6 @@ def identity(clip: str, media: Media, claims: Iterable[Claim],
                                   if c.asset_id and c.trust is Trust.TRUSTED))
     claimed = next((c.asset_id for c in claims
                     if c.asset_id and c.trust is not Trust.TRUSTED), None)
-    return ClipIdentity(clip=clip, media=media.url, asset_ids=trusted,
+    return ClipIdentity(clip=clip, media=media_key(media), asset_ids=trusted,
                         claimed_asset_id=claimed, hasher=lambda: hasher(media),
                         media_note=media.detail)

@@ -35,13 +35,29 @@ class CheckContext:
         return self.config.settings_by_plugin()
 
     def media(self, item: Item) -> Media:
-        """The item's media file, resolved once per subject (shared by every source)."""
+        """The item's media file, resolved once per subject (shared by every source); for
+        an image sequence, the first frame the clip uses (the host may name the pattern)."""
+        if item.sequence is not None:
+            frames = self.resolver.frames(item.sequence)[0]
+            if frames:
+                return self.resolver.resolve(frames[0])
         return self.resolver.resolve(item.media_url)
 
     def other_media(self, item: Item) -> list[Media]:
-        """The item's other media files (:attr:`Item.other_media`), resolved the same way:
-        a media source reads them too (a claim about one is a claim about the clip)."""
-        return [self.resolver.resolve(url) for url in item.other_media]
+        """The item's other media files (:attr:`Item.other_media`, and every frame of its
+        image sequence the clip uses but ``media_url``), resolved the same way: a media
+        source reads them too (a claim about one is a claim about the clip)."""
+        urls: tuple[str, ...] = item.other_media
+        if item.sequence is not None:
+            frames = self.resolver.frames(item.sequence)[0]
+            # sources read media_url themselves: every other frame is other media
+            urls = (*urls, *(f for f in frames if f != item.media_url))
+        return [self.resolver.resolve(url) for url in urls]
+
+    def sequence_problem(self, item: Item) -> str:
+        """Why the frames of the item's image sequence cannot be read ("" when they can, or
+        it has none): past the bound, no placeholder, no frames."""
+        return self.resolver.frames(item.sequence)[1] if item.sequence is not None else ""
 
     def sha256(self, media: Media) -> str | None:
         """The media file's sha256; None when the gate may not read it.

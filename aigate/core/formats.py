@@ -115,12 +115,16 @@ class Shade(StrEnum):
     APPROVED = "approved"
     #: AI, at info by the policy's severity alone: no record says anything
     ALLOWED = "allowed"
+    #: not AI, a note at info (e.g. media the gate could not read, while cutting)
+    NOTE = "note"
     WARN = "warn"
     LOCK = "lock"
 
     @classmethod
     def of(cls, result: ItemResult) -> Shade:
         if result.verdict is Severity.INFO:
+            if not result.ai:  # a note (media not read while cutting), not an AI clip
+                return cls.NOTE
             return cls.APPROVED if approved(result) else cls.ALLOWED
         return _SHADES[result.verdict]
 
@@ -132,7 +136,8 @@ class Shade(StrEnum):
 
 _SHADES = {Severity.PASS: Shade.PASS, Severity.WARN: Shade.WARN, Severity.LOCK: Shade.LOCK}
 _LEGEND = {Shade.PASS: "pass", Shade.APPROVED: "AI, approved", Shade.ALLOWED:
-           "AI, allowed by policy", Shade.WARN: "warn", Shade.LOCK: "lock"}
+           "AI, allowed by policy", Shade.NOTE: "note (not AI)", Shade.WARN: "warn",
+           Shade.LOCK: "lock"}
 
 
 class RunReport(Protocol):

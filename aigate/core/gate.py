@@ -90,7 +90,8 @@ class Gate:
         """Load the policy and approvals a config (and explicit overrides) point at."""
         config = config or Config()
         if require_media and not config.media.require:
-            config = replace(config, media=replace(config.media, require=True))
+            config = replace(config, media=replace(config.media, require=True,
+                                                   timeline_only=""))
         plugins.add_modules(config.plugins, f"config {config.path}")
         config = plugins.validate_settings(config)
         rules, packs = plugins.rules(), plugins.packs()  # a name from two plugins: an error
@@ -126,7 +127,8 @@ class Gate:
     def checked(self, subject: Any, *, stage: str | None = None, path: Path | None = None,
                 stage_path: Path | str | None = None,
                 purpose: stages.Purpose = stages.Purpose.CHECK,
-                stage_source: str = "--stage") -> list[tuple[Collected, SubjectResult]]:
+                stage_source: str = "--stage",
+                export: bool = False) -> list[tuple[Collected, SubjectResult]]:
         """Each timeline in ``subject`` with its result. ``stage_path`` (default ``path``) is
         matched against the config's stage path rules: the file checked, or for an export
         its output path. ``purpose`` says which: see :mod:`aigate.core.stage` for the order;
@@ -136,7 +138,8 @@ class Gate:
             # refused before anything is collected: a refusal does not depend on the subject
             stages.resolve(purpose, request, None, self.path_stage(stage_path or path))
         with paused_gc():  # a check makes a few objects per clip and no cycle
-            return [(c, self.check_collected(c, request, path, stage_path or path, purpose))
+            return [(c, self.check_collected(c, request, path, stage_path or path, purpose,
+                                             export))
                     for c in self.collect(subject, path)]
 
     def path_stage(self, path: Path | str | None) -> stages.PathStage | None:
@@ -178,19 +181,31 @@ class Gate:
 
     def guard_export(self, subject: Any, *, stage: str | None = None,
                      output: Path | str | None = None, annotate: bool = False,
-                     stage_source: str = "the stage argument") -> list[SubjectResult]:
+                     stage_source: str = "the stage argument",
+                     origin: Path | str | None = None) -> list[SubjectResult]:
         """The export gate: check at the export's stage, show the verdicts on the subject
         first if ``annotate``, let hosts act, and raise :class:`GateLocked` when a timeline
         is locked at the final stage, so nothing is written.
 
         The stage is never below what the config's path rules give ``output``: a ``stage``
         (or AIGATE_STAGE) asking for less raises :class:`aigate.core.stage.StageRefused`, naming
-        ``stage_source``; timeline metadata may raise it, never lower it."""
+        ``stage_source``; timeline metadata may raise it, never lower it.
+
+        ``origin`` is the file the subject was read from (the timeline, the .kdenlive or
+        .blend project): relative media resolve against its folder and it is in the media
+        roots, exactly as ``aigate check ORIGIN`` does, so where the export is written never
+        changes what the gate reads. Without it relative media resolve against nothing
+        (they are not found: a lock at final), never against the output's folder.
+
+        .. versionadded:: hook API 1.6 ``origin``
+        """
         target = Path(output).suffix.lstrip(".").lower() if output else None
+        path = Path(origin) if origin else None
         results = []
-        for collected, result in self.checked(subject, stage=stage, stage_path=output,
+        for collected, result in self.checked(subject, stage=stage, path=path,
+                                              stage_path=output,
                                               purpose=stages.Purpose.EXPORT,
-                                              stage_source=stage_source):
+                                              stage_source=stage_source, export=True):
             if annotate:
                 self.plugins.hook.aigate_present(collected=collected, result=result,
                                                  target=target, settings=self.settings)
@@ -215,7 +230,8 @@ class Gate:
 
     def check_collected(self, collected: Collected, request: stages.Request,
                         path: Path | None, stage_path: Path | str | None,
-                        purpose: stages.Purpose = stages.Purpose.CHECK) -> SubjectResult:
+                        purpose: stages.Purpose = stages.Purpose.CHECK,
+                        export: bool = False) -> SubjectResult:
         where = f"{path or collected.name}: timeline metadata aigate.stage"
         declared = self.plugins.hook.aigate_resolve_stage(collected=collected, path=path,
                                                           config=self.config)
@@ -230,7 +246,11 @@ class Gate:
         active = [(rule, policy.rules[rule.id]) for rule in self.rules.values()
                   if rule.id in policy.rules and policy.rules[rule.id].enabled
                   and policy.rules[rule.id].in_force(self.as_of)]
-        base = path.parent if path else Path(stage_path).parent if stage_path else Path.cwd()
+        # media resolve where the subject came from; an export's output folder is never a
+        # stand-in for it (the same cut written elsewhere reads the same media)
+        base: Path | None = path.parent if path else None
+        if base is None and not export:
+            base = Path(stage_path).parent if stage_path else Path.cwd()
         roots = self.config.media.roots or tuple(
             p for p in (base, self.config.base_dir) if p is not None)
         context = CheckContext(subject=collected.name, path=path, config=self.config,
@@ -248,6 +268,8 @@ class Gate:
         # most clips of a cut carry no claim: they pass without touching the rules
         results = [ItemResult(item, NO_PROVENANCE, ()) for item in items]
         for result, media in zip(results, context.resolver.known_for(items), strict=True):
+            if result.item.sequence is not None:  # its frames, not the pattern's name
+                media = context.media(result.item)
             if media is not None and media.detail:
                 result.media_note = media.detail
         # clips with the same provenance get the same rule hits: worked out once (the
@@ -265,7 +287,8 @@ class Gate:
                              host=collected.host, items=tuple(results),
                              config=str(self.config.path) if self.config.path else None,
                              as_of=None if self.as_of == self.today else self.as_of,
-                             episode=_episode(collected.metadata.get("episode")))
+                             episode=_episode(collected.metadata.get("episode")),
+                             timeline_only=self.config.media.timeline_only)
 
     def evaluate(self, item: Item, provenance: Provenance, stage: str, policy: Policy,
                  active: Iterable[tuple[Rule, RuleSetting]],

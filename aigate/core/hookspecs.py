@@ -51,8 +51,10 @@ if TYPE_CHECKING:
 #: 1.4: :func:`aigate_not_a_subject`, :func:`aigate_bundled_media`,
 #: :func:`aigate_sidecar_names`, :func:`aigate_render_help`, and the ``settings`` argument
 #: of the host hooks (collect, present, enforce, save, render); 1.5: ``rate`` for
-#: :func:`aigate_load_subject`.
-HOOK_API_VERSION: tuple[int, int] = (1, 5)
+#: :func:`aigate_load_subject`; 1.6: ``origin`` of :meth:`aigate.api.Gate.guard_export`
+#: (the file the subject was read from) and :attr:`aigate.api.Item.sequence` (image
+#: sequences).
+HOOK_API_VERSION: tuple[int, int] = (1, 6)
 
 
 class GateView(Protocol):

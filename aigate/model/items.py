@@ -60,6 +60,35 @@ _TRUST_LABELS = {t: t.name.lower() for t in Trust}
 _TRUST_NAMES = frozenset(_TRUST_LABELS.values())
 
 
+@dataclass(frozen=True, slots=True)
+class FrameSequence:
+    """An image sequence as a host names it, and the frames of it a clip uses.
+
+    ``pattern`` holds one frame-number placeholder the way players write it: printf
+    (``shot.%04d.exr``, ``%d``; ``%%`` is a literal ``%``), or MLT's ``.all.EXT`` (every
+    ``*.EXT`` file of the folder, in name order; ``first``/``last`` then index that list).
+    ``first`` and ``last`` are inclusive frame numbers, every ``step``-th one is used.
+    ``files`` instead lists each frame's file (a Blender image strip's elements); ``first``
+    and ``last`` then index it. ``skips_gaps``: the player shows the files that exist, in
+    number order from ``first`` on, missing numbers skipped (melt's image producers, which
+    stop after 100 missing in a row); ``last`` is then ``first`` plus the index of the last
+    file shown.
+    """
+
+    pattern: str = ""
+    first: int = 0
+    last: int = 0
+    step: int = 1
+    files: tuple[str, ...] = ()
+    skips_gaps: bool = False
+
+    @property
+    def count(self) -> int:
+        """How many frames the clip uses (0 for an empty or reversed range)."""
+        step = max(self.step, 1)
+        return max(0, (self.last - self.first) // step + 1)
+
+
 @dataclass(slots=True)  # not frozen: a frozen __init__ costs ~2 us a clip on a long cut
 class Item:
     """One clip occurrence inside a subject, located the way an editor names it.
@@ -87,12 +116,15 @@ class Item:
     media_url: str | None = None
     declared: tuple[tuple[str, Any], ...] = ()
     other_media: tuple[str, ...] = ()
+    #: the image sequence the clip plays, as the host names it: every frame in the range
+    #: the clip uses is media the sources read (expanded by the media resolver)
+    sequence: FrameSequence | None = None
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         # positional: results cross process boundaries by the thousand (--jobs, Dask)
         return Item, (self.track, self.track_kind, self.clip, self.index, self.rate,
                       self.record_start, self.record_end, self.source_start, self.source_end,
-                      self.media_url, self.declared, self.other_media)
+                      self.media_url, self.declared, self.other_media, self.sequence)
 
     @property
     def record_in(self) -> str:

@@ -182,6 +182,16 @@ class SubjectResult:
     #: the episode the timeline's own metadata names (``aigate.episode``; untrusted: it
     #: labels the register, never widens an approval's episode scope)
     episode: str | None = None
+    #: why the show's media are not required (``media: {required: false, reason}``): the
+    #: provenance of any clip whose media could not be read came from the timeline alone,
+    #: and every report says so ("" when media are required at final, the default)
+    timeline_only: str = ""
+
+    @property
+    def provenance_basis(self) -> str:
+        """What every report says when media are not required ("" otherwise)."""
+        return (f"provenance from the timeline alone where media could not be read "
+                f"(media not required: {self.timeline_only})" if self.timeline_only else "")
 
     def __post_init__(self) -> None:
         verdict, counts = Severity.PASS, Counts(clips=len(self.items))
@@ -195,7 +205,7 @@ class SubjectResult:
                     waived += finding.waived
                     counts.count_finding(finding)
                 counts.waived += waived
-                if r.verdict is Severity.INFO:
+                if r.verdict is Severity.INFO and r.provenance.ai:
                     if waived:
                         counts.approved += 1
                     else:

@@ -202,7 +202,8 @@ def statement(checked: Sequence[Checked], stage: str | None, as_of: dt.date,
             for r in result.items:
                 counts["clips"] += 1
                 # every clip's media, AI or not: a sidecar added later can make a clip AI
-                for url in (r.item.media_url, *r.item.other_media):
+                frames = resolver.frames(r.item.sequence)[0] if r.item.sequence else ()
+                for url in (r.item.media_url, *r.item.other_media, *frames):
                     if url:
                         _media_entry(media_files, resolver.resolve(url), root,
                                      gate.plugins.sidecar_names)
@@ -231,6 +232,8 @@ def statement(checked: Sequence[Checked], stage: str | None, as_of: dt.date,
             timelines.append({"file": entry.path.name, "path": root.name(entry.path),
                               "timeline": result.name, "stage": result.stage,
                               "policy": result.policy, "verdict": result.verdict.label,
+                              # media: {required: false}: said in what is signed
+                              "provenance_basis": result.provenance_basis or None,
                               "clips": clips})
     signed = (signed_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
     predicate = {

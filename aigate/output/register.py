@@ -192,6 +192,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("checked_at", lambda e: e.checked_at),
     Column("policy", lambda e: e.policy),
     Column("policy_sha256", lambda e: e.policy_sha256),
+    # media: {required: false}: the show's provenance came from the timeline alone
+    Column("provenance_basis", lambda e: e.result.provenance_basis),
 )
 
 

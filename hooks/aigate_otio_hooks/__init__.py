@@ -5,7 +5,10 @@
   ``hooks.on_read`` in aigate.yaml says whether it logs (``report``, the default), adds
   markers to the timeline just read (``annotate``) or does nothing (``off``). Its config is
   found from the file's folder (see :func:`read_path` for how the path is found).
-- pre_adapter_write: the export gate, at the export's stage (README, "Stages"): never below
+- pre_adapter_write: the export gate, at the export's stage (README, "Stages"): relative media
+  resolve against the file the timeline was read from (post_adapter_read records it; hook
+  argument ``aigate_origin`` names it), exactly as ``aigate check`` of that file, never
+  against the output's folder; never below
   what the config's path rules give the output path; a hook argument ``aigate_stage`` (or
   AIGATE_STAGE) asking for less is refused, and timeline metadata can only raise it. At
   final with a lock verdict it raises :class:`aigate.GateLocked` and nothing is written.
@@ -39,6 +42,12 @@ log = logging.getLogger("aigate.otio")
 #: happens to reuse its memory (and its id()) carries no mark. It is a Python attribute, so
 #: it is never serialised and never copied, and the caller never holds the marked copy.
 HANDED_OVER = "_aigate_handed_over"
+
+#: Attribute post_adapter_read sets on a timeline it was handed: the file it was read from.
+#: pre_adapter_write resolves the timeline's relative media against it, as ``aigate check``
+#: of that file does (never against the output's folder). A caller that built or copied
+#: the timeline names it with the hook argument ``aigate_origin``.
+ORIGIN = "_aigate_origin"
 
 #: OTIO's module whose Adapter.read_from_file frame holds the path being read.
 _OTIO_ADAPTER_MODULE = "opentimelineio.adapters.adapter"
@@ -137,6 +146,11 @@ def _import_check(timeline: Any, argument_map: dict[str, Any]) -> None:
     if disabled("post_adapter_read"):
         return
     path = read_path(argument_map)
+    if path is not None:
+        try:  # where it came from, for the export gate of this very object
+            setattr(timeline, ORIGIN, str(path.absolute()))
+        except (AttributeError, TypeError):  # an object that takes no attributes
+            pass
     near = path if path is not None else Path.cwd()
     configured = _configured(near)
     if not configured and _declares_nothing(timeline):
@@ -242,12 +256,16 @@ def pre_adapter_write(timeline: Any, argument_map: dict[str, Any]) -> Any:
     if stage is not None:  # unknown (or empty): refuse the export
         stage = validate(str(stage), "OTIO hook argument aigate_stage")
     output = argument_map.get("_filepath")  # absent on OTIO's second, string-level call
+    origin = argument_map.get("aigate_origin") or getattr(timeline, ORIGIN, None)
     gate = gate_for(Path(output) if output else Path.cwd(), warn=_warn)
     annotate = gate.config.hooks.annotate_on_write
     if annotate:
         timeline = timeline.deepcopy()  # never the caller's object
+        if origin:
+            setattr(timeline, ORIGIN, origin)
     results = gate.guard_export(timeline, stage=stage, output=output, annotate=annotate,
-                                stage_source="OTIO hook argument aigate_stage")
+                                stage_source="OTIO hook argument aigate_stage",
+                                origin=str(origin) if origin else None)
     if annotate:
         # only our own copy is marked: a mark on the caller's object would outlive this
         # write and wave its next export through

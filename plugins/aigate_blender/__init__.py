@@ -36,7 +36,7 @@ HOST = "blender"
 NAMESPACE = "aigate"
 #: colour tags: red lock, yellow warn, green AI approved, blue AI allowed by policy
 TAGS = {Shade.LOCK: "COLOR_01", Shade.WARN: "COLOR_03", Shade.APPROVED: "COLOR_04",
-        Shade.ALLOWED: "COLOR_05"}
+        Shade.ALLOWED: "COLOR_05", Shade.NOTE: "COLOR_09"}
 MARKER_PREFIX = "AIGATE "
 
 

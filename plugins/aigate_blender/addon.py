@@ -77,7 +77,8 @@ def guard_render(scene: Any) -> list[Any]:
     strips. Raises StageRefused (the sidebar asks for less than the output's stage) or
     GateLocked (locked at final); the results otherwise."""
     return _gate(scene).guard_export(scene, stage=_stage(scene), output=render_output(scene),
-                                     annotate=True, stage_source=SIDEBAR_STAGE)
+                                     annotate=True, stage_source=SIDEBAR_STAGE,
+                                     origin=_blend())
 
 
 def stamp_render(scene: Any, results: list[Any], animation: bool = False) -> Path | None:
@@ -116,12 +117,13 @@ def checked_for_render(scene: Any) -> tuple[str, list[Any]]:
     try:
         try:
             results = gate.guard_export(scene, stage=stage, output=output, annotate=True,
-                                        stage_source=SIDEBAR_STAGE)
+                                        stage_source=SIDEBAR_STAGE, origin=_blend())
         except StageRefused as exc:
             print(f"aigate: SAFETY NET: {exc}: this render is checked at stage "
                   f"{exc.required}", file=sys.stderr)
             results = gate.guard_export(scene, stage=exc.required, output=output,
-                                        annotate=True, stage_source=SIDEBAR_STAGE)
+                                        annotate=True, stage_source=SIDEBAR_STAGE,
+                                        origin=_blend())
     except GateLocked as exc:
         return "final", exc.results
     return (results[0].stage if results else "edit"), []
@@ -202,7 +204,7 @@ class AIGATE_OT_mixdown(bpy.types.Operator):
         try:  # the same gate as a render, at the audio file's stage
             _gate(context.scene).guard_export(
                 context.scene, stage=_stage(context.scene), output=output, annotate=True,
-                stage_source=SIDEBAR_STAGE)
+                stage_source=SIDEBAR_STAGE, origin=_blend())
         except AigateError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}

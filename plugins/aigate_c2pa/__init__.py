@@ -119,7 +119,7 @@ def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tupl
             media = resolve(item.media_url)
             if media.readable:
                 wanted.append((index, media))
-        if item.other_media:  # every media of the clip counts: any may carry GenAI
+        if item.other_media or item.sequence:  # every media of the clip counts
             for media in context.other_media(item):
                 if media.readable:
                     others.add(len(wanted))

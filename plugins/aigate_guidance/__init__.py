@@ -119,6 +119,12 @@ def _media_missing(item: Item, prov: Provenance, policy: Policy) -> Iterator[Hit
             yield Hit(f"media cannot be checked: {claim.detail}")
 
 
+def _media_required(item: Item, prov: Provenance, policy: Policy) -> Iterator[Hit]:
+    for claim in prov.claims:
+        if claim.source == "media (required)":
+            yield Hit(f"media cannot be checked (media are required): {claim.detail}")
+
+
 def _declared(item: Item, key: str) -> object:
     """A value the clip's own aigate metadata declares (clip first, then its media
     reference), for contract keys only the dated packs read."""
@@ -394,12 +400,24 @@ RULES: tuple[Rule, ...] = (
          title="Media cannot be checked",
          category="integrity",
          guideline="Disclosure and integrity: what cannot be read cannot be cleared.",
-         trigger="with --require-media (media.require), a clip whose media is missing, outside "
-                 "the media roots or unreadable",
+         trigger="a clip whose media (or other media, or a frame of its image sequence) is "
+                 "missing, outside the media roots, unreadable, packed in a bundle, or past "
+                 "the frame bound; at final that is never clean. A show with no media access "
+                 "says so in aigate.yaml (media: {required: false, reason: ...}), and then "
+                 "every report says its provenance came from the timeline alone",
          remediation="Relink the media, or add its folder to media.roots / media.remap in "
                      "aigate.yaml.",
          reads_item=False,
          check=_media_missing),
+    Rule(id="media-required",
+         title="Media cannot be checked (media required)",
+         category="integrity",
+         guideline="Disclosure and integrity: what cannot be read cannot be cleared.",
+         trigger="with --require-media (media: {required: true}), a clip without readable "
+                 "media (no reference at all included), at every stage",
+         remediation="Relink the media, or add its folder to media.roots / media.remap in "
+                     "aigate.yaml.",
+         check=_media_required),
     Rule(id="disclosure-incomplete",
          title="GenAI use not fully disclosed",
          category="disclosure",

@@ -54,9 +54,9 @@ PALETTE = {0: "#9b59b6", 1: "#3daee9", 2: "#1abc9c", 3: "#1cdc9a", 4: "#c9ce3b",
            5: "#fdbc4b", 6: "#f39c1f", 7: "#f47750", 8: "#da4453"}
 #: the colour each shade asks for (the palette's own red, yellow, green, blue)
 WANTED = {Shade.LOCK: "#da4453", Shade.WARN: "#c9ce3b", Shade.APPROVED: "#1abc9c",
-          Shade.ALLOWED: "#3daee9"}
+          Shade.ALLOWED: "#3daee9", Shade.NOTE: "#9b59b6"}
 #: with the default palette
-CATEGORIES = {Shade.LOCK: 8, Shade.WARN: 4, Shade.APPROVED: 2, Shade.ALLOWED: 1}
+CATEGORIES = {Shade.LOCK: 8, Shade.WARN: 4, Shade.APPROVED: 2, Shade.ALLOWED: 1, Shade.NOTE: 0}
 _COLOUR = re.compile(r"#([0-9a-fA-F]{6})(?:[0-9a-fA-F]{2})?")
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from typing import Any
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-from aigate.api import Collected, InputError, Item
+from aigate.api import Collected, FrameSequence, InputError, Item
 
 from .normalised import Played
 from .project import (
@@ -79,10 +80,12 @@ def collect(project: Project) -> Collected:
                 other = tuple(dict.fromkeys(
                     path for path in _named_media(producer, clip_el, play.attached,
                                                   play.root) if path != media))
+                frames = _frames(producer, media, play.source_in,
+                                 play.source_in + play.end - play.start)
                 item = Item(play.label, track.kind, _clip_name(producer, clip_el), 0, rate,
                             float(play.start), float(play.end), float(play.source_in),
                             float(play.source_in + play.end - play.start), media, declared,
-                            other)
+                            other, frames)
                 # the handle is the project file's own element, where a marker is written
                 own = _original(originals, producer) if play.native else producer
                 placed.setdefault(play.label, []).append(
@@ -608,3 +611,25 @@ def _set(element: ET.Element, name: str, value: str) -> None:
     child = ET.Element("property", name=name)
     child.text = value
     element.insert(0, child)
+
+
+def _frames(producer: ET.Element, media: str | None, source_in: int,
+            source_out: int) -> FrameSequence | None:
+    """An image sequence melt plays (``%0Nd`` from ``begin``, or ``.all.EXT``), each image
+    held ``ttl`` frames: the images the clip's source frames show."""
+    if not media or not (re.search(r"%0?\d*d", media) or
+                         Path(media).name.startswith(".all.")):
+        return None
+    ttl = max(_int(prop(producer, "ttl"), 25), 1)
+    first, last = source_in // ttl, max(source_out - 1, source_in) // ttl
+    if Path(media).name.startswith(".all."):
+        return FrameSequence(media, first, last)
+    begin = _int(prop(producer, "begin"), 0)
+    return FrameSequence(media, begin, begin + last, skips_gaps=True)
+
+
+def _int(text: str | None, default: int) -> int:
+    try:
+        return int(text) if text is not None else default
+    except ValueError:
+        return default

@@ -35,6 +35,7 @@ from aigate.api import (
     from_other_media,
     glob_match,
     hookimpl,
+    media_spellings,
     parse_contract,
 )
 
@@ -96,8 +97,9 @@ def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tupl
         if digest and digest in ledger.by_sha256:
             found.append(ledger.by_sha256[digest])
         if item.media_url:
+            spellings = media_spellings(media)
             by_path = next((e for e in ledger.globbed
-                            if glob_match(item.media_url, e.media or "")), None)
+                            if any(glob_match(s, e.media or "") for s in spellings)), None)
             if by_path is not None and by_path not in found:
                 found.append(by_path)
         for entry in found:
@@ -119,7 +121,7 @@ def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tupl
         by_claim = ledger.by_asset_id.get(claimed) if claimed else None
         if claimed and by_claim is not None and by_claim not in found:
             yield index, _by_claim(by_claim, claimed, digest)
-        if item.other_media:  # the clip's other media: their entries add concerns
+        if item.other_media or item.sequence:  # other media and frames: their entries add concerns
             for other in context.other_media(item):
                 for entry in _entries(ledger, other, context):
                     if entry not in found:
@@ -131,8 +133,9 @@ def _entries(ledger: Ledger, media: Media, context: CheckContext) -> list[Entry]
     digest = context.sha256(media) if ledger.by_sha256 else None
     found = [ledger.by_sha256[digest]] if digest and digest in ledger.by_sha256 else []
     if media.url:
-        by_path = next((e for e in ledger.globbed if glob_match(media.url, e.media or "")),
-                       None)
+        spellings = media_spellings(media)
+        by_path = next((e for e in ledger.globbed
+                        if any(glob_match(s, e.media or "") for s in spellings)), None)
         if by_path is not None and by_path not in found:
             found.append(by_path)
     return found

@@ -34,9 +34,10 @@ PREFIX = "AIGATE"
 MARKER_COLOURS = {Shade.LOCK: otio.schema.MarkerColor.RED,
                   Shade.WARN: otio.schema.MarkerColor.YELLOW,
                   Shade.APPROVED: otio.schema.MarkerColor.GREEN,
-                  Shade.ALLOWED: otio.schema.MarkerColor.CYAN}
+                  Shade.ALLOWED: otio.schema.MarkerColor.CYAN,
+                  Shade.NOTE: otio.schema.MarkerColor.WHITE}
 FCP_LABELS = {Shade.LOCK: "Rose", Shade.WARN: "Yellow", Shade.APPROVED: "Forest",
-              Shade.ALLOWED: "Cerulean"}
+              Shade.ALLOWED: "Cerulean", Shade.NOTE: "Lavender"}
 
 
 def annotate(collected: Collected, result: SubjectResult, target: str | None) -> None:

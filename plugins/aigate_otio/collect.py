@@ -7,7 +7,17 @@ from typing import Any
 
 import opentimelineio as otio
 
-from aigate.api import MAX_RATE, Collected, InputError, Item, items_timing_problem, timing_problem
+from aigate.api import (
+    MAX_RATE,
+    Collected,
+    FrameSequence,
+    InputError,
+    Item,
+    frame_url,
+    items_timing_problem,
+    timing_problem,
+)
+from aigate_otio import sequence
 
 HOST = "otio"
 NAMESPACE = "aigate"
@@ -186,8 +196,12 @@ def _item(clip: otio.schema.Clip, track: str, kind: str, index: int, rate: float
         declared.append(("clip", value))
     reference = clip.media_reference
     media_url = None
+    frames = None
     if reference is not None:
         media_url = _url(reference)
+        if isinstance(reference, otio.schema.ImageSequenceReference):
+            frames = _frames(clip, reference)
+            media_url = frame_url(frames.pattern, frames.first)
         value = _lookup(reference.metadata, NAMESPACE)
         if value is not None:
             declared.append(("media_reference", value))
@@ -199,7 +213,20 @@ def _item(clip: otio.schema.Clip, track: str, kind: str, index: int, rate: float
     return Item(track, kind, clip.name or "(unnamed clip)", index, rate, record_in,
                 record_in + duration, source_in,
                 None if source_in is None else source_in + duration, media_url or None,
-                tuple(declared), other_media)
+                tuple(declared), other_media, frames)
+
+
+def _frames(clip: otio.schema.Clip, reference: Any) -> FrameSequence:
+    """The frames of an image sequence the clip plays (every one is its media)."""
+    available = reference.available_range
+    used = clip.source_range or available
+    return sequence.frames_used(
+        sequence.pattern(reference.target_url_base, reference.name_prefix,
+                         reference.name_suffix, reference.frame_zero_padding),
+        reference.start_frame, reference.frame_step, reference.rate,
+        available.start_time.to_seconds() if available is not None else 0.0,
+        used.start_time.to_seconds() if used is not None else 0.0,
+        used.duration.to_seconds() if used is not None else 0.0)
 
 
 def _url(reference: Any) -> str | None:

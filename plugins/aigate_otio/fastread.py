@@ -27,9 +27,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aigate.api import MAX_RATE, Collected, InputError, Item, items_timing_problem
+from aigate.api import (
+    MAX_RATE,
+    Collected,
+    FrameSequence,
+    InputError,
+    Item,
+    frame_url,
+    items_timing_problem,
+)
 
 # past the loading limits the fast path declines: OTIO's side refuses with the usual line
+from . import sequence
 from .collect import cut_rate
 from .files import MAX_BYTES, MAX_RATIO
 from .otiojson import RepeatedKey, Unsupported, loads, paused_gc, read_text
@@ -345,8 +354,12 @@ def _image_sequence(d: dict[str, Any]) -> tuple[Any, ...]:
         raise Unsupported("ImageSequenceReference rate")
     if d.get("missing_frame_policy") not in ("error", "black", "hold"):
         raise Unsupported("missing_frame_policy")
-    # what collect gets from OTIO's ImageSequenceReference.abstract_target_url("#")
-    return _reference(d, f"{base if base.endswith('/') else base + '/'}{prefix}#{suffix}")
+    # what collect gets from OTIO's ImageSequenceReference.abstract_target_url("#"), and
+    # what it needs to work out the frames a clip uses (sequence.py)
+    frames = (sequence.pattern(base, prefix, suffix, d["frame_zero_padding"]),
+              d["start_frame"], d["frame_step"], float(d["rate"]))
+    return (*_reference(d, f"{base if base.endswith('/') else base + '/'}{prefix}#{suffix}"),
+            frames)
 
 
 def _clip(d: dict[str, Any]) -> tuple[Any, ...]:
@@ -588,10 +601,14 @@ def _item_of(clip: tuple[Any, ...], track: str, kind: str, index: int, rate: flo
         declared = (("clip", clip[4]),)
     reference = clip[3]
     media_url = None
+    frames = None
     if reference is not None:
         media_url = reference[1]
         if reference[2] is not None:
             declared = (*declared, ("media_reference", reference[2]))
+        if len(reference) > 4:  # an image sequence: the frames the clip uses
+            frames = _frames(clip[2], reference)
+            media_url = frame_url(frames.pattern, frames.first)
     other_media: tuple[str, ...] = ()
     if clip[5]:
         urls: list[str] = []
@@ -604,4 +621,20 @@ def _item_of(clip: tuple[Any, ...], track: str, kind: str, index: int, rate: flo
     return Item(track, kind, clip[1] or "(unnamed clip)", index, rate, record_in,
                 record_in + duration, source_in,
                 None if source_in is None else source_in + duration, media_url or None,
-                declared, other_media)
+                declared, other_media, frames)
+
+
+def _seconds(time: tuple[Any, ...]) -> float:
+    return time[1] / time[2]
+
+
+def _frames(source: tuple[Any, ...] | None, reference: tuple[Any, ...]) -> FrameSequence:
+    """collect._frames on the decoded reference (the same numbers, the same items)."""
+    available = reference[3]
+    used = source or available
+    frame_pattern, start_frame, step, rate = reference[4]
+    return sequence.frames_used(
+        frame_pattern, start_frame, step, rate,
+        _seconds(available[1]) if available is not None else 0.0,
+        _seconds(used[1]) if used is not None else 0.0,
+        _seconds(used[2]) if used is not None else 0.0)

@@ -1,48 +1,81 @@
 """What paths say: media or clip names matching ``patterns`` in aigate.yaml (e.g.
-``**/genai/**``, ``*_gen_v*.mov``) are generated (a hint, the weakest trust); and, with
-``--require-media`` (``media.require``), a clip whose media cannot be read gets a ``media``
-claim that the media-missing rule turns into a finding. At stage final that holds without
-the option for media that is there but was not read (outside the media roots, unreadable):
-a deliverable's provenance is never cleared by not looking."""
+``**/genai/**``, ``*_gen_v*.mov``) are generated (a hint, the weakest trust); and a clip
+whose media the gate could not read (missing, outside the media roots, unreadable, packed in
+a bundle, a frame of its image sequence gone, a sequence past the bound) gets a ``media``
+claim, which the pack's ``media-missing`` rule turns into a finding at the pack's severity
+for the stage (the built-in packs: info at import and edit, warn at review, lock at final):
+a deliverable's provenance is never cleared by not looking.
+
+With ``--require-media`` (``media: {required: true}``) the claim is ``media (required)``
+instead, which the ``media-required`` rule judges (warn below review, lock from review on),
+and a clip without any media reference counts too. With ``media: {required: false,
+reason: ...}`` no such claim is made: the show declared it has no media access, and every
+report says its provenance came from the timeline alone."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from aigate.api import MEDIA_OUTSIDE as OUTSIDE
-from aigate.api import MEDIA_UNREADABLE as UNREADABLE
-from aigate.api import STAGES, CheckContext, Claim, Item, Trust, glob_match, hookimpl
+from aigate.api import MEDIA_NOT_READ as NOT_READ
+from aigate.api import CheckContext, Claim, Item, Trust, glob_match, hookimpl, media_spellings
 
 MEDIA_SOURCE = "media"
-
-
-#: media the gate found but did not read: at stage final that is never "no provenance"
-FOUND_UNREAD = (OUTSIDE, UNREADABLE)
+#: the claim's source when the config (or --require-media) requires media at every stage
+REQUIRED_SOURCE = "media (required)"
 
 
 @hookimpl
 def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tuple[int, Claim]]:
     patterns = context.config.patterns
-    require = context.config.media.require
-    at_final = context.stage == STAGES[-1]
-    if not patterns and not require and not at_final:
-        return
+    media_settings = context.config.media
+    require = media_settings.require
+    judge_media = not media_settings.timeline_only
     for index, item in enumerate(items):
-        for pattern in patterns:
-            if (item.media_url and glob_match(item.media_url, pattern)) or \
-                    glob_match(item.clip, pattern):
-                yield index, Claim("path pattern", Trust.HINT, generated=True,
-                                   detail=f"matches {pattern}")
-                break
-            # every media of the clip counts (Item.other_media: a proxy's full resolution)
-            other = next((u for u in item.other_media if glob_match(u, pattern)),
-                         None) if item.other_media else None
-            if other is not None:
-                yield index, Claim("path pattern", Trust.HINT, generated=True,
-                                   detail=f"other media {other} matches {pattern}")
-                break
-        if require or (at_final and item.media_url):
-            media = context.media(item)
-            if (require and not media.readable) or media.state in FOUND_UNREAD:
-                yield index, Claim(MEDIA_SOURCE, Trust.HINT,
-                                   detail=media.detail or "no media reference")
+        if patterns:
+            claim = _pattern_claim(item, patterns, context)
+            if claim is not None:
+                yield index, claim
+        if not judge_media or (not require and not item.media_url and not item.other_media
+                               and item.sequence is None):
+            continue
+        unread = _unread(item, context, require)
+        if unread:
+            yield index, Claim(REQUIRED_SOURCE if require else MEDIA_SOURCE, Trust.HINT,
+                               detail=unread)
+
+
+def _pattern_claim(item: Item, patterns: Sequence[str], context: CheckContext) -> Claim | None:
+    """A path pattern's claim: tried on the clip name, on each media URL as written and as
+    the player opens it (normalised, its links resolved), so no spelling slips past."""
+    for pattern in patterns:
+        if glob_match(item.clip, pattern):
+            return Claim("path pattern", Trust.HINT, generated=True, detail=f"matches {pattern}")
+    spellings: list[tuple[str, str]] = []
+    if item.media_url:
+        spellings += [(s, "") for s in media_spellings(context.media(item))]
+    for media in context.other_media(item):
+        spellings += [(s, "other media ") for s in media_spellings(media)]
+    for pattern in patterns:
+        for text, label in spellings:
+            if glob_match(text, pattern):
+                return Claim("path pattern", Trust.HINT, generated=True,
+                             detail=f"{label}{text} matches {pattern}" if label
+                             else f"matches {pattern}")
+    return None
+
+
+def _unread(item: Item, context: CheckContext, require: bool) -> str:
+    """Why some media of the clip could not be read ("" when all of it was)."""
+    problem = context.sequence_problem(item)
+    if problem:  # said first: it explains why the frames were not looked at
+        return problem
+    if item.media_url:
+        media = context.media(item)
+        if not media.readable and media.state != NOT_READ:
+            return media.detail or f"cannot be read: {media.url}"
+    elif require:
+        return "no media reference"
+    for other in context.other_media(item):
+        if not other.readable and other.state != NOT_READ:
+            return f"other media: {other.detail or other.url}"
+    return ""

@@ -54,14 +54,15 @@ h2 { font-size: 18px; margin: 28px 0 4px; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; color: #fff;
          font-size: 12px; font-weight: 600; vertical-align: middle; white-space: nowrap; }
 .badge.pass { background: #7d8288; } .badge.approved { background: var(--approved); }
-.badge.allowed { background: var(--allowed); }
+.badge.allowed { background: var(--allowed); } .badge.note { background: #7d8288; }
 .badge.info { background: var(--approved); }
 .badge.warn { background: #c98500; } .badge.lock { background: var(--lock); }
 .legend span { display: inline-block; margin-right: 14px; }
 .legend i { display: inline-block; width: 12px; height: 12px; margin-right: 4px;
             vertical-align: -1px; border-radius: 2px; }
 .swatch.pass { background: var(--pass); } .swatch.approved { background: var(--approved); }
-.swatch.allowed { background: var(--allowed); } .swatch.warn { background: var(--warn); }
+.swatch.allowed { background: var(--allowed); }
+.swatch.note { background: var(--pass); } .swatch.warn { background: var(--warn); }
 .swatch.lock { background: var(--lock); }
 .filter { margin: 6px 0 0; font-weight: 600; }
 body:has(#lock-only:checked) .subject:not([data-verdict="lock"]),
@@ -69,7 +70,8 @@ body:has(#lock-only:checked) tbody.clip:not([data-verdict="lock"]) { display: no
 svg.cut { width: 100%; height: auto; background: #f7f8fa; border: 1px solid #dde0e4;
           border-radius: 4px; }
 svg.cut .clip { stroke: #fff; stroke-width: 0.5; }
-svg.cut .clip.pass { fill: var(--pass); } svg.cut .clip.approved { fill: var(--approved); }
+svg.cut .clip.pass, svg.cut .clip.note { fill: var(--pass); }
+svg.cut .clip.approved { fill: var(--approved); }
 svg.cut .clip.allowed { fill: var(--allowed); }
 svg.cut .clip.warn { fill: var(--warn); } svg.cut .clip.lock { fill: var(--lock); }
 svg.cut text { font: 11px system-ui, sans-serif; fill: #444; }
@@ -191,6 +193,8 @@ def _subject(result: SubjectResult, out: TextIO) -> None:
               f"<b>{escape(result.stage)}</b> · policy {escape(result.policy)} · "
               f"config {escape(result.config or 'none (built-in defaults)')} · "
               f"{escape(counts_in_words(result.counts, always_allowed=True))}</p>\n")
+    if result.timeline_only:  # the gate did not vouch for the media: said up front
+        out.write(f'<p class="meta basis"><b>{escape(result.provenance_basis)}</b></p>\n')
     _picture(result, out)
     _table(result, out)
     out.write("</details></section>\n")
@@ -274,7 +278,7 @@ def _table(result: SubjectResult, out: TextIO) -> None:
             if f.waived:
                 why += (f' <span class="waiver">waived by {escape(f.approval or "")} '
                         f"({escape(f.approver or '')})</span>")
-            elif f.severity is Severity.INFO:
+            elif f.severity is Severity.INFO and r.ai:
                 why += ' <span class="waiver">allowed by policy</span>'
             row = f'<tr class="{f.severity.label}">'
             if n == 0:
@@ -295,7 +299,8 @@ def _remedies(result: ItemResult, shade: Shade) -> str:
     """What to do about the clip, each remediation once (several rules may share one)."""
     open_findings = [f for f in result.findings if f.severity > Severity.INFO]
     if not open_findings:
-        return "nothing: " + ("approved" if shade is Shade.APPROVED else "allowed by policy")
+        return "nothing: " + {Shade.APPROVED: "approved", Shade.NOTE: "a note"}.get(
+            shade, "allowed by policy")
     remedies: dict[str, list[str]] = {}
     for f in open_findings:
         if f.remediation:

@@ -26,6 +26,9 @@ def _subject(result: SubjectResult) -> dict[str, Any]:
         "policy": result.policy,
         "config": result.config,
         "as_of": result.as_of.isoformat() if result.as_of else None,
+        # null: media required at final; else why not (provenance from the timeline alone)
+        "media_not_required": result.timeline_only or None,
+        "provenance_basis": result.provenance_basis or None,
         "verdict": result.verdict.label,
         "items": [_item(r) for r in result.items],
     }

@@ -75,7 +75,9 @@ def _suite(result: SubjectResult, options: ReportOptions) -> ET.Element:
                        ("clips warned", str(counts.warned)),
                        ("clips approved (waived)", str(counts.approved)),
                        ("clips allowed by policy", str(counts.allowed)),
-                       ("findings waived", str(counts.waived))):
+                       ("findings waived", str(counts.waived)),
+                       ("provenance basis", result.provenance_basis
+                        or "media read where found; unread media is a finding")):
         ET.SubElement(properties, "property", name=key, value=value)
     cases = failures = 0
     seen: set[tuple[str, str]] = set()

@@ -41,6 +41,8 @@ def subject(result: SubjectResult, options: ReportOptions) -> str:
     lines = [f"{where}{_p(result.name)} [stage {_p(result.stage)}, policy {_p(result.policy)}, "
              f"{config}] "
              f"{_paint(options, result.verdict, result.verdict.label.upper())}"]
+    if result.timeline_only:  # said up front too: the gate did not vouch for the media
+        lines.append(f"  NOTE {_p(result.provenance_basis)}")
     for tracks, item_result in _linked(flagged):
         item, verdict = item_result.item, item_result.verdict
         lines.append(f"  {_paint(options, verdict, f'{verdict.label.upper():<4}')} "
@@ -87,6 +89,8 @@ def _info_kind(result: ItemResult) -> str:
     """An info clip says whether a record approved it or the policy allowed it."""
     if result.verdict is not Severity.INFO:
         return ""
+    if not result.ai:  # a note (media not read while cutting): nothing AI was allowed
+        return " (note, not AI)"
     return " (AI, approved)" if approved(result) else " (AI, allowed by policy)"
 
 

@@ -81,7 +81,7 @@ def _media(items: Sequence[Item], context: CheckContext
     for index, item in enumerate(items):
         if item.media_url:
             yield index, main[index], False
-        if item.other_media:
+        if item.other_media or item.sequence:
             for media in context.other_media(item):
                 yield index, media, True
 
