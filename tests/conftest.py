@@ -43,3 +43,17 @@ def studio(tmp_path: Path) -> Path:
     (tmp_path / "aigate.yaml").write_text(
         "show: TESTSHOW\npolicy: pack.yaml\napprovals: approvals/\n")
     return tmp_path
+
+
+@pytest.fixture
+def kit(tmp_path: Path) -> dict[str, Path]:
+    """A delivery studio's C2PA signing certificate chain, its key and its trust anchor."""
+    import mediakit
+
+    signing = mediakit.signing_kit("delivery studio")
+    folder = tmp_path / "certs"
+    folder.mkdir()
+    (folder / "chain.pem").write_bytes(signing.chain_pem)
+    (folder / "leaf.key").write_bytes(signing.key_pem)
+    return {"cert": folder / "chain.pem", "key": folder / "leaf.key",
+            "anchor": signing.write_anchor(folder / "ca.pem")}

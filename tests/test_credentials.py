@@ -19,17 +19,6 @@ IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 
 
 @pytest.fixture
-def kit(tmp_path: Path) -> dict[str, Path]:
-    signing = mediakit.signing_kit("delivery studio")
-    folder = tmp_path / "certs"
-    folder.mkdir()
-    (folder / "chain.pem").write_bytes(signing.chain_pem)
-    (folder / "leaf.key").write_bytes(signing.key_pem)
-    return {"cert": folder / "chain.pem", "key": folder / "leaf.key",
-            "anchor": signing.write_anchor(folder / "ca.pem")}
-
-
-@pytest.fixture
 def cut(studio: Path) -> Path:
     """A cut that passes at final: one approved AI clip whose media carries its generator's
     own Content Credentials, and a camera plate."""

@@ -24,17 +24,6 @@ IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 
 
 @pytest.fixture
-def kit(tmp_path: Path) -> dict[str, Path]:
-    signing = mediakit.signing_kit("delivery studio")
-    folder = tmp_path / "certs"
-    folder.mkdir()
-    (folder / "chain.pem").write_bytes(signing.chain_pem)
-    (folder / "leaf.key").write_bytes(signing.key_pem)
-    return {"cert": folder / "chain.pem", "key": folder / "leaf.key",
-            "anchor": signing.write_anchor(folder / "ca.pem")}
-
-
-@pytest.fixture
 def cut(studio: Path) -> Path:
     """A cut that passes at final: two approved AI clips (one a consented digital replica
     of a named performer), their media signed by the vendor, and a camera plate."""
