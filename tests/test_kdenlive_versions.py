@@ -116,7 +116,9 @@ def test_a_render_of_a_sequence_project_is_its_cut(show, cli):
               "width=128", "height=72")
     assert run.code == 0, run.err
     assert frames_of(out) == 405
-    assert run.out.strip().splitlines()[-1].endswith("no clip would block a final render")
+    # the colour clip's LUT filter names a file this machine lacks (Kdenlive's own test of a
+    # missing file): media the gate cannot read would lock a final render
+    assert run.out.strip().splitlines()[-1].endswith("1 clip would block a final render")
 
 
 # -- guides and markers ---------------------------------------------------------------------

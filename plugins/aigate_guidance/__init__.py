@@ -417,6 +417,7 @@ RULES: tuple[Rule, ...] = (
                  "media (no reference at all included), at every stage",
          remediation="Relink the media, or add its folder to media.roots / media.remap in "
                      "aigate.yaml.",
+         reads_item=False,
          check=_media_required),
     Rule(id="disclosure-incomplete",
          title="GenAI use not fully disclosed",

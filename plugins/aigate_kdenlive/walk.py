@@ -60,6 +60,9 @@ def collect(project: Project) -> Collected:
     bins = _bin_clips(project, project.services())
     originals = project.services() if source is not project else {}
     root_folder = source.root.get("root") or None
+    # the bin clips are the project file's own: their relative paths are melt's from that
+    # file's root, not from the normalised document's
+    bin_root = project.root.get("root") or None
     items: list[Item] = []
     handles: list[Placement] = []
     walk = _Walk(source, services, rate, root_folder,
@@ -78,8 +81,10 @@ def collect(project: Project) -> Collected:
                 declared = _declared(play.entry, producer, clip_el, play.carried)
                 media = _media(producer, play.root)
                 other = tuple(dict.fromkeys(
-                    path for path in _named_media(producer, clip_el, play.attached,
-                                                  play.root) if path != media))
+                    path for path in _named_media(
+                        producer, clip_el, play.attached, play.root,
+                        bin_root if clip_el is not producer and source is not project
+                        else play.root) if path != media))
                 frames = _frames(producer, media, play.source_in,
                                  play.source_in + play.end - play.start)
                 item = Item(play.label, track.kind, _clip_name(producer, clip_el), 0, rate,
@@ -505,17 +510,17 @@ def _media(producer: ET.Element, root_folder: str | None) -> str | None:
 
 
 def _named_media(producer: ET.Element, clip: ET.Element, attached: Sequence[ET.Element],
-                 root_folder: str | None) -> Iterator[str]:
+                 root_folder: str | None, clip_root: str | None) -> Iterator[str]:
     """Every file the clip names besides: the producer's and its bin clip's paths (the
-    original behind a proxy...), and the files its filters, transitions and links bring
-    in (a watermark)."""
-    for element in dict.fromkeys((producer, clip)):
+    original behind a proxy...; the bin clip's against ``clip_root``), and the files its
+    filters, transitions and links bring in (a watermark)."""
+    for element, root in dict.fromkeys(((producer, root_folder), (clip, clip_root))):
         service = prop(element, "mlt_service") or ""
         for name in PRODUCER_PATHS:
             if name == "resource" and (service in GENERATORS
                                        or service in ("xml-string", "xmlstring")):
                 continue
-            path = _path(prop(element, name), service, root_folder)
+            path = _path(prop(element, name), service, root)
             if path:
                 yield path
     for element in attached:
