@@ -6,7 +6,8 @@ The answers are OTIO's own (its ActiveManifest), remembered as a snapshot keyed 
 installed distributions (entry-point plugins come from them), every ``OTIO_*`` variable
 (OTIO_PLUGIN_MANIFEST_PATH, OTIO_DISABLE_ENTRYPOINTS_PLUGINS) and the manifest files read,
 by size and modification time. A manifest made by a plugin's code (a ``plugin_manifest()``
-function) may answer differently on any run, so it is asked every time; and in a process
+function; aigate's own hooks excepted, whose function and JSON file are in the key) may
+answer differently on any run, so it is asked every time; and in a process
 that has imported OTIO already (a host application that may have attached hook scripts at
 run time) the live manifest answers.
 """
@@ -53,8 +54,24 @@ def _live() -> dict[str, Any]:
     manifest = otio.plugins.ActiveManifest()
     suffixes = sorted({s.lower() for adapter in manifest.adapters for s in adapter.suffixes})
     plain = [suffix for suffix, name in ADAPTERS.items() if _plain(otio, manifest, suffix, name)]
+    sources = list(manifest.source_files)
+    if _ours() in sources:  # aigate's manifest function reads the JSON file beside it
+        sources.append(os.path.join(os.path.dirname(_ours() or ""), "plugin_manifest.json"))
     return {"suffixes": suffixes, "plain": plain,
-            "sources": [[path, *_stat(path)] for path in manifest.source_files]}
+            "sources": [[path, *_stat(path)] for path in sources]}
+
+
+def _ours() -> str | None:
+    """Where aigate's own OTIO hooks module is (its ``plugin_manifest()`` answers from its
+    JSON file and the manifests read before it, all of them in the key): found, not
+    imported."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("aigate_otio_hooks")
+    except (ImportError, ValueError):
+        return None
+    return os.path.abspath(spec.origin) if spec is not None and spec.origin else None
 
 
 def _plain(otio: Any, manifest: Any, suffix: str, adapter: str) -> bool:
@@ -78,11 +95,12 @@ def _stat(path: str) -> list[int]:
 
 def _unchanged(value: Any) -> bool:
     """A remembered answer holds while every manifest file it came from is unchanged and
-    none of them is a plugin's code."""
+    none of them is a plugin's code (aigate's own excepted)."""
     try:
         sources = value["sources"]
+        ours = _ours()
         return (isinstance(value["suffixes"], list) and isinstance(value["plain"], list)
-                and all(str(path).endswith(".json") and _stat(path) == [size, mtime]
-                        for path, size, mtime in sources))
+                and all((str(path).endswith(".json") or path == ours)
+                        and _stat(path) == [size, mtime] for path, size, mtime in sources))
     except (KeyError, TypeError, ValueError):
         return False
