@@ -148,6 +148,8 @@ def aigate_render(subject: Any, path: Path | None, output: Path,
 
 @hookimpl
 def aigate_render_help() -> str:
+    from . import render as renders
+
     return renders.help_text()
 
 
