@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -39,7 +40,7 @@ OURS = {
     "aigate.run", "aigate.run.discovery", "aigate.run.exitcodes", "aigate.run.parallel",
     "aigate.run.pinning", "aigate.run.session", "aigate.trust", "aigate.trust.signing",
     "aigate_otio", "aigate_otio.fastread", "aigate_otio.manifest", "aigate_otio.otiojson",
-    "aigate_otio.rates", "aigate_otio.sniff",
+    "aigate_otio.rates", "aigate_otio.sequence", "aigate_otio.sniff",
     "aigate_blender", "aigate_blender.graph", "aigate_kdenlive", "aigate_kdenlive.names",
     "aigate_metadata", "aigate_xmp", "aigate_ledger",
     "aigate_paths", "aigate_guidance", "aigate_guidance.disclosure",
@@ -90,6 +91,8 @@ def test_a_small_check_imports_only_what_it_uses(tmp_path):
     cut = write(tmp_path / "cut.otio", timeline(
         [clip("plate"), clip("gen", aigate=ai(purpose="temp"))],
         [clip("sky", aigate=ai(role="background"))]))
+    # no media present: reading media (C2PA, the provenance cache) is a run that uses them
+    shutil.rmtree(tmp_path / "media", ignore_errors=True)
     env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
     interpreter = set(imports("-c", "pass", env=env, cwd=tmp_path))
     check = ("-m", "aigate", "check", str(cut), "--stage", "final")
