@@ -54,6 +54,7 @@ from aigate.core.formats import (
 )
 from aigate.core.gcpause import paused_gc
 from aigate.core.hookspecs import HOOK_API_VERSION, hookimpl
+from aigate.core.installed import fingerprint, snapshot
 from aigate.core.media import (
     MAX_SEQUENCE_FRAMES,
     Media,
@@ -196,6 +197,7 @@ __all__ = [
     "claim_from_dict",
     "claim_to_dict",
     "counts_in_words",
+    "fingerprint",
     "frame_url",
     "from_other_media",
     "gate_for",
@@ -218,6 +220,7 @@ __all__ = [
     "printable",
     "read_bounded",
     "refuse_xml_entities",
+    "snapshot",
     "timecode",
     "timing_problem",
     "validate_stage",

@@ -12,6 +12,8 @@ interleaved run by run on the same generated cut (bench/make_timeline.py: 4 trac
 - ``check text``: ``aigate check CUT --stage final``;
 - ``check json``: the same with ``--format json --output r.json``;
 - ``check text, OTIO path``: ``AIGATE_FAST=0``, the check as it reads without the fast path;
+- ``check small``: the check of a small cut (40 clips, every 10th AI-tagged): start-up, i.e.
+  imports and the session, against ``python start`` (``python -c pass``, the floor);
 - ``read, hook`` / ``read, hook off``: ``read_from_file`` with aigate installed (its
   post_adapter_read hook runs the import check) and with the hook switched off
   (AIGATE_DISABLE=1: the same plugins load, the hook returns at once), on the AI cut and on
@@ -22,6 +24,10 @@ first, unmeasured round), as an installed package does. Wall time, CPU time (use
 of the child: steadier than wall time on a shared machine) and peak RSS (the child's
 ru_maxrss) are taken per process with os.wait4. Prints a Markdown table of ratios for the
 README.
+
+``--baseline DIR`` adds every ``check`` command once more, run from the sources in DIR (a
+checkout of another commit), interleaved with the rest: a before/after on the same machine
+at the same moment.
 """
 
 from __future__ import annotations
@@ -82,10 +88,14 @@ def child_env(env: dict[str, str], cwd: Path) -> dict[str, str]:
     return {**full, "PYTHONPYCACHEPREFIX": str(cwd / "pycache"), **env}
 
 
-def commands(cut: Path, clean: Path) -> dict[str, tuple[list[str], dict[str, str]]]:
+def commands(cut: Path, clean: Path, small: Path, baseline: Path | None
+             ) -> dict[str, tuple[list[str], dict[str, str]]]:
     gate = [sys.executable, "-m", "aigate", "check", str(cut), "--stage", "final"]
     read = [sys.executable, "-c", READ]
-    return {
+    small_gate = [sys.executable, "-m", "aigate", "check", str(small), "--stage", "final"]
+    cases = {
+        "python start": ([sys.executable, "-c", "pass"], {}),
+        "check small": (small_gate, {}),
         "otio read": ([*read, str(cut)], ALONE),
         "check text": (gate, {}),
         "check json": ([*gate, "--format", "json", "--output", "r.json"], {}),
@@ -95,17 +105,25 @@ def commands(cut: Path, clean: Path) -> dict[str, tuple[list[str], dict[str, str
         "read clean, hook": ([*read, str(clean)], {}),
         "read clean, hook off": ([*read, str(clean)], {"AIGATE_DISABLE": "1"}),
     }
+    if baseline is not None:
+        old = {"PYTHONPATH": os.pathsep.join(
+            str(baseline / part) for part in ("", "plugins", "hooks"))}
+        for name in [n for n in cases if n.startswith(("check", "read"))]:
+            cmd, env = cases[name]
+            cases[f"{name} (baseline)"] = (cmd, {**env, **old})
+    return cases
 
 
-def measure(clips: int, runs: int, out: Path) -> dict[str, Sample]:
+def measure(clips: int, runs: int, out: Path, baseline: Path | None) -> dict[str, Sample]:
     import opentimelineio as otio
 
     cut, clean = out / f"cut{clips}.otio", out / f"clean{clips}.otio"
-    for path, every in ((cut, 10), (clean, 0)):
+    small = out / "small40.otio"
+    for path, every, count in ((cut, 10, clips), (clean, 0, clips), (small, 10, 40)):
         if not path.exists():
             out.mkdir(parents=True, exist_ok=True)
-            otio.adapters.write_to_file(build(clips, ai_every=every), str(path))
-    cases = commands(cut, clean)
+            otio.adapters.write_to_file(build(count, ai_every=every), str(path))
+    cases = commands(cut, clean, small, baseline)
     samples = {name: Sample() for name in cases}
     with tempfile.TemporaryDirectory() as tmp:
         for cmd, env in cases.values():  # warm the page cache and write the .pyc files
@@ -145,10 +163,11 @@ def main() -> None:
     parser.add_argument("--clips", type=int, nargs="+", default=[10_000])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--out", type=Path, default=HERE / "out")
+    parser.add_argument("--baseline", type=Path, help="sources of another commit to compare")
     args = parser.parse_args()
     results = {}
     for clips in args.clips:
-        results[clips] = samples = measure(clips, args.runs, args.out)
+        results[clips] = samples = measure(clips, args.runs, args.out, args.baseline)
         for name, sample in samples.items():
             print(f"{clips} clips, {name}: wall {sample.median('wall'):.3f} s, "
                   f"cpu {sample.median('cpu'):.3f} s, rss {sample.median('rss'):.0f} MiB",
@@ -156,6 +175,15 @@ def main() -> None:
     print(f"{os.cpu_count()} cores; medians of {args.runs} interleaved runs; ratios are "
           "wall / CPU against the OTIO read (hook: against the same read, hook off)")
     print(table(results))
+    for clips, s in results.items():
+        small, start = s["check small"], s["python start"]
+        print(f"\nsmall check (40 clips): CPU {small.median('cpu'):.3f} s, wall "
+              f"{small.median('wall'):.3f} s; python start CPU {start.median('cpu'):.3f} s")
+        if args.baseline is not None:
+            print(f"\n{clips:,} clips, this commit over the baseline (wall / CPU):")
+            for name in [n for n in s if n.endswith(" (baseline)")]:
+                print(f"- {name[:-len(' (baseline)')]}: "
+                      f"{ratio(s, name[:-len(' (baseline)')], name)}")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from aigate import __version__
 from aigate.cli.approvals import _add_approvals
 from aigate.cli.attest import _add_attest
 from aigate.cli.check import _add_check, _add_register
@@ -30,7 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
         "studio's GenAI policy.", epilog="exit codes: 0 ok, 1 lock (or --fail-on reached), "
         "2 usage or input error, 130 interrupted, 143 terminated; "
         "'aigate COMMAND --help' for each command")
-    parser.add_argument("--version", action="version", version=f"aigate {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0,
+                        help="show program's version number and exit")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for add in (_add_check, _add_annotate, _add_render, _add_register, _add_init,
@@ -38,6 +38,18 @@ def build_parser() -> argparse.ArgumentParser:
                 _add_credentials, _add_plugins):
         add(sub)
     return parser
+
+
+class _Version(argparse.Action):
+    """--version, read only when asked: the version comes from the installed package's
+    metadata, which every other run would pay for at start-up."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        from aigate import __version__
+
+        print(f"aigate {__version__}")  # on stdout, as argparse's own version action
+        parser.exit()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

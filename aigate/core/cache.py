@@ -121,11 +121,13 @@ class ProvenanceCache:
     def get_many(self, source: str, media: list[Media],
                  decode: Callable[[Any], Any] = checked) -> dict[Path, Any]:
         """Cached values for many files in a few queries (a conform checks thousands)."""
-        db = self._connect()
         found: dict[Path, Any] = {}
+        wanted = {str(m.path): m for m in media if m.path is not None}
+        if not wanted:  # nothing to ask: the database is not even opened
+            return found
+        db = self._connect()
         if db is None:
             return found
-        wanted = {str(m.path): m for m in media if m.path is not None}
         names = list(wanted)
         try:
             for start in range(0, len(names), 500):

@@ -24,7 +24,6 @@ import importlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from importlib import metadata
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -32,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 from aigate.config.yamlfile import suggest
-from aigate.core import hookspecs
+from aigate.core import hookspecs, installed
 from aigate.core.formats import AnyFormat, RegisterFormat, ReportFormat
 from aigate.core.policy import Rule
 from aigate.errors import AigateError, InputError, PluginError, Terminated, describe, one_line
@@ -395,8 +394,9 @@ def load_plugins(*, extra: Iterable[str] = (), strict: bool = False,
     plugins = Plugins(manager, strict=strict)
     plugins.add_modules(DEFAULT_PLUGINS, "builtin")
     if entry_points:
-        for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
-            origin = f"entry point {ep.dist.name if ep.dist else ep.value}"
+        # remembered per installed distributions: the scan reads every one's metadata
+        for ep in installed.entry_points(ENTRY_POINT_GROUP):
+            origin = f"entry point {ep.dist or ep.value}"
             plugins.tried.add(ep.module)
             try:
                 loaded = ep.load()

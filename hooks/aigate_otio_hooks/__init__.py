@@ -203,9 +203,11 @@ def _configured(near: Path) -> bool:
         return True
     if any((f / "aigate.yaml").exists() for f in (folder, *folder.parents)):
         return True
-    from importlib.metadata import entry_points
+    # remembered per installed distributions: importlib.metadata's scan on every OTIO read
+    # cost most of this hook's time on a clean cut
+    from aigate.core.installed import entry_points
 
-    return bool(entry_points(group="aigate"))
+    return bool(entry_points("aigate"))
 
 
 def _declares_nothing(timeline: Any) -> bool:

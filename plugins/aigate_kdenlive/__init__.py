@@ -9,6 +9,7 @@ to render.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -24,13 +25,22 @@ from aigate.api import (
     hookimpl,
 )
 
-from . import normalised
-from . import project as projects
-from . import render as renders
-from .otio_io import from_otio
-from .present import present
-from .project import HOST, SUFFIXES, Project
-from .walk import reader_refusal
+from .names import HOST, SUFFIXES
+
+# the plugin's readers, writers and OTIO conversion are imported where used: a run that
+# checks no Kdenlive project loads neither the XML parsers nor OpenTimelineIO for them
+
+
+def _loaded(module: str, name: str) -> type | None:
+    """A class of this plugin's module ``module`` if that module is loaded, else None: no
+    object of it can exist before, so the question needs no import."""
+    found = sys.modules.get(f"{__name__}.{module}")
+    return getattr(found, name, None) if found is not None else None
+
+
+def _is_project(subject: Any) -> bool:
+    project = _loaded("project", "Project")
+    return project is not None and isinstance(subject, project)
 
 
 @hookimpl
@@ -42,13 +52,17 @@ def aigate_subject_suffixes() -> list[str]:
 def aigate_load_subject(path: Path) -> Any | None:
     if path.suffix.lower().lstrip(".") not in SUFFIXES:
         return None
+    from . import project as projects
+
     return projects.read(path)
 
 
 @hookimpl
 def aigate_collect(subject: Any, path: Path | None) -> list[Collected] | None:
-    if not isinstance(subject, Project):
+    if not _is_project(subject):
         return None
+    from . import project as projects
+
     return [projects.collect(subject)]
 
 
@@ -56,6 +70,11 @@ def aigate_collect(subject: Any, path: Path | None) -> list[Collected] | None:
 def aigate_claims(items: Sequence[Item], context: CheckContext) -> None:
     """No claim: the stage is known here, so a project aigate's own reader read is refused
     at review and final (MLT not installed)."""
+    read_by_aigate = _loaded("walk", "ReadByAigate")
+    if read_by_aigate is None or not isinstance(items, read_by_aigate):
+        return  # only aigate's own reader (walk.py) makes items it may refuse
+    from .walk import reader_refusal
+
     refusal = reader_refusal(items, context.stage, str(context.path or context.subject))
     if refusal:
         raise InputError(refusal)
@@ -65,6 +84,8 @@ def aigate_claims(items: Sequence[Item], context: CheckContext) -> None:
 def aigate_present(collected: Collected, result: SubjectResult, target: str | None) -> Any:
     if collected.host != HOST:
         return None
+    from .present import present
+
     present(collected, result)
     return True
 
@@ -74,8 +95,10 @@ def aigate_save_subject(subject: Any, path: Path, protected: tuple[Path, ...]
                         ) -> SaveOutcome | None:
     from aigate.api import InputError
 
+    from . import project as projects
+
     kdenlive = path.suffix.lower().lstrip(".") in SUFFIXES
-    if not isinstance(subject, Project):
+    if not isinstance(subject, projects.Project):
         if not kdenlive:
             return None
         found = _otio_timelines(subject)
@@ -86,6 +109,8 @@ def aigate_save_subject(subject: Any, path: Path, protected: tuple[Path, ...]
                              f"holds {len(found)}: write them one by one")
         # relative media paths are read from the input's folder, as the OTIO host does
         root = protected[0].resolve().parent if protected else None
+        from .otio_io import from_otio
+
         subject = from_otio(found[0], name=path.stem, root=root)
     elif not kdenlive:
         raise InputError(f"{path}: a Kdenlive project is written as .kdenlive or .mlt "
@@ -110,22 +135,29 @@ def _otio_timelines(subject: Any) -> list[Any] | None:
 @hookimpl
 def aigate_render(subject: Any, path: Path | None, output: Path,
                   args: Sequence[str]) -> Any:
-    if not isinstance(subject, Project):
+    if not _is_project(subject):
         return None
     if path is None:  # melt renders the file: write the in-memory project beside the output
         from aigate.api import UsageError
 
         raise UsageError("a Kdenlive project is rendered from its file")
+    from . import render as renders
+
     return renders.render(path, output, args, frames=renders.cut_frames(subject))
 
 
 @hookimpl
 def aigate_render_help() -> str:
+    from . import render as renders
+
     return renders.help_text()
 
 
 @hookimpl
 def aigate_doctor() -> list[Diagnostic]:
+    from . import normalised
+    from . import render as renders
+
     melt = normalised.melt_path()
     reader = Diagnostic(
         "kdenlive reader", melt is not None,

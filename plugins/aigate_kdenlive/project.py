@@ -38,10 +38,9 @@ from defusedxml import DefusedXmlException
 from aigate.api import InputError
 
 from . import normalised
+from .names import HOST, SUFFIXES  # one definition: the package answers without this module
 from .normalised import Played
 
-HOST = "kdenlive"
-SUFFIXES = ("kdenlive", "mlt")
 #: contract v1 on a clip: JSON in this property of the bin clip, the timeline producer or
 #: chain, or the playlist entry
 CONTRACT = "kdenlive:aigate"

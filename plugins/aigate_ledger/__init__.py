@@ -17,7 +17,6 @@ tool, tool_vendor, tool_version, purpose, role, inputs (``;``-separated), notes.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -183,6 +182,8 @@ def _csv(path: Path) -> Iterator[Entry]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot read the ledger: {exc}") from None
+    import csv  # only a CSV ledger needs it
+
     reader = csv.DictReader(text.splitlines())
     for row in reader:
         line = reader.line_num

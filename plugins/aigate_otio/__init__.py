@@ -11,30 +11,35 @@ from typing import Any
 
 from aigate.api import Collected, Diagnostic, InputError, SaveOutcome, SubjectResult, hookimpl
 
-from . import edlrate, export, fastread, files, sniff
-from .annotate import annotate
-from .collect import HOST, bin_clips, collect_bin, collect_timeline, timelines
-from .doctor import diagnose
+# OpenTimelineIO is imported only where OTIO's objects are needed: a .otio or .otioz the fast
+# path reads is checked without it (manifest.py answers what OTIO's manifest would)
+from . import fastread, sniff
+from .fastread import HOST
+from .manifest import answers
 from .otiojson import Unsupported
 
 
 @hookimpl
 def aigate_subject_suffixes() -> list[str]:
-    return sorted(files.suffixes())
+    return sorted(answers().suffixes)
 
 
 @hookimpl
 def aigate_load_subject(path: Path, rate: tuple[str, str] | None) -> Any | None:
     suffix = path.suffix.lower().lstrip(".")
-    if suffix not in files.suffixes():
+    if suffix not in answers().suffixes:
         return None
     if suffix == "edl":  # an EDL does not state its rate: given, configured or detected
+        from . import edlrate
+
         return edlrate.read(path, *(rate or (None, "")))
     if fastread.enabled(suffix):
         try:
             return fastread.read(path)
         except Unsupported:
             pass  # OTIO's reader decides, with the answer (or error) it always gives
+    from . import files
+
     return files.read(path)
 
 
@@ -52,6 +57,8 @@ def aigate_bundled_media(path: Path) -> frozenset[str] | None:
 def aigate_collect(subject: Any, path: Path | None) -> list[Collected] | None:
     if isinstance(subject, fastread.FastSubject):
         return subject.collected
+    from .collect import bin_clips, collect_bin, collect_timeline, timelines
+
     found = timelines(subject)
     if found is None:
         return None
@@ -70,12 +77,17 @@ def aigate_present(collected: Collected, result: SubjectResult, target: str | No
         return None
     if isinstance(collected.native, fastread.FastTimeline):
         collected = _read_by_otio(collected.native, collected)
+    from .annotate import annotate
+
     annotate(collected, result, target)
     return True
 
 
 def _read_by_otio(fast: fastread.FastTimeline, collected: Collected) -> Collected:
     """A fast-path timeline as OTIO reads it: annotating writes onto OTIO's clips."""
+    from . import files
+    from .collect import collect_timeline, timelines
+
     subject = fast.subject
     if subject.otio is None:
         subject.otio = files.read(subject.path)
@@ -90,6 +102,9 @@ def _read_by_otio(fast: fastread.FastTimeline, collected: Collected) -> Collecte
 @hookimpl
 def aigate_save_subject(subject: Any, path: Path, track: str | None, allow_loss: bool,
                         protected: tuple[Path, ...]) -> SaveOutcome | None:
+    from . import export, files
+    from .collect import timelines
+
     if isinstance(subject, fastread.FastSubject):
         subject = subject.otio if subject.otio is not None else files.read(subject.path)
     if timelines(subject) is None:
@@ -100,4 +115,6 @@ def aigate_save_subject(subject: Any, path: Path, track: str | None, allow_loss:
 
 @hookimpl
 def aigate_doctor() -> list[Diagnostic]:
+    from .doctor import diagnose
+
     return diagnose()

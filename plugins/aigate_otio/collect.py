@@ -19,9 +19,10 @@ from aigate.api import (
 )
 from aigate_otio import sequence
 
+from .rates import DEFAULT_RATE, cut_rate  # one rule, also the fast path's (no OTIO)
+
 HOST = "otio"
 NAMESPACE = "aigate"
-DEFAULT_RATE = 24.0
 
 
 def timelines(subject: Any) -> list[otio.schema.Timeline] | None:
@@ -74,19 +75,6 @@ def timeline_rate(timeline: otio.schema.Timeline) -> float:
         return timeline.global_start_time.rate
     return cut_rate(_clip_rates(timeline.tracks, video=True),
                     _clip_rates(timeline.tracks, video=False))
-
-
-def cut_rate(video: Iterator[float], anywhere: Iterator[float]) -> float:
-    """The rate of a cut that does not state one: its first picture clip's (depth first,
-    wherever it sits: nested per channel group, after a leading gap), else its first clip's
-    of any kind (an audio-only cut), else 24. One rule for every reader (OTIO's objects
-    here, the fast path's tuples, annotate's writer): each gives the rates of its clips
-    with a source range, in track order, first the picture tracks' then all."""
-    for rate in video:
-        return rate
-    for rate in anywhere:
-        return rate
-    return DEFAULT_RATE
 
 
 def _clip_rates(composition: Any, video: bool) -> Iterator[float]:

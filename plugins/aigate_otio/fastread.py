@@ -39,15 +39,12 @@ from aigate.api import (
 
 # past the loading limits the fast path declines: OTIO's side refuses with the usual line
 from . import sequence
-from .collect import cut_rate
-from .files import MAX_BYTES, MAX_RATIO
-from .otiojson import RepeatedKey, Unsupported, loads, paused_gc, read_text
+from .manifest import ADAPTERS, answers
+from .otiojson import MAX_BYTES, MAX_RATIO, RepeatedKey, Unsupported, loads, paused_gc, read_text
+from .rates import cut_rate
 
 #: the file suffixes this path reads (OTIO's otio_json and otioz adapters)
 SUFFIXES = ("otio", "otioz")
-ADAPTERS = {"otio": "otio_json", "otioz": "otioz"}
-#: OTIO hooks a read runs; any script on them (besides aigate's own) may change the timeline
-READ_HOOKS = ("post_adapter_read", "post_media_linker")
 OTIOZ_CONTENT = "content.otio"
 
 HOST = "otio"
@@ -89,19 +86,8 @@ def enabled(suffix: str) -> bool:
         return False
     if os.environ.get("OTIO_DEFAULT_MEDIA_LINKER"):
         return False
-    import opentimelineio as otio  # imported already by the plugin: the manifest is loaded
-
-    from .files import HOOK_SCRIPTS
-
-    try:
-        if otio.adapters.from_filepath(f"x.{suffix}").name != ADAPTERS[suffix]:
-            return False
-        hooks = otio.plugins.ActiveManifest().hooks
-        ours = set(HOOK_SCRIPTS.values())
-        return not any(set(otio.hooks.scripts_attached_to(hook)) - ours
-                       for hook in READ_HOOKS if hook in hooks)
-    except Exception:  # a broken manifest: let OTIO's reader say what is wrong
-        return False
+    # OTIO's manifest as last seen: OTIO is not imported when nothing changed since
+    return suffix in answers().plain
 
 
 @dataclass(eq=False)

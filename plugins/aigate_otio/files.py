@@ -16,11 +16,8 @@ import opentimelineio as otio
 from aigate.api import InputError, atomic_path, refuse_xml_entities
 
 from .collect import first_line
-from .otiojson import RepeatedKey, check_keys
-
-#: The hook scripts the aigate_otio_hooks manifest registers, by OTIO hook.
-HOOK_SCRIPTS = {"post_adapter_read": "aigate_post_adapter_read",
-                "pre_adapter_write": "aigate_pre_adapter_write"}
+from .manifest import HOOK_SCRIPTS
+from .otiojson import MAX_BYTES, MAX_RATIO, RepeatedKey, check_keys
 
 
 def suffixes() -> set[str]:
@@ -50,15 +47,12 @@ def _hooks() -> Any:
     return otio.plugins.ActiveManifest().hooks
 
 
-#: the largest timeline file read (a 100,000-clip .otio is ~150 MB)
-MAX_BYTES = 1024**3
 #: the deepest JSON nesting handed to OTIO's reader, which recurses in C++ and crashes the
 #: interpreter (a segfault, not an exception) near 20,000 levels; real cuts stay under 100
 MAX_DEPTH = 1000
 #: .otioz: the largest content.otio, and the largest expansion over its compressed size
 #: (OTIO JSON compresses ~10:1; a zip bomb by 1,000:1 or more)
 MAX_UNZIPPED = MAX_BYTES
-MAX_RATIO = 200
 JSON_SUFFIXES = {"otio", "otiod", "otioz"}
 #: XML formats, checked for entity declarations before OTIO's XML adapters read them
 XML_SUFFIXES = {"xml", "fcpxml"}

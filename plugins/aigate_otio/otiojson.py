@@ -31,6 +31,12 @@ from typing import IO, Any
 
 from aigate.api import paused_gc
 
+#: the largest timeline file read (a 100,000-clip .otio is ~150 MB)
+MAX_BYTES = 1024**3
+#: .otioz: the largest expansion of content.otio over its compressed size (OTIO JSON
+#: compresses ~10:1; a zip bomb by 1,000:1 or more)
+MAX_RATIO = 200
+
 _MAX53 = (1 << 53) - 1
 _DBL_MAX = 1.7976931348623157e308
 # exact powers of ten as the C++ compiler rounds them (RapidJSON's Pow10 table)

@@ -3,9 +3,22 @@ HTML report; for ``register`` (the disclosure register) CSV, JSON and HTML."""
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
+from typing import Any
+
 from aigate.api import RegisterFormat, ReportFormat, hookimpl
 
-from . import html, json_report, junit, register_formats, text
+from . import json_report, text
+
+
+def _later(module: str, name: str) -> Callable[..., Any]:
+    """``module.name``, imported on first call: a run imports only the formats it writes."""
+    def call(*args: Any) -> Any:
+        return getattr(importlib.import_module(f"{__name__}.{module}"), name)(*args)
+    call.__name__ = call.__qualname__ = name
+    call.__module__ = f"{__name__}.{module}"
+    return call
 
 
 @hookimpl
@@ -16,13 +29,15 @@ def aigate_report_formats() -> list[ReportFormat | RegisterFormat]:
         ReportFormat("json", "versioned JSON (schema 1) listing every clip", json_report.head,
                      json_report.subject, json_report.tail, separator=","),
         ReportFormat("junit", "JUnit XML for CI: a testsuite per timeline, a testcase per "
-                     "flagged clip", junit.head, junit.subject, junit.tail),
+                     "flagged clip", _later("junit", "head"), _later("junit", "subject"),
+                     _later("junit", "tail")),
         ReportFormat("html", "one self-contained page: the cut drawn by verdict, findings",
-                     html.head, html.subject, html.tail, needs_output=True),
+                     _later("html", "head"), _later("html", "subject"), _later("html", "tail"),
+                     needs_output=True),
         RegisterFormat("csv", "the disclosure register for a spreadsheet (formula-safe)",
-                       register_formats.write_csv),
+                       _later("register_formats", "write_csv")),
         RegisterFormat("json", "the disclosure register as JSON (schema 1)",
-                       register_formats.write_json),
+                       _later("register_formats", "write_json")),
         RegisterFormat("html", "the disclosure register as one page, key columns in view",
-                       register_formats.write_html),
+                       _later("register_formats", "write_html")),
     ]

@@ -1,0 +1,21 @@
+"""The rate of a cut that states none: one rule for every reader, importable without
+OpenTimelineIO (the fast path uses it)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+DEFAULT_RATE = 24.0
+
+
+def cut_rate(video: Iterator[float], anywhere: Iterator[float]) -> float:
+    """The rate of a cut that does not state one: its first picture clip's (depth first,
+    wherever it sits: nested per channel group, after a leading gap), else its first clip's
+    of any kind (an audio-only cut), else 24. One rule for every reader (OTIO's objects
+    here, the fast path's tuples, annotate's writer): each gives the rates of its clips
+    with a source range, in track order, first the picture tracks' then all."""
+    for rate in video:
+        return rate
+    for rate in anywhere:
+        return rate
+    return DEFAULT_RATE
