@@ -54,6 +54,7 @@ from aigate.core.formats import (
 )
 from aigate.core.gcpause import paused_gc
 from aigate.core.hookspecs import HOOK_API_VERSION, hookimpl
+from aigate.core.installed import entry_points as installed_entry_points
 from aigate.core.installed import fingerprint, snapshot
 from aigate.core.media import (
     MAX_SEQUENCE_FRAMES,
@@ -204,6 +205,7 @@ __all__ = [
     "glob_match",
     "hookimpl",
     "identify",
+    "installed_entry_points",
     "is_genai_source_type",
     "items_timing_problem",
     "media_key",

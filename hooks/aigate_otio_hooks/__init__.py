@@ -205,9 +205,9 @@ def _configured(near: Path) -> bool:
         return True
     # remembered per installed distributions: importlib.metadata's scan on every OTIO read
     # cost most of this hook's time on a clean cut
-    from aigate.core.installed import entry_points
+    from aigate.api import installed_entry_points
 
-    return bool(entry_points("aigate"))
+    return bool(installed_entry_points("aigate"))
 
 
 def _declares_nothing(timeline: Any) -> bool:
