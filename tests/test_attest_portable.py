@@ -212,12 +212,12 @@ def test_a_timeline_swapped_in_while_it_is_checked_is_refused(
 
     real = session_module.load_subject
 
-    def swapped(plugins, path):  # the gate reads the clean cut; the locked one is put back
+    def swapped(plugins, path, *args):  # the gate reads the clean cut; the locked one back
         aside = path.with_name("aside.otio")
         path.rename(aside)
         shutil.copyfile(clean, path)
         try:
-            return real(plugins, path)
+            return real(plugins, path, *args)
         finally:
             aside.replace(path)
 

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from aigate.run.session import Session
-from helpers import ROOT, ai, clip, run_process, timeline, write
+from helpers import ROOT, ai, clip, movie_bytes, run_process, timeline, write
 
 CONSENTED = ai(purpose="temp", talent=[{"name": "Ray Holt", "use": "likeness",
                                        "consent": "CON-1"}])
@@ -213,8 +213,8 @@ def test_approvals_list_gives_each_records_status(show, cli):
 
 def test_a_request_drafted_from_a_finding_signs_and_waives_exactly_that_clip(show, cli):
     media = show.root / "media"
-    media.mkdir()
-    (media / "NEWS.mov").write_bytes(b"generated newscast")
+    media.mkdir(exist_ok=True)
+    (media / "NEWS.mov").write_bytes(movie_bytes(b"generated newscast"))
     cut = write(show.root / "ep104_news.otio", timeline([
         clip("NEWS", 2, ai(purpose="temp", depicts_real_events=True), url="media/NEWS.mov"),
         clip("NEWS_ALT", 2, ai(purpose="temp", depicts_real_events=True),
@@ -228,7 +228,7 @@ def test_a_request_drafted_from_a_finding_signs_and_waives_exactly_that_clip(sho
     assert "REQ-NEWS-real-events.yaml" in drafts
     draft = (requests / "REQ-NEWS-real-events.yaml").read_text()
     assert draft.startswith("# DRAFT approval")
-    digest = hashlib.sha256(b"generated newscast").hexdigest()
+    digest = hashlib.sha256(movie_bytes(b"generated newscast")).hexdigest()
     assert f"- {digest}" in draft and "record_in: 01:00:00:00" in draft
     # unsigned and without an approver the draft is not a record yet: signing says why
     refused = cli("approvals", "sign", requests / "REQ-NEWS-real-events.yaml", "--key",

@@ -58,13 +58,15 @@ def headline(result: ItemResult) -> Finding:
     return finding
 
 
-def line(finding: Finding) -> str:
+def line(finding: Finding, ai: bool = True) -> str:
     """A finding as one comment line; an info finding says whether a record approved it
-    (``APPROVED ... (waived by ID)``) or the policy allowed it (``ALLOWED``)."""
+    (``APPROVED ... (waived by ID)``), the policy allowed it (``ALLOWED``), or it is a note
+    on a clip no source calls AI (``NOTE``: media not read while cutting)."""
     if finding.waived:
         return (f"{PREFIX} APPROVED {finding.rule} (waived by {finding.approval}): "
                 f"{finding.reason}")
-    word = "ALLOWED" if finding.severity is Severity.INFO else finding.severity.label.upper()
+    word = ("ALLOWED" if ai else "NOTE") if finding.severity is Severity.INFO \
+        else finding.severity.label.upper()
     return f"{PREFIX} {word} {finding.rule}: {finding.reason}"
 
 
@@ -87,7 +89,8 @@ def _mark(clip: otio.schema.Clip, result: ItemResult, target: str) -> None:
         clip.metadata[NAMESPACE] = {**declared, "verdict": verdict.label, "findings": findings}
     if target == "edl":
         cmx = _section(clip.metadata, "cmx_3600") or {}
-        cmx["comments"] = [*cmx.get("comments", []), *(line(f) for f in result.findings)]
+        cmx["comments"] = [*cmx.get("comments", []),
+                           *(line(f, result.ai) for f in result.findings)]
         clip.metadata["cmx_3600"] = cmx
     elif target == "xml":
         fcp = _section(clip.metadata, "fcp_xml") or {}
@@ -100,7 +103,7 @@ def _mark(clip: otio.schema.Clip, result: ItemResult, target: str) -> None:
         aaf = _section(reference.metadata, "AAF") or {}
         comments = {**aaf.get("UserComments", {}),
                     # the most severe first: Avid shows the start of a comment column
-                    PREFIX: "; ".join(line(f)[len(PREFIX) + 1:] for f in sorted(
+                    PREFIX: "; ".join(line(f, result.ai)[len(PREFIX) + 1:] for f in sorted(
                         result.findings, key=lambda f: -f.severity))}
         reference.metadata["AAF"] = {**aaf, "UserComments": comments}
 

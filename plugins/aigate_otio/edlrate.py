@@ -91,11 +91,15 @@ def read(path: Path, given: str | None, source: str) -> Any:
     """The EDL at ``path`` read by OTIO at the rate ``given`` (from ``source``: --rate or the
     config), else the one :func:`detect` finds; a note says which."""
     try:
+        size = path.stat().st_size  # refused before a byte is read
+        if size > MAX_BYTES:
+            raise InputError(f"{path}: file is {size} bytes, over the {MAX_BYTES}-byte "
+                             "limit for an EDL")
         with open(path, "rb") as handle:
             data = handle.read(MAX_BYTES + 1)
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if len(data) > MAX_BYTES:
+    if len(data) > MAX_BYTES:  # grew while it was read
         raise InputError(f"{path}: over the {MAX_BYTES}-byte limit for an EDL")
     text = data.decode("utf-8", errors="replace")
     if given:

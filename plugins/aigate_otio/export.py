@@ -483,7 +483,7 @@ def _own_markers(clip: Any) -> int:
 
 
 #: the words a verdict is written with, most severe first (see annotate.Shade)
-WORDS = ("LOCK", "WARN", "APPROVED", "ALLOWED")
+WORDS = ("LOCK", "WARN", "APPROVED", "ALLOWED", "NOTE")
 
 
 def _carried(clip: Any, target: str) -> str | None:
