@@ -191,8 +191,8 @@ def diagnose() -> list[Diagnostic]:
     melt = melt_path()
     if melt is None:
         return [Diagnostic("melt", False, "not found: 'aigate render' cannot render Kdenlive "
-                           "or MLT projects (Debian: apt-get install melt); checking and "
-                           "annotating them still work", fails_open=False)]
+                           "or MLT projects (Debian: apt-get install melt); they are checked "
+                           "below review only, by aigate's own reader", fails_open=False)]
     version = melt_version(melt)
     if version is None:
         return [Diagnostic("melt", False, f"{melt} does not answer -version",
