@@ -248,16 +248,14 @@ class Gate:
                   and policy.rules[rule.id].in_force(self.as_of)]
         # media resolve where the subject came from; an export's output folder is never a
         # stand-in for it (the same cut written elsewhere reads the same media)
-        base: Path | None = path.parent if path else None
-        if base is None and not export:
-            base = Path(stage_path).parent if stage_path else Path.cwd()
-        roots = self.config.media.roots or tuple(
-            p for p in (base, self.config.base_dir) if p is not None)
+        folder: Path | None = path.parent if path else None
+        if folder is None and not export:
+            folder = Path(stage_path).parent if stage_path else Path.cwd()
         context = CheckContext(subject=collected.name, path=path, config=self.config,
                                stage=stage, cache=self.cache,
-                               resolver=MediaResolver(base, roots, self.config.media.remap,
-                                                      reads=self.read_media,
-                                                      bundled=self.plugins.bundled_media(path)))
+                               resolver=self.media_resolver(
+                                   folder, reads=self.read_media,
+                                   bundled=self.plugins.bundled_media(path)))
         items = collected.items
         claims: dict[int, list[Claim]] = {}
         for source in self.plugins.hook.aigate_claims(items=items, context=context):
@@ -289,6 +287,14 @@ class Gate:
                              as_of=None if self.as_of == self.today else self.as_of,
                              episode=_episode(collected.metadata.get("episode")),
                              timeline_only=self.config.media.timeline_only)
+
+    def media_resolver(self, folder: Path | None, **options: Any) -> MediaResolver:
+        """Media resolved as this gate resolves them for a subject from ``folder`` (its
+        file's folder; None: relative media are found nowhere): the one place check, export,
+        attest, drafts and credentials agree on where a clip's media is."""
+        roots = self.config.media.roots or tuple(
+            p for p in (folder, self.config.base_dir) if p is not None)
+        return MediaResolver(folder, roots, self.config.media.remap, **options)
 
     def evaluate(self, item: Item, provenance: Provenance, stage: str, policy: Policy,
                  active: Iterable[tuple[Rule, RuleSetting]],

@@ -306,10 +306,7 @@ def config_files(config: Config) -> list[tuple[str, Path]]:
 
 def _resolver(gate: Gate, path: Path) -> MediaResolver:
     """Media resolved as the gate resolved it for this timeline."""
-    base = path.parent
-    roots = gate.config.media.roots or tuple(
-        p for p in (base, gate.config.base_dir) if p is not None)
-    return MediaResolver(base, roots, gate.config.media.remap)
+    return gate.media_resolver(path.parent)
 
 
 def _record(gate: Gate, record_id: str, root: Root) -> dict[str, Any]:

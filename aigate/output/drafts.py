@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 
 from aigate.core.gate import Gate
-from aigate.core.media import MediaResolver, file_sha256
+from aigate.core.media import file_sha256
 from aigate.model import Severity, SubjectResult
 
 
@@ -69,10 +69,7 @@ def drafts(result: SubjectResult, gate: Gate) -> list[Draft]:
     """A draft per unwaived finding of ``result`` that a written approval could waive
     (consent findings need a consent record instead; unwaivable rules need a fix)."""
     path = result.path or Path(result.name)
-    base = path.parent
-    roots = gate.config.media.roots or tuple(
-        p for p in (base, gate.config.base_dir) if p is not None)
-    resolver = MediaResolver(base, roots, gate.config.media.remap)
+    resolver = gate.media_resolver(path.parent)
     policy = gate.policy.for_show(gate.config.show)
     out = []
     for clip in result.items:

@@ -36,7 +36,6 @@ from aigate.api import (
     Credentials,
     Gate,
     InputError,
-    MediaResolver,
     Severity,
     Stamped,
     SubjectResult,
@@ -240,10 +239,7 @@ def _ai_media(results: Sequence[SubjectResult], gate: Gate,
     """The readable media files of the AI clips, once each, in record order. An AI clip
     whose media cannot be read is an error: its provenance would silently drop out. A clip
     with no media reference at all (made in the host) has no ingredient to carry."""
-    base = timeline.parent if timeline else Path.cwd()
-    roots = gate.config.media.roots or tuple(
-        p for p in (base, gate.config.base_dir) if p is not None)
-    resolver = MediaResolver(base, roots, gate.config.media.remap)
+    resolver = gate.media_resolver(timeline.parent if timeline else Path.cwd())
     found: dict[Path, None] = {}
     for result in results:
         for r in sorted(result.items, key=lambda r: r.item.record_start):

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from pathlib import Path
-from types import TracebackType
+from types import FrameType, TracebackType
 from typing import Any
 
 import opentimelineio as otio
@@ -43,17 +44,22 @@ def _adapter(path: Path) -> str | None:
         return None
 
 
-def _where(tb: TracebackType | None, path: Path) -> str:
-    """`` at <element ...> (line N)`` or `` at line: ...``, from the innermost frame of the
-    adapter that holds an element or an EDL line; empty when none does."""
+def adapter_frames(tb: TracebackType | None) -> Iterator[FrameType]:
+    """The frames of an adapter's code in a traceback, innermost first."""
     frames = []
     while tb is not None:
         frames.append(tb.tb_frame)
         tb = tb.tb_next
     for frame in reversed(frames):
         module = frame.f_globals.get("__name__", "")
-        if not (module.startswith("otio_") or "adapters" in module):
-            continue
+        if module.startswith("otio_") or "adapters" in module:
+            yield frame
+
+
+def _where(tb: TracebackType | None, path: Path) -> str:
+    """`` at <element ...> (line N)`` or `` at line: ...``, from the innermost frame of the
+    adapter that holds an element or an EDL line; empty when none does."""
+    for frame in adapter_frames(tb):
         for value in frame.f_locals.values():
             if isinstance(value, ET.Element):
                 return f" at {_element(value)}{_line_of(value, path)}"

@@ -14,6 +14,7 @@ import opentimelineio as otio
 from aigate.api import timecode
 
 from .collect import first_line
+from .crash import adapter_frames
 
 FORMATS = {"edl": "CMX 3600", "aaf": "AAF", "xml": "FCP7 XML", "fcpxml": "FCPXML"}
 #: what the AAF writer needs on a transition: the operation it was read with
@@ -158,14 +159,7 @@ def _same(a: Any, b: Any) -> bool:
 
 def _writing(tb: TracebackType | None) -> Any:
     """The innermost transition or clip an adapter frame was handling."""
-    frames = []
-    while tb is not None:
-        frames.append(tb.tb_frame)
-        tb = tb.tb_next
-    for frame in reversed(frames):
-        module = frame.f_globals.get("__name__", "")
-        if not (module.startswith("otio_") or "adapters" in module):
-            continue
+    for frame in adapter_frames(tb):
         values = list(frame.f_locals.values())
         for wanted in (otio.schema.Transition, otio.schema.Clip):
             for value in values:
