@@ -1,4 +1,4 @@
-"""Generate a large synthetic cut: python bench/make_timeline.py CLIPS OUT.otio
+"""Generate a large synthetic cut: python bench/make_timeline.py CLIPS OUT.otio [AI_EVERY]
 
 4 tracks (3 video, 1 audio); every 10th clip carries aigate metadata with varied concerns
 (``ai_every=0``: none, a clean cut).
@@ -54,8 +54,9 @@ def build(clips: int, ai_every: int = 10) -> otio.schema.Timeline:
 
 def main() -> None:
     clips, out = int(sys.argv[1]), Path(sys.argv[2])
+    ai_every = int(sys.argv[3]) if len(sys.argv) > 3 else 10
     out.parent.mkdir(parents=True, exist_ok=True)
-    otio.adapters.write_to_file(build(clips), str(out))
+    otio.adapters.write_to_file(build(clips, ai_every), str(out))
 
 
 if __name__ == "__main__":
