@@ -18,10 +18,10 @@ For hosts and scripts: :func:`check` (a file or an in-memory subject in, results
 hooks: ``gate_for(path).guard_export(subject, output=out)``). :class:`ExitCode` holds the
 command's exit codes.
 
-Heavy modules (the gate, the plugin manager, the register) load on first use of
-:class:`Gate`, :class:`GateLocked`, :func:`check`, :func:`gate_for`, :class:`Register`,
-:class:`Column` or the atomic writes, so a plugin importing this module at load time pulls in
-nothing it does not need.
+Every name loads its module on first use: a plugin importing this module at load time
+pulls in the modules of the names it imports and nothing else (the OTIO import hook, which
+runs on every read in every OTIO tool, imports one function before it knows there is
+anything to check).
 
 Built-in plugins and hooks import this module only (an import-linter contract in
 pyproject.toml holds them to it): what they share with the engine (media states, the
@@ -35,95 +35,94 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from aigate.config import Config
-from aigate.config.globs import match as glob_match
-from aigate.config.yamlfile import Section
-from aigate.core.containers import Container, identify
-from aigate.core.context import CheckContext
-from aigate.core.formats import (
-    DisclosureRegister,
-    FormatKind,
-    RegisterFormat,
-    ReportFormat,
-    ReportOptions,
-    RunReport,
-    Shade,
-    Summary,
-    counts_in_words,
-    plural,
-)
-from aigate.core.gcpause import paused_gc
-from aigate.core.hookspecs import HOOK_API_VERSION, hookimpl
-from aigate.core.installed import entry_points as installed_entry_points
-from aigate.core.installed import fingerprint, snapshot
-from aigate.core.media import (
-    MAX_SEQUENCE_FRAMES,
-    Media,
-    MediaResolver,
-    MediaState,
-    frame_url,
-    media_key,
-    media_spellings,
-    normalise_path,
-    read_bounded,
-)
-from aigate.core.media import MISSING as MEDIA_MISSING
-from aigate.core.media import NONE as MEDIA_NONE
-from aigate.core.media import NOT_READ as MEDIA_NOT_READ
-from aigate.core.media import OK as MEDIA_OK
-from aigate.core.media import OUTSIDE as MEDIA_OUTSIDE
-from aigate.core.media import UNREADABLE as MEDIA_UNREADABLE
-from aigate.core.policy import Hit, Policy, Rule, RuleCheck
-from aigate.core.provenance import (
-    GATE_KEYS,
-    claim_from_dict,
-    claim_to_dict,
-    from_other_media,
-    is_genai_source_type,
-    normalise_source_type,
-    parse_contract,
-)
-from aigate.core.stage import StageRefused
-from aigate.core.stage import validate as validate_stage
-from aigate.core.xmlcheck import refuse_xml_entities
-from aigate.errors import AigateError, InputError, PluginError, UsageError, one_line, printable
-from aigate.model import (
-    MAX_RATE,
-    STAGES,
-    Claim,
-    Collected,
-    Counts,
-    CredentialIngredient,
-    Credentials,
-    Diagnostic,
-    Finding,
-    FrameSequence,
-    InputProblem,
-    Item,
-    ItemResult,
-    Provenance,
-    RuleCounts,
-    SaveOutcome,
-    Severity,
-    Stamped,
-    SubjectResult,
-    TalentUse,
-    Tally,
-    Tool,
-    Trust,
-    approved,
-    items_timing_problem,
-    otio_timecode,
-    timecode,
-    timing_problem,
-)
-from aigate.output.report import JSON_SCHEMA_VERSION, Report
-from aigate.run.exitcodes import ExitCode
-
 if TYPE_CHECKING:
+    from aigate.config import Config
+    from aigate.config.globs import match as glob_match
+    from aigate.config.yamlfile import Section
+    from aigate.core.containers import Container, identify
+    from aigate.core.context import CheckContext
+    from aigate.core.formats import (
+        DisclosureRegister,
+        FormatKind,
+        RegisterFormat,
+        ReportFormat,
+        ReportOptions,
+        RunReport,
+        Shade,
+        Summary,
+        counts_in_words,
+        plural,
+    )
     from aigate.core.gate import Gate, GateLocked
+    from aigate.core.gcpause import paused_gc
+    from aigate.core.hookspecs import HOOK_API_VERSION, hookimpl
+    from aigate.core.installed import entry_points as installed_entry_points
+    from aigate.core.installed import fingerprint, snapshot
+    from aigate.core.media import (
+        MAX_SEQUENCE_FRAMES,
+        Media,
+        MediaResolver,
+        MediaState,
+        frame_url,
+        media_key,
+        media_spellings,
+        normalise_path,
+        read_bounded,
+    )
+    from aigate.core.media import MISSING as MEDIA_MISSING
+    from aigate.core.media import NONE as MEDIA_NONE
+    from aigate.core.media import NOT_READ as MEDIA_NOT_READ
+    from aigate.core.media import OK as MEDIA_OK
+    from aigate.core.media import OUTSIDE as MEDIA_OUTSIDE
+    from aigate.core.media import UNREADABLE as MEDIA_UNREADABLE
+    from aigate.core.policy import Hit, Policy, Rule, RuleCheck
+    from aigate.core.provenance import (
+        GATE_KEYS,
+        claim_from_dict,
+        claim_to_dict,
+        from_other_media,
+        is_genai_source_type,
+        normalise_source_type,
+        parse_contract,
+    )
+    from aigate.core.stage import StageRefused
+    from aigate.core.stage import validate as validate_stage
+    from aigate.core.xmlcheck import refuse_xml_entities
+    from aigate.errors import AigateError, InputError, PluginError, UsageError, one_line, printable
+    from aigate.model import (
+        MAX_RATE,
+        STAGES,
+        Claim,
+        Collected,
+        Counts,
+        CredentialIngredient,
+        Credentials,
+        Diagnostic,
+        Finding,
+        FrameSequence,
+        InputProblem,
+        Item,
+        ItemResult,
+        Provenance,
+        RuleCounts,
+        SaveOutcome,
+        Severity,
+        Stamped,
+        SubjectResult,
+        TalentUse,
+        Tally,
+        Tool,
+        Trust,
+        approved,
+        items_timing_problem,
+        otio_timecode,
+        timecode,
+        timing_problem,
+    )
     from aigate.output.files import atomic_path, atomic_text, output_mode
     from aigate.output.register import REGISTER_SCHEMA_VERSION, Column, Register, policy_sha256
+    from aigate.output.report import JSON_SCHEMA_VERSION, Report
+    from aigate.run.exitcodes import ExitCode
     from aigate.run.session import check
 
 __all__ = [
@@ -228,14 +227,43 @@ __all__ = [
     "validate_stage",
 ]
 
-#: names that load their module on first use (the gate and the plugin manager, the
-#: register, which needs the gate, and the atomic writes, which need tempfile)
-_LAZY = {"Gate": "aigate.core.gate", "GateLocked": "aigate.core.gate",
-         "check": "aigate.run.session", "Register": "aigate.output.register",
-         "Column": "aigate.output.register", "REGISTER_SCHEMA_VERSION": "aigate.output.register",
-         "policy_sha256": "aigate.output.register",
-         "atomic_path": "aigate.output.files", "atomic_text": "aigate.output.files",
-         "output_mode": "aigate.output.files"}
+#: where each public name lives, loaded on first use (PEP 562): a plugin importing three
+#: names loads the modules of those three, not the engine; ``name=attr`` where it is renamed
+_HOMES = {
+    "aigate.config": "Config",
+    "aigate.config.globs": "glob_match=match",
+    "aigate.config.yamlfile": "Section",
+    "aigate.core.containers": "Container identify",
+    "aigate.core.context": "CheckContext",
+    "aigate.core.formats": "DisclosureRegister FormatKind RegisterFormat ReportFormat "
+                           "ReportOptions RunReport Shade Summary counts_in_words plural",
+    "aigate.core.gcpause": "paused_gc",
+    "aigate.core.hookspecs": "HOOK_API_VERSION hookimpl",
+    "aigate.core.installed": "installed_entry_points=entry_points fingerprint snapshot",
+    "aigate.core.media": "MAX_SEQUENCE_FRAMES Media MediaResolver MediaState frame_url media_key "
+                         "media_spellings normalise_path read_bounded MEDIA_MISSING=MISSING "
+                         "MEDIA_NONE=NONE MEDIA_NOT_READ=NOT_READ MEDIA_OK=OK "
+                         "MEDIA_OUTSIDE=OUTSIDE MEDIA_UNREADABLE=UNREADABLE",
+    "aigate.core.policy": "Hit Policy Rule RuleCheck",
+    "aigate.core.provenance": "GATE_KEYS claim_from_dict claim_to_dict from_other_media "
+                              "is_genai_source_type normalise_source_type parse_contract",
+    "aigate.core.stage": "StageRefused validate_stage=validate",
+    "aigate.core.xmlcheck": "refuse_xml_entities",
+    "aigate.errors": "AigateError InputError PluginError UsageError one_line printable",
+    "aigate.model": "MAX_RATE STAGES Claim Collected Counts CredentialIngredient Credentials "
+                    "Diagnostic Finding FrameSequence InputProblem Item ItemResult Provenance "
+                    "RuleCounts SaveOutcome Severity Stamped SubjectResult TalentUse Tally Tool "
+                    "Trust approved items_timing_problem otio_timecode timecode timing_problem",
+    "aigate.output.report": "JSON_SCHEMA_VERSION Report",
+    "aigate.run.exitcodes": "ExitCode",
+    "aigate.core.gate": "Gate GateLocked",
+    "aigate.run.session": "check",
+    "aigate.output.register": "Column Register REGISTER_SCHEMA_VERSION policy_sha256",
+    "aigate.output.files": "atomic_path atomic_text output_mode",
+}
+_WHERE = {name: (module, attr or name)
+          for module, names in _HOMES.items()
+          for name, _, attr in (entry.partition("=") for entry in names.split())}
 
 
 def gate_for(path: str | Path | None = None, *, config: str | Path | None = None,
@@ -259,11 +287,15 @@ def gate_for(path: str | Path | None = None, *, config: str | Path | None = None
 
 
 def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
+    where = _WHERE.get(name)
+    if where is None:
         raise AttributeError(f"module 'aigate.api' has no attribute {name!r}")
     import importlib
 
-    value = getattr(importlib.import_module(module), name)
+    value = getattr(importlib.import_module(where[0]), where[1])
     globals()[name] = value  # an ordinary attribute from now on
     return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

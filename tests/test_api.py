@@ -72,6 +72,36 @@ def test_the_public_api_names_everything_a_plugin_needs():
         _ = api.Session  # hosts do not need the batch machinery
 
 
+def test_each_public_name_loads_from_the_module_its_type_import_names():
+    """The lazy table and the type-checking imports are two spellings of one map: a name
+    listed in one and not the other, or at two homes, would type-check against one object
+    and load another."""
+    import ast
+
+    tree = ast.parse((ROOT / "aigate" / "api.py").read_text(encoding="utf-8"))
+    typed = {alias.asname or alias.name: (node.module, alias.name)
+             for block in tree.body if isinstance(block, ast.If)
+             for node in block.body if isinstance(node, ast.ImportFrom)
+             for alias in node.names}
+    assert typed == api._WHERE
+    assert set(typed) | {"gate_for"} == set(api.__all__)
+    for name, (module, attr) in typed.items():
+        assert getattr(api, name) is getattr(importlib.import_module(module), attr), name
+
+
+def test_importing_one_name_loads_only_its_module():
+    """The OTIO import hook asks for one function on every read in every OTIO tool."""
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "-c", "import sys; from aigate.api import installed_entry_points; "
+         "print(' '.join(m for m in sys.modules if m.startswith('aigate')))"],
+        capture_output=True, text=True, timeout=60, check=True)
+    assert set(run.stdout.split()) == {"aigate", "aigate.api", "aigate.core",
+                                       "aigate.core.installed"}
+
+
 def test_every_hookspec_is_documented_as_reference():
     specs = [(n, f) for n, f in vars(hookspecs).items() if n.startswith("aigate_")]
     assert len(specs) >= 13
