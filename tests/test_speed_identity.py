@@ -16,6 +16,7 @@ import opentimelineio as otio
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from opentimelineio.opentime import RationalTime
 
 from aigate.core import stage as stages
 from aigate.core.gate import Gate, load_subject
@@ -259,3 +260,67 @@ def test_import_hook_reads_media_where_a_config_governs_the_file(tmp_path, caplo
     (show / "aigate.yaml").write_text("show: NIGHTFALL\n")
     logged = read_logged(path, caplog)
     assert "1 of 2 clips flagged" in logged and "Midjourney" in logged
+
+
+DECLARATIONS = st.sampled_from([None, ai(), DEAGE, ai(purpose="temp"), "not-a-mapping",
+                                {"v": 1, "generated": False}, ai(depicts_real_events=True)])
+
+
+@st.composite
+def cuts(draw: Any) -> otio.schema.Timeline:
+    """Tracks of clips, gaps, transitions and nested stacks and tracks, some clips declaring
+    (on the clip, the active media reference or an inactive one), some not."""
+    counter = iter(range(10_000))
+
+    def one_clip() -> otio.schema.Clip:
+        n = next(counter)
+        made = clip(f"SH{n}", draw(st.integers(1, 5)), draw(DECLARATIONS),
+                    media_aigate=draw(DECLARATIONS))
+        if draw(st.booleans()):
+            full = otio.schema.ExternalReference(target_url=f"media/SH{n}_full.mov")
+            if (value := draw(DECLARATIONS)) is not None:
+                full.metadata["aigate"] = value
+            made.set_media_references({"DEFAULT_MEDIA": made.media_reference, "FULL": full},
+                                      "DEFAULT_MEDIA")
+        return made
+
+    def children(depth: int) -> list[otio.core.Composable]:
+        out: list[otio.core.Composable] = []
+        for kind in draw(st.lists(st.sampled_from(["clip", "clip", "gap", "transition",
+                                                   "stack", "track"]), max_size=6)):
+            if kind == "clip":
+                out.append(one_clip())
+            elif kind == "gap":
+                out.append(otio.schema.Gap(duration=RationalTime(draw(st.integers(1, 30)), 24)))
+            elif kind == "transition" and out and isinstance(out[-1], otio.schema.Clip):
+                out.append(otio.schema.Transition(in_offset=RationalTime(1, 24),
+                                                  out_offset=RationalTime(1, 24)))
+            elif kind in ("stack", "track") and depth < 2:
+                nested = (otio.schema.Stack if kind == "stack" else otio.schema.Track)(
+                    name=draw(st.sampled_from(["", "comp"])))
+                nested.extend(c for c in children(depth + 1)
+                              if not isinstance(c, otio.schema.Transition) or kind == "track")
+                out.append(nested)
+        while out and isinstance(out[-1], otio.schema.Transition):
+            out.pop()
+        return out
+
+    tracks = draw(st.integers(1, 3))
+    return timeline(*(children(0) for _ in range(tracks)))
+
+
+@settings(max_examples=60, deadline=None, database=None)
+@given(cuts())
+def test_collecting_only_declaring_clips_gives_each_of_them_its_full_check_result(cut):
+    """The import hook without a config collects only the clips that declare something:
+    each of those gets exactly the result (record times, findings, verdict) it gets when the
+    whole cut is collected, and every clip it leaves out passes there."""
+    session = Session(Options())
+    whole = replace(session.gate(None), read_media=False)
+    declared = replace(whole, declared_only=True)
+    [full] = whole.check(cut, stage="import")
+    [only] = declared.check(cut, stage="import")
+    assert list(only.items) == [r for r in full.items if r.item.declared]
+    assert all(r.verdict is Severity.PASS and not r.findings
+               for r in full.items if not r.item.declared)
+    assert only.verdict is full.verdict

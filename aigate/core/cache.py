@@ -12,12 +12,12 @@ wrong types, a garbage database) is a miss: never a failed check.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from aigate.core.installed import private
 from aigate.core.media import Media
 
 if TYPE_CHECKING:
@@ -45,21 +45,6 @@ def sha256_value(value: Any) -> str:
     if isinstance(value, str) and _SHA256.match(value):
         return value
     raise ValueError("not a sha256")
-
-
-def private(path: Path) -> bool:
-    """True when only this user can change the cache at ``path``: the file (if it exists)
-    and its folder are ours and writable by no one else. A cache another user can write
-    could say "no provenance" for any file, so it is not used (the media are read)."""
-    uid = os.getuid() if hasattr(os, "getuid") else None
-    for part in (path, path.parent):
-        try:
-            info = part.stat()
-        except FileNotFoundError:
-            continue
-        if (uid is not None and info.st_uid != uid) or info.st_mode & 0o022:
-            return False
-    return True
 
 
 class ProvenanceCache:

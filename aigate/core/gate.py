@@ -78,6 +78,10 @@ class Gate:
     cache: ProvenanceCache | None = None
     #: False: no media file is looked at (the import hook where no config asks for it)
     read_media: bool = True
+    #: True: judge what the subject declares only, so a host may leave out the clips that
+    #: declare nothing (the import hook where no config governs the file: with media unread
+    #: and no path rule or ledger, such a clip passes); results then hold only the others
+    declared_only: bool = False
     #: the day the gate judges as "today": the submitter's date (UTC) when a run is spread
     #: over workers (:mod:`aigate.run.pinning`), never a worker's clock or time zone
     today: dt.date = field(default_factory=dt.date.today)
@@ -118,7 +122,8 @@ class Gate:
 
     def collect(self, subject: Any, path: Path | None = None) -> list[Collected]:
         collected = self.plugins.hook.aigate_collect(subject=subject, path=path,
-                                                     settings=self.settings)
+                                                     settings=self.settings,
+                                                     declared_only=self.declared_only)
         if collected is None:
             raise UsageError(f"no host plugin recognises {type(subject).__name__} subjects "
                              "(see 'aigate plugins')")

@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 #: :func:`aigate_load_subject`; 1.6: ``origin`` of :meth:`aigate.api.Gate.guard_export`
 #: (the file the subject was read from) and :attr:`aigate.api.Item.sequence` (image
 #: sequences).
-HOOK_API_VERSION: tuple[int, int] = (1, 6)
+HOOK_API_VERSION: tuple[int, int] = (1, 7)
 
 
 class GateView(Protocol):
@@ -138,7 +138,8 @@ def aigate_bundled_media(path: Path) -> Iterable[str] | None:
 
 @hookspec(firstresult=True)
 def aigate_collect(subject: Any, path: Path | None,
-                   settings: Mapping[str, Mapping[str, Any]]) -> list[Collected] | None:
+                   settings: Mapping[str, Mapping[str, Any]],
+                   declared_only: bool) -> list[Collected] | None:
     """Turn a subject into items: the host plugin that recognises ``subject`` answers.
 
     :param subject: what :func:`aigate_load_subject` returned, or an in-memory host object
@@ -147,10 +148,18 @@ def aigate_collect(subject: Any, path: Path | None,
     :param settings: every plugin's validated ``plugin_settings:`` section by plugin
         name, as :attr:`aigate.api.CheckContext.settings` gives a source: a host reads
         its own by its plugin name (its module's import name).
+    :param declared_only: True when the caller judges only what the subject declares (the
+        OTIO import hook where no config governs the file: no media are read, no path rule
+        or ledger applies). An item that declares nothing (no ``declared`` values) then
+        passes whatever it is, so a host may leave such clips out; their record times
+        still count for the others. The result's items are then not the whole cut.
     :return: one :class:`aigate.api.Collected` per timeline in the subject (a collection of
         several timelines gives several), or None when the subject is not yours.
 
     **firstresult**: return None for subjects of other hosts.
+
+    .. versionchanged:: hook API 1.7
+        the ``declared_only`` argument.
 
     .. versionchanged:: hook API 1.4
         the ``settings`` argument.

@@ -6,7 +6,7 @@ manifest when neither changed since the last run.
 and ``*.egg-info`` on ``sys.path`` with its modification time, and the path itself), cheaply:
 a listing and a stat per distribution, no file read. A :func:`snapshot` is kept under that key
 in the user's cache folder (a file per key) and recomputed whenever the key changes; one the
-user could not have written alone (see :func:`aigate.core.cache.private`) is never trusted.
+user could not have written alone (see :func:`private`) is never trusted.
 """
 
 from __future__ import annotations
@@ -47,6 +47,21 @@ def fingerprint(*extra: str) -> str:
     return digest.hexdigest()
 
 
+def private(path: Path) -> bool:
+    """True when only this user can change the cache at ``path``: the file (if it exists)
+    and its folder are ours and writable by no one else. A cache another user can write
+    could say "no provenance" for any file, so it is not used (the media are read)."""
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    for part in (path, path.parent):
+        try:
+            info = part.stat()
+        except FileNotFoundError:
+            continue
+        if (uid is not None and info.st_uid != uid) or info.st_mode & 0o022:
+            return False
+    return True
+
+
 def cache_folder() -> Path:
     root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(root) / "aigate"
@@ -58,8 +73,6 @@ def snapshot(name: str, key: str, compute: Callable[[], Any],
     as ``name``), or ``compute()`` now, remembered for the next run. ``valid`` may refuse a
     remembered value (a file it was made from has changed). Any trouble with the cache means
     ``compute()``: a snapshot saves time, it never decides an answer."""
-    from aigate.core.cache import private
-
     # one file per key: environments sharing a home (virtualenvs, test runs) do not take
     # turns overwriting one snapshot
     path = cache_folder() / f"{name}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"

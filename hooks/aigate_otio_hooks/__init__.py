@@ -153,13 +153,13 @@ def _import_check(timeline: Any, argument_map: dict[str, Any]) -> None:
             pass
     near = path if path is not None else Path.cwd()
     configured = _configured(near)
-    if not configured and _declares_nothing(timeline):
+    declared = None if configured else _declared(timeline)
+    if declared is not None and not declared.anything:
         # nothing could make a claim: no aigate metadata, no config (so no path patterns,
         # ledger or plugins of its own, and media are not read), no plugin package. The
-        # answer is known without loading the gate or walking the cut through the bindings.
-        if log.isEnabledFor(logging.DEBUG):
-            log.debug("aigate: import check of %r: PASS, 0 of %d clips flagged",
-                      timeline.name or "(unnamed timeline)", len(timeline.find_clips()))
+        # answer is known without loading the gate.
+        log.debug("aigate: import check of %r: PASS, 0 of %d clips flagged",
+                  timeline.name or "(unnamed timeline)", declared.clips)
         return
     from dataclasses import replace
 
@@ -167,8 +167,10 @@ def _import_check(timeline: Any, argument_map: dict[str, Any]) -> None:
 
     # config from the file's folder upward (AIGATE_CONFIG pins it); a string: from here
     gate = gate_for(near, warn=_warn)
-    if not configured:  # media are read on import only where a config governs the file
-        gate = replace(gate, read_media=False)
+    if not configured:
+        # media are read on import only where a config governs the file; without one only
+        # what clips declare can flag them, so the others are not even collected
+        gate = replace(gate, read_media=False, declared_only=declared is not None)
     mode = gate.config.hooks.on_read
     if mode == "off":
         return
@@ -180,8 +182,9 @@ def _import_check(timeline: Any, argument_map: dict[str, Any]) -> None:
         flagged = [r for r in result.items if r.verdict >= Severity.WARN]
         # a clean timeline stays silent unless the application asks for debug output
         level = logging.WARNING if flagged else logging.DEBUG
+        clips = declared.clips if declared is not None else len(result.items)
         log.log(level, "aigate: import check of %r: %s, %d of %d clips flagged", result.name,
-                result.verdict.label.upper(), len(flagged), len(result.items))
+                result.verdict.label.upper(), len(flagged), clips)
         for item_result in flagged:
             worst = item_result.headline
             if worst is None:  # a flagged clip always has a finding; typed as optional
@@ -210,22 +213,42 @@ def _configured(near: Path) -> bool:
     return bool(installed_entry_points("aigate"))
 
 
-def _declares_nothing(timeline: Any) -> bool:
-    """True when a timeline holds no ``aigate`` metadata: not on itself, any clip (nested
-    ones included) or any of a clip's media references (the inactive ones too: the gate
-    reads them all). Anything but a plain Timeline (a collection, a bin) is not known to
-    declare nothing."""
+@dataclass(frozen=True, slots=True)
+class Declared:
+    """What a plain timeline declares: whether any ``aigate`` metadata is on it, a clip
+    (nested ones included) or a clip's media reference (the inactive ones too: the gate
+    reads them all), and how many clips it has."""
+
+    anything: bool
+    clips: int
+
+
+def _declared(timeline: Any) -> Declared | None:
+    """What ``timeline`` declares; None for anything but a plain Timeline (a collection, a
+    bin), which is checked whole."""
     import opentimelineio as otio  # imported already: OTIO is running this hook
 
-    if type(timeline) is not otio.schema.Timeline or _has_aigate(timeline.metadata):
-        return False
-    for clip in timeline.find_clips():
-        if _has_aigate(clip.metadata):
-            return False
-        if any(_has_aigate(reference.metadata)
-               for reference in clip.media_references().values()):
-            return False
-    return True
+    if type(timeline) is not otio.schema.Timeline:
+        return None
+    anything = _has_aigate(timeline.metadata)
+    clips = 0
+    for clip in _clips(timeline.tracks, otio.schema.Clip, otio.core.Composition):
+        clips += 1
+        if anything:
+            continue
+        anything = _has_aigate(clip.metadata) or any(
+            _has_aigate(reference.metadata) for reference in clip.media_references().values())
+    return Declared(anything, clips)
+
+
+def _clips(composition: Any, clip_type: type, composition_type: type) -> Any:
+    """The clips under ``composition``, depth first: find_clips()'s, by slices (several
+    times faster than find_clips() through the bindings)."""
+    for child in composition[:]:
+        if isinstance(child, clip_type):
+            yield child
+        elif isinstance(child, composition_type):
+            yield from _clips(child, clip_type, composition_type)
 
 
 def _has_aigate(metadata: Any) -> bool:

@@ -54,7 +54,7 @@ def aigate_bundled_media(path: Path) -> frozenset[str] | None:
 
 
 @hookimpl
-def aigate_collect(subject: Any, path: Path | None) -> list[Collected] | None:
+def aigate_collect(subject: Any, path: Path | None, declared_only: bool) -> list[Collected] | None:
     if isinstance(subject, fastread.FastSubject):
         return subject.collected
     from .collect import bin_clips, collect_bin, collect_timeline, timelines
@@ -68,7 +68,7 @@ def aigate_collect(subject: Any, path: Path | None) -> list[Collected] | None:
         clips = bin_clips(subject)
         name = subject.name or (path.stem if path else "(unnamed collection)")
         return [collect_bin(name, clips)]
-    return [collect_timeline(t) for t in found]
+    return [collect_timeline(t, declared_only) for t in found]
 
 
 @hookimpl
