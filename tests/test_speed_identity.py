@@ -320,7 +320,58 @@ def test_collecting_only_declaring_clips_gives_each_of_them_its_full_check_resul
     declared = replace(whole, declared_only=True)
     [full] = whole.check(cut, stage="import")
     [only] = declared.check(cut, stage="import")
-    assert list(only.items) == [r for r in full.items if r.item.declared]
+    assert [r for r in only.items if r.item.declared] == \
+        [r for r in full.items if r.item.declared]
     assert all(r.verdict is Severity.PASS and not r.findings
-               for r in full.items if not r.item.declared)
+               for r in (*full.items, *only.items) if not r.item.declared)
     assert only.verdict is full.verdict
+
+
+YAML_SCALARS = (st.none() | st.booleans() | st.integers(-(2**70), 2**70)
+                | st.floats(allow_nan=True) | st.text(ANY_CHAR.filter(
+                    lambda c: not 0xD800 <= ord(c) <= 0xDFFF), max_size=8)
+                | st.dates() | st.datetimes())
+YAML_VALUES = st.recursive(
+    YAML_SCALARS,
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.one_of(st.text(max_size=6), st.integers(), st.booleans()), inner,
+                      max_size=4),
+    max_leaves=16)
+
+
+def shape(value: Any) -> Any:
+    """A parse with its lines and exact types (1 and 1.0 and True apart, NaN equal to itself)."""
+    from aigate.config.yamlfile import _List, _Map
+
+    if isinstance(value, _Map):
+        return ("map", value.line, [(type(k), k, value.key_lines[k], shape(v))
+                                    for k, v in value.items()])
+    if isinstance(value, _List):
+        return ("list", value.line, list(value.item_lines), [shape(v) for v in value])
+    if isinstance(value, float) and value != value:
+        return (float, "nan")
+    return (type(value), value)
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(YAML_VALUES, st.integers(0, 3))
+def test_a_remembered_yaml_parse_is_the_parse(tmp_path_factory, value, blank):
+    """An unchanged file's parse comes back from the cache: the same values, types and
+    lines (what every error message names), PyYAML not asked again."""
+    import yaml
+
+    from aigate.config import yamlfile
+
+    folder = tmp_path_factory.mktemp("yaml")
+    path = folder / "doc.yaml"
+    path.write_text("# comment\n" + "\n" * blank + yaml.safe_dump({"doc": value}),
+                    encoding="utf-8")
+    first = yamlfile.load(path)
+    parsed = yamlfile._parse(path, path.read_text(encoding="utf-8"))
+    assert shape(first) == shape(parsed)
+    real = yamlfile._parse
+    yamlfile._parse = None  # type: ignore[assignment]  # a second parse would fail loudly
+    try:
+        assert shape(yamlfile.load(path)) == shape(parsed)
+    finally:
+        yamlfile._parse = real

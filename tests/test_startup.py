@@ -29,7 +29,8 @@ OURS = {
     "aigate.cli", "aigate.cli.app", "aigate.cli.approvals", "aigate.cli.attest",
     "aigate.cli.check", "aigate.cli.common", "aigate.cli.credentials", "aigate.cli.export",
     "aigate.cli.health", "aigate.cli.init", "aigate.cli.rules",
-    "aigate.config", "aigate.config.globs", "aigate.config.settings", "aigate.config.yamlfile",
+    "aigate.config", "aigate.config.globs", "aigate.config.remembered", "aigate.config.settings",
+    "aigate.config.yamlfile",
     "aigate.core", "aigate.core.approvals", "aigate.core.cache", "aigate.core.containers",
     "aigate.core.context", "aigate.core.formats", "aigate.core.xmlcheck",
     "aigate.core.gate", "aigate.core.gcpause", "aigate.core.hookspecs",
@@ -47,8 +48,9 @@ OURS = {
     "aigate_c2pa", "aigate_c2pa.markers", "aigate_c2pa.offline", "aigate_c2pa.store",
     "aigate_reports", "aigate_reports.json_report", "aigate_reports.text",
 }
-#: other packages a check needs: the plugin manager and the config reader
-THIRD_PARTY = {"pluggy", "yaml", "_yaml"}
+#: other packages a check needs: the plugin manager (PyYAML parses a YAML file on the first
+#: run that reads it; later runs take the remembered parse while the file is unchanged)
+THIRD_PARTY = {"pluggy"}
 #: heavy standard-library modules no small check needs (the interpreter's own start-up may
 #: load some of them: those it loads with ``-c pass`` are not counted)
 HEAVY_STDLIB = {"importlib.metadata", "email", "csv", "xml.etree.ElementTree", "sqlite3",

@@ -6,12 +6,17 @@ refused (no alias bombs), files are size-capped and depth-capped and must be UTF
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
+import hashlib
+import importlib.util
+import math
+import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
-import yaml
-
+from aigate.config.remembered import recall, remember
 from aigate.errors import InputError
 
 MAX_BYTES = 4 * 1024 * 1024
@@ -29,65 +34,79 @@ class _List(list):
     item_lines: list[int]
 
 
-class _Loader(yaml.SafeLoader):
-    _depth = 0
+@functools.cache
+def _loader() -> Any:
+    """The loader class, made on first use: importing PyYAML costs more than reading a
+    remembered parse (see :func:`load`)."""
+    import yaml
 
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            mark = self.peek_event().start_mark
-            raise yaml.MarkedYAMLError(problem="YAML aliases are not allowed", problem_mark=mark)
-        # the composer and constructor recurse per level: refuse deep nesting before
-        # Python's recursion limit turns it into a RecursionError
-        self._depth += 1
-        try:
-            if self._depth > MAX_DEPTH:
+    class _Loader(yaml.SafeLoader):
+        _depth = 0
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                mark = self.peek_event().start_mark
+                raise yaml.MarkedYAMLError(problem="YAML aliases are not allowed",
+                                           problem_mark=mark)
+            # the composer and constructor recurse per level: refuse deep nesting before
+            # Python's recursion limit turns it into a RecursionError
+            self._depth += 1
+            try:
+                if self._depth > MAX_DEPTH:
+                    raise yaml.MarkedYAMLError(
+                        problem=f"nested more than {MAX_DEPTH} levels deep",
+                        problem_mark=self.peek_event().start_mark)
+                return super().compose_node(parent, index)
+            finally:
+                self._depth -= 1
+
+        def construct_yaml_map(  # type: ignore[override]
+                self, node: yaml.MappingNode) -> Iterator[_Map]:
+            data = _Map()
+            data.line = node.start_mark.line + 1
+            data.key_lines = {}
+            yield data
+            for key_node, value_node in node.value:
+                key = self.construct_object(key_node, deep=True)
+                if not isinstance(key, str | int | float | bool) and key is not None:
+                    raise yaml.MarkedYAMLError(problem="keys must be plain values",
+                                               problem_mark=key_node.start_mark)
+                if key in data:
+                    raise yaml.MarkedYAMLError(problem=f"duplicate key {key!r}",
+                                               problem_mark=key_node.start_mark)
+                data[key] = self.construct_object(value_node, deep=True)
+                data.key_lines[key] = key_node.start_mark.line + 1
+
+        def construct_yaml_seq(  # type: ignore[override]
+                self, node: yaml.SequenceNode) -> Iterator[_List]:
+            data = _List()
+            data.line = node.start_mark.line + 1
+            data.item_lines = [n.start_mark.line + 1 for n in node.value]
+            yield data
+            data.extend(self.construct_object(n, deep=True) for n in node.value)
+
+        def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+            # 2026-02-30 looks like a date to YAML and is none: one line, not a ValueError
+            try:
+                return super().construct_yaml_timestamp(node)
+            except ValueError as exc:
                 raise yaml.MarkedYAMLError(
-                    problem=f"nested more than {MAX_DEPTH} levels deep",
-                    problem_mark=self.peek_event().start_mark)
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
+                    problem=f"{node.value!r} is not a real date ({exc})",
+                    problem_mark=node.start_mark) from None
 
-    def construct_yaml_map(self, node: yaml.MappingNode) -> Iterator[_Map]:  # type: ignore[override]
-        data = _Map()
-        data.line = node.start_mark.line + 1
-        data.key_lines = {}
-        yield data
-        for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=True)
-            if not isinstance(key, str | int | float | bool) and key is not None:
-                raise yaml.MarkedYAMLError(problem="keys must be plain values",
-                                           problem_mark=key_node.start_mark)
-            if key in data:
-                raise yaml.MarkedYAMLError(problem=f"duplicate key {key!r}",
-                                           problem_mark=key_node.start_mark)
-            data[key] = self.construct_object(value_node, deep=True)
-            data.key_lines[key] = key_node.start_mark.line + 1
+    _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+    _Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_yaml_map)
+    _Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_yaml_seq)
 
-    def construct_yaml_seq(self, node: yaml.SequenceNode) -> Iterator[_List]:  # type: ignore[override]
-        data = _List()
-        data.line = node.start_mark.line + 1
-        data.item_lines = [n.start_mark.line + 1 for n in node.value]
-        yield data
-        data.extend(self.construct_object(n, deep=True) for n in node.value)
-
-
-    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
-        # 2026-02-30 looks like a date to YAML and is none: one line, not a ValueError
-        try:
-            return super().construct_yaml_timestamp(node)
-        except ValueError as exc:
-            raise yaml.MarkedYAMLError(problem=f"{node.value!r} is not a real date ({exc})",
-                                       problem_mark=node.start_mark) from None
-
-
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
-_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_yaml_map)
-_Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_yaml_seq)
+    return _Loader
 
 
 def load(path: Path) -> Any:
-    """Parse one YAML file; any problem becomes an InputError naming file and line."""
+    """Parse one YAML file; any problem becomes an InputError naming file and line.
+
+    The parse of a file is remembered by its content (and the PyYAML it was made with), so
+    an unchanged policy pack, config or approval record is not parsed again (nor PyYAML
+    imported) on the next run: its values, types and lines come back exactly."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -98,14 +117,92 @@ def load(path: Path) -> Any:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    key = _parse_key(raw)
+    kept = recall("yaml", key) if key else None
+    if kept is not None:
+        try:
+            return _decoded(kept)
+        except (KeyError, TypeError, ValueError, IndexError):
+            pass  # not a parse this version wrote: parse again
+    value = _parse(path, text)
+    if key:
+        try:
+            remember("yaml", key, _encoded(value))
+        except TypeError:
+            pass  # a value JSON cannot hold exactly (a !!set, say): parsed every time
+    return value
+
+
+def _parse(path: Path, text: str) -> Any:
+    import yaml
+
     try:
-        return yaml.load(text, Loader=_Loader)
+        return yaml.load(text, Loader=_loader())
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f":{mark.line + 1}" if mark else ""
         raise InputError(f"{path}{where}: {exc.problem}") from None
     except yaml.YAMLError as exc:
         raise InputError(f"{path}: invalid YAML: {exc}") from None
+
+
+#: bumped when the parse or its encoding below changes
+_PARSE_RULES = 1
+
+
+def _parse_key(raw: bytes) -> str | None:
+    """What a remembered parse of ``raw`` is filed under: the content, the rules of this
+    module, and the PyYAML installed (found, not imported); None without PyYAML."""
+    spec = importlib.util.find_spec("yaml")
+    if spec is None or spec.origin is None:
+        return None
+    try:
+        made = os.stat(spec.origin).st_mtime_ns
+    except OSError:
+        return None
+    return (f"{_PARSE_RULES}\0{MAX_DEPTH}\0{spec.origin}\0{made}\0"
+            f"{hashlib.sha256(raw).hexdigest()}")
+
+
+def _encoded(value: Any) -> Any:
+    """A parse as JSON, lines and types kept (every mapping and list is tagged)."""
+    if isinstance(value, _Map):
+        return {"m": value.line,
+                "k": [[k, value.key_lines[k], _encoded(v)] for k, v in value.items()]}
+    if isinstance(value, _List):
+        return {"l": value.line, "i": value.item_lines, "v": [_encoded(v) for v in value]}
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else {"f": repr(value)}
+    if isinstance(value, dt.datetime):
+        return {"t": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"d": value.isoformat()}
+    raise TypeError(f"{type(value).__name__} is not remembered")
+
+
+def _decoded(value: Any) -> Any:
+    if not isinstance(value, dict):
+        if isinstance(value, list):
+            raise ValueError("an untagged list")
+        return value
+    if "m" in value:
+        data = _Map()
+        data.line, data.key_lines = value["m"], {}
+        for key, line, item in value["k"]:
+            data[key] = _decoded(item)
+            data.key_lines[key] = line
+        return data
+    if "l" in value:
+        items = _List(_decoded(v) for v in value["v"])
+        items.line, items.item_lines = value["l"], list(value["i"])
+        return items
+    if "f" in value:
+        return float(value["f"])
+    if "t" in value:
+        return dt.datetime.fromisoformat(value["t"])
+    return dt.date.fromisoformat(value["d"])
 
 
 class Section:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from aigate.core.installed import private
+from aigate.config.remembered import private
 from aigate.core.media import Media
 
 if TYPE_CHECKING:

@@ -5,21 +5,21 @@ manifest when neither changed since the last run.
 :func:`fingerprint` names the installed distributions as they stand (every ``*.dist-info``
 and ``*.egg-info`` on ``sys.path`` with its modification time, and the path itself), cheaply:
 a listing and a stat per distribution, no file read. A :func:`snapshot` is kept under that key
-in the user's cache folder (a file per key) and recomputed whenever the key changes; one the
-user could not have written alone (see :func:`private`) is never trusted.
+in the user's cache folder (:mod:`aigate.config.remembered`) and recomputed whenever the key
+changes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib
-import json
 import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
+
+from aigate.config.remembered import recall, remember
 
 #: bumped when what a snapshot holds changes shape
 SCHEMA = 1
@@ -47,50 +47,17 @@ def fingerprint(*extra: str) -> str:
     return digest.hexdigest()
 
 
-def private(path: Path) -> bool:
-    """True when only this user can change the cache at ``path``: the file (if it exists)
-    and its folder are ours and writable by no one else. A cache another user can write
-    could say "no provenance" for any file, so it is not used (the media are read)."""
-    uid = os.getuid() if hasattr(os, "getuid") else None
-    for part in (path, path.parent):
-        try:
-            info = part.stat()
-        except FileNotFoundError:
-            continue
-        if (uid is not None and info.st_uid != uid) or info.st_mode & 0o022:
-            return False
-    return True
-
-
-def cache_folder() -> Path:
-    root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(root) / "aigate"
-
-
 def snapshot(name: str, key: str, compute: Callable[[], Any],
              valid: Callable[[Any], bool] = lambda value: True) -> Any:
     """The JSON value ``compute()`` gave when ``key`` was last seen (kept in the cache folder
     as ``name``), or ``compute()`` now, remembered for the next run. ``valid`` may refuse a
     remembered value (a file it was made from has changed). Any trouble with the cache means
     ``compute()``: a snapshot saves time, it never decides an answer."""
-    # one file per key: environments sharing a home (virtualenvs, test runs) do not take
-    # turns overwriting one snapshot
-    path = cache_folder() / f"{name}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
-    try:
-        if private(path):
-            kept = json.loads(path.read_text(encoding="utf-8"))
-            if isinstance(kept, dict) and kept.get("key") == key and valid(kept.get("value")):
-                return kept["value"]
-    except (OSError, ValueError):
-        pass
+    kept = recall(name, key)
+    if kept is not None and valid(kept):
+        return kept
     value = compute()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        temporary.write_text(json.dumps({"key": key, "value": value}), encoding="utf-8")
-        os.replace(temporary, path)
-    except (OSError, TypeError, ValueError):
-        pass  # a read-only home, say: the next run computes it again
+    remember(name, key, value)
     return value
 
 

@@ -175,9 +175,8 @@ def _trim(composition: Any, rate: float) -> float:
 
 def _declares(clip: otio.schema.Clip) -> bool:
     """Whether the clip or any of its media references holds ``aigate`` metadata."""
-    return _lookup(clip.metadata, NAMESPACE) is not None or any(
-        _lookup(reference.metadata, NAMESPACE) is not None
-        for reference in clip.media_references().values())
+    return _has(clip.metadata, NAMESPACE) or any(
+        _has(reference.metadata, NAMESPACE) for reference in clip.media_references().values())
 
 
 def _span(clip: otio.schema.Clip, rate: float) -> tuple[float | None, float]:
@@ -273,9 +272,13 @@ def _keys(mapping: Any) -> list[str]:
     return [next(iterator) for _ in range(len(mapping))]
 
 
+def _has(metadata: Any, key: str) -> bool:
+    return bool(len(metadata)) and key in _keys(metadata)
+
+
 def _lookup(metadata: Any, key: str) -> Any:
     """``metadata[key]`` as plain Python values, or None when absent."""
-    if not len(metadata) or key not in _keys(metadata):
+    if not _has(metadata, key):
         return None
     try:
         return plain(metadata[key])
