@@ -42,7 +42,7 @@ OURS = {
     "aigate.run.pinning", "aigate.run.session", "aigate.trust", "aigate.trust.signing",
     "aigate_otio", "aigate_otio.fastread", "aigate_otio.manifest", "aigate_otio.otiojson",
     "aigate_otio.rates", "aigate_otio.sequence", "aigate_otio.sniff",
-    "aigate_blender", "aigate_blender.graph", "aigate_kdenlive", "aigate_kdenlive.names",
+    "aigate_blender", "aigate_kdenlive", "aigate_kdenlive.names",
     "aigate_metadata", "aigate_xmp", "aigate_ledger",
     "aigate_paths", "aigate_guidance", "aigate_guidance.disclosure",
     "aigate_c2pa", "aigate_c2pa.markers", "aigate_c2pa.offline", "aigate_c2pa.store",

@@ -30,8 +30,6 @@ from aigate.api import (
     hookimpl,
 )
 
-from . import graph
-
 HOST = "blender"
 NAMESPACE = "aigate"
 #: colour tags: red lock, yellow warn, green AI approved, blue AI allowed by policy
@@ -76,6 +74,7 @@ class BlendFile:
 
 
 def strips(scene: Any) -> list[Any]:
+    from . import graph
     return graph.editor_strips(scene)
 
 
@@ -115,6 +114,7 @@ def aigate_collect(subject: Any, path: Path | None) -> list[Collected] | None:
 def collect_scene(scene: Any) -> Collected:
     """Every strip the scene renders, with what it carries (:mod:`aigate_blender.graph`):
     its own strips, then those of the scenes its scene strips show (clip ``OUTER/INNER``)."""
+    from . import graph
     bpy = _bpy()
     rate = scene.render.fps / scene.render.fps_base
     entries = graph.walk(bpy, scene, _plain)
@@ -137,6 +137,7 @@ def collect_scene(scene: Any) -> Collected:
 
 
 def _media(bpy: Any, strip: Any) -> str | None:
+    from . import graph
     found = graph.media(bpy, strip)
     return found[0] if found else None
 
@@ -152,6 +153,7 @@ def _plain(value: Any) -> Any:
 
 @hookimpl
 def aigate_present(collected: Collected, result: SubjectResult, target: str | None) -> Any:
+    from . import graph
     if collected.host != HOST:
         return None
     scene = collected.native
