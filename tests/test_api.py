@@ -99,7 +99,8 @@ def test_importing_one_name_loads_only_its_module():
          "print(' '.join(m for m in sys.modules if m.startswith('aigate')))"],
         capture_output=True, text=True, timeout=60, check=True)
     assert set(run.stdout.split()) == {"aigate", "aigate.api", "aigate.core",
-                                       "aigate.core.installed"}
+                                       "aigate.core.installed", "aigate.config",
+                                       "aigate.config.remembered"}
 
 
 def test_every_hookspec_is_documented_as_reference():
