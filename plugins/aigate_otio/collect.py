@@ -184,10 +184,11 @@ def _span(clip: otio.schema.Clip, rate: float) -> tuple[float | None, float]:
     ``rate``."""
     source = clip.source_range
     if source is not None:
-        if not (0 < source.start_time.rate <= MAX_RATE and 0 < source.duration.rate <= MAX_RATE):
-            bad = min(source.start_time.rate, source.duration.rate, key=lambda r: 0 < r)
+        start, duration = source.start_time, source.duration  # each read makes an object
+        if not (0 < start.rate <= MAX_RATE and 0 < duration.rate <= MAX_RATE):
+            bad = min(start.rate, duration.rate, key=lambda r: 0 < r)
             raise InputError(f"clip {clip.name!r}: {timing_problem(bad, ())}")
-        return source.start_time.value_rescaled_to(rate), source.duration.value_rescaled_to(rate)
+        return start.value_rescaled_to(rate), duration.value_rescaled_to(rate)
     try:
         return None, clip.duration().value_rescaled_to(rate)
     except Exception as exc:  # no source range and no available range
