@@ -3,10 +3,11 @@
     python bench/bench_parallel.py [--timelines 100] [--clips 1000] [--runs 3]
 
 Generates TIMELINES timelines of CLIPS clips each (as bench/make_timeline.py: 4 tracks,
-every 10th clip AI-tagged; an aigate.yaml says their media are offline) and times whole `aigate check --quiet` processes over the folder:
---jobs 1, --jobs 2, and --executor dask with a local 2-worker cluster (started by aigate on
-127.0.0.1, its start-up included). Reports medians and ratios against --jobs 1, and the
-cluster's overhead per file; CPU is the process's and its workers' (user + system).
+every 10th clip AI-tagged; an aigate.yaml says their media are offline) and times whole
+`aigate check --quiet` processes over the folder: --jobs 1, --jobs 2, and --executor dask
+with a local 2-worker cluster (started by aigate on 127.0.0.1, its start-up included).
+Reports medians and ratios against --jobs 1, and the cluster's overhead per file; CPU is the
+process's and its workers' (user + system).
 """
 
 from __future__ import annotations

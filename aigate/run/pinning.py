@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-import signal
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -154,6 +153,8 @@ def deadline(path: object, seconds: float | None) -> Iterator[None]:
     swallows the interruption and carries on still has its file reported as timed out,
     never as checked. Only in a main thread (a Dask worker's threads have their executor's
     time-out instead)."""
+    import signal  # here: its enums cost a run without --timeout a few milliseconds
+
     if not seconds or not hasattr(signal, "setitimer") or \
             threading.current_thread() is not threading.main_thread():
         yield

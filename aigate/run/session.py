@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -74,7 +73,8 @@ class Options:
                        approvals=self.approvals.absolute() if self.approvals else None,
                        trusted_roots=tuple(p.absolute() for p in roots) if roots is not None
                        else None,
-                       run=self.run or uuid.uuid4().hex, today=self.today or pinning.utc_today(),
+                       run=self.run or os.urandom(16).hex(),
+                       today=self.today or pinning.utc_today(),
                        plugin_modules=self.plugin_modules or modules,
                        plugin_names=plugin_names or self.plugin_names)
 

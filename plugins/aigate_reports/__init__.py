@@ -9,8 +9,6 @@ from typing import Any
 
 from aigate.api import RegisterFormat, ReportFormat, hookimpl
 
-from . import json_report, text
-
 
 def _later(module: str, name: str) -> Callable[..., Any]:
     """``module.name``, imported on first call: a run imports only the formats it writes."""
@@ -24,10 +22,12 @@ def _later(module: str, name: str) -> Callable[..., Any]:
 @hookimpl
 def aigate_report_formats() -> list[ReportFormat | RegisterFormat]:
     return [
-        ReportFormat("text", "human-readable, grouped by file", text.head, text.subject,
-                     text.tail, problem=text.problem),
-        ReportFormat("json", "versioned JSON (schema 1) listing every clip", json_report.head,
-                     json_report.subject, json_report.tail, separator=","),
+        ReportFormat("text", "human-readable, grouped by file", _later("text", "head"),
+                     _later("text", "subject"), _later("text", "tail"),
+                     problem=_later("text", "problem")),
+        ReportFormat("json", "versioned JSON (schema 1) listing every clip",
+                     _later("json_report", "head"), _later("json_report", "subject"),
+                     _later("json_report", "tail"), separator=","),
         ReportFormat("junit", "JUnit XML for CI: a testsuite per timeline, a testcase per "
                      "flagged clip", _later("junit", "head"), _later("junit", "subject"),
                      _later("junit", "tail")),
