@@ -127,6 +127,12 @@ def test_the_otio_export_hook_refuses_under_a_pack_without_media_missing(tmp_pat
     with pytest.raises(GateLocked, match="media-missing"):
         otio.adapters.write_to_file(read, str(out))
     assert not out.exists()
+    # a pack lowering the floor: the export is refused naming the pack, nothing is written
+    (root / "pack.yaml").write_text(OWN_PACK + "  media-missing: {severity: {final: warn}}\n")
+    with pytest.raises(InputError, match=r"pack\.yaml:6: rules\.media-missing\.severity\.final: "
+                                         "warn is below the floor lock"):
+        otio.adapters.write_to_file(read, str(out))
+    assert not out.exists()
 
 
 def test_rules_and_explain_say_where_a_floor_came_from(tmp_path):
