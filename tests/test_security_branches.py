@@ -174,7 +174,7 @@ def test_a_fitting_consent_lifts_the_talent_finding(tmp_path, cli):
      ":4: uses: 'soul' is not one of"),
     ("id: C\nkind: consent\ntalent: Ray\nuses: [voice]\n", ":1: consent 'C' needs 'talent', "
      "'uses' and 'production'"),
-    ("- 1\n- 2\n", ":1: expected a mapping, got int 1"),
+    ("- 1\n- 2\n", ":1: record[0]: expected a mapping, got int 1"),
 ], ids=["no-id", "unknown-key", "no-scope", "grants-nothing", "bad-date", "scope-key",
         "bad-use", "consent-incomplete", "not-a-mapping"])
 def test_a_malformed_record_is_one_line_naming_file_and_line(tmp_path, cli, text, message):

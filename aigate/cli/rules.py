@@ -41,8 +41,20 @@ def cmd_rules(args: argparse.Namespace) -> int:
             levels = f"(not in force: {_in_force(setting)})"
         else:
             levels = " ".join(f"{setting.severity[s].label:<{len(s)}}" for s in STAGES)
-        print(f"{rule.id:<{width}}  {levels:<23}  {rule.title}")
+        print(f"{rule.id:<{width}}  {levels:<23}  {rule.title}{_floor_mark(rule, setting)}")
+    if any(rule.floor for rule in gate.rules.values()):
+        print("[floor]: fail-closed, a pack may raise it, never lower it, switch it off or let "
+              "an approval waive it; [floor, not in this pack]: the pack does not set it, so "
+              "aigate applies its floor")
     return ExitCode.OK
+
+
+def _floor_mark(rule: Any, setting: Any) -> str:
+    """Whether the rule is a fail-closed floor, and whether its severities came from the
+    pack or from aigate (the pack left it out)."""
+    if rule.floor is None:
+        return ""
+    return "  [floor, not in this pack]" if setting and setting.from_floor else "  [floor]"
 
 
 def _in_force(setting: Any) -> str:
@@ -91,7 +103,14 @@ def cmd_explain(args: argparse.Namespace) -> int:
             waivable = "a consent record covering that talent, use and production lifts it"
         else:
             waivable = "a written approval granting it (or its category) can waive it"
-        print(f"severity:    {per_stage} (policy {gate.policy.name}); {waivable}")
+        source = (f"aigate's fail-closed floor: policy {gate.policy.name} does not set it"
+                  if setting.from_floor else f"policy {gate.policy.name}")
+        print(f"severity:    {per_stage} ({source}); {waivable}")
+        if rule.floor:
+            print("floor:       fail-closed: no pack may set it below "
+                  + ", ".join(f"{s} {rule.floor[s].label}" for s in STAGES if s in rule.floor)
+                  + ", switch it off, date it or let an approval waive it"
+                  + (f"; {rule.floor_instead}" if rule.floor_instead else ""))
         if setting.effective or setting.until:
             print(f"in force:    {_in_force(setting)}")
     else:

@@ -213,7 +213,7 @@ class Section:
         self.where = where
         if not isinstance(data, dict):
             self._line = getattr(data, "line", line)
-            self.fail(f"expected a mapping, got {_kind(data)}")
+            self.fail(f"{where + ': ' if where else ''}expected a mapping, got {_kind(data)}")
         self.data: dict = data
         self._line = getattr(data, "line", line)
 

@@ -17,7 +17,7 @@ from aigate.core.context import CheckContext
 from aigate.core.gcpause import paused_gc
 from aigate.core.media import MediaResolver
 from aigate.core.plugins import Plugins
-from aigate.core.policy import Hit, Policy, Rule, RuleSetting, load_policy
+from aigate.core.policy import Hit, Policy, Rule, RuleSetting, load_policy, with_floors
 from aigate.core.provenance import merge
 from aigate.errors import AigateError, InputError, UsageError
 from aigate.model import (
@@ -247,7 +247,8 @@ class Gate:
         if stage == "final" and exposed:
             raise InputError(f"{exposed[0].partition(': ')[0]}: refused at stage final: "
                              f"{exposed[0].partition(': ')[2]}")
-        policy = self.policy.for_show(self.config.show)
+        # the floors again: a Policy made in code (not loaded) is held to them too
+        policy = with_floors(self.policy.for_show(self.config.show), self.rules)
         active = [(rule, policy.rules[rule.id]) for rule in self.rules.values()
                   if rule.id in policy.rules and policy.rules[rule.id].enabled
                   and policy.rules[rule.id].in_force(self.as_of)]
@@ -321,8 +322,12 @@ class Gate:
                     where, evidence = location(item), provenance.evidence
                     clip = identity(item.clip, context.media(item), provenance.claims,
                                     context.sha256)
+                reason = hit.reason
+                if setting.from_floor:  # the severity is aigate's, not the pack's: say so
+                    reason += (f" (severity: aigate's fail-closed floor; policy {policy.name} "
+                               f"does not set {rule.id})")
                 finding = Finding(rule=rule.id, severity=severity, where=where,
-                                  reason=hit.reason, remediation=rule.remediation,
+                                  reason=reason, remediation=rule.remediation,
                                   evidence=evidence)
                 if setting.waivable and severity > Severity.INFO:
                     finding = self._waive(rule, finding, hit, clip, provenance)

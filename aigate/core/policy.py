@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NoReturn
 
 from aigate.config.yamlfile import Section, suggest
 from aigate.errors import InputError, UsageError
@@ -60,6 +61,13 @@ class Rule:
     waived_by: str = "approval"
     #: False: ``check`` ignores the item, so its hits are shared by equal provenance
     reads_item: bool = True
+    #: fail-closed: for a rule that says "the gate could not look" (media it could not read,
+    #: credentials or metadata it could not verify), its severity per stage that no pack
+    #: may go below. A pack that leaves the rule out gets it at these severities; a pack
+    #: that sets it lower, switches it off, dates it or makes it waivable is refused.
+    floor: Mapping[str, Severity] | None = field(default=None, hash=False)
+    #: what to do instead of lowering the floor, said when a pack is refused
+    floor_instead: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +79,8 @@ class RuleSetting:
     #: obligations that come into force or end on a date (checked against --as-of)
     effective: dt.date | None = None
     until: dt.date | None = None
+    #: True: the pack does not set this rule; this is the rule's fail-closed floor
+    from_floor: bool = False
 
     def in_force(self, as_of: dt.date) -> bool:
         """Whether the rule applies on ``as_of``."""
@@ -130,14 +140,46 @@ class Policy:
                        vetted_tools=self.vetted_tools + override.vetted_tools)
 
 
+def floored(rule: Rule, setting: RuleSetting | None) -> RuleSetting | None:
+    """The setting the gate applies for ``rule``: ``setting``, never below the rule's floor
+    (the floor itself, marked ``from_floor``, when the pack does not set the rule).
+
+    A loaded pack never goes below a floor (:func:`load_policy` refuses it); this also holds
+    a :class:`Policy` built in code to the floor."""
+    floor = rule.floor
+    if floor is None:
+        return setting
+    if setting is None:
+        return RuleSetting(severity=dict(floor), waivable=False, from_floor=True)
+    if (setting.enabled and not setting.waivable and setting.effective is None
+            and setting.until is None
+            and all(setting.severity.get(s, Severity.PASS) >= floor[s] for s in floor)):
+        return setting
+    return replace(setting, enabled=True, waivable=False, effective=None, until=None,
+                   severity={s: max(setting.severity.get(s, Severity.PASS), floor.get(s,
+                                    Severity.PASS)) for s in (*STAGES, *floor)})
+
+
+def with_floors(policy: Policy, rules: Mapping[str, Rule]) -> Policy:
+    """``policy`` with every fail-closed floor of ``rules`` applied (see :func:`floored`)."""
+    settings = {rule.id: floored(rule, policy.rules.get(rule.id)) for rule in rules.values()
+                if rule.floor is not None}
+    if all(policy.rules.get(rule_id) is s for rule_id, s in settings.items()):
+        return policy
+    return replace(policy, rules={**policy.rules,
+                                  **{k: s for k, s in settings.items() if s is not None}})
+
+
 def load_policy(ref: str | Path, rules: Mapping[str, Rule], packs: Mapping[str, Path],
                 base_dir: Path | None = None) -> Policy:
     """Load a pack by built-in name or file path, following ``extends``.
 
     ``rules`` are the rule ids plugins contributed (for validation); ``packs`` the built-in
-    pack files by name. Every problem is an InputError naming file, line and key.
+    pack files by name. Every problem is an InputError naming file, line and key; so is a
+    rule set below its fail-closed floor (:attr:`Rule.floor`). A rule with a floor that the
+    pack does not set gets its floor (``RuleSetting.from_floor``).
     """
-    return _load(str(ref), rules, packs, base_dir, ())
+    return with_floors(_load(str(ref), rules, packs, base_dir, ()), rules)
 
 
 def _locate(ref: str, packs: Mapping[str, Path], base_dir: Path | None) -> Path:
@@ -208,7 +250,9 @@ def _rule_settings(section: Section | None, rules: Mapping[str, Rule],
             section.fail(f"unknown rule id {rule_id!r}{suggest(rule_id, rules)}; "
                          "see 'aigate rules'", rule_id)
         entry.only("enabled", "severity", "waivable", "effective", "until")
-        base = inherited.get(rule_id)
+        rule = rules[rule_id]
+        # a floor rule no parent sets starts from its floor: only what is written is judged
+        base = inherited.get(rule_id) or floored(rule, None)
         severity = dict(base.severity) if base else {}
         if "severity" in entry:
             severity.update(_severity(entry))
@@ -228,7 +272,39 @@ def _rule_settings(section: Section | None, rules: Mapping[str, Rule],
         start, end = out[rule_id].effective, out[rule_id].until
         if start and end and end < start:
             entry.fail(f"{entry.where}: 'until' {end} is before 'effective' {start}", "until")
+        if rule.floor is not None:
+            _hold_floor(rule, rule.floor, out[rule_id], entry)
     return out
+
+
+def _hold_floor(rule: Rule, floor: Mapping[str, Severity], setting: RuleSetting,
+                entry: Section) -> None:
+    """Refuse a pack entry that weakens a fail-closed floor, naming the file, the line and
+    the key, and what to do instead: a pack may raise a floor, never lower it."""
+    def refuse(key: str, what: str, section: Section = entry) -> NoReturn:
+        instead = rule.floor_instead or (f"fix what it finds instead (aigate explain "
+                                         f"{rule.id})")
+        section.fail(f"{section.name(key)}: {what}: {rule.id} is a fail-closed floor (what "
+                     f"the gate could not look at is never clean), which a pack may raise, "
+                     f"never lower; {instead}", key)
+
+    if not setting.enabled:
+        refuse("enabled", "false switches it off")
+    for key, day in (("effective", setting.effective), ("until", setting.until)):
+        if day is not None:
+            refuse(key, "a date would leave it out of force on other days")
+    if setting.waivable:
+        refuse("waivable", "true would let an approval waive it")
+    low = [s for s in STAGES if setting.severity[s] < floor.get(s, Severity.PASS)]
+    if low:
+        stage = low[-1]  # the latest stage below: final first, where it matters most
+        per_stage = entry.section("severity") if isinstance(entry.data.get("severity"),
+                                                             dict) else None
+        what = (f"{setting.severity[stage].label} is below the floor "
+                f"{floor[stage].label}")
+        if per_stage is not None and stage in per_stage:
+            refuse(stage, what, per_stage)
+        refuse("severity", f"{what} at {stage}")
 
 
 def _day(entry: Section, key: str, inherited: dt.date | None) -> dt.date | None:

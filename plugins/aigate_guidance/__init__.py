@@ -11,7 +11,18 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from aigate.api import CheckContext, Claim, Hit, Item, Policy, Provenance, Rule, RuleCheck, hookimpl
+from aigate.api import (
+    CheckContext,
+    Claim,
+    Hit,
+    Item,
+    Policy,
+    Provenance,
+    Rule,
+    RuleCheck,
+    Severity,
+    hookimpl,
+)
 
 from . import disclosure
 
@@ -20,6 +31,16 @@ PACK = Path(__file__).with_name("netflix-genai.yaml")
 #: reading of each source, not legal advice): see docs/guidance-mapping.md
 DATED_PACKS = ("eu-ai-act-art50", "sag-aftra-2026")
 NOT_LEGAL_ADVICE = "(aigate's reading of the source, not legal advice)"
+
+INFO, WARN, LOCK = Severity.INFO, Severity.WARN, Severity.LOCK
+#: fail-closed floors (``Rule.floor``) of the rules that say the gate could not read or
+#: verify something: the built-in pack's severities, which no pack may go below and which
+#: a pack that leaves the rule out gets (see docs/policy.md)
+INTEGRITY_FLOOR = {"import": WARN, "edit": WARN, "review": LOCK, "final": LOCK}
+MEDIA_FLOOR = {"import": INFO, "edit": INFO, "review": WARN, "final": LOCK}
+NO_MEDIA_ACCESS = ("a show with no media access says so in aigate.yaml instead (media: "
+                   "{required: false, reason: ...}), and every report then says its "
+                   "provenance came from the timeline alone")
 
 
 def _malformed(item: Item, prov: Provenance, policy: Policy) -> Iterator[Hit]:
@@ -235,7 +256,8 @@ RULES: tuple[Rule, ...] = (
          trigger="the clip's aigate metadata is not a mapping, has wrong types or unknown values",
          remediation="Fix the clip's aigate metadata (see docs/metadata-contract.md).",
          reads_item=False,
-         check=_malformed),
+         check=_malformed,
+         floor=INTEGRITY_FLOOR),
     Rule(id="final-deliverable-use",
          title="Generated material in a final deliverable",
          category="final-use",
@@ -375,7 +397,8 @@ RULES: tuple[Rule, ...] = (
          remediation="Go back to the original media from the vendor, or have it re-signed by the "
                      "tool that made it.",
          reads_item=False,
-         check=_manifest_invalid),
+         check=_manifest_invalid,
+         floor=INTEGRITY_FLOOR),
     Rule(id="manifest-unverifiable",
          title="Content Credentials cannot be verified",
          category="integrity",
@@ -395,7 +418,8 @@ RULES: tuple[Rule, ...] = (
          remediation="Get the media from the vendor with its Content Credentials embedded (not "
                      "remote-only) and intact, or re-signed by the tool that made it.",
          reads_item=False,
-         check=_manifest_unverifiable),
+         check=_manifest_unverifiable,
+         floor=INTEGRITY_FLOOR),
     Rule(id="media-missing",
          title="Media cannot be checked",
          category="integrity",
@@ -408,7 +432,9 @@ RULES: tuple[Rule, ...] = (
          remediation="Relink the media, or add its folder to media.roots / media.remap in "
                      "aigate.yaml.",
          reads_item=False,
-         check=_media_missing),
+         check=_media_missing,
+         floor=MEDIA_FLOOR,
+         floor_instead=NO_MEDIA_ACCESS),
     Rule(id="media-required",
          title="Media cannot be checked (media required)",
          category="integrity",
@@ -418,7 +444,11 @@ RULES: tuple[Rule, ...] = (
          remediation="Relink the media, or add its folder to media.roots / media.remap in "
                      "aigate.yaml.",
          reads_item=False,
-         check=_media_required),
+         check=_media_required,
+         floor=INTEGRITY_FLOOR,
+         floor_instead="media are required only with --require-media or media: {required: "
+                       "true}: leave both out to judge unread media by media-missing; "
+                       + NO_MEDIA_ACCESS),
     Rule(id="disclosure-incomplete",
          title="GenAI use not fully disclosed",
          category="disclosure",

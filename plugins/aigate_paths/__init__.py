@@ -2,9 +2,10 @@
 ``**/genai/**``, ``*_gen_v*.mov``) are generated (a hint, the weakest trust); and a clip
 whose media the gate could not read (missing, outside the media roots, unreadable, packed in
 a bundle, a frame of its image sequence gone, a sequence past the bound) gets a ``media``
-claim, which the pack's ``media-missing`` rule turns into a finding at the pack's severity
-for the stage (the built-in packs: info at import and edit, warn at review, lock at final):
-a deliverable's provenance is never cleared by not looking.
+claim, which the ``media-missing`` rule turns into a finding at the pack's severity for the
+stage, never below the rule's fail-closed floor (info at import and edit, warn at review,
+lock at final; a pack without the rule gets the floor): a deliverable's provenance is never
+cleared by not looking.
 
 With ``--require-media`` (``media: {required: true}``) the claim is ``media (required)``
 instead, which the ``media-required`` rule judges (warn below review, lock from review on),
