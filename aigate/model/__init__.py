@@ -5,6 +5,10 @@ sources add :class:`Claim` objects, the gate merges them into :class:`Provenance
 that into :class:`Finding` objects, and the worst finding is the item's verdict.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from .items import (
     DEFAULT_STAGE,
     STAGES,
@@ -24,9 +28,6 @@ from .results import (
     NO_PROVENANCE,
     CheckedFile,
     Counts,
-    CredentialIngredient,
-    Credentials,
-    Diagnostic,
     FailedFile,
     FileOutcome,
     Finding,
@@ -34,8 +35,6 @@ from .results import (
     ItemResult,
     RenderedFile,
     RuleCounts,
-    SaveOutcome,
-    Stamped,
     SubjectResult,
     Tally,
     approved,
@@ -86,3 +85,20 @@ __all__ = [
     "timecode",
     "timing_problem",
 ]
+
+#: loaded on first use (:mod:`aigate.model.outcomes`): a check makes none of them
+_OUTCOMES = frozenset({"CredentialIngredient", "Credentials", "Diagnostic", "SaveOutcome",
+                       "Stamped"})
+
+if TYPE_CHECKING:
+    from .outcomes import CredentialIngredient, Credentials, Diagnostic, SaveOutcome, Stamped
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _OUTCOMES:
+        raise AttributeError(f"module 'aigate.model' has no attribute {name!r}")
+    from . import outcomes
+
+    value = getattr(outcomes, name)
+    globals()[name] = value
+    return value

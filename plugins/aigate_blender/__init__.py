@@ -17,18 +17,12 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aigate.api import (
-    Collected,
-    Diagnostic,
-    InputError,
-    Item,
-    Severity,
-    Shade,
-    SubjectResult,
-    hookimpl,
-)
+from aigate.api import Collected, InputError, Item, Severity, Shade, SubjectResult, hookimpl
+
+if TYPE_CHECKING:
+    from aigate.api import Diagnostic
 
 HOST = "blender"
 NAMESPACE = "aigate"
@@ -195,6 +189,8 @@ def aigate_present(collected: Collected, result: SubjectResult, target: str | No
 @hookimpl
 def aigate_doctor() -> list[Diagnostic]:
     import importlib.util
+
+    from aigate.api import Diagnostic
 
     if importlib.util.find_spec("bpy") is None:
         return [Diagnostic("Blender", False, "bpy is not installed: .blend files and the "

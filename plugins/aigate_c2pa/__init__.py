@@ -19,16 +19,13 @@ import re
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aigate.api import (
     CheckContext,
     Claim,
     Container,
-    Credentials,
-    Diagnostic,
     Item,
-    Stamped,
     SubjectResult,
     claim_from_dict,
     claim_to_dict,
@@ -36,6 +33,9 @@ from aigate.api import (
     hookimpl,
     identify,
 )
+
+if TYPE_CHECKING:
+    from aigate.api import Credentials, Diagnostic, Stamped
 
 from .markers import host_of, sniff
 from .offline import reader_context
@@ -232,6 +232,8 @@ def _first_line(exc: BaseException) -> str:
 
 @hookimpl
 def aigate_doctor() -> list[Diagnostic]:
+    from aigate.api import Diagnostic
+
     try:
         import c2pa
     except ImportError:

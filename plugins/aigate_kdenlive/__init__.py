@@ -12,18 +12,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aigate.api import (
-    CheckContext,
-    Collected,
-    Diagnostic,
-    InputError,
-    Item,
-    SaveOutcome,
-    SubjectResult,
-    hookimpl,
-)
+from aigate.api import CheckContext, Collected, InputError, Item, SubjectResult, hookimpl
+
+if TYPE_CHECKING:
+    from aigate.api import Diagnostic, SaveOutcome
 
 from .names import HOST, SUFFIXES
 
@@ -93,7 +87,7 @@ def aigate_present(collected: Collected, result: SubjectResult, target: str | No
 @hookimpl
 def aigate_save_subject(subject: Any, path: Path, protected: tuple[Path, ...]
                         ) -> SaveOutcome | None:
-    from aigate.api import InputError
+    from aigate.api import InputError, SaveOutcome
 
     from . import project as projects
 
@@ -155,6 +149,8 @@ def aigate_render_help() -> str:
 
 @hookimpl
 def aigate_doctor() -> list[Diagnostic]:
+    from aigate.api import Diagnostic
+
     from . import normalised
     from . import render as renders
 

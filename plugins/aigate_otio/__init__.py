@@ -7,9 +7,12 @@ where it was asked for once it reads back with nothing lost (export.py)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aigate.api import Collected, Diagnostic, InputError, SaveOutcome, SubjectResult, hookimpl
+from aigate.api import Collected, InputError, SubjectResult, hookimpl
+
+if TYPE_CHECKING:
+    from aigate.api import Diagnostic, SaveOutcome
 
 # OpenTimelineIO is imported only where OTIO's objects are needed: a .otio or .otioz the fast
 # path reads is checked without it (manifest.py answers what OTIO's manifest would)
@@ -102,6 +105,8 @@ def _read_by_otio(fast: fastread.FastTimeline, collected: Collected) -> Collecte
 @hookimpl
 def aigate_save_subject(subject: Any, path: Path, track: str | None, allow_loss: bool,
                         protected: tuple[Path, ...]) -> SaveOutcome | None:
+    from aigate.api import SaveOutcome
+
     from . import export, files
     from .collect import timelines
 
