@@ -30,12 +30,17 @@ README.
 ``--baseline DIR`` adds every ``check`` command once more, run from the sources in DIR (a
 checkout of another commit), interleaved with the rest: a before/after on the same machine
 at the same moment.
+
+``--instructions`` also runs each command once under valgrind's callgrind and reports the
+instructions it executed: a count that does not move with what else the machine is doing
+(a shared machine's CPU times do), so a change can be compared where times cannot.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -139,6 +144,24 @@ def measure(clips: int, runs: int, out: Path, baseline: Path | None) -> dict[str
     return samples
 
 
+def instructions(cases: dict[str, tuple[list[str], dict[str, str]]]) -> dict[str, int]:
+    """Instructions each command executes (callgrind), after a run that warms its caches."""
+    counts = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, (cmd, env) in cases.items():
+            run(cmd, env, Path(tmp), Sample())
+            proc = subprocess.run(["valgrind", "--tool=callgrind",
+                                   "--callgrind-out-file=/dev/null", *cmd],
+                                  capture_output=True, text=True, env=child_env(env, Path(tmp)),
+                                  cwd=tmp)
+            found = re.search(r"Collected : (\d+)", proc.stderr)
+            if found is None:
+                raise SystemExit(f"callgrind gave no count for {name}: {proc.stderr[-400:]}")
+            counts[name] = int(found.group(1))
+            print(f"{name}: {counts[name]:,} instructions", file=sys.stderr)
+    return counts
+
+
 def ratio(s: dict[str, Sample], name: str, against: str = "otio read") -> str:
     """Wall and CPU medians of ``name`` over ``against``'s."""
     wall = s[name].median("wall") / s[against].median("wall")
@@ -169,6 +192,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--out", type=Path, default=HERE / "out")
     parser.add_argument("--baseline", type=Path, help="sources of another commit to compare")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count each command's instructions (valgrind)")
     args = parser.parse_args()
     results = {}
     for clips in args.clips:
@@ -184,6 +209,19 @@ def main() -> None:
         small, start = s["check small"], s["python start"]
         print(f"\nsmall check (40 clips): CPU {small.median('cpu'):.3f} s, wall "
               f"{small.median('wall'):.3f} s; python start CPU {start.median('cpu'):.3f} s")
+        if args.instructions:
+            n = instructions(commands(args.out / f"cut{clips}.otio",
+                                      args.out / f"clean{clips}.otio",
+                                      args.out / "small40.otio", args.baseline))
+            print(f"\n{clips:,} clips, instructions (callgrind), as ratios:")
+            for what, over in (("check small", "python start"), ("check text", "otio read"),
+                               ("check json", "otio read"), ("read, hook", "read, hook off"),
+                               ("read clean, hook", "read clean, hook off")):
+                print(f"- {what} / {over}: {n[what] / n[over]:.2f}x "
+                      f"({n[what] / 1e6:,.0f}M / {n[over] / 1e6:,.0f}M)")
+            for name in [k for k in n if k.endswith(" (baseline)")]:
+                print(f"- {name[:-len(' (baseline)')]}, this commit over the baseline: "
+                      f"{n[name[:-len(' (baseline)')]] / n[name]:.2f}x")
         if args.baseline is not None:
             print(f"\n{clips:,} clips, this commit over the baseline (wall / CPU):")
             for name in [n for n in s if n.endswith(" (baseline)")]:

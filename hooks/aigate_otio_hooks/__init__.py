@@ -225,30 +225,32 @@ class Declared:
 
 def _declared(timeline: Any) -> Declared | None:
     """What ``timeline`` declares; None for anything but a plain Timeline (a collection, a
-    bin), which is checked whole."""
+    bin), which is checked whole. Every OTIO read pays for this walk: it goes by slices
+    (several times faster than find_clips() through the bindings), in one loop."""
     import opentimelineio as otio  # imported already: OTIO is running this hook
 
     if type(timeline) is not otio.schema.Timeline:
         return None
+    clip_type, composition_type = otio.schema.Clip, otio.core.Composition
     anything = _has_aigate(timeline.metadata)
     clips = 0
-    for clip in _clips(timeline.tracks, otio.schema.Clip, otio.core.Composition):
-        clips += 1
-        if anything:
-            continue
-        anything = _has_aigate(clip.metadata) or any(
-            _has_aigate(reference.metadata) for reference in clip.media_references().values())
+    compositions = [timeline.tracks]
+    while compositions:
+        for child in compositions.pop()[:]:
+            if isinstance(child, clip_type):
+                clips += 1
+                if anything:
+                    continue
+                if _has_aigate(child.metadata):
+                    anything = True
+                    continue
+                for reference in child.media_references().values():
+                    if _has_aigate(reference.metadata):
+                        anything = True
+                        break
+            elif isinstance(child, composition_type):
+                compositions.append(child)
     return Declared(anything, clips)
-
-
-def _clips(composition: Any, clip_type: type, composition_type: type) -> Any:
-    """The clips under ``composition``, depth first: find_clips()'s, by slices (several
-    times faster than find_clips() through the bindings)."""
-    for child in composition[:]:
-        if isinstance(child, clip_type):
-            yield child
-        elif isinstance(child, composition_type):
-            yield from _clips(child, clip_type, composition_type)
 
 
 def _has_aigate(metadata: Any) -> bool:
