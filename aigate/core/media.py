@@ -292,7 +292,7 @@ class MediaResolver:
         listing = self._folder(folder or ".")
         text = f"{folder}/{name}" if folder else name
         if listing is None or name not in listing[1]:
-            if normalise_path(url) in self.bundled:  # there, but packed: not "no media"
+            if self.bundled and normalise_path(url) in self.bundled:  # packed: not "no media"
                 return Media(url, UNREADABLE, None, f"inside the bundle, not read: {url}")
             return Media(url, MISSING, None, f"not found: {text}")
         try:
