@@ -174,9 +174,16 @@ def _trim(composition: Any, rate: float) -> float:
 
 
 def _declares(clip: otio.schema.Clip) -> bool:
-    """Whether the clip or any of its media references holds ``aigate`` metadata."""
-    return _has(clip.metadata, NAMESPACE) or any(
-        _has(reference.metadata, NAMESPACE) for reference in clip.media_references().values())
+    """Whether the clip or any of its media references holds ``aigate`` metadata (one
+    loop, no generator: a long cut asks it of every clip)."""
+    metadata = clip.metadata
+    if len(metadata) and NAMESPACE in _keys(metadata):
+        return True
+    for reference in clip.media_references().values():
+        metadata = reference.metadata
+        if len(metadata) and NAMESPACE in _keys(metadata):
+            return True
+    return False
 
 
 def _span(clip: otio.schema.Clip, rate: float) -> tuple[float | None, float]:
