@@ -150,7 +150,7 @@ def _walk(composition: Any, track: str, kind: str, offset: float, rate: float,
     for index, child in enumerate(composition[:]):
         if isinstance(child, otio.schema.Clip):
             if declared_only and not _declares(child):
-                position += _span(child, rate)[1]
+                position += _length(child, rate)
                 continue
             item = _item(child, track, kind, index, rate, position)
             items.append(item)
@@ -200,6 +200,19 @@ def _span(clip: otio.schema.Clip, rate: float) -> tuple[float | None, float]:
         return None, clip.duration().value_rescaled_to(rate)
     except Exception as exc:  # no source range and no available range
         raise InputError(f"clip {clip.name!r} has no duration: {first_line(exc)}") from exc
+
+
+def _length(clip: otio.schema.Clip, rate: float) -> float:
+    """The frames a clip left out of the items takes in its track: its duration (OTIO's own
+    ``Item.duration()``, one read through the bindings instead of a source range's three),
+    its rate checked as :func:`_span` checks it."""
+    try:
+        duration = clip.duration()
+    except Exception as exc:  # no source range and no available range
+        raise InputError(f"clip {clip.name!r} has no duration: {first_line(exc)}") from exc
+    if not 0 < duration.rate <= MAX_RATE:
+        raise InputError(f"clip {clip.name!r}: {timing_problem(duration.rate, ())}")
+    return duration.value_rescaled_to(rate)
 
 
 def _item(clip: otio.schema.Clip, track: str, kind: str, index: int, rate: float,
