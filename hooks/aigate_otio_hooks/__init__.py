@@ -167,13 +167,15 @@ def _import_check(timeline: Any, argument_map: dict[str, Any]) -> None:
 
     # config from the file's folder upward (AIGATE_CONFIG pins it); a string: from here
     gate = gate_for(near, warn=_warn)
-    if not configured:
-        # media are read on import only where a config governs the file; without one only
-        # what clips declare can flag them, so the others are not even collected
-        gate = replace(gate, read_media=False, declared_only=declared is not None)
     mode = gate.config.hooks.on_read
     if mode == "off":
         return
+    if not configured:
+        # media are read on import only where a config governs the file; without one only
+        # what clips declare can flag them, so a report leaves the others out (annotating
+        # walks every clip: a clip's old marker goes even when it now declares nothing)
+        gate = replace(gate, read_media=False,
+                       declared_only=declared is not None and mode == "report")
     if mode == "annotate":
         results = gate.annotate(timeline, None, stage="import", path=path)
     else:
