@@ -375,3 +375,20 @@ def test_a_remembered_yaml_parse_is_the_parse(tmp_path_factory, value, blank):
         assert shape(yamlfile.load(path)) == shape(parsed)
     finally:
         yamlfile._parse = real
+
+
+def test_a_remembered_parse_another_user_could_write_is_not_used(tmp_path, monkeypatch):
+    """A parse kept where anyone may write could say a policy reads otherwise: never read."""
+    from aigate.config import yamlfile
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    path = tmp_path / "pack.yaml"
+    path.write_text("final: lock\n", encoding="utf-8")
+    assert yamlfile.load(path) == {"final": "lock"}
+    kept = next((tmp_path / "cache" / "aigate").glob("yaml-*.json"))
+    forged = json.loads(kept.read_text(encoding="utf-8"))
+    forged["value"]["k"][0][2] = "pass"
+    kept.write_text(json.dumps(forged), encoding="utf-8")
+    assert yamlfile.load(path) == {"final": "pass"}  # only this user could write it: used
+    kept.chmod(0o666)
+    assert yamlfile.load(path) == {"final": "lock"}
