@@ -21,9 +21,17 @@ from aigate.cli.init import _add_init
 from aigate.cli.rules import _add_explain, _add_rules
 from aigate.run.exitcodes import ExitCode
 
+#: each subcommand and the function that adds it, in the order --help lists them
+_COMMANDS = {"check": _add_check, "annotate": _add_annotate, "render": _add_render,
+             "register": _add_register, "init": _add_init, "doctor": _add_doctor,
+             "approvals": _add_approvals, "rules": _add_rules, "explain": _add_explain,
+             "attest": _add_attest, "credentials": _add_credentials, "plugins": _add_plugins}
 
-def build_parser() -> argparse.ArgumentParser:
-    """The parser: one ``_add_*`` function per subcommand, so a new one is one more line."""
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser: one ``_add_*`` function per subcommand, so a new one is one more line.
+    With ``command``, only that subcommand is built (a run of one command does not build
+    the other eleven's arguments); with None or a name that is not one, all of them."""
     parser = argparse.ArgumentParser(
         prog="aigate", description="Check generative-AI material in timelines against the "
         "studio's GenAI policy.", epilog="exit codes: 0 ok, 1 lock (or --fail-on reached), "
@@ -33,9 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="show program's version number and exit")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for add in (_add_check, _add_annotate, _add_render, _add_register, _add_init,
-                _add_doctor, _add_approvals, _add_rules, _add_explain, _add_attest,
-                _add_credentials, _add_plugins):
+    for add in [_COMMANDS[command]] if command in _COMMANDS else _COMMANDS.values():
         add(sub)
     return parser
 
@@ -55,7 +61,10 @@ class _Version(argparse.Action):
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``aigate`` with ``argv`` (default: the command line); returns an :class:`ExitCode`
     (or 128 + a signal's number)."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # the first word that is not an option names the command (the options before it take
+    # no value)
+    parser = build_parser(next((a for a in argv if not a.startswith("-")), None))
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
         parser.print_help()
