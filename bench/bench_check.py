@@ -31,6 +31,10 @@ README.
 checkout of another commit), interleaved with the rest: a before/after on the same machine
 at the same moment.
 
+``--docs PATH`` writes the table into PATH (docs/performance.md) between its
+``<!-- bench_check table -->`` and ``<!-- /bench_check table -->`` lines, with the machine and
+the run described, so the page is regenerated from the bench rather than copied by hand.
+
 ``--instructions`` also runs each command once under valgrind's callgrind and reports the
 instructions it executed: a count that does not move with what else the machine is doing
 (a shared machine's CPU times do), so a change can be compared where times cannot.
@@ -186,6 +190,26 @@ def table(results: dict[int, dict[str, Sample]]) -> str:
     return "\n".join(rows)
 
 
+START, END = "<!-- bench_check table -->", "<!-- /bench_check table -->"
+
+
+def write_docs(page: Path, rows: str, runs: int) -> None:
+    """Replace what ``page`` holds between :data:`START` and :data:`END` with ``rows`` and a
+    line saying where and how they were measured."""
+    import platform
+    import time
+
+    text = page.read_text(encoding="utf-8")
+    head, start, rest = text.partition(START)
+    _, end, tail = rest.partition(END)
+    if not start or not end:
+        raise SystemExit(f"{page}: no {START} ... {END} lines to write the table between")
+    machine = (f"{os.cpu_count()} cores, {platform.machine()}, Python "
+               f"{platform.python_version()}, {time.strftime('%Y-%m-%d', time.gmtime())}; "
+               f"medians of {runs} interleaved runs")
+    page.write_text(f"{head}{START}\n{rows}\n\n{machine}.\n{END}{tail}", encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clips", type=int, nargs="+", default=[10_000])
@@ -194,6 +218,7 @@ def main() -> None:
     parser.add_argument("--baseline", type=Path, help="sources of another commit to compare")
     parser.add_argument("--instructions", action="store_true",
                         help="also count each command's instructions (valgrind)")
+    parser.add_argument("--docs", type=Path, help="write the table into this page")
     args = parser.parse_args()
     results = {}
     for clips in args.clips:
@@ -205,6 +230,8 @@ def main() -> None:
     print(f"{os.cpu_count()} cores; medians of {args.runs} interleaved runs; ratios are "
           "wall / CPU against the OTIO read (hook: against the same read, hook off)")
     print(table(results))
+    if args.docs is not None:
+        write_docs(args.docs, table(results), args.runs)
     for clips, s in results.items():
         small, start = s["check small"], s["python start"]
         print(f"\nsmall check (40 clips): CPU {small.median('cpu'):.3f} s, wall "
