@@ -499,3 +499,33 @@ def test_stripping_the_declaration_with_otiotool_leaves_media_provenance_decidin
     run = run_process("check", stripped, "--stage", "final", "--format", "json")
     [item] = run.json["subjects"][0]["items"]
     assert run.code == 1 and item["verdict"] == "lock"
+
+
+@pytest.mark.parametrize("timing", ["start-rate-0", "negative-duration", "absurd-start"])
+def test_import_check_without_a_config_fails_a_cut_as_the_full_check_does(tmp_path, caplog,
+                                                                         timing):
+    """Without a config the import check leaves out the clips that declare nothing; one of
+    them whose times the gate refuses still fails the check, with the full check's line
+    (the same file under an aigate.yaml), never a verdict on the others alone."""
+    odd = clip("CAM1")
+    start, duration = {
+        "start-rate-0": (RationalTime(0, 0), RationalTime(48, 24)),
+        "negative-duration": (RationalTime(0, 24), RationalTime(-48, 24)),
+        "absurd-start": (RationalTime(1e15, 24), RationalTime(48, 24)),
+    }[timing]
+    odd.source_range = TimeRange(start, duration)
+    cut = timeline([clip("SH1", 2, DEAGE), odd, clip("SH2", 2, ai())])
+    plain = write(tmp_path / "plain" / "cut.otio", cut)
+    governed = write(tmp_path / "show" / "cut.otio", cut)
+    (tmp_path / "show" / "aigate.yaml").write_text("show: NIGHTFALL\n")
+
+    def logged(path: Path) -> str:
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG, logger="aigate.otio"):
+            otio.adapters.read_from_file(str(path))
+        return "\n".join(r.getMessage() for r in caplog.records if r.name == "aigate.otio"
+                         and r.levelno >= logging.WARNING)
+
+    full = logged(governed)
+    assert "import check failed" in full and "CAM1" in full
+    assert logged(plain) == full

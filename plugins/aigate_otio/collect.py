@@ -95,6 +95,21 @@ def _clip_rates(composition: Any, video: bool) -> Iterator[float]:
 def collect_timeline(timeline: otio.schema.Timeline, declared_only: bool = False) -> Collected:
     """Every clip of the timeline, in track order, with its record times (``declared_only``:
     only the clips that declare something, see the aigate_collect hookspec)."""
+    if declared_only:
+        try:
+            return _collect(timeline, True)
+        except _Unusual:
+            pass  # a clip left out would make the whole collection fail: collect them all
+    return _collect(timeline, False)
+
+
+class _Unusual(Exception):
+    """A clip a declared-only collection leaves out whose item the full collection would
+    refuse (a bad rate, a time that is not usable, a negative duration, frames that
+    cannot be counted): only the full collection gives the answer then."""
+
+
+def _collect(timeline: otio.schema.Timeline, declared_only: bool) -> Collected:
     rate = timeline_rate(timeline)
     start = timeline.global_start_time
     offset = start.value_rescaled_to(rate) if start is not None else 0.0
@@ -109,11 +124,13 @@ def collect_timeline(timeline: otio.schema.Timeline, declared_only: bool = False
             # an EDL read by OTIO keeps its first record TC as a negative track trim
             _walk(track, name, kind, offset - _trim(track, rate), rate, items, clips,
                   declared_only)
-        elif isinstance(track, otio.schema.Clip) and not (declared_only
-                                                          and not _declares(track)):
+        elif isinstance(track, otio.schema.Clip):
             # a clip straight in the stack of tracks plays (find_clips() and editors show
             # it) from the timeline's start, as every child of a stack: a track of its own,
             # named by its place; gaps and transitions there hold nothing
+            if declared_only and not _declares(track):
+                _passed_over(track, rate, offset)
+                continue
             items.append(_item(track, f"{kind[:1]}{counts[kind]}", kind, 0, rate, offset))
             clips.append(track)
     if (problem := items_timing_problem(rate, items)) is not None:
@@ -142,6 +159,7 @@ def _walk(composition: Any, track: str, kind: str, offset: float, rate: float,
                       declared_only)
             elif isinstance(child, otio.schema.Clip):
                 if declared_only and not _declares(child):
+                    _passed_over(child, rate, offset)
                     continue
                 items.append(_item(child, track, kind, index, rate, offset))
                 clips.append(child)
@@ -150,7 +168,7 @@ def _walk(composition: Any, track: str, kind: str, offset: float, rate: float,
     for index, child in enumerate(composition[:]):
         if isinstance(child, otio.schema.Clip):
             if declared_only and not _declares(child):
-                position += _length(child, rate)
+                position = _passed_over(child, rate, position)
                 continue
             item = _item(child, track, kind, index, rate, position)
             items.append(item)
@@ -202,17 +220,25 @@ def _span(clip: otio.schema.Clip, rate: float) -> tuple[float | None, float]:
         raise InputError(f"clip {clip.name!r} has no duration: {first_line(exc)}") from exc
 
 
-def _length(clip: otio.schema.Clip, rate: float) -> float:
-    """The frames a clip left out of the items takes in its track: its duration (OTIO's own
-    ``Item.duration()``, one read through the bindings instead of a source range's three),
-    its rate checked as :func:`_span` checks it."""
+def _passed_over(clip: otio.schema.Clip, rate: float, record_in: float) -> float:
+    """Where a clip left out of a declared-only collection ends in its track. Its times are
+    checked as its item's would be (:func:`_span`, :func:`_frames`,
+    ``items_timing_problem``): where the item would fail the whole collection,
+    :class:`_Unusual` says to collect every clip, so the answer is the full collection's."""
     try:
-        duration = clip.duration()
-    except Exception as exc:  # no source range and no available range
-        raise InputError(f"clip {clip.name!r} has no duration: {first_line(exc)}") from exc
-    if not 0 < duration.rate <= MAX_RATE:
-        raise InputError(f"clip {clip.name!r}: {timing_problem(duration.rate, ())}")
-    return duration.value_rescaled_to(rate)
+        source_in, duration = _span(clip, rate)
+        reference = clip.media_reference
+        if isinstance(reference, otio.schema.ImageSequenceReference):
+            _frames(clip, reference)
+    except Exception as exc:
+        raise _Unusual from exc
+    record_out = record_in + duration
+    # the test items_timing_problem makes of each item
+    if record_out < record_in or timing_problem(rate, (
+            record_in, record_out, source_in,
+            None if source_in is None else source_in + duration)) is not None:
+        raise _Unusual
+    return record_out
 
 
 def _item(clip: otio.schema.Clip, track: str, kind: str, index: int, rate: float,
