@@ -128,7 +128,7 @@ def load(path: Path) -> Any:
     if key:
         try:
             remember("yaml", key, _encoded(value))
-        except TypeError:
+        except (TypeError, ValueError):
             pass  # a value JSON cannot hold exactly (a !!set, say): parsed every time
     return value
 
@@ -146,8 +146,9 @@ def _parse(path: Path, text: str) -> Any:
         raise InputError(f"{path}: invalid YAML: {exc}") from None
 
 
-#: bumped when the parse or its encoding below changes
-_PARSE_RULES = 1
+#: bumped when the parse or its encoding below changes (2: strings with surrogates are
+#: not remembered; a parse kept by 1 could hold a pair joined into one character)
+_PARSE_RULES = 2
 
 
 def _parse_key(raw: bytes) -> str | None:
@@ -168,10 +169,15 @@ def _encoded(value: Any) -> Any:
     """A parse as JSON, lines and types kept (every mapping and list is tagged)."""
     if isinstance(value, _Map):
         return {"m": value.line,
-                "k": [[k, value.key_lines[k], _encoded(v)] for k, v in value.items()]}
+                "k": [[_key(k), value.key_lines[k], _encoded(v)] for k, v in value.items()]}
     if isinstance(value, _List):
         return {"l": value.line, "i": value.item_lines, "v": [_encoded(v) for v in value]}
-    if value is None or isinstance(value, str | bool | int):
+    if isinstance(value, str):
+        # JSON joins two escaped surrogates ("\ud83d\ude00" in YAML) into one character
+        # when read back: a string holding any surrogate is not remembered
+        value.encode("utf-8")  # UnicodeEncodeError, a ValueError, on a surrogate
+        return value
+    if value is None or isinstance(value, bool | int):
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else {"f": repr(value)}
@@ -180,6 +186,12 @@ def _encoded(value: Any) -> Any:
     if isinstance(value, dt.date):
         return {"d": value.isoformat()}
     raise TypeError(f"{type(value).__name__} is not remembered")
+
+
+def _key(key: Any) -> Any:
+    if isinstance(key, str):
+        key.encode("utf-8")  # a surrogate: not remembered (see _encoded)
+    return key
 
 
 def _decoded(value: Any) -> Any:
