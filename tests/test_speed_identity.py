@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import logging
 import os
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -456,3 +457,24 @@ def test_a_remembered_parse_another_user_could_write_is_not_used(tmp_path, monke
     assert yamlfile.load(path) == {"final": "pass"}  # only this user could write it: used
     kept.chmod(0o666)
     assert yamlfile.load(path) == {"final": "lock"}
+
+
+@pytest.mark.parametrize("value", ["!!int abc", "!!bool maybe", "!!timestamp 'x'", "!!float x",
+                                   "9" * 5000, "[1, !!int x]", "{a: 1, a: 2}", "2026-02-30",
+                                   "*nothing", "a\n---\nb: 1"])
+def test_a_yaml_value_that_cannot_be_read_fails_every_time_naming_file_and_line(
+        tmp_path, monkeypatch, value):
+    """What PyYAML cannot make of a value (a bare ValueError or KeyError inside it), and
+    every other YAML error, is one line naming the file and the line, on every load: an
+    error is never remembered as a parse."""
+    from aigate.config import yamlfile
+    from aigate.errors import InputError
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    path = tmp_path / "aigate.yaml"
+    path.write_text(f"show: NIGHTFALL\nstage: {value}\n", encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(InputError) as raised:
+            yamlfile.load(path)
+        assert re.match(rf"{re.escape(str(path))}:[23]: \S", str(raised.value))
+        assert "\n" not in str(raised.value) and len(str(raised.value)) < 300

@@ -60,6 +60,20 @@ def _loader() -> Any:
             finally:
                 self._depth -= 1
 
+        def construct_object(self, node: Any, deep: bool = False) -> Any:
+            # a tagged scalar PyYAML cannot read (!!int abc, !!bool maybe, !!timestamp x, a
+            # 5,000-digit number) fails inside PyYAML as a bare ValueError or KeyError:
+            # one line naming the place instead
+            try:
+                return super().construct_object(node, deep=deep)
+            except (ValueError, KeyError, AttributeError, TypeError, OverflowError) as exc:
+                shown = node.value if isinstance(node.value, str) else ""
+                shown = shown if len(shown) <= 40 else shown[:37] + "..."
+                kind = str(node.tag).rsplit(":", 1)[-1]
+                raise yaml.MarkedYAMLError(
+                    problem=f"{shown!r} cannot be read as {kind} ({type(exc).__name__})",
+                    problem_mark=node.start_mark) from None
+
         def construct_yaml_map(  # type: ignore[override]
                 self, node: yaml.MappingNode) -> Iterator[_Map]:
             data = _Map()
