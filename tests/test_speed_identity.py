@@ -478,3 +478,25 @@ def test_a_yaml_value_that_cannot_be_read_fails_every_time_naming_file_and_line(
             yamlfile.load(path)
         assert re.match(rf"{re.escape(str(path))}:[23]: \S", str(raised.value))
         assert "\n" not in str(raised.value) and len(str(raised.value)) < 300
+
+
+def test_a_cache_folder_another_user_can_write_is_never_written_into(tmp_path, monkeypatch):
+    """A link planted at the name the cache writes through would have the user overwrite
+    one of their own files: a cache folder anyone may write is not written at all."""
+    from aigate.config import remembered, yamlfile
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = tmp_path / "cache" / "aigate"
+    folder.mkdir(parents=True)
+    folder.chmod(0o777)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("mine\n", encoding="utf-8")
+    path = tmp_path / "pack.yaml"
+    path.write_text("final: lock\n", encoding="utf-8")
+    key = yamlfile._parse_key(path.read_bytes())
+    assert key is not None
+    kept = remembered._file("yaml", key)
+    (folder / f".{kept.name}.{os.getpid()}.tmp").symlink_to(victim)
+    assert yamlfile.load(path) == {"final": "lock"}
+    assert victim.read_text(encoding="utf-8") == "mine\n"
+    assert not kept.exists()

@@ -61,8 +61,21 @@ def remember(name: str, key: str, value: Any) -> None:
     path = _file(name, key)
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # a folder another user can write is never written into: a link planted at the
+        # temporary name would have this user overwrite a file of theirs
+        if not private(path):
+            return
+        text = json.dumps({"key": key, "value": value}).encode("utf-8")
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        temporary.write_text(json.dumps({"key": key, "value": value}), encoding="utf-8")
-        os.replace(temporary, path)
+        temporary.unlink(missing_ok=True)  # one a killed run left (the folder is ours)
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL
+                         | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(text)
+            os.replace(temporary, path)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
     except (OSError, TypeError, ValueError):
         pass
