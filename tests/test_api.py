@@ -103,6 +103,37 @@ def test_importing_one_name_loads_only_its_module():
                                        "aigate.config.remembered"}
 
 
+PUBLIC_SURFACE_PROBE = """
+import importlib, sys
+import aigate.api, aigate.config, aigate.model
+for name in ("aigate.api", "aigate.config", "aigate.model"):
+    module = sys.modules[name]
+    listed = dir(module)  # before any name is used: what an editor's completion shows
+    assert set(module.__all__) <= set(listed), (name, set(module.__all__) - set(listed))
+# submodules by attribute, as when the packages imported them eagerly
+assert aigate.config.globs.match is aigate.api.glob_match and aigate.config.yamlfile.load
+assert aigate.config.settings.Config is aigate.config.Config
+assert aigate.model.outcomes.Diagnostic is aigate.model.Diagnostic
+for module in (aigate.config, aigate.model):
+    assert not hasattr(module, "no_such_name") and not hasattr(module, "_private")
+from aigate.api import *
+assert all(name in globals() for name in aigate.api.__all__)
+print("ok")
+"""
+
+
+def test_the_lazy_packages_list_and_reach_what_they_did_when_eager():
+    """aigate.api, aigate.config and aigate.model load their names on first use: dir()
+    still lists every public name before it is used, and a submodule is still reached by
+    attribute after importing the package alone (``aigate.config.globs``)."""
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-c", PUBLIC_SURFACE_PROBE], capture_output=True,
+                         text=True, timeout=60)
+    assert run.returncode == 0 and run.stdout.strip() == "ok", run.stderr
+
+
 def test_every_hookspec_is_documented_as_reference():
     specs = [(n, f) for n, f in vars(hookspecs).items() if n.startswith("aigate_")]
     assert len(specs) >= 13

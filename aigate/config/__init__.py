@@ -55,9 +55,27 @@ def __getattr__(name: str) -> Any:
     # loaded on first use: the YAML helpers and the user-cache store below are used where
     # no config is (the OTIO import hook asks whether anything could govern a file)
     if name not in __all__:
-        raise AttributeError(f"module 'aigate.config' has no attribute {name!r}")
+        # a submodule by attribute (aigate.config.globs after `import aigate.config`), as
+        # when this package imported the settings, and with them its helpers, eagerly
+        return _submodule(name)
     from aigate.config import settings
 
     value = getattr(settings, name)
     globals()[name] = value
     return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+def _submodule(name: str) -> Any:
+    import importlib
+
+    if not name.startswith("_"):
+        try:
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise  # a module it imports is missing: say so
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -95,10 +95,16 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
+    import importlib
+
+    if name == "outcomes":  # by attribute (aigate.model.outcomes), as when it loaded eagerly
+        return importlib.import_module(f"{__name__}.outcomes")
     if name not in _OUTCOMES:
         raise AttributeError(f"module 'aigate.model' has no attribute {name!r}")
-    from . import outcomes
-
-    value = getattr(outcomes, name)
+    value = getattr(importlib.import_module(f"{__name__}.outcomes"), name)
     globals()[name] = value
     return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
