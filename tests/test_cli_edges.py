@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from aigate.cli import build_parser
+from aigate.cli.app import _COMMANDS
 from aigate.model import Tool
 from aigate.run.exitcodes import ExitCode
 from helpers import SAMPLES, run_process
@@ -155,3 +159,42 @@ def test_approvals_unused_exits_0_when_every_record_waived_something(tmp_path):
                       show / "ep101_cut_v12.otio", cwd=show)
     assert "0 of 1 record(s) waived nothing in 1 timeline(s)" in run.err, run.err
     assert run.code == ExitCode.OK and run.out == ""
+
+
+#: words before and after a command that end in help or an argument error, never a run
+BEFORE = st.lists(st.sampled_from(["--debug", "-h", "--help", "--he", "--deb", "--bogus",
+                                   "--version"]), max_size=3)
+AFTER = st.lists(st.sampled_from(["--debug", "x.otio", "check", "-h", "--bogus"]),
+                 max_size=3).map(lambda words: [*words, "--bogus"])
+
+
+@settings(max_examples=60, deadline=None, database=None)
+@given(BEFORE, st.sampled_from([*_COMMANDS, "chek", "--"]), AFTER)
+def test_a_run_building_its_own_subcommand_says_what_the_whole_parser_says(before, command,
+                                                                         after):
+    """A run builds only its own subcommand's parser: help, errors and exit codes are
+    exactly those of the parser with all twelve (``aigate -h check`` lists every one)."""
+    import contextlib
+    import io
+
+    from aigate.cli import app
+
+    def said(argv: list[str]) -> tuple[Any, str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code: Any = app.main(argv)
+            except SystemExit as exc:
+                code = exc.code
+        return code, out.getvalue(), err.getvalue()
+
+    argv = [*before, command, *after]
+    if command == "--":  # after --, words are the command's files: keep to help here
+        argv = [*before, "--", "-h"]
+    own = said(argv)
+    app.build_parser = lambda command=None: build_parser()  # type: ignore[assignment]
+    try:
+        whole = said(argv)
+    finally:
+        app.build_parser = build_parser
+    assert own == whole

@@ -46,6 +46,16 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _command(argv: Sequence[str]) -> str | None:
+    """The subcommand ``argv`` runs when only that one's parser may be built: its first
+    word, after --debug only. Any other option before it (-h or --help, which lists every
+    command; an abbreviation; ``--``) and the whole parser answers, as it always did."""
+    for word in argv:
+        if word != "--debug":
+            return word if not word.startswith("-") else None
+    return None
+
+
 class _Version(argparse.Action):
     """--version, read only when asked: the version comes from the installed package's
     metadata, which every other run would pay for at start-up."""
@@ -62,9 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``aigate`` with ``argv`` (default: the command line); returns an :class:`ExitCode`
     (or 128 + a signal's number)."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    # the first word that is not an option names the command (the options before it take
-    # no value)
-    parser = build_parser(next((a for a in argv if not a.startswith("-")), None))
+    parser = build_parser(_command(argv))
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
         parser.print_help()
