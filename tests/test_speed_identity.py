@@ -496,7 +496,9 @@ def test_a_cache_folder_another_user_can_write_is_never_written_into(tmp_path, m
     key = yamlfile._parse_key(path.read_bytes())
     assert key is not None
     kept = remembered._file("yaml", key)
-    (folder / f".{kept.name}.{os.getpid()}.tmp").symlink_to(victim)
+    import threading
+
+    (folder / f".{kept.name}.{os.getpid()}.{threading.get_ident()}.tmp").symlink_to(victim)
     assert yamlfile.load(path) == {"final": "lock"}
     assert victim.read_text(encoding="utf-8") == "mine\n"
     assert not kept.exists()

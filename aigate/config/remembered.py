@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +67,8 @@ def remember(name: str, key: str, value: Any) -> None:
         if not private(path):
             return
         text = json.dumps({"key": key, "value": value}).encode("utf-8")
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        # one writer per name: threads of one process (Dask's) too
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         temporary.unlink(missing_ok=True)  # one a killed run left (the folder is ours)
         handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL
                          | getattr(os, "O_NOFOLLOW", 0), 0o600)
