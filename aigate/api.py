@@ -91,6 +91,7 @@ if TYPE_CHECKING:
     from aigate.errors import AigateError, InputError, PluginError, UsageError, one_line, printable
     from aigate.model import (
         MAX_RATE,
+        MAX_SECONDS,
         STAGES,
         Claim,
         Collected,
@@ -130,6 +131,7 @@ __all__ = [
     "HOOK_API_VERSION",
     "JSON_SCHEMA_VERSION",
     "MAX_RATE",
+    "MAX_SECONDS",
     "MAX_SEQUENCE_FRAMES",
     "MEDIA_MISSING",
     "MEDIA_NONE",
@@ -250,10 +252,11 @@ _HOMES = {
     "aigate.core.stage": "StageRefused validate_stage=validate",
     "aigate.core.xmlcheck": "refuse_xml_entities",
     "aigate.errors": "AigateError InputError PluginError UsageError one_line printable",
-    "aigate.model": "MAX_RATE STAGES Claim Collected Counts CredentialIngredient Credentials "
-                    "Diagnostic Finding FrameSequence InputProblem Item ItemResult Provenance "
-                    "RuleCounts SaveOutcome Severity Stamped SubjectResult TalentUse Tally Tool "
-                    "Trust approved items_timing_problem otio_timecode timecode timing_problem",
+    "aigate.model": "MAX_RATE MAX_SECONDS STAGES Claim Collected Counts CredentialIngredient "
+                    "Credentials Diagnostic Finding FrameSequence InputProblem Item ItemResult "
+                    "Provenance RuleCounts SaveOutcome Severity Stamped SubjectResult TalentUse "
+                    "Tally Tool Trust approved items_timing_problem otio_timecode timecode "
+                    "timing_problem",
     "aigate.output.report": "JSON_SCHEMA_VERSION Report",
     "aigate.run.exitcodes": "ExitCode",
     "aigate.core.gate": "Gate GateLocked",

@@ -9,6 +9,7 @@ import opentimelineio as otio
 
 from aigate.api import (
     MAX_RATE,
+    MAX_SECONDS,
     Collected,
     FrameSequence,
     InputError,
@@ -105,8 +106,8 @@ def collect_timeline(timeline: otio.schema.Timeline, declared_only: bool = False
 
 class _Unusual(Exception):
     """A clip a declared-only collection leaves out whose item the full collection would
-    refuse (a bad rate, a time that is not usable, a negative duration, frames that
-    cannot be counted): only the full collection gives the answer then."""
+    refuse (a bad rate, a time that is not usable, a negative duration): only the full
+    collection gives the answer then."""
 
 
 def _collect(timeline: otio.schema.Timeline, declared_only: bool) -> Collected:
@@ -128,7 +129,7 @@ def _collect(timeline: otio.schema.Timeline, declared_only: bool) -> Collected:
             # a clip straight in the stack of tracks plays (find_clips() and editors show
             # it) from the timeline's start, as every child of a stack: a track of its own,
             # named by its place; gaps and transitions there hold nothing
-            if declared_only and not _declares(track):
+            if declared_only and not _kept(track):
                 _passed_over(track, rate, offset)
                 continue
             items.append(_item(track, f"{kind[:1]}{counts[kind]}", kind, 0, rate, offset))
@@ -158,7 +159,7 @@ def _walk(composition: Any, track: str, kind: str, offset: float, rate: float,
                 _walk(child, track, kind, offset - _trim(child, rate), rate, items, clips,
                       declared_only)
             elif isinstance(child, otio.schema.Clip):
-                if declared_only and not _declares(child):
+                if declared_only and not _kept(child):
                     _passed_over(child, rate, offset)
                     continue
                 items.append(_item(child, track, kind, index, rate, offset))
@@ -167,7 +168,7 @@ def _walk(composition: Any, track: str, kind: str, offset: float, rate: float,
     position = offset
     for index, child in enumerate(composition[:]):
         if isinstance(child, otio.schema.Clip):
-            if declared_only and not _declares(child):
+            if declared_only and not _kept(child):
                 position = _passed_over(child, rate, position)
                 continue
             item = _item(child, track, kind, index, rate, position)
@@ -191,15 +192,18 @@ def _trim(composition: Any, rate: float) -> float:
     return trimmed.start_time.value_rescaled_to(rate) if trimmed is not None else 0.0
 
 
-def _declares(clip: otio.schema.Clip) -> bool:
-    """Whether the clip or any of its media references holds ``aigate`` metadata (one
-    loop, no generator: a long cut asks it of every clip)."""
+def _kept(clip: otio.schema.Clip) -> bool:
+    """Whether a declared-only collection makes the clip's item: the clip or any of its
+    media references holds ``aigate`` metadata, or a reference is an image sequence (its
+    frames are counted as the item is made, which can fail the whole collection). One
+    loop, no generator: a long cut asks it of every clip."""
     metadata = clip.metadata
     if len(metadata) and NAMESPACE in _keys(metadata):
         return True
     for reference in clip.media_references().values():
         metadata = reference.metadata
-        if len(metadata) and NAMESPACE in _keys(metadata):
+        if (len(metadata) and NAMESPACE in _keys(metadata)) \
+                or isinstance(reference, otio.schema.ImageSequenceReference):
             return True
     return False
 
@@ -222,21 +226,28 @@ def _span(clip: otio.schema.Clip, rate: float) -> tuple[float | None, float]:
 
 def _passed_over(clip: otio.schema.Clip, rate: float, record_in: float) -> float:
     """Where a clip left out of a declared-only collection ends in its track. Its times are
-    checked as its item's would be (:func:`_span`, :func:`_frames`,
-    ``items_timing_problem``): where the item would fail the whole collection,
-    :class:`_Unusual` says to collect every clip, so the answer is the full collection's."""
-    try:
-        source_in, duration = _span(clip, rate)
-        reference = clip.media_reference
-        if isinstance(reference, otio.schema.ImageSequenceReference):
-            _frames(clip, reference)
-    except Exception as exc:
-        raise _Unusual from exc
+    checked as its item's would be (:func:`_span`, then ``items_timing_problem``), inline
+    (a long cut passes over most of its clips): where the item would fail the whole
+    collection, :class:`_Unusual` says to collect every clip, so the answer is the full
+    collection's."""
+    source = clip.source_range
+    if source is None:  # its media's available range: rare, checked as the item would be
+        try:
+            source_in, duration = _span(clip, rate)
+        except InputError:
+            raise _Unusual from None
+        if source_in is None:
+            source_in = 0.0
+    else:
+        start, length = source.start_time, source.duration  # each read makes an object
+        if not (0 < start.rate <= MAX_RATE and 0 < length.rate <= MAX_RATE):
+            raise _Unusual
+        source_in, duration = start.value_rescaled_to(rate), length.value_rescaled_to(rate)
     record_out = record_in + duration
-    # the test items_timing_problem makes of each item
-    if record_out < record_in or timing_problem(rate, (
-            record_in, record_out, source_in,
-            None if source_in is None else source_in + duration)) is not None:
+    limit = MAX_SECONDS * rate
+    # with a duration of 0 or more these bound all four times; NaN fails every comparison
+    if not (0 <= duration and -limit <= record_in and record_out <= limit
+            and -limit <= source_in and source_in + duration <= limit):
         raise _Unusual
     return record_out
 
