@@ -105,6 +105,7 @@ BAD = {
     "rate_negative.otio": "clip 'BADRATE': rate -24.0 is not a frame rate",
     "rate_nan.otio": "clip 'BADRATE': rate nan is not a frame rate",
     "rate_inf.otio": "clip 'BADRATE': rate inf is not a frame rate",
+    "rate_duration_huge.otio": "clip 'BADRATE': rate 2000000.0 is not a frame rate",
     "record_rate_nan.otio": "rate nan is not a frame rate",
     "absurd_duration.otio": 'V1 "BADRATE" (clip 2): time 1e+300 frames',
     "plugin_value.otio": "ValueError: the plugin could not parse this clip at ",
@@ -141,6 +142,9 @@ def hostile(tmp_path_factory) -> tuple[Path, dict[str, str]]:
     record.global_start_time = RationalTime(0, math.nan)
     write(folder / "record_rate_nan.otio", record)
     write(folder / "absurd_duration.otio", rate_timeline(24, 1e300))
+    huge = rate_timeline(24)  # a fine start, a duration over the highest rate
+    huge.find_clips()[-1].source_range = TimeRange(RationalTime(0, 24), RationalTime(48, 2e6))
+    write(folder / "rate_duration_huge.otio", huge)
     for name, clip_name in (("value", "BOOM"), ("memory", "OOM"), ("recursion", "RECURSE"),
                             ("unicode", "UNICODE")):
         write(folder / f"plugin_{name}.otio", timeline([clip("SH040", 2), clip(clip_name)]))

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import opentimelineio as otio
 import pytest
+from hypothesis import given, settings
 from opentimelineio.opentime import RationalTime, TimeRange
+from test_speed_identity import cuts
 
 from aigate import GateLocked
 from aigate.core.stage import StageRefused
@@ -529,3 +531,41 @@ def test_import_check_without_a_config_fails_a_cut_as_the_full_check_does(tmp_pa
     full = logged(governed)
     assert "import check failed" in full and "CAM1" in full
     assert logged(plain) == full
+
+
+@settings(max_examples=25, deadline=None, database=None)
+@given(cuts())
+def test_import_check_without_a_config_logs_what_the_full_check_logs(tmp_path_factory, cut):
+    """Through OTIO's own reader: the import check of a file no config governs (only the
+    declaring clips collected) logs exactly what it logs for the same file under a config
+    that reads no media (every clip collected): the verdict, "N of M clips flagged" and
+    each flagged clip with its record times, or the one line a cut it refuses gets."""
+    folder = tmp_path_factory.mktemp("cut")
+    try:
+        plain = write(folder / "plain" / "cut.otio", cut)
+    except Exception:  # a time OTIO cannot write (NaN): nothing to read back
+        return
+    governed = write(folder / "show" / "cut.otio", cut)
+    (folder / "show" / "aigate.yaml").write_text(
+        "media:\n  required: false\n  reason: the test reads no media\n")
+
+    def logged(path: Path) -> list[str]:
+        handler = _Collect()
+        log = logging.getLogger("aigate.otio")
+        log.addHandler(handler)
+        try:
+            otio.adapters.read_from_file(str(path))
+        finally:
+            log.removeHandler(handler)
+        return handler.lines
+
+    assert logged(plain) == logged(governed)
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())

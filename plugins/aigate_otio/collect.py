@@ -215,7 +215,7 @@ def _span(clip: otio.schema.Clip, rate: float) -> tuple[float | None, float]:
     if source is not None:
         start, duration = source.start_time, source.duration  # each read makes an object
         if not (0 < start.rate <= MAX_RATE and 0 < duration.rate <= MAX_RATE):
-            bad = min(start.rate, duration.rate, key=lambda r: 0 < r)
+            bad = start.rate if not 0 < start.rate <= MAX_RATE else duration.rate
             raise InputError(f"clip {clip.name!r}: {timing_problem(bad, ())}")
         return start.value_rescaled_to(rate), duration.value_rescaled_to(rate)
     try:
