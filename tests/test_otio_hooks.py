@@ -533,7 +533,7 @@ def test_import_check_without_a_config_fails_a_cut_as_the_full_check_does(tmp_pa
     assert logged(plain) == full
 
 
-@settings(max_examples=25, deadline=None, database=None)
+@settings(max_examples=40, deadline=None, database=None)
 @given(cuts())
 def test_import_check_without_a_config_logs_what_the_full_check_logs(tmp_path_factory, cut):
     """Through OTIO's own reader: the import check of a file no config governs (only the

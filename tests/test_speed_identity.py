@@ -273,18 +273,20 @@ def cuts(draw: Any) -> otio.schema.Timeline:
     """Tracks of clips, gaps, transitions and nested stacks and tracks, some clips declaring
     (on the clip, the active media reference or an inactive one), some not."""
     counter = iter(range(10_000))
+    timings = draw(st.sampled_from([USUAL_TIMINGS, TIMINGS]))  # half the cuts all usual
 
     def one_clip() -> otio.schema.Clip:
         n = next(counter)
         made = clip(f"SH{n}", draw(st.integers(1, 5)), draw(DECLARATIONS),
                     media_aigate=draw(DECLARATIONS))
-        timing = draw(TIMINGS)
+        timing = draw(timings)
         if timing == "no source range":  # plays its media's available range
             made.source_range = None
-        elif timing == "image sequence":
+        elif timing in ("image sequence", "image sequence at an odd rate"):
             made.media_reference = otio.schema.ImageSequenceReference(
                 target_url_base="frames/", name_prefix=f"SH{n}.", name_suffix=".exr",
-                rate=draw(st.sampled_from([24, float("nan"), 1e300])),
+                rate=24 if timing == "image sequence" else draw(
+                    st.sampled_from([float("nan"), 1e300])),
                 available_range=made.media_reference.available_range,
                 metadata=dict(made.media_reference.metadata))
         elif timing is not None:
@@ -331,10 +333,12 @@ def cuts(draw: Any) -> otio.schema.Timeline:
 #: absurd or NaN start, a negative duration), or an image sequence whose frames cannot be
 #: counted: a clip declaring nothing that the full collection refuses must fail the
 #: declared-only collection too
+USUAL = [None, None, None, None, "no source range", "image sequence",
+         (RationalTime(7, 30000 / 1001), RationalTime(59, 30000 / 1001)),
+         (RationalTime(0, 24000 / 1001), RationalTime(47, 24000 / 1001))]
+USUAL_TIMINGS = st.sampled_from(USUAL)
 TIMINGS = st.sampled_from([
-    None, None, None, None, "no source range", "image sequence",
-    (RationalTime(7, 30000 / 1001), RationalTime(59, 30000 / 1001)),
-    (RationalTime(0, 24000 / 1001), RationalTime(47, 24000 / 1001)),
+    *USUAL, "image sequence at an odd rate",
     (RationalTime(0, 0), RationalTime(48, 24)),
     (RationalTime(0, 24), RationalTime(48, 2e6)),
     (RationalTime(1e15, 24), RationalTime(48, 24)),
