@@ -152,3 +152,32 @@ def test_missing_path_and_unmatched_glob_are_errors_but_others_are_checked(cli, 
     assert len(run.json["subjects"]) == 1
     assert [e["message"] for e in run.json["errors"]] == ["no such file or folder",
                                                           "no file matches this pattern"]
+
+
+@pytest.mark.parametrize("start", [float("nan"), float("inf")])
+def test_an_image_sequence_range_naming_no_frame_is_one_line_naming_the_clip(tmp_path, start):
+    """A NaN or infinite source start names no frame of the sequence: the file fails with
+    one line naming the clip and the sequence (it was a plugin crash), at every stage, and
+    the export gate refuses it the same way."""
+    import opentimelineio as otio
+    from opentimelineio.opentime import RationalTime, TimeRange
+
+    from aigate.api import InputError, gate_for
+
+    frames = otio.schema.ImageSequenceReference(
+        target_url_base=str(tmp_path / "seq"), name_prefix="f.", name_suffix=".exr",
+        start_frame=1, frame_zero_padding=4, rate=24,
+        available_range=TimeRange(RationalTime(0, 24), RationalTime(48, 24)))
+    shot = otio.schema.Clip(name="SEQ1", media_reference=frames, source_range=TimeRange(
+        RationalTime(start, 24), RationalTime(10, 24)))
+    cut = timeline([clip("CAM1"), shot])
+    path = write(tmp_path / "cut.otio", cut)
+    for stage in ("edit", "final"):
+        run = run_process("check", path, "--stage", stage)
+        assert run.code == 2, run.out + run.err
+        said = run.out + run.err
+        [line] = [x for x in said.splitlines() if "SEQ1" in x]
+        assert "names no frame" in line and "f.%04d.exr" in line
+        assert "Traceback" not in said and "plugin" not in said
+    with pytest.raises(InputError, match=r"'SEQ1'.*names no frame"):
+        gate_for(tmp_path).guard_export(cut, output=tmp_path / "deliverables" / "out.otio")

@@ -285,13 +285,16 @@ def _frames(clip: otio.schema.Clip, reference: Any) -> FrameSequence:
     """The frames of an image sequence the clip plays (every one is its media)."""
     available = reference.available_range
     used = clip.source_range or available
-    return sequence.frames_used(
-        sequence.pattern(reference.target_url_base, reference.name_prefix,
-                         reference.name_suffix, reference.frame_zero_padding),
-        reference.start_frame, reference.frame_step, reference.rate,
-        available.start_time.to_seconds() if available is not None else 0.0,
-        used.start_time.to_seconds() if used is not None else 0.0,
-        used.duration.to_seconds() if used is not None else 0.0)
+    try:
+        return sequence.frames_used(
+            sequence.pattern(reference.target_url_base, reference.name_prefix,
+                             reference.name_suffix, reference.frame_zero_padding),
+            reference.start_frame, reference.frame_step, reference.rate,
+            available.start_time.to_seconds() if available is not None else 0.0,
+            used.start_time.to_seconds() if used is not None else 0.0,
+            used.duration.to_seconds() if used is not None else 0.0)
+    except InputError as exc:
+        raise InputError(f"clip {clip.name!r}: {exc}") from None
 
 
 def _url(reference: Any) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from aigate.api import FrameSequence
+from aigate.api import FrameSequence, InputError
 
 
 def pattern(base: str, prefix: str, suffix: str, padding: int) -> str:
@@ -25,7 +25,13 @@ def frames_used(frame_pattern: str, start_frame: int, step: int, rate: float,
     step = step if step > 0 else 1
     if not (rate > 0 and math.isfinite(rate)):
         return FrameSequence(frame_pattern, start_frame, start_frame, step)
-    first_image = math.floor((clip_start - available_start) * rate + 1e-9)
-    count = max(1, math.ceil(duration * rate - 1e-9))
+    offset, frames = (clip_start - available_start) * rate, duration * rate
+    if not (math.isfinite(offset) and math.isfinite(frames)):
+        # NaN or infinite times name no frame: the clip's media cannot be known
+        raise InputError(f"image sequence {frame_pattern}: the clip's range (start "
+                         f"{clip_start!r} s, duration {duration!r} s, sequence from "
+                         f"{available_start!r} s) names no frame")
+    first_image = math.floor(offset + 1e-9)
+    count = max(1, math.ceil(frames - 1e-9))
     return FrameSequence(frame_pattern, start_frame + first_image * step,
                          start_frame + (first_image + count - 1) * step, step)
