@@ -167,7 +167,15 @@ _PARSE_RULES = 2
 
 def _parse_key(raw: bytes) -> str | None:
     """What a remembered parse of ``raw`` is filed under: the content, the rules of this
-    module, and the PyYAML installed (found, not imported); None without PyYAML."""
+    module, and the PyYAML installed; None without PyYAML."""
+    made_by = _pyyaml()
+    return f"{made_by}\0{hashlib.sha256(raw).hexdigest()}" if made_by else None
+
+
+@functools.cache
+def _pyyaml() -> str | None:
+    """The parse rules and the PyYAML that parses here (its file and modification time,
+    found, not imported), once a process: an approvals registry reads a file per record."""
     spec = importlib.util.find_spec("yaml")
     if spec is None or spec.origin is None:
         return None
@@ -175,8 +183,7 @@ def _parse_key(raw: bytes) -> str | None:
         made = os.stat(spec.origin).st_mtime_ns
     except OSError:
         return None
-    return (f"{_PARSE_RULES}\0{MAX_DEPTH}\0{spec.origin}\0{made}\0"
-            f"{hashlib.sha256(raw).hexdigest()}")
+    return f"{_PARSE_RULES}\0{MAX_DEPTH}\0{spec.origin}\0{made}"
 
 
 def _encoded(value: Any) -> Any:

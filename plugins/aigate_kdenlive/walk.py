@@ -213,16 +213,11 @@ class _Walk:
                 position += _time(self.project, child.get("length", "0"), self.rate,
                                   f"{where} <blank>")
                 continue
-            if child.tag == "entry":
-                producer = self.services.get(child.get("producer", "")) \
-                    if child.get("producer") else \
-                    next((c for c in child if c.tag in SERVICES), None)
-                if producer is None:
+            producer = self._plays(child)
+            if producer is None:
+                if child.tag == "entry":
                     raise InputError(f"{self.project.where()}: {where}: <entry> plays "
                                      f"{child.get('producer')!r}, which is not defined")
-            elif child.tag in SERVICES:  # a producer written inline in the playlist
-                producer = child
-            else:
                 continue
             first, last = self._range_of(child, producer, where, path)
             if last - first + 1 > 0:
@@ -230,6 +225,16 @@ class _Walk:
                                    offset, path, (*attached, *_filters(child)), carried)
                 position += last - first + 1
         return out
+
+    def _plays(self, child: ET.Element) -> ET.Element | None:
+        """What a playlist element plays: an ``<entry>``'s producer (named, or written
+        inside it), a producer written inline in the playlist; None for anything else and
+        for an entry whose producer is not defined."""
+        if child.tag == "entry":
+            named = child.get("producer")
+            return (self.services.get(named) if named
+                    else next((c for c in child if c.tag in SERVICES), None))
+        return child if child.tag in SERVICES else None
 
     def play_track(self, ref: ET.Element | None, target: ET.Element, label: str,
                    window: tuple[int, int | None], offset: int, path: tuple[ET.Element, ...],
@@ -403,10 +408,7 @@ class _Walk:
                     total += _time(self.project, child.get("length", "0"), self.rate,
                                    f"{here} <blank>")
                     continue
-                producer = (self.services.get(child.get("producer", ""))
-                            if child.get("producer") else
-                            next((c for c in child if c.tag in SERVICES), None)) \
-                    if child.tag == "entry" else child if child.tag in SERVICES else None
+                producer = self._plays(child)
                 if producer is None:
                     continue
                 if producer.tag in ("tractor", "playlist"):
