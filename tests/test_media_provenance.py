@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from aigate.model import STAGES
-from aigate_c2pa import claim_from_store
+from aigate_c2pa.store import claim_from_store
 from helpers import ai, bytes_read, clip, timeline, write
 from mediakit import CAPTURE, TRAINED, sign, signing_kit, sound, still, tamper, video, xmp_packet
 

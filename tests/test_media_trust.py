@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from aigate_c2pa import claim_from_store
+from aigate_c2pa.store import claim_from_store
 from helpers import clip, run_process, timeline, write
 from mediakit import (
     CAPTURE,

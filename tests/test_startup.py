@@ -152,17 +152,15 @@ def test_suffixes_come_from_otios_manifest_with_or_without_the_snapshot(tmp_path
     assert named[0] == named[1] and len(named[0]) == len(list((tmp_path / "cuts").iterdir()))
 
 
-def test_a_snapshot_another_user_could_write_is_not_used(tmp_path):
+def test_a_snapshot_another_user_could_write_is_not_used(tmp_path, monkeypatch):
     from aigate.core import installed
 
     cache = tmp_path / "cache"
-    os.environ["XDG_CACHE_HOME"] = str(cache)
-    try:
-        assert installed.snapshot("t", "k", lambda: ["computed"]) == ["computed"]
-        kept = next((cache / "aigate").glob("t-*.json"))
-        kept.write_text(json.dumps({"key": "k", "value": ["forged"]}))
-        assert installed.snapshot("t", "k", lambda: ["again"]) == ["forged"]  # ours: used
-        kept.chmod(0o666)  # anyone may write it: never trusted
-        assert installed.snapshot("t", "k", lambda: ["again"]) == ["again"]
-    finally:
-        del os.environ["XDG_CACHE_HOME"]
+    # monkeypatch puts the session's private cache back: later tests must not use the user's
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    assert installed.snapshot("t", "k", lambda: ["computed"]) == ["computed"]
+    kept = next((cache / "aigate").glob("t-*.json"))
+    kept.write_text(json.dumps({"key": "k", "value": ["forged"]}))
+    assert installed.snapshot("t", "k", lambda: ["again"]) == ["forged"]  # ours: used
+    kept.chmod(0o666)  # anyone may write it: never trusted
+    assert installed.snapshot("t", "k", lambda: ["again"]) == ["again"]

@@ -37,11 +37,7 @@ from aigate.api import (
 if TYPE_CHECKING:
     from aigate.api import Credentials, Diagnostic, Stamped
 
-from .markers import host_of, sniff
-from .offline import reader_context
-from .store import claim_from_store, unverifiable
-
-__all__ = ["claim_from_store", "read_claim"]
+__all__ = ["read_claim"]
 
 log = logging.getLogger("aigate.c2pa")
 
@@ -162,6 +158,12 @@ def read_claim(sdk: Any, path: Path, anchors: str | None) -> Claim | None:
     give an ``Unverifiable`` claim: a finding, never "no provenance". Without the SDK
     (``sdk`` None), a file that carries Content Credentials is unverifiable too.
     """
+    # the readers load with the first media read: a check of what timelines declare (the
+    # OTIO import hook's) reads none
+    from .markers import host_of, sniff
+    from .offline import reader_context
+    from .store import claim_from_store, unverifiable
+
     try:
         container = identify(path)
     except OSError as exc:
@@ -202,6 +204,9 @@ def read_claim(sdk: Any, path: Path, anchors: str | None) -> Claim | None:
 
 def _failed(path: Path, container: Container, exc: Exception) -> Claim | None:
     """The claim for a read the SDK refused: by what it says, and by what the file holds."""
+    from .markers import host_of, sniff
+    from .store import unverifiable
+
     message = _first_line(exc)
     markers = sniff(path)
     remote = REMOTE.search(message)
@@ -219,7 +224,6 @@ def _failed(path: Path, container: Container, exc: Exception) -> Claim | None:
     if markers.remote_url:
         return unverifiable(f"remote manifest at {host_of(markers.remote_url)}, not fetched "
                             f"({message})")
-    # the container itself could not be parsed and nothing in it looks like C2PA
     # the container itself could not be parsed and nothing in it looks like C2PA: the file
     # claims to be a kind the SDK reads and is not, so what it holds is not known
     return unverifiable(f"{container.kind} container could not be parsed: {message}")

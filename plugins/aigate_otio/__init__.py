@@ -6,6 +6,7 @@ where it was asked for once it reads back with nothing lost (export.py)."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,21 +15,29 @@ from aigate.api import Collected, InputError, SubjectResult, hookimpl
 if TYPE_CHECKING:
     from aigate.api import Diagnostic, SaveOutcome
 
-# OpenTimelineIO is imported only where OTIO's objects are needed: a .otio or .otioz the fast
-# path reads is checked without it (manifest.py answers what OTIO's manifest would)
-from . import fastread, sniff
-from .fastread import HOST
-from .manifest import answers
-from .otiojson import Unsupported
+    from .fastread import FastTimeline
+
+# Each module is imported where it is used: OpenTimelineIO only where OTIO's objects are
+# needed (a .otio or .otioz the fast path reads is checked without it: manifest.py answers
+# what OTIO's manifest would), and no reader at all for the OTIO import hook, which hands
+# over the timeline OTIO has just read.
+HOST = "otio"
+_FAST = f"{__name__}.fastread"
 
 
 @hookimpl
 def aigate_subject_suffixes() -> list[str]:
+    from .manifest import answers
+
     return sorted(answers().suffixes)
 
 
 @hookimpl
 def aigate_load_subject(path: Path, rate: tuple[str, str] | None) -> Any | None:
+    from . import fastread
+    from .manifest import answers
+    from .otiojson import Unsupported
+
     suffix = path.suffix.lower().lstrip(".")
     if suffix not in answers().suffixes:
         return None
@@ -48,17 +57,22 @@ def aigate_load_subject(path: Path, rate: tuple[str, str] | None) -> Any | None:
 
 @hookimpl
 def aigate_not_a_subject(path: Path) -> str | None:
+    from . import sniff
+
     return sniff.not_a_timeline(path)
 
 
 @hookimpl
 def aigate_bundled_media(path: Path) -> frozenset[str] | None:
+    from . import sniff
+
     return sniff.bundled_media(path)
 
 
 @hookimpl
 def aigate_collect(subject: Any, path: Path | None, declared_only: bool) -> list[Collected] | None:
-    if isinstance(subject, fastread.FastSubject):
+    fast = sys.modules.get(_FAST)  # not imported: the subject is not the fast path's
+    if fast is not None and isinstance(subject, fast.FastSubject):
         return subject.collected
     from .collect import bin_clips, collect_bin, collect_timeline, timelines
 
@@ -78,7 +92,8 @@ def aigate_collect(subject: Any, path: Path | None, declared_only: bool) -> list
 def aigate_present(collected: Collected, result: SubjectResult, target: str | None) -> Any:
     if collected.host != HOST:
         return None
-    if isinstance(collected.native, fastread.FastTimeline):
+    fast = sys.modules.get(_FAST)
+    if fast is not None and isinstance(collected.native, fast.FastTimeline):
         collected = _read_by_otio(collected.native, collected)
     from .annotate import annotate
 
@@ -86,7 +101,7 @@ def aigate_present(collected: Collected, result: SubjectResult, target: str | No
     return True
 
 
-def _read_by_otio(fast: fastread.FastTimeline, collected: Collected) -> Collected:
+def _read_by_otio(fast: FastTimeline, collected: Collected) -> Collected:
     """A fast-path timeline as OTIO reads it: annotating writes onto OTIO's clips."""
     from . import files
     from .collect import collect_timeline, timelines
@@ -110,7 +125,8 @@ def aigate_save_subject(subject: Any, path: Path, track: str | None, allow_loss:
     from . import export, files
     from .collect import timelines
 
-    if isinstance(subject, fastread.FastSubject):
+    fast = sys.modules.get(_FAST)
+    if fast is not None and isinstance(subject, fast.FastSubject):
         subject = subject.otio if subject.otio is not None else files.read(subject.path)
     if timelines(subject) is None:
         return None

@@ -20,9 +20,9 @@ from aigate.api import (
 )
 from aigate_otio import sequence
 
+from . import HOST
 from .rates import DEFAULT_RATE, cut_rate  # one rule, also the fast path's (no OTIO)
 
-HOST = "otio"
 NAMESPACE = "aigate"
 
 

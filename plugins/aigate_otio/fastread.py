@@ -38,7 +38,7 @@ from aigate.api import (
 )
 
 # past the loading limits the fast path declines: OTIO's side refuses with the usual line
-from . import sequence
+from . import HOST, sequence
 from .manifest import ADAPTERS, answers
 from .otiojson import MAX_BYTES, MAX_RATIO, RepeatedKey, Unsupported, loads, paused_gc, read_text
 from .rates import cut_rate
@@ -47,7 +47,6 @@ from .rates import cut_rate
 SUFFIXES = ("otio", "otioz")
 OTIOZ_CONTENT = "content.otio"
 
-HOST = "otio"
 NAMESPACE = "aigate"
 DEFAULT_RATE = 24.0
 
