@@ -28,16 +28,29 @@ rates = st.one_of(st.sampled_from(SMPTE + NEAR), st.floats(0.1, 240),
                   st.floats(allow_nan=True, allow_infinity=True))
 
 
+# None: as the rate implies (drop frame at 29.97 and 59.94); False: a non-drop-frame count
+# (an NDF EDL); True: drop frame forced
+drop_frames = st.sampled_from([None, False, True])
+
+
 @settings(max_examples=3000, deadline=None)
-@given(frames, rates)
-def test_timecode_is_opentimes(value, rate):
-    assert timecode(value, rate) == otio_timecode(value, rate)
+@given(frames, rates, drop_frames)
+def test_timecode_is_opentimes(value, rate, drop_frame):
+    assert timecode(value, rate, drop_frame) == otio_timecode(value, rate, drop_frame)
 
 
+@pytest.mark.parametrize("drop_frame", [None, False])
 @pytest.mark.parametrize("rate", SMPTE + NEAR)
-def test_every_frame_of_the_first_and_24th_hour(rate):
+def test_every_frame_of_the_first_and_24th_hour(rate, drop_frame):
     # drop-frame minute and ten-minute boundaries, day roll-over, fractional frames
     for start in (0, int(rate * 3600 * 23.9)):
         for f in range(start, start + 20000, 7):
             for value in (float(f), f + 0.5):
-                assert timecode(value, rate) == otio_timecode(value, rate), (value, rate)
+                assert timecode(value, rate, drop_frame) == otio_timecode(
+                    value, rate, drop_frame), (value, rate)
+
+
+def test_non_drop_frame_counts_every_frame_at_29_97():
+    # 108,000 frames: 01:00:00:00 counted without dropping any, 01:00:03;18 in drop frame
+    assert timecode(108000.0, 30000 / 1001, False) == "01:00:00:00"
+    assert timecode(108000.0, 30000 / 1001) == "01:00:03;18"

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import opentimelineio as otio
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from opentimelineio.opentime import RationalTime, TimeRange
 
 from aigate_otio.collect import collect_timeline, timelines
@@ -105,7 +107,7 @@ def test_a_25_fps_edl_is_detected_and_the_rate_said(tmp_path, cli):
 
 @pytest.mark.parametrize("given, label, record_out", [
     ("25", "25 fps", "01:00:03:24"), ("30", "30 fps", "01:00:03:24"),
-    ("50", "50 fps", "01:00:03:24"), ("29.97NDF", "29.97 NDF", "01:00:07;12"),
+    ("50", "50 fps", "01:00:03:24"), ("29.97NDF", "29.97 NDF", "01:00:03:24"),
     ("29.97", "29.97 DF", "01:00:03;24"), ("59.94", "59.94 DF", "01:00:03;24")])
 def test_the_rate_from_the_command_line_or_the_config(tmp_path, cli, given, label,
                                                       record_out):
@@ -120,6 +122,42 @@ def test_the_rate_from_the_command_line_or_the_config(tmp_path, cli, given, labe
     run = cli("check", edl, "--format", "json", "--jobs", "1")
     assert items_of(run)[-1][2] == record_out
     assert f"read at {label} ({config}:2)" in run.err
+
+
+def _tc(frames: int, per_second: int) -> str:
+    seconds, frame = divmod(frames, per_second)
+    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}:{frame:02d}"
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rate=st.sampled_from(["29.97NDF", "59.94NDF"]),
+       starts=st.lists(st.integers(0, 23 * 3600 * 30), min_size=1, max_size=6),
+       lengths=st.lists(st.integers(1, 3000), min_size=6, max_size=6))
+def test_a_non_drop_frame_edl_is_shown_at_its_own_timecodes(tmp_path, cli, rate, starts,
+                                                              lengths):
+    # At 29.97 and 59.94 OTIO infers drop frame from the rate; an NDF EDL counts every frame,
+    # and an editor looks a clip up by the timecodes in the list: every record and source
+    # timecode the report shows is the one the EDL's event line gives
+    per_second = 30 if rate.startswith("29") else 60
+    record = sorted(starts)[0]
+    lines, wanted = ["TITLE: NDF", "FCM: NON-DROP FRAME", ""], []
+    for n, length in enumerate(lengths[:len(starts)], 1):
+        source = 3600 * per_second + n * 7
+        event = (_tc(source, per_second), _tc(source + length, per_second),
+                 _tc(record, per_second), _tc(record + length, per_second))
+        lines += [f"{n:03d}  R{n:03d}     V     C        {' '.join(event)}",
+                  f"* FROM CLIP NAME: shot{n}"]
+        wanted.append((f"shot{n}", event[2], event[3], event[0], event[1]))
+        record += length
+    edl = tmp_path / "ndf.edl"
+    edl.write_text("\n".join(lines) + "\n")
+    (tmp_path / "aigate.yaml").write_text("patterns: ['shot*']\n")  # every clip flagged
+    run = cli("check", edl, "--format", "json", "--jobs", "1", "--rate", rate)
+    assert [(i["clip"], i["record_in"], i["record_out"], i["source_in"], i["source_out"])
+            for s in run.json["subjects"] for i in s["items"]] == wanted
+    text = cli("check", edl, "--jobs", "1", "--rate", rate)  # where an editor reads them
+    assert all(f'"{w[0]}" {w[1]}-{w[2]}' in text.out for w in wanted), text.out
 
 
 def test_drop_frame_is_detected_and_a_wrong_rate_is_refused_naming_it(tmp_path, cli):

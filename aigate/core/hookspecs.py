@@ -53,8 +53,9 @@ if TYPE_CHECKING:
 #: of the host hooks (collect, present, enforce, save, render); 1.5: ``rate`` for
 #: :func:`aigate_load_subject`; 1.6: ``origin`` of :meth:`aigate.api.Gate.guard_export`
 #: (the file the subject was read from) and :attr:`aigate.api.Item.sequence` (image
-#: sequences).
-HOOK_API_VERSION: tuple[int, int] = (1, 7)
+#: sequences); 1.7: ``declared_only`` for :func:`aigate_collect`; 1.8:
+#: :attr:`aigate.api.Item.drop_frame` (how the host counts timecode at 29.97 and 59.94).
+HOOK_API_VERSION: tuple[int, int] = (1, 8)
 
 
 class GateView(Protocol):

@@ -119,29 +119,33 @@ class Item:
     #: the image sequence the clip plays, as the host names it: every frame in the range
     #: the clip uses is media the sources read (expanded by the media resolver)
     sequence: FrameSequence | None = None
+    drop_frame: bool | None = None
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         # positional: results cross process boundaries by the thousand (--jobs, Dask)
         return Item, (self.track, self.track_kind, self.clip, self.index, self.rate,
                       self.record_start, self.record_end, self.source_start, self.source_end,
-                      self.media_url, self.declared, self.other_media, self.sequence)
+                      self.media_url, self.declared, self.other_media, self.sequence,
+                      self.drop_frame)
 
     @property
     def record_in(self) -> str:
-        return timecode(self.record_start, self.rate)
+        return timecode(self.record_start, self.rate, self.drop_frame)
 
     @property
     def record_out(self) -> str:
         """Exclusive, as in an EDL: the first frame after the clip."""
-        return timecode(self.record_end, self.rate)
+        return timecode(self.record_end, self.rate, self.drop_frame)
 
     @property
     def source_in(self) -> str | None:
-        return None if self.source_start is None else timecode(self.source_start, self.rate)
+        return None if self.source_start is None else timecode(self.source_start, self.rate,
+                                                                self.drop_frame)
 
     @property
     def source_out(self) -> str | None:
-        return None if self.source_end is None else timecode(self.source_end, self.rate)
+        return None if self.source_end is None else timecode(self.source_end, self.rate,
+                                                              self.drop_frame)
 
 
 

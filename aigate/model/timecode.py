@@ -9,22 +9,29 @@ from collections.abc import Sequence
 from typing import Any
 
 
-def timecode(frames: float, rate: float) -> str:
-    """SMPTE timecode (drop-frame where the rate implies it); ``<frames>f@<rate>`` for rates
-    SMPTE cannot express; ``invalid`` for times no timeline can hold (hosts refuse those
-    first: see :func:`timing_problem`).
+def timecode(frames: float, rate: float, drop_frame: bool | None = None) -> str:
+    """SMPTE timecode (drop-frame where the rate implies it, unless ``drop_frame`` is False:
+    a non-drop-frame EDL at 29.97 counts every frame); ``<frames>f@<rate>`` for rates SMPTE
+    cannot express; ``invalid`` for times no timeline can hold (hosts refuse those first:
+    see :func:`timing_problem`).
 
     OTIO's ``opentime.to_timecode``, ported step by step for the usual case (a JSON report
     formats four timecodes a clip: 1.3 us each through the bindings, ~0.5 us here); any
-    other case (negative, huge or non-finite frames, a rate off the SMPTE list) still goes
-    to OTIO. tests/test_timecode.py compares the two."""
-    plan = _TIMECODE_PLANS.get(rate, _UNPLANNED)
+    other case (negative, huge or non-finite frames, a rate off the SMPTE list, drop frame
+    forced on) still goes to OTIO. tests/test_timecode.py compares the two."""
+    if drop_frame is None:
+        plans = _TIMECODE_PLANS
+    elif drop_frame is False:
+        plans = _NON_DROP_PLANS
+    else:
+        return otio_timecode(frames, rate, True)
+    plan = plans.get(rate, _UNPLANNED)
     if plan is _UNPLANNED:
-        plan = _timecode_plan(rate)
+        plan = _timecode_plan(rate, drop_frame is None)
         if rate == rate:  # never a NaN key: each would be a new entry
-            _TIMECODE_PLANS[rate] = plan
+            plans[rate] = plan
     if plan is None or not 0.0 <= frames < plan[-1]:
-        return otio_timecode(frames, rate)
+        return otio_timecode(frames, rate, drop_frame)
     drop, dropframes, divider, per_day, per_ten_minutes, per_minute, nominal, _ = plan
     value = frames % per_day  # frames >= 0: exactly C's fmod
     if drop:
@@ -39,14 +46,14 @@ def timecode(frames: float, rate: float) -> str:
             + _TWO_DIGITS[seconds % 60] + divider + _TWO_DIGITS[int(value % nominal)])
 
 
-def otio_timecode(frames: float, rate: float) -> str:
+def otio_timecode(frames: float, rate: float, drop_frame: bool | None = None) -> str:
     """:func:`timecode` through OTIO's own ``opentime.to_timecode``."""
     from opentimelineio import opentime
 
     if timing_problem(rate, (frames,)) is not None:
         return "invalid"
     try:
-        return opentime.to_timecode(opentime.RationalTime(frames, rate), rate)
+        return opentime.to_timecode(opentime.RationalTime(frames, rate), rate, drop_frame)
     except (ValueError, TypeError):
         shown = round(frames) if math.isfinite(frames) else frames  # never a traceback
         return f"{shown}f@{rate:g}"
@@ -59,6 +66,7 @@ _DROP_FRAME = {30000 / 1001: 2, 60000 / 1001: 4}
 _UNPLANNED: Any = object()
 _TWO_DIGITS = [f"{n:02d}" for n in range(100)]  # hours < 24, frames < 60 after the day wrap
 _TIMECODE_PLANS: dict[float, tuple[Any, ...] | None] = {}
+_NON_DROP_PLANS: dict[float, tuple[Any, ...] | None] = {}
 
 
 def _round(x: float) -> float:
@@ -67,8 +75,9 @@ def _round(x: float) -> float:
     return whole + 1.0 if x - whole >= 0.5 else whole
 
 
-def _timecode_plan(rate: float) -> tuple[Any, ...] | None:
-    """to_timecode's constants for a rate, or None where :func:`timecode` defers to OTIO."""
+def _timecode_plan(rate: float, infer_drop: bool = True) -> tuple[Any, ...] | None:
+    """to_timecode's constants for a rate (``infer_drop`` False: non-drop frame whatever
+    the rate), or None where :func:`timecode` defers to OTIO."""
     if not 0.0 < rate < math.inf:
         return None
     given = rate
@@ -82,8 +91,8 @@ def _timecode_plan(rate: float) -> tuple[Any, ...] | None:
     if not abs(nearest - rate) < 0.1:  # opentime's own bound is looser there: ask it
         return None
     rate = nearest
-    dropframes = _DROP_FRAME.get(rate, 0)
-    drop = rate in _DROP_FRAME
+    drop = infer_drop and rate in _DROP_FRAME
+    dropframes = _DROP_FRAME[rate] if drop else 0
     if not drop and _round(rate) == 24:
         rate = 24.0
     per_day = int(_round(rate * 60 * 60)) * 24

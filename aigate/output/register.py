@@ -153,7 +153,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("record_in", lambda e: e.clip.item.record_in),
     Column("record_out", lambda e: e.clip.item.record_out),
     Column("duration", lambda e: timecode(e.clip.item.record_end - e.clip.item.record_start,
-                                          e.clip.item.rate)),
+                                          e.clip.item.rate, e.clip.item.drop_frame)),
     Column("media", lambda e: e.clip.item.media_url or ""),
     Column("tool", _tool("name")),
     Column("tool_version", _tool("version")),

@@ -6,6 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 DEFAULT_RATE = 24.0
+#: set (as an attribute) on a timeline read from a non-drop-frame EDL at 29.97 or 59.94:
+#: its timecodes count every frame, which its rate alone does not say (OTIO infers drop
+#: frame from those rates), so its clips are shown at the EDL's own timecodes
+NON_DROP_FRAME = "aigate_non_drop_frame"
 
 
 def cut_rate(video: Iterator[float], anywhere: Iterator[float]) -> float:

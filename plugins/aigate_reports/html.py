@@ -213,12 +213,12 @@ def _picture(result: SubjectResult, out: TextIO) -> None:
     height = RULER + ROW * len(tracks) + 4
     out.write(f'<svg class="cut" viewBox="0 0 {WIDTH} {height}" role="img" '
               f'aria-label="the cut, clips coloured by verdict">')
-    rate = result.items[0].item.rate
+    rate, drop_frame = result.items[0].item.rate, result.items[0].item.drop_frame
     step = _tick_step((end - start) / rate) * rate
     tick = start - start % step + (step if start % step else 0)
     while tick <= end:
         x = LABEL + (tick - start) * scale
-        label = timecode(tick, rate)
+        label = timecode(tick, rate, drop_frame)
         out.write(f'<line class="tick" x1="{x:.1f}" y1="{RULER - 4}" x2="{x:.1f}" '
                   f'y2="{height}"/><text x="{x + 2:.1f}" y="{RULER - 8}">{label}</text>')
         tick += step
