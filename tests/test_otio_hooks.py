@@ -569,3 +569,27 @@ class _Collect(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.lines.append(record.getMessage())
+
+
+@pytest.mark.parametrize("separator, shown", [(":", "01:10:00:00-01:10:04:12"),
+                                              (";", "01:10:00;00-01:10:04;12")])
+def test_an_otio_tool_reading_an_ntsc_edl_sees_its_own_timecodes(tmp_path, caplog,
+                                                                 monkeypatch, separator,
+                                                                 shown):
+    # OTIO reads an EDL timecode as drop frame only with a ";": a non-drop-frame EDL read
+    # at 29.97 by any OTIO tool counts every frame, and the import check's lines must name
+    # its clips at the EDL's own timecodes, not at drop-frame ones minutes away
+    def tc(text: str) -> str:
+        return text[:8] + separator + text[9:]
+
+    edl = tmp_path / "reel.edl"
+    edl.write_text("TITLE: NTSC\n\n"
+                   f"001  A001     V     C        {tc('00:00:00:00')} {tc('00:00:05:00')} "
+                   f"{tc('01:00:00:00')} {tc('01:00:05:00')}\n* FROM CLIP NAME:  plate.mov\n"
+                   f"002  GEN01    V     C        {tc('00:00:00:00')} {tc('00:00:04:12')} "
+                   f"{tc('01:10:00:00')} {tc('01:10:04:12')}\n* FROM CLIP NAME:  gen_a.mov\n")
+    (tmp_path / "aigate.yaml").write_text("patterns: ['gen_*']\n")  # a flagged clip
+    monkeypatch.chdir(tmp_path)
+    with caplog.at_level(logging.INFO, logger="aigate.otio"):
+        otio.adapters.read_from_file(str(edl), rate=30000 / 1001)
+    assert f'V "gen_a.mov" {shown}:' in caplog.text, caplog.text

@@ -22,7 +22,7 @@ from aigate.api import (
 from aigate_otio import sequence
 
 from . import HOST
-from .rates import DEFAULT_RATE, NON_DROP_FRAME, cut_rate
+from .rates import DEFAULT_RATE, DROP_FRAME, DROP_RATES, cut_rate
 
 NAMESPACE = "aigate"
 
@@ -137,8 +137,8 @@ def _collect(timeline: otio.schema.Timeline, declared_only: bool) -> Collected:
             clips.append(track)
     if (problem := items_timing_problem(rate, items)) is not None:
         raise InputError(f"timeline {timeline.name!r}: {problem}")
-    if getattr(timeline, NON_DROP_FRAME, False):  # an NDF EDL's clips at its own timecodes
-        items = [replace(item, drop_frame=False) for item in items]
+    if rate in DROP_RATES and getattr(timeline, DROP_FRAME, None) is False:
+        items = [replace(item, drop_frame=False) for item in items]  # a non-drop-frame EDL
     metadata = _lookup(timeline.metadata, NAMESPACE)
     return Collected(name=timeline.name or "(unnamed timeline)", items=items, host=HOST,
                      metadata=metadata if isinstance(metadata, dict) else {}, native=timeline,

@@ -21,11 +21,12 @@ import opentimelineio as otio
 
 from aigate.api import InputError
 
+from .rates import DROP_FRAME, DROP_RATES
+
 NOTES = logging.getLogger("aigate.edl")
 _NTSC = {"23.976": 24000 / 1001, "23.98": 24000 / 1001, "29.97": 30000 / 1001,
          "47.952": 48000 / 1001, "59.94": 60000 / 1001}
 _WHOLE = {"24", "25", "30", "48", "50", "60"}
-_DROP_RATES = (30000 / 1001, 60000 / 1001)  # the rates a timecode may count drop frame at
 _EVENT = re.compile(r"^\s*\d+\s")
 _TC = re.compile(r"\b(\d\d:\d\d:\d\d)([:;.,])(\d\d)\b")
 #: the largest EDL read (a feature's EDL is well under a megabyte)
@@ -41,7 +42,7 @@ class EdlRate:
     def label(self) -> str:
         shown = next((k for k, v in _NTSC.items() if v == self.fps and len(k) == 5),
                      f"{self.fps:g}")
-        if self.fps in _DROP_RATES:
+        if self.fps in DROP_RATES:
             return f"{shown} {'DF' if self.drop else 'NDF'}"
         return f"{shown} fps"
 
@@ -62,7 +63,7 @@ def parse(text: str, where: str) -> EdlRate:
     else:
         raise InputError(f"{where}: {text!r} is not an EDL frame rate (23.976, 24, 25, "
                          "29.97, 29.97NDF, 30, 48, 50, 59.94, 59.94NDF, 60)")
-    droppable = fps in _DROP_RATES
+    droppable = fps in DROP_RATES
     if drop and not droppable:
         raise InputError(f"{where}: {text!r}: only 29.97 and 59.94 have drop frame")
     return EdlRate(fps, droppable if drop is None else drop)
@@ -108,14 +109,12 @@ def read(path: Path, given: str | None, source: str) -> Any:
     else:
         rate, why = detect(text)
     from .files import without_aigate_hooks
-    from .rates import NON_DROP_FRAME
 
     try:
         with without_aigate_hooks():
             read = otio.adapters.read_from_string(prepared(text, rate), "cmx_3600",
                                                   rate=rate.fps)
-        if rate.fps in _DROP_RATES and not rate.drop:
-            setattr(read, NON_DROP_FRAME, True)
+        setattr(read, DROP_FRAME, rate.drop)
         NOTES.warning(f"read at {rate.label} ({why})")  # a failure's one line says it
         return read
     except Exception as exc:  # the adapter's message, where it stopped, and the rate used
@@ -128,8 +127,28 @@ def read(path: Path, given: str | None, source: str) -> Any:
 def prepared(text: str, rate: EdlRate) -> str:
     """The EDL's text as OTIO must see it to count frames at ``rate``: event timecodes with
     the separator that says drop frame (``;``) or not (``:``) at an NTSC rate."""
-    if rate.fps not in _DROP_RATES:
+    if rate.fps not in DROP_RATES:
         return text
     separator = r"\1;\3" if rate.drop else r"\1:\3"
     return "\n".join(_TC.sub(separator, line) if _EVENT.match(line) else line
                      for line in text.splitlines())
+
+
+def mark_counting(timeline: Any, path: Path) -> None:
+    """Say on a timeline OTIO read from the EDL at ``path`` (an OTIO tool's read, which the
+    import hook checks) how its timecodes count, as OTIO's reader counted them: drop frame
+    only where a timecode's separator is ``;``. A timeline this module read says it
+    already; an EDL that mixes the two, or cannot be read again, is left to the rate."""
+    if hasattr(timeline, DROP_FRAME):
+        return
+    try:
+        with open(path, "rb") as handle:
+            text = handle.read(MAX_BYTES).decode("utf-8", errors="replace")
+    except OSError:
+        return
+    separators = {m.group(2) for line in text.splitlines() if _EVENT.match(line)
+                  for m in _TC.finditer(line)}
+    if separators and ";" not in separators:
+        setattr(timeline, DROP_FRAME, False)
+    elif separators == {";"}:
+        setattr(timeline, DROP_FRAME, True)

@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 DEFAULT_RATE = 24.0
-#: set (as an attribute) on a timeline read from a non-drop-frame EDL at 29.97 or 59.94:
-#: its timecodes count every frame, which its rate alone does not say (OTIO infers drop
-#: frame from those rates), so its clips are shown at the EDL's own timecodes
-NON_DROP_FRAME = "aigate_non_drop_frame"
+#: the rates a timecode may count drop frame at (29.97 and 59.94)
+DROP_RATES = (30000 / 1001, 60000 / 1001)
+#: set (as an attribute) on a timeline read from an EDL at one of those rates: False where
+#: its timecodes count every frame, which the rate alone does not say (OTIO infers drop
+#: frame from it), so its clips are shown at the EDL's own timecodes; True for drop frame
+DROP_FRAME = "aigate_drop_frame"
 
 
 def cut_rate(video: Iterator[float], anywhere: Iterator[float]) -> float:
