@@ -4,6 +4,7 @@ and the rate used is said."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import opentimelineio as otio
@@ -158,6 +159,37 @@ def test_a_non_drop_frame_edl_is_shown_at_its_own_timecodes(tmp_path, cli, rate,
             for s in run.json["subjects"] for i in s["items"]] == wanted
     text = cli("check", edl, "--jobs", "1", "--rate", rate)  # where an editor reads them
     assert all(f'"{w[0]}" {w[1]}-{w[2]}' in text.out for w in wanted), text.out
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rate=st.sampled_from(["29.97NDF", "59.94NDF"]),
+       starts=st.lists(st.integers(0, 23 * 3600 * 30), min_size=1, max_size=4))
+def test_an_annotated_non_drop_frame_edl_keeps_its_timecodes(tmp_path, cli, rate, starts):
+    # OTIO's CMX writer writes drop frame at 29.97 and 59.94: the annotated copy of an NDF
+    # list must keep the editor's timecodes (the same frames, counted the same way)
+    per_second = 30 if rate.startswith("29") else 60
+    events, record = [], sorted(starts)[0]
+    for n in range(1, len(starts) + 1):
+        length = 40 * n + 7
+        events.append((f"R{n:03d}", _tc(3600 * per_second, per_second),
+                       _tc(3600 * per_second + length, per_second), _tc(record, per_second),
+                       _tc(record + length, per_second)))
+        record += length
+    edl = tmp_path / "ndf.edl"
+    edl.write_text("TITLE: NDF\nFCM: NON-DROP FRAME\n\n" + "".join(
+        f"{n:03d}  {e[0]}     V     C        {' '.join(e[1:])}\n* FROM CLIP NAME: shot{n}\n"
+        for n, e in enumerate(events, 1)))
+    (tmp_path / "aigate.yaml").write_text("patterns: ['shot1']\n")  # one verdict to carry
+    out = tmp_path / "out.edl"
+    out.unlink(missing_ok=True)
+    run = cli("annotate", edl, out, "--rate", rate, "--stage", "review")
+    assert run.code in (0, 1) and out.exists(), run.out + run.err
+    written = out.read_text()
+    assert "FCM: NON-DROP FRAME" in written
+    lines = [line.split() for line in written.splitlines() if line[:3].isdigit()]
+    assert [(line[1], *line[4:8]) for line in lines] == events
+    assert "AIGATE" in written and not re.search(r"\d\d;\d\d", written)  # no DF timecode
 
 
 def test_drop_frame_is_detected_and_a_wrong_rate_is_refused_naming_it(tmp_path, cli):

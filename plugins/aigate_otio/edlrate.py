@@ -29,6 +29,9 @@ _NTSC = {"23.976": 24000 / 1001, "23.98": 24000 / 1001, "29.97": 30000 / 1001,
 _WHOLE = {"24", "25", "30", "48", "50", "60"}
 _EVENT = re.compile(r"^\s*\d+\s")
 _TC = re.compile(r"\b(\d\d:\d\d:\d\d)([:;.,])(\d\d)\b")
+_ANY_TC = re.compile(r"\b\d\d:\d\d:\d\d[:;]\d\d\b")
+_LOC = re.compile(r"^\s*\*\s*LOC:")
+_FCM = re.compile(r"^\s*FCM:", re.I)
 #: the largest EDL read (a feature's EDL is well under a megabyte)
 MAX_BYTES = 64 * 1024 * 1024
 
@@ -152,3 +155,17 @@ def mark_counting(timeline: Any, path: Path) -> None:
         setattr(timeline, DROP_FRAME, False)
     elif separators == {";"}:
         setattr(timeline, DROP_FRAME, True)
+
+
+def as_non_drop(text: str, rate: float) -> str:
+    """An EDL OTIO's CMX writer wrote at ``rate`` (29.97 or 59.94: it always writes drop
+    frame there) with every event and marker timecode counted non-drop frame, the same
+    frames, and ``FCM: NON-DROP FRAME`` said: what an editor's non-drop-frame list was."""
+    def non_drop(match: re.Match[str]) -> str:
+        frames = otio.opentime.from_timecode(match.group(), rate)
+        return otio.opentime.to_timecode(frames, rate, False)
+
+    lines = [_ANY_TC.sub(non_drop, line) if _EVENT.match(line) or _LOC.match(line)
+             else line for line in text.splitlines() if not _FCM.match(line)]
+    at = 1 if lines and lines[0].startswith("TITLE:") else 0
+    return "\n".join([*lines[:at], "FCM: NON-DROP FRAME", *lines[at:]]) + "\n"

@@ -36,8 +36,9 @@ from opentimelineio.opentime import RationalTime, TimeRange
 
 from aigate.api import InputError, output_mode
 
-from . import files, refusals
+from . import edlrate, files, refusals
 from .collect import collect_timeline, plain, timelines
+from .rates import DROP_FRAME, DROP_RATES
 from .recordstart import as_global_start, fcpx_record_start
 
 PREFIX = "AIGATE"
@@ -85,6 +86,8 @@ class Plan:
     rate: float = 24.0
     #: the rate the file is written at, where the format does not say (EDL)
     written_rate: float | None = None
+    #: an EDL whose timecodes count every frame at 29.97 or 59.94, as its source did
+    non_drop: bool = False
 
 
 @dataclass(slots=True)
@@ -181,6 +184,11 @@ def _write_temporary(plan: Plan) -> str:
         files.write(plan.timeline, Path(tmp))
         if suffix == ".fcpxml":  # OTIO's FCPX writer drops the record start
             fcpx_record_start(Path(tmp), getattr(plan.timeline, "global_start_time", None))
+        elif plan.non_drop:  # OTIO's CMX writer writes drop frame at 29.97 and 59.94
+            written = Path(tmp)
+            written.write_text(edlrate.as_non_drop(written.read_text(encoding="utf-8"),
+                                                   plan.written_rate or plan.rate),
+                               encoding="utf-8")
     except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
@@ -253,8 +261,10 @@ def _plans(timeline: Any, path: Path, target: str, track: str | None) -> list[Pl
                 break
             out = path.with_name(f"{path.stem}_{_file_part(name)}_{number}{path.suffix}")
         _fill_ranges(one)
-        plans.append(Plan(out, one, _expected(shown), rate,
-                          written_rate=_smpte(one.tracks[0].duration().rate)))
+        written = _smpte(one.tracks[0].duration().rate)
+        plans.append(Plan(out, one, _expected(shown), rate, written_rate=written,
+                          non_drop=written in DROP_RATES
+                          and getattr(timeline, DROP_FRAME, None) is False))
     return plans
 
 
