@@ -54,8 +54,9 @@ if TYPE_CHECKING:
 #: :func:`aigate_load_subject`; 1.6: ``origin`` of :meth:`aigate.api.Gate.guard_export`
 #: (the file the subject was read from) and :attr:`aigate.api.Item.sequence` (image
 #: sequences); 1.7: ``declared_only`` for :func:`aigate_collect`; 1.8:
-#: :attr:`aigate.api.Item.drop_frame` (how the host counts timecode at 29.97 and 59.94).
-HOOK_API_VERSION: tuple[int, int] = (1, 8)
+#: :attr:`aigate.api.Item.drop_frame` (how the host counts timecode at 29.97 and 59.94); 1.9:
+#: :attr:`aigate.api.Item.media_unknown` (a clip playing media its host cannot name).
+HOOK_API_VERSION: tuple[int, int] = (1, 9)
 
 
 class GateView(Protocol):

@@ -102,6 +102,12 @@ class Item:
     clip names or brings into the picture or sound (an original behind a proxy, a second
     media reference, a watermark a filter lays over it): the media sources
     read them too, and any of them saying generated makes the clip generated.
+    ``media_unknown`` says why the clip plays media the host cannot name (a missing media
+    reference, a reference naming no file, an EDL event whose source is only a reel), in
+    the editor's words (e.g. ``"no media reference (reel A001)"``); "" when every media
+    it plays is named, or when it plays none (a generator: colour, bars, a title). The gate
+    could not look at such media: at final that is a lock, unless the show's config says
+    provenance comes from the timeline alone.
     """
 
     track: str
@@ -120,13 +126,15 @@ class Item:
     #: the clip uses is media the sources read (expanded by the media resolver)
     sequence: FrameSequence | None = None
     drop_frame: bool | None = None
+    #: why the clip plays media the host cannot name ("": named, or none played)
+    media_unknown: str = ""
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         # positional: results cross process boundaries by the thousand (--jobs, Dask)
         return Item, (self.track, self.track_kind, self.clip, self.index, self.rate,
                       self.record_start, self.record_end, self.source_start, self.source_end,
                       self.media_url, self.declared, self.other_media, self.sequence,
-                      self.drop_frame)
+                      self.drop_frame, self.media_unknown)
 
     @property
     def record_in(self) -> str:
