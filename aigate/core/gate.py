@@ -276,6 +276,8 @@ class Gate:
                 media = context.media(result.item)
             if media is not None and media.detail:
                 result.media_note = media.detail
+            elif result.item.media_unknown and self.read_media:  # media it cannot name
+                result.media_note = result.item.media_unknown
         # clips with the same provenance get the same rule hits: worked out once (the
         # approvals and waivers that depend on the clip's identity stay per clip)
         shared: dict[Provenance, list[tuple[Rule, RuleSetting, Severity, list[Hit]]]] = {}

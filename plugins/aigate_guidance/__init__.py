@@ -426,11 +426,15 @@ RULES: tuple[Rule, ...] = (
          guideline="Disclosure and integrity: what cannot be read cannot be cleared.",
          trigger="a clip whose media (or other media, or a frame of its image sequence) is "
                  "missing, outside the media roots, unreadable, packed in a bundle, or past "
-                 "the frame bound; at final that is never clean. A show with no media access "
-                 "says so in aigate.yaml (media: {required: false, reason: ...}), and then "
-                 "every report says its provenance came from the timeline alone",
-         remediation="Relink the media, or add its folder to media.roots / media.remap in "
-                     "aigate.yaml.",
+                 "the frame bound, or that plays media the timeline does not name (a missing "
+                 "media reference, an EDL event whose source is only a reel, an empty path; "
+                 "a generator such as colour, bars or a title plays none); at final that is "
+                 "never clean. A show with no media access says so in aigate.yaml (media: "
+                 "{required: false, reason: ...}), and then every report says its provenance "
+                 "came from the timeline alone",
+         remediation="Relink the media (a clip without a media reference: link it to its "
+                     "file), or add its folder to media.roots / media.remap in aigate.yaml; a "
+                     "show with no media access says media: {required: false, reason: ...}.",
          reads_item=False,
          check=_media_missing,
          floor=MEDIA_FLOOR,

@@ -1,17 +1,20 @@
 """What paths say: media or clip names matching ``patterns`` in aigate.yaml (e.g.
 ``**/genai/**``, ``*_gen_v*.mov``) are generated (a hint, the weakest trust); and a clip
 whose media the gate could not read (missing, outside the media roots, unreadable, packed in
-a bundle, a frame of its image sequence gone, a sequence past the bound) gets a ``media``
-claim, which the ``media-missing`` rule turns into a finding at the pack's severity for the
-stage, never below the rule's fail-closed floor (info at import and edit, warn at review,
-lock at final; a pack without the rule gets the floor): a deliverable's provenance is never
-cleared by not looking.
+a bundle, a frame of its image sequence gone, a sequence past the bound), or that plays
+media its host cannot name (:attr:`aigate.api.Item.media_unknown`: a missing media
+reference, an EDL event whose source is only a reel) gets a ``media`` claim, which the
+``media-missing`` rule turns into a finding at the pack's severity for the stage, never
+below the rule's fail-closed floor (info at import and edit, warn at review, lock at final;
+a pack without the rule gets the floor): a deliverable's provenance is never cleared by not
+looking. A clip that plays no media (a generator: colour, bars, a title) gets none.
 
 With ``--require-media`` (``media: {required: true}``) the claim is ``media (required)``
 instead, which the ``media-required`` rule judges (warn below review, lock from review on),
 and a clip without any media reference counts too. With ``media: {required: false,
 reason: ...}`` no such claim is made: the show declared it has no media access, and every
-report says its provenance came from the timeline alone."""
+report says its provenance came from the timeline alone. Where the check reads no media at
+all (the OTIO import hook without a config) no such claim is made either."""
 
 from __future__ import annotations
 
@@ -37,7 +40,7 @@ def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tupl
             if claim is not None:
                 yield index, claim
         if not judge_media or (not require and not item.media_url and not item.other_media
-                               and item.sequence is None):
+                               and item.sequence is None and not item.media_unknown):
             continue
         unread = _unread(item, context, require)
         if unread:
@@ -74,7 +77,9 @@ def _unread(item: Item, context: CheckContext, require: bool) -> str:
         media = context.media(item)
         if not media.readable and media.state != NOT_READ:
             return media.detail or f"cannot be read: {media.url}"
-    elif require:
+    if item.media_unknown and context.resolver.reads:
+        return f"{item.media_unknown}: the clip's media are unknown"
+    if require and not item.media_url:
         return "no media reference"
     for other in context.other_media(item):
         if not other.readable and other.state != NOT_READ:
