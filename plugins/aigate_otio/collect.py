@@ -19,7 +19,7 @@ from aigate.api import (
     items_timing_problem,
     timing_problem,
 )
-from aigate_otio import sequence
+from aigate_otio import sequence, unknown
 
 from . import HOST
 from .rates import DEFAULT_RATE, DROP_FRAME, DROP_RATES, cut_rate
@@ -265,8 +265,10 @@ def _item(clip: otio.schema.Clip, track: str, kind: str, index: int, rate: float
     reference = clip.media_reference
     media_url = None
     frames = None
+    why = unknown.NO_REFERENCE  # no reference under the active key
     if reference is not None:
         media_url = _url(reference)
+        why = "" if media_url else _names_nothing(reference)
         if isinstance(reference, otio.schema.ImageSequenceReference):
             frames = _frames(clip, reference)
             media_url = frame_url(frames.pattern, frames.first)
@@ -276,12 +278,34 @@ def _item(clip: otio.schema.Clip, track: str, kind: str, index: int, rate: float
     other_media: tuple[str, ...] = ()
     references = clip.media_references()
     if len(references) > (reference is not None):
-        other_media = _other_media(clip, references, media_url, declared)
+        other_media, other_why = _other_media(clip, references, media_url, declared)
+        why = why or other_why
+    if why:
+        why = unknown.with_reel(why, _edl(clip))
     # positional: keyword arguments cost measurably on a 100,000-clip cut
     return Item(track, kind, clip.name or "(unnamed clip)", index, rate, record_in,
                 record_in + duration, source_in,
                 None if source_in is None else source_in + duration, media_url or None,
-                tuple(declared), other_media, frames)
+                tuple(declared), other_media, frames, None, why)
+
+
+def _names_nothing(reference: Any) -> str:
+    """Why a reference that gives no URL names no media the gate can look at ("" for a
+    generator, which plays none): :mod:`.unknown`."""
+    if isinstance(reference, otio.schema.GeneratorReference):
+        return ""
+    if isinstance(reference, otio.schema.MissingReference):
+        return unknown.NO_REFERENCE
+    return unknown.NO_FILE
+
+
+def _edl(clip: otio.schema.Clip) -> Any:
+    """The clip's ``cmx_3600`` metadata (an EDL event's reel), None where it cannot be
+    read: it only names the reel in a message."""
+    try:
+        return _lookup(clip.metadata, unknown.EDL_KEY)
+    except InputError:
+        return None
 
 
 def _frames(clip: otio.schema.Clip, reference: Any) -> FrameSequence:
@@ -308,22 +332,26 @@ def _url(reference: Any) -> str | None:
 
 
 def _other_media(clip: otio.schema.Clip, references: dict[str, Any], media_url: str | None,
-                 declared: list[tuple[str, Any]]) -> tuple[str, ...]:
+                 declared: list[tuple[str, Any]]) -> tuple[tuple[str, ...], str]:
     """The media of a clip's references besides the active one (a proxy's full resolution,
-    say), in key order: every one is the clip's media, so every one is checked. Their
-    declared metadata goes into ``declared`` as ``media_reference:<key>``."""
+    say), in key order: every one is the clip's media, so every one is checked; and why
+    the first of them that names nothing the gate can look at does not ("" if none).
+    Their declared metadata goes into ``declared`` as ``media_reference:<key>``."""
     active = clip.active_media_reference_key
     urls: list[str] = []
+    why = ""
     for key, reference in references.items():
         if key == active:
             continue
         url = _url(reference)
         if url and url != media_url and url not in urls:
             urls.append(url)
+        elif not url and not why and (names := _names_nothing(reference)):
+            why = unknown.other(key, names)
         value = _lookup(reference.metadata, NAMESPACE)
         if value is not None:
             declared.append((f"media_reference:{key}", value))
-    return tuple(urls)
+    return tuple(urls), why
 
 
 # OTIO's AnyDictionary and AnyVector signal a missing key and the end of an iteration with

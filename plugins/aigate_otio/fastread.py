@@ -38,7 +38,7 @@ from aigate.api import (
 )
 
 # past the loading limits the fast path declines: OTIO's side refuses with the usual line
-from . import HOST, sequence
+from . import HOST, sequence, unknown
 from .manifest import ADAPTERS, answers
 from .otiojson import MAX_BYTES, MAX_RATIO, RepeatedKey, Unsupported, loads, paused_gc, read_text
 from .rates import cut_rate
@@ -54,9 +54,12 @@ DEFAULT_RATE = 24.0
 # decodes to a list, never a tuple, so a tuple is always one of ours):
 #   (RT, value, rate)                       RationalTime, both floats, rate > 0
 #   (TR, start RT, duration RT)             TimeRange
-#   (CLIP, name, source TR|None, reference|None, aigate value|None, others)
+#   (CLIP, name, source TR|None, reference|None, aigate value|None, others, unknown)
 #       others: ((key, reference), ...) of the references besides the active one, by key
-#   (REF, media url|None, aigate value|None, available TR|None)   any media reference
+#       unknown: why the clip plays media its references do not name (:mod:`.unknown`)
+#   (REF, media url|None, aigate value|None, available TR|None, unknown[, frames])
+#       any media reference; unknown: why it names nothing to look at ("": it does, or it
+#       is a generator); an image sequence adds the frames of its pattern
 #   (GAP, source TR)   (TRANSITION, in RT, out RT)
 #   (TRACK, name, kind, source TR|None, children)   (STACK, name, source TR|None, children)
 #   (TIMELINE, name, global start RT|None, tracks STACK, aigate value|None)
@@ -74,7 +77,8 @@ _ABSENT: Any = object()
 _EMPTY: dict[str, Any] = {}
 # a Gap read without "source_range" keeps its constructor's: TimeRange() (0 at rate 1)
 _GAP_DEFAULT = (TR, (RT, 0.0, 1.0), (RT, 0.0, 1.0))
-_MISSING_REF = (REF, None, None, None)  # what OTIO makes of a Clip.1 without a reference
+# what OTIO makes of a Clip.1 without a reference
+_MISSING_REF = (REF, None, None, None, unknown.NO_REFERENCE)
 
 
 def enabled(suffix: str) -> bool:
@@ -296,11 +300,11 @@ def _effect(d: dict[str, Any]) -> tuple[Any, ...]:
     return (EFFECT,)
 
 
-def _reference(d: dict[str, Any], url: str | None) -> tuple[Any, ...]:
+def _reference(d: dict[str, Any], url: str | None, why: str) -> tuple[Any, ...]:
     _, aigate = _common(d)
     if d.get("available_image_bounds") is not None:
         raise Unsupported("available_image_bounds")
-    return (REF, url, aigate, _optional(d, "available_range", TR))
+    return (REF, url, aigate, _optional(d, "available_range", TR), why)
 
 
 def _external(d: dict[str, Any]) -> tuple[Any, ...]:
@@ -313,20 +317,21 @@ def _external(d: dict[str, Any]) -> tuple[Any, ...]:
             or d.get("available_image_bounds") is not None
             or (available is not None and not (type(available) is tuple
                                                and available[0] is TR))):
-        return _reference(d, url)  # the general checks say what is wrong
+        return _reference(d, url, "" if url else unknown.NO_FILE)  # the checks say why
     value = metadata.get(NAMESPACE)
-    return (REF, url, None if value is None else _plain(value), available)
+    return (REF, url, None if value is None else _plain(value), available,
+            "" if url else unknown.NO_FILE)
 
 
 def _missing(d: dict[str, Any]) -> tuple[Any, ...]:
-    return _reference(d, None)
+    return _reference(d, None, unknown.NO_REFERENCE)
 
 
 def _generator(d: dict[str, Any]) -> tuple[Any, ...]:
     _string(d, "generator_kind")
     if type(d.get("parameters")) is not dict:
         raise Unsupported("GeneratorReference parameters")
-    return _reference(d, None)
+    return _reference(d, None, "")  # plays no media: nothing to name
 
 
 def _image_sequence(d: dict[str, Any]) -> tuple[Any, ...]:
@@ -343,8 +348,8 @@ def _image_sequence(d: dict[str, Any]) -> tuple[Any, ...]:
     # what it needs to work out the frames a clip uses (sequence.py)
     frames = (sequence.pattern(base, prefix, suffix, d["frame_zero_padding"]),
               d["start_frame"], d["frame_step"], float(d["rate"]))
-    return (*_reference(d, f"{base if base.endswith('/') else base + '/'}{prefix}#{suffix}"),
-            frames)
+    return (*_reference(d, f"{base if base.endswith('/') else base + '/'}{prefix}#{suffix}",
+                        ""), frames)
 
 
 def _clip(d: dict[str, Any]) -> tuple[Any, ...]:
@@ -374,7 +379,19 @@ def _clip(d: dict[str, Any]) -> tuple[Any, ...]:
         others = () if len(references) <= (reference is not None) else tuple(
             sorted(((k, v) for k, v in references.items() if k != key),
                    key=lambda pair: pair[0]))  # OTIO's key order: std::map's
-    return (CLIP, name, source, reference, aigate, others)
+    # collect._item's: the active reference first, then the others in key order
+    why = unknown.NO_REFERENCE if reference is None else reference[4]
+    if not why and others:
+        why = next((unknown.other(k, r[4]) for k, r in others if r[4] and not r[1]), "")
+    if why:
+        metadata = d.get("metadata", _EMPTY)  # a mapping: _common checked it
+        why = unknown.with_reel(why, _plain_edl(metadata.get(unknown.EDL_KEY)))
+    return (CLIP, name, source, reference, aigate, others, why)
+
+
+def _plain_edl(value: Any) -> Any:
+    """The ``cmx_3600`` metadata as collect reads it (only its ``reel`` string is used)."""
+    return value if type(value) is dict else None
 
 
 def _gap(d: dict[str, Any]) -> tuple[Any, ...]:
@@ -591,7 +608,7 @@ def _item_of(clip: tuple[Any, ...], track: str, kind: str, index: int, rate: flo
         media_url = reference[1]
         if reference[2] is not None:
             declared = (*declared, ("media_reference", reference[2]))
-        if len(reference) > 4:  # an image sequence: the frames the clip uses
+        if len(reference) > 5:  # an image sequence: the frames the clip uses
             frames = _frames(clip[2], reference)
             media_url = frame_url(frames.pattern, frames.first)
     other_media: tuple[str, ...] = ()
@@ -606,7 +623,7 @@ def _item_of(clip: tuple[Any, ...], track: str, kind: str, index: int, rate: flo
     return Item(track, kind, clip[1] or "(unnamed clip)", index, rate, record_in,
                 record_in + duration, source_in,
                 None if source_in is None else source_in + duration, media_url or None,
-                declared, other_media, frames)
+                declared, other_media, frames, None, clip[6])
 
 
 def _seconds(time: tuple[Any, ...]) -> float:
@@ -617,7 +634,7 @@ def _frames(source: tuple[Any, ...] | None, reference: tuple[Any, ...]) -> Frame
     """collect._frames on the decoded reference (the same numbers, the same items)."""
     available = reference[3]
     used = source or available
-    frame_pattern, start_frame, step, rate = reference[4]
+    frame_pattern, start_frame, step, rate = reference[5]
     return sequence.frames_used(
         frame_pattern, start_frame, step, rate,
         _seconds(available[1]) if available is not None else 0.0,
