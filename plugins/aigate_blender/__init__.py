@@ -122,7 +122,8 @@ def collect_scene(scene: Any) -> Collected:
         items.append(Item(
             entry.track, "Audio" if entry.sound else "Video", entry.clip, position, rate,
             entry.start, entry.end, media_url=entry.media[0] if entry.media else None,
-            declared=tuple(entry.declared), other_media=tuple(entry.media[1:])))
+            declared=tuple(entry.declared), other_media=tuple(entry.media[1:]),
+            media_unknown=entry.unknown))
         handles.append(entry.strip)
     metadata = _plain(scene.get(NAMESPACE)) if scene.get(NAMESPACE) is not None else {}
     return Collected(name=scene.name, items=items, host=HOST,

@@ -91,6 +91,23 @@ def media(bpy: Any, strip: Any) -> list[str]:
     return [bpy.path.abspath(path, library=library) for path, library in paths if path]
 
 
+def unnamed(strip: Any) -> str:
+    """Why ``strip`` plays a file it does not name: a movie, image, sound or movie-clip
+    strip whose file path is empty, or whose sound or clip is gone ("" when it names every
+    file it plays, or plays none: colour, text, adjustment, scene, mask strips)."""
+    kind = strip.type
+    if kind == "MOVIE" and not strip.filepath:
+        return "movie strip names no file"
+    if kind == "IMAGE" and (not len(strip.elements) or any(
+            not (strip.directory + element.filename) for element in strip.elements)):
+        return "image strip names no file"
+    if kind == "SOUND" and (strip.sound is None or not strip.sound.filepath):
+        return "sound strip names no file"
+    if kind == "MOVIECLIP" and (strip.clip is None or not strip.clip.filepath):
+        return "movie clip strip names no file"
+    return ""
+
+
 @dataclass
 class Entry:
     """One strip as the subject's item: where it sits and what it carries."""
@@ -104,6 +121,8 @@ class Entry:
     #: (where, declaration) pairs, its own first
     declared: list[tuple[str, Any]] = field(default_factory=list)
     media: list[str] = field(default_factory=list)
+    #: why it plays (or brings in) a file no strip names ("" when every file is named)
+    unknown: str = ""
 
 
 def walk(bpy: Any, scene: Any, plain: Any) -> list[Entry]:
@@ -133,7 +152,7 @@ def _walk(bpy: Any, scene: Any, plain: Any, prefix: str, track_prefix: str, offs
                       f"{prefix}{strip.name}", float(strip.frame_final_start) + offset,
                       float(strip.frame_final_end) + offset, sound,
                       [("strip", plain(declared))] if declared is not None else [],
-                      media(bpy, strip))
+                      media(bpy, strip), unnamed(strip))
         mine[strip.name] = entry
         entries.append(entry)
     for strip in editor_strips(scene):
@@ -149,6 +168,8 @@ def _walk(bpy: Any, scene: Any, plain: Any, prefix: str, track_prefix: str, offs
                                for w, d in entry.declared
                                if w == "strip" or w.startswith("scene strip")]
             outer.media += [m for m in entry.media if m not in outer.media]
+            if entry.unknown and not outer.unknown:
+                outer.unknown = f"scene strip {entry.clip}: {entry.unknown}"
     for entry in mine.values():
         for carried, how in _closure(entry.strip):
             source = mine.get(carried.name)
@@ -157,6 +178,8 @@ def _walk(bpy: Any, scene: Any, plain: Any, prefix: str, track_prefix: str, offs
             entry.declared += [(f"{how} strip {source.clip}", d) for w, d in source.declared
                                if w == "strip" or w.startswith("scene strip")]
             entry.media += [m for m in source.media if m not in entry.media]
+            if source.unknown and not entry.unknown and how != "meta":
+                entry.unknown = f"{how} strip {source.clip}: {source.unknown}"
     return mine
 
 
