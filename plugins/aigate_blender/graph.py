@@ -19,6 +19,7 @@ strip and the sound strip Blender adds beside it are one recording).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -76,36 +77,56 @@ def library_of(data: Any) -> Any | None:
 def media(bpy: Any, strip: Any) -> list[str]:
     """Every file ``strip`` plays, absolute, each resolved against the ``.blend`` that
     names it (a library's own folder for linked data): an image sequence frame by frame."""
-    owner = library_of(strip.id_data)
-    paths: list[tuple[str, Any]] = []
-    if strip.type == "MOVIE":
-        paths.append((strip.filepath, owner))
-    elif strip.type == "IMAGE":
-        paths += [(strip.directory + element.filename, owner) for element in strip.elements]
-    elif strip.type == "SOUND" and strip.sound is not None:
-        paths.append((strip.sound.filepath, library_of(strip.sound) or owner))
-    elif strip.type == "MOVIECLIP" and strip.clip is not None:
-        paths.append((strip.clip.filepath, library_of(strip.clip) or owner))
-    elif strip.type == "MASK" and strip.mask is not None:
-        pass  # a mask is shapes drawn in Blender: no file
-    return [bpy.path.abspath(path, library=library) for path, library in paths if path]
+    found = (bpy.path.abspath(path, library=library) for path, library in _named(strip)
+             if path)
+    return [path for path in found if not _root(path)]
 
 
-def unnamed(strip: Any) -> str:
+def unnamed(bpy: Any, strip: Any) -> str:
     """Why ``strip`` plays a file it does not name: a movie, image, sound or movie-clip
-    strip whose file path is empty, or whose sound or clip is gone ("" when it names every
-    file it plays, or plays none: colour, text, adjustment, scene, mask strips)."""
-    kind = strip.type
-    if kind == "MOVIE" and not strip.filepath:
-        return "movie strip names no file"
-    if kind == "IMAGE" and (not len(strip.elements) or any(
-            not (strip.directory + element.filename) for element in strip.elements)):
-        return "image strip names no file"
-    if kind == "SOUND" and (strip.sound is None or not strip.sound.filepath):
-        return "sound strip names no file"
-    if kind == "MOVIECLIP" and (strip.clip is None or not strip.clip.filepath):
-        return "movie clip strip names no file"
-    return ""
+    strip whose file path is empty (or, as Blender saves an empty path, the root), or whose
+    sound or clip is gone; "" when it names every file it plays, or plays none (colour,
+    text, adjustment, scene, mask strips)."""
+    kind = _PLAYS_FILES.get(strip.type)
+    if kind is None:
+        return ""
+    names = _named(strip)
+    if names and all(path and not _root(bpy.path.abspath(path, library=library))
+                     for path, library in names):
+        return ""
+    return f"{kind} strip names no file"
+
+
+#: the strips that play files, as an editor calls them
+_PLAYS_FILES = {"MOVIE": "movie", "IMAGE": "image", "SOUND": "sound",
+                "MOVIECLIP": "movie clip"}
+
+
+def _named(strip: Any) -> list[tuple[str, Any]]:
+    """The file paths ``strip`` names, each with the library it is relative to ("" for a
+    sound or movie clip that is gone); none for a strip that plays no file (a mask is
+    shapes drawn in Blender)."""
+    owner = library_of(strip.id_data)
+    if strip.type == "MOVIE":
+        return [(strip.filepath, owner)]
+    if strip.type == "IMAGE":
+        return [(strip.directory + element.filename, owner) for element in strip.elements]
+    if strip.type == "SOUND":
+        sound = strip.sound
+        return [(sound.filepath, library_of(sound) or owner) if sound is not None
+                else ("", owner)]
+    if strip.type == "MOVIECLIP":
+        clip = strip.clip
+        return [(clip.filepath, library_of(clip) or owner) if clip is not None
+                else ("", owner)]
+    return []
+
+
+def _root(path: str) -> bool:
+    """Whether ``path`` names the root of a file system: how Blender saves an empty path
+    (a relative remap writes ``//../..``, up to the root, for ``""``)."""
+    normal = os.path.normpath(path)
+    return os.path.dirname(normal) == normal
 
 
 @dataclass
@@ -152,7 +173,7 @@ def _walk(bpy: Any, scene: Any, plain: Any, prefix: str, track_prefix: str, offs
                       f"{prefix}{strip.name}", float(strip.frame_final_start) + offset,
                       float(strip.frame_final_end) + offset, sound,
                       [("strip", plain(declared))] if declared is not None else [],
-                      media(bpy, strip), unnamed(strip))
+                      media(bpy, strip), unnamed(bpy, strip))
         mine[strip.name] = entry
         entries.append(entry)
     for strip in editor_strips(scene):

@@ -40,7 +40,7 @@ def to_otio(scene: Any) -> otio.schema.Timeline:
                     RationalTime(0, rate), RationalTime(start - position, rate))))
             media = _media(bpy, strip)
             reference = otio.schema.ExternalReference(target_url=media) if media else \
-                otio.schema.MissingReference()
+                _no_file(strip)
             clip = otio.schema.Clip(name=strip.name, media_reference=reference,
                                     source_range=TimeRange(
                                         RationalTime(float(strip.frame_offset_start), rate),
@@ -52,6 +52,20 @@ def to_otio(scene: Any) -> otio.schema.Timeline:
             position = end
         timeline.tracks.append(track)
     return timeline
+
+
+#: strips that play files, or other strips' files: without a file named, their media are
+#: unknown (a MissingReference); any other strip makes its picture itself (a generator)
+_NAMES_MEDIA = frozenset(("MOVIE", "IMAGE", "SOUND", "MOVIECLIP", "SCENE", "META",
+                          "MULTICAM"))
+
+
+def _no_file(strip: Any) -> otio.core.MediaReference:
+    """The reference of a strip whose media no file names: missing for a strip that plays
+    media (the gate cannot look at it), a generator for a colour, text or effect strip."""
+    if strip.type in _NAMES_MEDIA:
+        return otio.schema.MissingReference()
+    return otio.schema.GeneratorReference(generator_kind=strip.type.lower())
 
 
 def from_otio(timeline: otio.schema.Timeline, scene: Any) -> list[Any]:
