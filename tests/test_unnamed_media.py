@@ -255,6 +255,27 @@ def test_an_mlt_producer_naming_no_file_locks_at_final_and_a_colour_passes(tmp_p
     assert items[0]["findings"][0]["rule"] == "media-missing"
 
 
+@pytest.mark.skipif(shutil.which("melt") is None, reason="needs melt (MLT)")
+def test_an_mlt_generator_exported_to_otio_is_a_generator_and_passes(tmp_path, cli):
+    """The Kdenlive/MLT cut as OTIO: the noise generator goes out as a GeneratorReference
+    (it made a missing reference, a lock at final there), the producer naming no file
+    still locks."""
+    from aigate_kdenlive.otio_io import to_otio
+    from aigate_kdenlive.project import read
+
+    project = tmp_path / "cut.mlt"
+    project.write_text((MLT % "").replace(
+        '<property name="mlt_service">color</property><property name="resource">red'
+        '</property>', '<property name="mlt_service">noise</property>'))
+    timeline_ = to_otio(read(project))
+    [_, slug] = timeline_.find_clips()
+    assert isinstance(slug.media_reference, otio.schema.GeneratorReference)
+    cut = write(tmp_path / "cut.otio", timeline_)
+    run = cli("check", cut, "--stage", "final", "--format", "json")
+    assert run.code == 1
+    assert [i["verdict"] for s in run.json["subjects"] for i in s["items"]] == ["lock", "pass"]
+
+
 # --- every mix of reference kinds ----------------------------------------------------------
 
 #: what a media reference can be: a file that is there, one that is gone, an external

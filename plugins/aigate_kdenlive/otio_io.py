@@ -82,9 +82,11 @@ def _clip(item: Any, placement: Placement, rate: float) -> otio.schema.Clip:
             generator_kind=SOLID,
             parameters={"color": prop(element, "resource") or prop(placement.producer,
                                                                      "resource") or ""})
-    elif item.media_url and service not in GENERATORS:
+    elif service in GENERATORS:  # a title, a counter, noise: made by the player, no media
+        reference = otio.schema.GeneratorReference(generator_kind=service)
+    elif item.media_url:
         reference = otio.schema.ExternalReference(target_url=item.media_url)
-    else:
+    else:  # plays media no file names: unknown, as the project's own check says
         reference = otio.schema.MissingReference()
     clip = otio.schema.Clip(name=item.clip, media_reference=reference, source_range=TimeRange(
         RationalTime(item.source_start or 0, rate), length))
