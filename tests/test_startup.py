@@ -41,7 +41,7 @@ OURS = {
     "aigate.run", "aigate.run.discovery", "aigate.run.exitcodes", "aigate.run.parallel",
     "aigate.run.pinning", "aigate.run.session", "aigate.trust", "aigate.trust.signing",
     "aigate_otio", "aigate_otio.fastread", "aigate_otio.manifest", "aigate_otio.otiojson",
-    "aigate_otio.rates", "aigate_otio.sequence", "aigate_otio.sniff",
+    "aigate_otio.rates", "aigate_otio.sequence", "aigate_otio.sniff", "aigate_otio.unknown",
     "aigate_blender", "aigate_kdenlive", "aigate_kdenlive.names",
     "aigate_metadata", "aigate_xmp", "aigate_ledger",
     "aigate_paths", "aigate_guidance", "aigate_guidance.disclosure",

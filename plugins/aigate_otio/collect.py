@@ -265,8 +265,9 @@ def _item(clip: otio.schema.Clip, track: str, kind: str, index: int, rate: float
     reference = clip.media_reference
     media_url = None
     frames = None
-    why = unknown.NO_REFERENCE  # no reference under the active key
-    if reference is not None:
+    if reference is None:  # no reference under the active key
+        why = unknown.NO_REFERENCE
+    else:
         media_url = _url(reference)
         why = "" if media_url else _names_nothing(reference)
         if isinstance(reference, otio.schema.ImageSequenceReference):
