@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -377,6 +378,7 @@ def test_a_clip_locks_at_final_exactly_when_media_it_plays_or_names_is_unknown(
     slow = [collect_timeline(t).items for t in timelines(files.read(cut)) or ()]
     fast = [c.items for c in fastread.read(cut).collected]
     assert fast == slow
+    assert pickle.loads(pickle.dumps(fast)) == fast  # as items cross processes (--jobs, Dask)
     expected = {f"C{n}": "lock" if active is None or UNKNOWN & set(kinds.values()) else "pass"
                 for n, (active, kinds) in enumerate(mix)}
     for switch in ("1", "0"):
