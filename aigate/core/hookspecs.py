@@ -156,9 +156,15 @@ def aigate_collect(subject: Any, path: Path | None,
         passes whatever it is, so a host may leave such clips out; their record times
         still count for the others. The result's items are then not the whole cut.
     :return: one :class:`aigate.api.Collected` per timeline in the subject (a collection of
-        several timelines gives several), or None when the subject is not yours.
+        several timelines gives several), or None when the subject is not yours. An item
+        that plays media the host cannot name (a missing reference, an empty path) says
+        why in :attr:`aigate.api.Item.media_unknown`: the gate could not look, a lock at
+        final; a generator (colour, bars, a title) plays none and leaves it empty.
 
     **firstresult**: return None for subjects of other hosts.
+
+    .. versionchanged:: hook API 1.9
+        :attr:`aigate.api.Item.media_unknown` on the items.
 
     .. versionchanged:: hook API 1.7
         the ``declared_only`` argument.
