@@ -109,3 +109,31 @@ def test_the_edit_exported_to_otio_keeps_which_strips_have_unknown_media(tmp_pat
     assert run.code == 1
     assert verdicts == {"PLATE": "pass", "GHOST": "lock", "BLANK": "lock", "HUSH": "lock",
                         "GLOW": "pass", "SLUG": "pass", "TITLE": "pass"}, verdicts
+
+
+def test_a_packed_sound_locks_at_final_whatever_the_file_at_its_path_says(tmp_path):
+    """Blender plays a packed sound from the .blend, not from the file its path names: that
+    file (here a clean tone) is not what plays, so the gate cannot clear the strip."""
+    import wave
+
+    tone = tmp_path / "media" / "voice.wav"
+    tone.parent.mkdir(parents=True)
+    with wave.open(str(tone), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(48000)
+        out.writeframes(b"\x00\x01" * 4800)
+    (tmp_path / "aigate.yaml").write_text("show: S\n")
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    scene = bpy.context.scene
+    voice = scene.sequence_editor_create().strips.new_sound(
+        name="VOICE", filepath=str(tone), channel=1, frame_start=1)
+    [result] = aigate.check(scene, stage="final", config=tmp_path / "aigate.yaml")
+    assert result.verdict.label == "pass"  # the file plays: read and clean
+    voice.sound.pack()
+    bpy.ops.wm.save_as_mainfile(filepath=str(tmp_path / "ep.blend"))
+    [result] = aigate.check(scene, stage="final", config=tmp_path / "aigate.yaml")
+    assert result.verdict.label == "lock"
+    assert "sound packed in the .blend" in result.items[0].findings[0].message
+    run = run_process("check", tmp_path / "ep.blend", "--stage", "final")
+    assert run.code == 1 and "sound packed in the .blend" in run.out, run.out + run.err

@@ -85,11 +85,16 @@ def media(bpy: Any, strip: Any) -> list[str]:
 def unnamed(bpy: Any, strip: Any) -> str:
     """Why ``strip`` plays a file it does not name: a movie, image, sound or movie-clip
     strip whose file path is empty (or, as Blender saves an empty path, the root), or whose
-    sound or clip is gone; "" when it names every file it plays, or plays none (colour,
-    text, adjustment, scene, mask strips)."""
+    sound or clip is gone, or a sound strip whose sound is packed into the .blend (what
+    plays is not the file the gate would read); "" when it names every file it plays, or
+    plays none (colour, text, adjustment, scene, mask strips)."""
     kind = _PLAYS_FILES.get(strip.type)
     if kind is None:
         return ""
+    if strip.type == "SOUND" and strip.sound is not None \
+            and strip.sound.packed_file is not None:
+        # Blender plays the copy packed into the .blend; the file at its path may differ
+        return "sound packed in the .blend (Blender plays the packed copy, not its file)"
     names = _named(strip)
     if names and all(path and not _root(bpy.path.abspath(path, library=library))
                      for path, library in names):
