@@ -192,6 +192,48 @@ def test_an_annotated_non_drop_frame_edl_keeps_its_timecodes(tmp_path, cli, rate
     assert "AIGATE" in written and not re.search(r"\d\d;\d\d", written)  # no DF timecode
 
 
+@pytest.mark.parametrize("rate, last", [("29.97NDF", "29"), ("59.94NDF", "59")])
+def test_a_non_drop_frame_edl_near_midnight_keeps_its_timecodes(tmp_path, cli, rate, last):
+    # the last 86 seconds of a non-drop day (time-of-day source timecode, a record near
+    # 24:00) are past the drop-frame day's length, where OTIO's timecode wraps: they were
+    # shown, and an annotated list was written, at 00:00:.. (the conform pulls the wrong
+    # frames); with a dissolve, a speed effect (M2) and a locator on the way
+    lines = ["TITLE: NIGHT", "FCM: NON-DROP FRAME", "",
+             "001  R001     V     C        23:59:00:00 23:59:05:00 23:58:30:00 23:58:35:00",
+             "* FROM CLIP NAME: shot1",
+             "002  R002     V     C        12:00:00:00 12:00:00:00 23:58:35:00 23:58:35:00",
+             f"002  R003     V     D    030 23:59:40:00 23:59:50:{last} "
+             f"23:58:35:00 23:58:45:{last}",
+             "* FROM CLIP NAME: shot2", "* TO CLIP NAME: gen3",
+             f"003  R004     V     C        23:59:50:00 23:59:55:00 23:58:45:{last} "
+             f"23:58:55:{last}",
+             f"M2   R004       {'014.9' if last == '29' else '029.9'}                23:59:50:00",
+             "* FROM CLIP NAME: gen4", "* LOC: 23:59:52:00 RED     NOTE"]
+    edl = tmp_path / "night.edl"
+    edl.write_text("\n".join(lines) + "\n")
+    (tmp_path / "aigate.yaml").write_text("patterns: ['shot*', 'gen*']\n")
+
+    def shown(path: Path) -> list[tuple[str, ...]]:
+        run = cli("check", path, "--format", "json", "--jobs", "1", "--rate", rate)
+        return [(i["clip"], i["record_in"], i["record_out"], i["source_in"])
+                for s in run.json["subjects"] for i in s["items"]]
+
+    wanted = [("shot1", "23:58:30:00", "23:58:35:00", "23:59:00:00"),
+              ("gen3", "23:58:35:00", f"23:58:45:{last}", "23:59:40:00"),
+              ("gen4", f"23:58:45:{last}", f"23:58:55:{last}", "23:59:50:00")]
+    assert shown(edl) == wanted
+    out = tmp_path / "out.edl"
+    run = cli("annotate", edl, out, "--rate", rate, "--stage", "review")
+    assert run.code == 1 and out.exists(), run.out + run.err  # locked, and written
+    written = out.read_text()
+    assert "001  R001     V     C        23:59:00:00 23:59:05:00 23:58:30:00 23:58:35:00" \
+        in written
+    assert re.search(r"^M2 +gen4\s+[0-9.]+\s+23:59:50:00$", written, re.M), written
+    assert "* LOC: 23:59:52:00" in written and "FCM: NON-DROP FRAME" in written
+    assert not re.search(r"\d;\d", written), written
+    assert shown(out) == wanted  # the annotated list checks at the same places
+
+
 def test_drop_frame_is_detected_and_a_wrong_rate_is_refused_naming_it(tmp_path, cli):
     edl = tmp_path / "ntsc.edl"
     edl.write_text("TITLE: NTSC\nFCM: DROP FRAME\n\n"

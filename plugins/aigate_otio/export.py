@@ -181,14 +181,16 @@ def _write_temporary(plan: Plan) -> str:
                                dir=plan.path.parent)
     os.close(fd)
     try:
-        files.write(plan.timeline, Path(tmp))
+        if plan.non_drop:  # OTIO's CMX writer writes drop frame at 29.97 and 59.94
+            files.write(edlrate.at_whole_rate(plan.timeline, plan.written_rate or plan.rate),
+                        Path(tmp))
+            written = Path(tmp)
+            written.write_text(edlrate.said_non_drop(written.read_text(encoding="utf-8")),
+                               encoding="utf-8")
+        else:
+            files.write(plan.timeline, Path(tmp))
         if suffix == ".fcpxml":  # OTIO's FCPX writer drops the record start
             fcpx_record_start(Path(tmp), getattr(plan.timeline, "global_start_time", None))
-        elif plan.non_drop:  # OTIO's CMX writer writes drop frame at 29.97 and 59.94
-            written = Path(tmp)
-            written.write_text(edlrate.as_non_drop(written.read_text(encoding="utf-8"),
-                                                   plan.written_rate or plan.rate),
-                               encoding="utf-8")
     except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
