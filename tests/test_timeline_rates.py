@@ -234,6 +234,20 @@ def test_a_non_drop_frame_edl_near_midnight_keeps_its_timecodes(tmp_path, cli, r
     assert shown(out) == wanted  # the annotated list checks at the same places
 
 
+def test_a_refusal_names_a_non_drop_frame_clip_at_its_own_timecode(tmp_path, cli):
+    # what annotate refuses is said in the cut's terms: a non-drop-frame EDL's clip at the
+    # timecode on its event line, not drop frame's 01:10:04;06 (an editor looks there)
+    edl = tmp_path / "sound.edl"
+    edl.write_text("TITLE: SOUND\nFCM: NON-DROP FRAME\n\n"
+                   "001  R001     A     C        01:00:00:00 01:00:10:00 01:10:00:00 "
+                   "01:10:10:00\n* FROM CLIP NAME: gen1\n")
+    (tmp_path / "aigate.yaml").write_text("patterns: ['gen*']\n")
+    out = tmp_path / "sound.fcpxml"
+    run = cli("annotate", edl, out, "--rate", "29.97NDF", "--stage", "review")
+    assert run.code == 2 and not out.exists()
+    assert 'A1: "gen1" at 01:10:00:00 is sound with no picture' in run.err, run.err
+
+
 def test_drop_frame_is_detected_and_a_wrong_rate_is_refused_naming_it(tmp_path, cli):
     edl = tmp_path / "ntsc.edl"
     edl.write_text("TITLE: NTSC\nFCM: DROP FRAME\n\n"
