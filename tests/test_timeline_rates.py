@@ -248,6 +248,34 @@ def test_a_refusal_names_a_non_drop_frame_clip_at_its_own_timecode(tmp_path, cli
     assert 'A1: "gen1" at 01:10:00:00 is sound with no picture' in run.err, run.err
 
 
+@pytest.mark.parametrize("rate, separator, shown", [("29.97NDF", ":", "NDF"),
+                                                   ("29.97", ";", "DF")])
+def test_an_ntsc_edl_annotated_to_fcp7_xml_counts_as_the_edl(tmp_path, cli, rate,
+                                                            separator, shown):
+    # FCP7 XML says how its sequence counts (displayformat): OTIO's writer wrote NDF for a
+    # drop-frame cut, and the gate showed every 29.97 XML in drop frame, so a Premiere NDF
+    # sequence (and an NDF EDL annotated to XML) was reported minutes off what the NLE shows
+    def tc(text: str) -> str:
+        return text[:8] + separator + text[9:]
+
+    edl = tmp_path / "cut.edl"
+    edl.write_text("TITLE: CUT\n\n"
+                   f"001  R001     V     C        {tc('00:10:00:00')} {tc('00:10:05:00')} "
+                   f"{tc('01:10:00:00')} {tc('01:10:05:00')}\n* FROM CLIP NAME: gen1\n")
+    (tmp_path / "aigate.yaml").write_text("patterns: ['gen*']\n")
+    xml = tmp_path / "cut.xml"
+    assert cli("annotate", edl, xml, "--rate", rate, "--stage", "review").code == 1
+    assert set(re.findall(r"<displayformat>(\w+)<", xml.read_text())) == {shown}
+    run = cli("check", xml, "--format", "json", "--jobs", "1")
+    assert [(i["record_in"], i["record_out"], i["source_in"])
+            for s in run.json["subjects"] for i in s["items"]] == [
+        (tc("01:10:00:00"), tc("01:10:05:00"), tc("00:10:00:00"))]
+    back = tmp_path / "back.edl"  # and the XML annotated to an EDL is the same list
+    assert cli("annotate", xml, back, "--stage", "review").code == 1
+    assert (f"{tc('00:10:00:00')} {tc('00:10:05:00')} {tc('01:10:00:00')} "
+            f"{tc('01:10:05:00')}") in back.read_text()
+
+
 def test_drop_frame_is_detected_and_a_wrong_rate_is_refused_naming_it(tmp_path, cli):
     edl = tmp_path / "ntsc.edl"
     edl.write_text("TITLE: NTSC\nFCM: DROP FRAME\n\n"

@@ -39,7 +39,7 @@ from aigate.api import InputError, output_mode
 from . import edlrate, files, refusals
 from .collect import collect_timeline, plain, timelines
 from .rates import DROP_FRAME, DROP_RATES
-from .recordstart import as_global_start, fcpx_record_start
+from .recordstart import as_global_start, fcp7_counting, fcpx_record_start
 
 PREFIX = "AIGATE"
 #: formats that keep everything OTIO holds (no transformation, still verified)
@@ -228,6 +228,8 @@ def _plans(timeline: Any, path: Path, target: str, track: str | None) -> list[Pl
         if target in FLAT:  # no format but OTIO's keeps a track's trim
             as_global_start(copy, rate)
         _fill_ranges(copy, media=target in {"aaf", "xml", "fcpxml"})
+        if target == "xml" and _smpte(rate) in DROP_RATES:
+            fcp7_counting(copy, _counting([timeline]) is not False)
         return [Plan(path, copy, _expected(copy), rate, drop_frame=_counting([timeline]))]
     plans: list[Plan] = []
     start = timeline.global_start_time
