@@ -130,10 +130,18 @@ def _tc(frames: int, per_second: int) -> str:
     return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}:{frame:02d}"
 
 
+# record starts (frames at 30) anywhere in a day that leaves room for the events, and often
+# in the last 86 seconds before 24:00 (past the drop-frame day's 2,589,408 frames, where a
+# non-drop count wrapped early)
+_DAY = st.integers(0, 24 * 3600 * 30 - 18000)
+_LATE = st.one_of(st.integers(0, 24 * 3600 * 30 - 1400),
+                  st.integers(2589408 - 300, 24 * 3600 * 30 - 1400))
+
+
 @settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rate=st.sampled_from(["29.97NDF", "59.94NDF"]),
-       starts=st.lists(st.integers(0, 23 * 3600 * 30), min_size=1, max_size=6),
+       starts=st.lists(_DAY, min_size=1, max_size=6),
        lengths=st.lists(st.integers(1, 3000), min_size=6, max_size=6))
 def test_a_non_drop_frame_edl_is_shown_at_its_own_timecodes(tmp_path, cli, rate, starts,
                                                               lengths):
@@ -141,7 +149,7 @@ def test_a_non_drop_frame_edl_is_shown_at_its_own_timecodes(tmp_path, cli, rate,
     # and an editor looks a clip up by the timecodes in the list: every record and source
     # timecode the report shows is the one the EDL's event line gives
     per_second = 30 if rate.startswith("29") else 60
-    record = sorted(starts)[0]
+    record = sorted(starts)[0] * per_second // 30
     lines, wanted = ["TITLE: NDF", "FCM: NON-DROP FRAME", ""], []
     for n, length in enumerate(lengths[:len(starts)], 1):
         source = 3600 * per_second + n * 7
@@ -164,12 +172,12 @@ def test_a_non_drop_frame_edl_is_shown_at_its_own_timecodes(tmp_path, cli, rate,
 @settings(max_examples=15, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rate=st.sampled_from(["29.97NDF", "59.94NDF"]),
-       starts=st.lists(st.integers(0, 23 * 3600 * 30), min_size=1, max_size=4))
+       starts=st.lists(_LATE, min_size=1, max_size=4))
 def test_an_annotated_non_drop_frame_edl_keeps_its_timecodes(tmp_path, cli, rate, starts):
     # OTIO's CMX writer writes drop frame at 29.97 and 59.94: the annotated copy of an NDF
     # list must keep the editor's timecodes (the same frames, counted the same way)
     per_second = 30 if rate.startswith("29") else 60
-    events, record = [], sorted(starts)[0]
+    events, record = [], sorted(starts)[0] * per_second // 30
     for n in range(1, len(starts) + 1):
         length = 40 * n + 7
         events.append((f"R{n:03d}", _tc(3600 * per_second, per_second),
