@@ -54,3 +54,19 @@ def test_non_drop_frame_counts_every_frame_at_29_97():
     # 108,000 frames: 01:00:00:00 counted without dropping any, 01:00:03;18 in drop frame
     assert timecode(108000.0, 30000 / 1001, False) == "01:00:00:00"
     assert timecode(108000.0, 30000 / 1001) == "01:00:03;18"
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.sampled_from([30, 60]), st.one_of(st.floats(0, 1), st.floats(0.998, 1)))
+def test_a_non_drop_frame_timecode_reads_back_as_written(per_second, part_of_day):
+    # an NDF EDL's timecode, counted by OTIO's reader, is shown as the EDL wrote it: the
+    # last 86 seconds of the day too (opentime wraps a non-drop count at 29.97 at the
+    # drop-frame day, so 23:59:00:00 came back as 00:00:26:12)
+    from opentimelineio import opentime
+
+    count = min(int(part_of_day * 86400 * per_second), 86400 * per_second - 1)
+    seconds, frame = divmod(count, per_second)
+    text = f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}:{frame:02d}"
+    rate = per_second * 1000 / 1001
+    frames = opentime.from_timecode(text, rate).value
+    assert timecode(frames, rate, False) == otio_timecode(frames, rate, False) == text

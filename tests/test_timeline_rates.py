@@ -130,10 +130,18 @@ def _tc(frames: int, per_second: int) -> str:
     return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}:{frame:02d}"
 
 
+# record starts (frames at 30) anywhere in a day that leaves room for the events, and often
+# in the last 86 seconds before 24:00 (past the drop-frame day's 2,589,408 frames, where a
+# non-drop count wrapped early)
+_DAY = st.integers(0, 24 * 3600 * 30 - 18000)
+_LATE = st.one_of(st.integers(0, 24 * 3600 * 30 - 1400),
+                  st.integers(2589408 - 300, 24 * 3600 * 30 - 1400))
+
+
 @settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rate=st.sampled_from(["29.97NDF", "59.94NDF"]),
-       starts=st.lists(st.integers(0, 23 * 3600 * 30), min_size=1, max_size=6),
+       starts=st.lists(_DAY, min_size=1, max_size=6),
        lengths=st.lists(st.integers(1, 3000), min_size=6, max_size=6))
 def test_a_non_drop_frame_edl_is_shown_at_its_own_timecodes(tmp_path, cli, rate, starts,
                                                               lengths):
@@ -141,7 +149,7 @@ def test_a_non_drop_frame_edl_is_shown_at_its_own_timecodes(tmp_path, cli, rate,
     # and an editor looks a clip up by the timecodes in the list: every record and source
     # timecode the report shows is the one the EDL's event line gives
     per_second = 30 if rate.startswith("29") else 60
-    record = sorted(starts)[0]
+    record = sorted(starts)[0] * per_second // 30
     lines, wanted = ["TITLE: NDF", "FCM: NON-DROP FRAME", ""], []
     for n, length in enumerate(lengths[:len(starts)], 1):
         source = 3600 * per_second + n * 7
@@ -164,12 +172,12 @@ def test_a_non_drop_frame_edl_is_shown_at_its_own_timecodes(tmp_path, cli, rate,
 @settings(max_examples=15, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rate=st.sampled_from(["29.97NDF", "59.94NDF"]),
-       starts=st.lists(st.integers(0, 23 * 3600 * 30), min_size=1, max_size=4))
+       starts=st.lists(_LATE, min_size=1, max_size=4))
 def test_an_annotated_non_drop_frame_edl_keeps_its_timecodes(tmp_path, cli, rate, starts):
     # OTIO's CMX writer writes drop frame at 29.97 and 59.94: the annotated copy of an NDF
     # list must keep the editor's timecodes (the same frames, counted the same way)
     per_second = 30 if rate.startswith("29") else 60
-    events, record = [], sorted(starts)[0]
+    events, record = [], sorted(starts)[0] * per_second // 30
     for n in range(1, len(starts) + 1):
         length = 40 * n + 7
         events.append((f"R{n:03d}", _tc(3600 * per_second, per_second),
@@ -190,6 +198,90 @@ def test_an_annotated_non_drop_frame_edl_keeps_its_timecodes(tmp_path, cli, rate
     lines = [line.split() for line in written.splitlines() if line[:3].isdigit()]
     assert [(line[1], *line[4:8]) for line in lines] == events
     assert "AIGATE" in written and not re.search(r"\d\d;\d\d", written)  # no DF timecode
+
+
+@pytest.mark.parametrize("rate, last", [("29.97NDF", "29"), ("59.94NDF", "59")])
+def test_a_non_drop_frame_edl_near_midnight_keeps_its_timecodes(tmp_path, cli, rate, last):
+    # the last 86 seconds of a non-drop day (time-of-day source timecode, a record near
+    # 24:00) are past the drop-frame day's length, where OTIO's timecode wraps: they were
+    # shown, and an annotated list was written, at 00:00:.. (the conform pulls the wrong
+    # frames); with a dissolve, a speed effect (M2) and a locator on the way
+    lines = ["TITLE: NIGHT", "FCM: NON-DROP FRAME", "",
+             "001  R001     V     C        23:59:00:00 23:59:05:00 23:58:30:00 23:58:35:00",
+             "* FROM CLIP NAME: shot1",
+             "002  R002     V     C        12:00:00:00 12:00:00:00 23:58:35:00 23:58:35:00",
+             f"002  R003     V     D    030 23:59:40:00 23:59:50:{last} "
+             f"23:58:35:00 23:58:45:{last}",
+             "* FROM CLIP NAME: shot2", "* TO CLIP NAME: gen3",
+             f"003  R004     V     C        23:59:50:00 23:59:55:00 23:58:45:{last} "
+             f"23:58:55:{last}",
+             f"M2   R004       {'014.9' if last == '29' else '029.9'}                23:59:50:00",
+             "* FROM CLIP NAME: gen4", "* LOC: 23:59:52:00 RED     NOTE"]
+    edl = tmp_path / "night.edl"
+    edl.write_text("\n".join(lines) + "\n")
+    (tmp_path / "aigate.yaml").write_text("patterns: ['shot*', 'gen*']\n")
+
+    def shown(path: Path) -> list[tuple[str, ...]]:
+        run = cli("check", path, "--format", "json", "--jobs", "1", "--rate", rate)
+        return [(i["clip"], i["record_in"], i["record_out"], i["source_in"])
+                for s in run.json["subjects"] for i in s["items"]]
+
+    wanted = [("shot1", "23:58:30:00", "23:58:35:00", "23:59:00:00"),
+              ("gen3", "23:58:35:00", f"23:58:45:{last}", "23:59:40:00"),
+              ("gen4", f"23:58:45:{last}", f"23:58:55:{last}", "23:59:50:00")]
+    assert shown(edl) == wanted
+    out = tmp_path / "out.edl"
+    run = cli("annotate", edl, out, "--rate", rate, "--stage", "review")
+    assert run.code == 1 and out.exists(), run.out + run.err  # locked, and written
+    written = out.read_text()
+    assert "001  R001     V     C        23:59:00:00 23:59:05:00 23:58:30:00 23:58:35:00" \
+        in written
+    assert re.search(r"^M2 +gen4\s+[0-9.]+\s+23:59:50:00$", written, re.M), written
+    assert "* LOC: 23:59:52:00" in written and "FCM: NON-DROP FRAME" in written
+    assert not re.search(r"\d;\d", written), written
+    assert shown(out) == wanted  # the annotated list checks at the same places
+
+
+def test_a_refusal_names_a_non_drop_frame_clip_at_its_own_timecode(tmp_path, cli):
+    # what annotate refuses is said in the cut's terms: a non-drop-frame EDL's clip at the
+    # timecode on its event line, not drop frame's 01:10:04;06 (an editor looks there)
+    edl = tmp_path / "sound.edl"
+    edl.write_text("TITLE: SOUND\nFCM: NON-DROP FRAME\n\n"
+                   "001  R001     A     C        01:00:00:00 01:00:10:00 01:10:00:00 "
+                   "01:10:10:00\n* FROM CLIP NAME: gen1\n")
+    (tmp_path / "aigate.yaml").write_text("patterns: ['gen*']\n")
+    out = tmp_path / "sound.fcpxml"
+    run = cli("annotate", edl, out, "--rate", "29.97NDF", "--stage", "review")
+    assert run.code == 2 and not out.exists()
+    assert 'A1: "gen1" at 01:10:00:00 is sound with no picture' in run.err, run.err
+
+
+@pytest.mark.parametrize("rate, separator, shown", [("29.97NDF", ":", "NDF"),
+                                                   ("29.97", ";", "DF")])
+def test_an_ntsc_edl_annotated_to_fcp7_xml_counts_as_the_edl(tmp_path, cli, rate,
+                                                            separator, shown):
+    # FCP7 XML says how its sequence counts (displayformat): OTIO's writer wrote NDF for a
+    # drop-frame cut, and the gate showed every 29.97 XML in drop frame, so a Premiere NDF
+    # sequence (and an NDF EDL annotated to XML) was reported minutes off what the NLE shows
+    def tc(text: str) -> str:
+        return text[:8] + separator + text[9:]
+
+    edl = tmp_path / "cut.edl"
+    edl.write_text("TITLE: CUT\n\n"
+                   f"001  R001     V     C        {tc('00:10:00:00')} {tc('00:10:05:00')} "
+                   f"{tc('01:10:00:00')} {tc('01:10:05:00')}\n* FROM CLIP NAME: gen1\n")
+    (tmp_path / "aigate.yaml").write_text("patterns: ['gen*']\n")
+    xml = tmp_path / "cut.xml"
+    assert cli("annotate", edl, xml, "--rate", rate, "--stage", "review").code == 1
+    assert set(re.findall(r"<displayformat>(\w+)<", xml.read_text())) == {shown}
+    run = cli("check", xml, "--format", "json", "--jobs", "1")
+    assert [(i["record_in"], i["record_out"], i["source_in"])
+            for s in run.json["subjects"] for i in s["items"]] == [
+        (tc("01:10:00:00"), tc("01:10:05:00"), tc("00:10:00:00"))]
+    back = tmp_path / "back.edl"  # and the XML annotated to an EDL is the same list
+    assert cli("annotate", xml, back, "--stage", "review").code == 1
+    assert (f"{tc('00:10:00:00')} {tc('00:10:05:00')} {tc('01:10:00:00')} "
+            f"{tc('01:10:05:00')}") in back.read_text()
 
 
 def test_drop_frame_is_detected_and_a_wrong_rate_is_refused_naming_it(tmp_path, cli):

@@ -52,6 +52,11 @@ def otio_timecode(frames: float, rate: float, drop_frame: bool | None = None) ->
 
     if timing_problem(rate, (frames,)) is not None:
         return "invalid"
+    if drop_frame is False and _nearest(rate) in _DROP_FRAME:
+        # opentime wraps a non-drop count at 29.97 at the drop-frame day (2,589,408 frames:
+        # 23:58:33:18), so an NDF EDL's last 86 seconds of the day read 00:00:...; a
+        # non-drop count is the whole rate's count of the same frames (as it does at 23.976)
+        rate = float(round(_nearest(rate)))
     try:
         return opentime.to_timecode(opentime.RationalTime(frames, rate), rate, drop_frame)
     except (ValueError, TypeError):
@@ -75,26 +80,31 @@ def _round(x: float) -> float:
     return whole + 1.0 if x - whole >= 0.5 else whole
 
 
+def _nearest(rate: float) -> float:
+    """The SMPTE rate opentime takes ``rate`` for (the nearest; 0 for none)."""
+    nearest, least = 0.0, sys.float_info.max
+    for smpte in _SMPTE_RATES:
+        if smpte == rate:
+            return rate
+        if abs(rate - smpte) < least:
+            nearest, least = smpte, abs(rate - smpte)
+    return nearest
+
+
 def _timecode_plan(rate: float, infer_drop: bool = True) -> tuple[Any, ...] | None:
     """to_timecode's constants for a rate (``infer_drop`` False: non-drop frame whatever
     the rate), or None where :func:`timecode` defers to OTIO."""
     if not 0.0 < rate < math.inf:
         return None
     given = rate
-    nearest, least = 0.0, sys.float_info.max
-    for smpte in _SMPTE_RATES:
-        if smpte == rate:
-            nearest = rate
-            break
-        if abs(rate - smpte) < least:
-            nearest, least = smpte, abs(rate - smpte)
+    nearest = _nearest(rate)
     if not abs(nearest - rate) < 0.1:  # opentime's own bound is looser there: ask it
         return None
     rate = nearest
     drop = infer_drop and rate in _DROP_FRAME
     dropframes = _DROP_FRAME[rate] if drop else 0
-    if not drop and _round(rate) == 24:
-        rate = 24.0
+    if not drop and (_round(rate) == 24 or rate in _DROP_FRAME):
+        rate = _round(rate)  # a non-drop count: every frame, a day of 24 whole-rate hours
     per_day = int(_round(rate * 60 * 60)) * 24
     per_ten_minutes = int(_round(rate * 60 * 10))
     per_minute = int(_round(rate) * 60 - dropframes)

@@ -79,11 +79,17 @@ def aigate_collect(subject: Any, path: Path | None, declared_only: bool) -> list
     found = timelines(subject)
     if found is None:
         return None
-    if path is not None and path.suffix.lower() == ".edl":  # an OTIO tool's read of an EDL
+    suffix = path.suffix.lower() if path is not None else ""
+    if suffix == ".edl" and path is not None:  # an OTIO tool's read of an EDL
         from .edlrate import mark_counting
 
         for timeline in found:
             mark_counting(timeline, path)
+    elif suffix == ".xml":  # FCP7 XML says how its sequence counts (not the fast path's)
+        from .collect import mark_display_format
+
+        for timeline in found:
+            mark_display_format(timeline)
     if not found:
         # what OTIO read holds no timeline (an FCPXML event or library, a bin): its clips
         # are checked as a bin, even none (the format's reader found no clip)

@@ -369,6 +369,17 @@ def _has(metadata: Any, key: str) -> bool:
     return bool(len(metadata)) and key in _keys(metadata)
 
 
+def mark_display_format(timeline: Any) -> None:
+    """Say on a timeline OTIO read from FCP7 XML how its sequence counts timecode: the XML
+    says it (``displayformat``: Premiere's NDF sequence at 29.97 counts every frame), OTIO's
+    reader keeps it in metadata and infers drop frame from the rate."""
+    fcp = _lookup(timeline.metadata, "fcp_xml")
+    code = fcp.get("timecode") if isinstance(fcp, dict) else None
+    shown = code.get("displayformat") if isinstance(code, dict) else None
+    if not hasattr(timeline, DROP_FRAME) and shown in ("NDF", "DF"):
+        setattr(timeline, DROP_FRAME, shown == "DF")
+
+
 def _lookup(metadata: Any, key: str) -> Any:
     """``metadata[key]`` as plain Python values, or None when absent."""
     if not _has(metadata, key):

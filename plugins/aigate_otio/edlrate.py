@@ -29,8 +29,6 @@ _NTSC = {"23.976": 24000 / 1001, "23.98": 24000 / 1001, "29.97": 30000 / 1001,
 _WHOLE = {"24", "25", "30", "48", "50", "60"}
 _EVENT = re.compile(r"^\s*\d+\s")
 _TC = re.compile(r"\b(\d\d:\d\d:\d\d)([:;.,])(\d\d)\b")
-_ANY_TC = re.compile(r"\b\d\d:\d\d:\d\d[:;]\d\d\b")
-_LOC = re.compile(r"^\s*\*\s*LOC:")
 _FCM = re.compile(r"^\s*FCM:", re.I)
 #: the largest EDL read (a feature's EDL is well under a megabyte)
 MAX_BYTES = 64 * 1024 * 1024
@@ -157,15 +155,44 @@ def mark_counting(timeline: Any, path: Path) -> None:
         setattr(timeline, DROP_FRAME, True)
 
 
-def as_non_drop(text: str, rate: float) -> str:
-    """An EDL OTIO's CMX writer wrote at ``rate`` (29.97 or 59.94: it always writes drop
-    frame there) with every event and marker timecode counted non-drop frame, the same
-    frames, and ``FCM: NON-DROP FRAME`` said: what an editor's non-drop-frame list was."""
-    def non_drop(match: re.Match[str]) -> str:
-        frames = otio.opentime.from_timecode(match.group(), rate)
-        return otio.opentime.to_timecode(frames, rate, False)
+def at_whole_rate(timeline: Any, rate: float) -> Any:
+    """A copy of ``timeline`` (one export writes as an EDL at 29.97 or 59.94 NDF) with
+    every time the same count of frames at the whole rate (30, 60): OTIO's CMX writer counts
+    drop frame at 29.97 and 59.94, and wraps the day at the drop-frame day's length, which
+    no rewrite of its text can undo (a non-drop 23:59:00:00 came out 00:00:26:12); at the
+    whole rate it writes the non-drop count itself, and the copy reads back at ``rate``
+    with the same frames. Speeds (M2) are kept: the writer multiplies by the rate."""
+    whole = float(round(rate))
 
-    lines = [_ANY_TC.sub(non_drop, line) if _EVENT.match(line) or _LOC.match(line)
-             else line for line in text.splitlines() if not _FCM.match(line)]
+    def at(time: Any) -> Any:
+        return otio.opentime.RationalTime(time.value_rescaled_to(rate), whole)
+
+    def span(range_: Any) -> Any:
+        return None if range_ is None else otio.opentime.TimeRange(
+            at(range_.start_time), at(range_.duration))
+
+    copy = timeline.deepcopy()
+    if copy.global_start_time is not None:
+        copy.global_start_time = at(copy.global_start_time)
+    for child in copy.find_children():
+        if isinstance(child, otio.schema.Transition):
+            child.in_offset, child.out_offset = at(child.in_offset), at(child.out_offset)
+            continue
+        child.source_range = span(child.source_range)
+        for marker in child.markers:
+            marker.marked_range = span(marker.marked_range)
+        for effect in child.effects:
+            if isinstance(effect, otio.schema.LinearTimeWarp):
+                effect.time_scalar *= rate / whole
+        if isinstance(child, otio.schema.Clip) and child.media_reference is not None:
+            child.media_reference.available_range = span(
+                child.media_reference.available_range)
+    return copy
+
+
+def said_non_drop(text: str) -> str:
+    """An EDL OTIO wrote from :func:`at_whole_rate`'s copy with ``FCM: NON-DROP FRAME``
+    said, in the place of any FCM line: what an editor's non-drop-frame list was."""
+    lines = [line for line in text.splitlines() if not _FCM.match(line)]
     at = 1 if lines and lines[0].startswith("TITLE:") else 0
     return "\n".join([*lines[:at], "FCM: NON-DROP FRAME", *lines[at:]]) + "\n"

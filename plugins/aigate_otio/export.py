@@ -39,7 +39,7 @@ from aigate.api import InputError, output_mode
 from . import edlrate, files, refusals
 from .collect import collect_timeline, plain, timelines
 from .rates import DROP_FRAME, DROP_RATES
-from .recordstart import as_global_start, fcpx_record_start
+from .recordstart import as_global_start, fcp7_counting, fcpx_record_start
 
 PREFIX = "AIGATE"
 #: formats that keep everything OTIO holds (no transformation, still verified)
@@ -69,11 +69,11 @@ class Expected:
     verdict: str | None
     markers: int
 
-    def where(self, rate: float) -> str:
+    def where(self, rate: float, drop_frame: bool | None = None) -> str:
         from aigate.api import timecode
 
-        return (f'{self.track} "{self.clip}" {timecode(self.start, rate)}-'
-                f"{timecode(self.end, rate)}")
+        return (f'{self.track} "{self.clip}" {timecode(self.start, rate, drop_frame)}-'
+                f"{timecode(self.end, rate, drop_frame)}")
 
 
 @dataclass(slots=True)
@@ -88,6 +88,8 @@ class Plan:
     written_rate: float | None = None
     #: an EDL whose timecodes count every frame at 29.97 or 59.94, as its source did
     non_drop: bool = False
+    #: how the cut counts timecode (False: a non-drop-frame EDL's), for what is said
+    drop_frame: bool | None = None
 
 
 @dataclass(slots=True)
@@ -124,7 +126,8 @@ def save(subject: Any, path: Path, track: str | None = None, allow_loss: bool = 
                          f"(known: {', '.join(sorted(files.suffixes()))})")
     found = timelines(subject) or []
     if target in NATIVE and track is None:
-        plans = [Plan(path, subject, [e for t in found for e in _expected(t)])]
+        plans = [Plan(path, subject, [e for t in found for e in _expected(t)],
+                      drop_frame=_counting(found))]
     else:
         if len(found) != 1:
             raise InputError(f"{path}: the subject holds {len(found)} timelines; "
@@ -138,7 +141,7 @@ def save(subject: Any, path: Path, track: str | None = None, allow_loss: bool = 
     before = [e for t in found for e in _expected(t, track)]
     temporary: list[tuple[str, Path]] = []
     for plan in plans:  # what the format cannot express, in the cut's terms
-        problem = refusals.unwritable(plan.timeline, target, plan.rate)
+        problem = refusals.unwritable(plan.timeline, target, plan.rate, plan.drop_frame)
         if problem is not None:
             raise InputError(f"{path}: not written: {problem}")
     try:
@@ -181,20 +184,23 @@ def _write_temporary(plan: Plan) -> str:
                                dir=plan.path.parent)
     os.close(fd)
     try:
-        files.write(plan.timeline, Path(tmp))
+        if plan.non_drop:  # OTIO's CMX writer writes drop frame at 29.97 and 59.94
+            files.write(edlrate.at_whole_rate(plan.timeline, plan.written_rate or plan.rate),
+                        Path(tmp))
+            written = Path(tmp)
+            written.write_text(edlrate.said_non_drop(written.read_text(encoding="utf-8")),
+                               encoding="utf-8")
+        else:
+            files.write(plan.timeline, Path(tmp))
         if suffix == ".fcpxml":  # OTIO's FCPX writer drops the record start
             fcpx_record_start(Path(tmp), getattr(plan.timeline, "global_start_time", None))
-        elif plan.non_drop:  # OTIO's CMX writer writes drop frame at 29.97 and 59.94
-            written = Path(tmp)
-            written.write_text(edlrate.as_non_drop(written.read_text(encoding="utf-8"),
-                                                   plan.written_rate or plan.rate),
-                               encoding="utf-8")
     except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         if isinstance(exc, InputError):
             cause = exc.__cause__ if exc.__cause__ is not None else exc
-            message = refusals.failure(cause, plan.timeline, suffix.lstrip("."), plan.rate)
+            message = refusals.failure(cause, plan.timeline, suffix.lstrip("."), plan.rate,
+                                       plan.drop_frame)
             raise InputError(f"{plan.path}: not written: {message}") from exc
         raise
     return tmp
@@ -222,7 +228,9 @@ def _plans(timeline: Any, path: Path, target: str, track: str | None) -> list[Pl
         if target in FLAT:  # no format but OTIO's keeps a track's trim
             as_global_start(copy, rate)
         _fill_ranges(copy, media=target in {"aaf", "xml", "fcpxml"})
-        return [Plan(path, copy, _expected(copy), rate)]
+        if target == "xml" and _smpte(rate) in DROP_RATES:
+            fcp7_counting(copy, _counting([timeline]) is not False)
+        return [Plan(path, copy, _expected(copy), rate, drop_frame=_counting([timeline]))]
     plans: list[Plan] = []
     start = timeline.global_start_time
     offset = start.value_rescaled_to(rate) if start is not None else 0.0
@@ -264,8 +272,15 @@ def _plans(timeline: Any, path: Path, target: str, track: str | None) -> list[Pl
         written = _smpte(one.tracks[0].duration().rate)
         plans.append(Plan(out, one, _expected(shown), rate, written_rate=written,
                           non_drop=written in DROP_RATES
-                          and getattr(timeline, DROP_FRAME, None) is False))
+                          and getattr(timeline, DROP_FRAME, None) is False,
+                          drop_frame=_counting([timeline])))
     return plans
+
+
+def _counting(found: list[Any]) -> bool | None:
+    """False where the cut counts every frame at 29.97 (a non-drop-frame EDL's)."""
+    return False if found and all(getattr(t, DROP_FRAME, None) is False
+                                  for t in found) else None
 
 
 def _smpte(rate: float) -> float:
@@ -527,6 +542,8 @@ def _verify(plan: Plan, read_back: Any, target: str, losses: Losses) -> None:
     found = timelines(read_back) or []
     back: list[tuple[Any, Any, float]] = []
     for timeline in found:
+        if plan.drop_frame is False:  # the read-back clips said as the cut counts
+            setattr(timeline, DROP_FRAME, False)
         collected = collect_timeline(timeline)
         base = _origin(timeline, plan.rate)
         back.extend((item, clip, base) for item, clip in zip(collected.items,
@@ -537,9 +554,9 @@ def _verify(plan: Plan, read_back: Any, target: str, losses: Losses) -> None:
     by_frame = _Index(back)
     for expected in plan.expected:
         match = _match(expected, back, used, by_frame)
-        where = f"{name}: {expected.where(plan.rate)}"
+        where = f"{name}: {expected.where(plan.rate, plan.drop_frame)}"
         if match is None:
-            moved = _moved(expected, back, used, by_frame, plan.rate)
+            moved = _moved(expected, back, used, by_frame, plan.rate, plan.drop_frame)
             if moved is not None:
                 where = f"{where} {moved}"
             (losses.verdicts if expected.verdict else losses.clips).append(where)
@@ -563,7 +580,7 @@ def _verify(plan: Plan, read_back: Any, target: str, losses: Losses) -> None:
             continue
         if not _gate_markers(clip) <= carried:
             why = refusals.carried_over(plan.timeline, item.clip, item.record_start,
-                                        plan.rate) if target == "edl" else None
+                                        plan.rate, plan.drop_frame) if target == "edl" else None
             losses.verdicts.append(f"{name}: {why}" if why else
                                    f'{name}: a verdict on {item.track} "{item.clip}" '
                                    f"{item.record_in}, a clip that was not flagged")
@@ -606,7 +623,7 @@ def _match(expected: Expected, back: list[tuple[Any, Any, float]], used: list[bo
 
 
 def _moved(expected: Expected, back: list[tuple[Any, Any, float]], used: list[bool],
-           index: _Index, rate: float) -> str | None:
+           index: _Index, rate: float, drop_frame: bool | None = None) -> str | None:
     """Where the adapter put a clip it did not keep in place (its reader rounds an edit
     point, say), in words, or None."""
     from aigate.api import timecode
@@ -623,9 +640,9 @@ def _moved(expected: Expected, back: list[tuple[Any, Any, float]], used: list[bo
                 frames = round(now - was)
                 if frames:
                     shift.append(f"{edge} {frames:+d} frame{'s' * (abs(frames) != 1)}")
-            return (f"read back at {timecode(item.record_start, rate)}-"
-                    f"{timecode(item.record_end, rate)} ({', '.join(shift)}): the format's "
-                    "adapter moves this edit point")
+            return (f"read back at {timecode(item.record_start, rate, drop_frame)}-"
+                    f"{timecode(item.record_end, rate, drop_frame)} ({', '.join(shift)}): "
+                    "the format's adapter moves this edit point")
     return None
 
 

@@ -9,12 +9,14 @@ the sequence's ``tcStart``, its spine counting from there. So the copy written g
 start as ``global_start_time`` (:func:`as_global_start`), and an FCPXML file gets
 ``tcStart`` and its spine moved to it after OTIO wrote it (:func:`fcpx_record_start`),
 which is how FCP writes it and how OTIO's FCPX reader reads it back (a leading gap).
+An FCP7 sequence's timecode also says how it counts at 29.97 (:func:`fcp7_counting`).
 """
 
 from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -95,3 +97,24 @@ def fcpx_record_start(path: Path, start: RationalTime | None) -> None:
                 if offset is not None:
                     item.set("offset", _fcpx_text(offset + shift))
     path.write_text(head + ET.tostring(root, encoding="unicode"), encoding="utf-8")
+
+
+def fcp7_counting(timeline: Any, drop_frame: bool) -> None:
+    """Say in the copy written as FCP7 XML how the cut counts timecode at 29.97 or 59.94
+    (``displayformat``): OTIO's FCP7 writer writes NDF unless the metadata says DF, so a
+    drop-frame cut's XML counted otherwise in the NLE (01:00:00;00 shown 00:59:56:12). Set
+    on the sequence and on media of that rate, where the file read said nothing."""
+    shown = "DF" if drop_frame else "NDF"
+    rate = timeline.duration().rate
+    holders = [timeline, *(c.media_reference for c in timeline.find_clips()
+                           if c.media_reference is not None
+                           and c.media_reference.available_range is not None
+                           and c.media_reference.available_range.start_time.rate == rate)]
+    for holder in holders:
+        fcp = holder.metadata.get("fcp_xml")
+        fcp = dict(fcp) if isinstance(fcp, Mapping) else {}
+        code = fcp.get("timecode")
+        code = dict(code) if isinstance(code, Mapping) else {}
+        if "displayformat" not in code:  # set whole: OTIO's metadata hands out copies
+            fcp["timecode"] = {**code, "displayformat": shown}
+            holder.metadata["fcp_xml"] = fcp

@@ -66,14 +66,16 @@ def kind_of(timeline: Any, name: str) -> str:
     return "Video"
 
 
-def carried_over(timeline: Any, clip_name: str, record_in: float, rate: float) -> str | None:
+def carried_over(timeline: Any, clip_name: str, record_in: float, rate: float,
+                 drop_frame: bool | None = None) -> str | None:
     """When a clip read back carries a verdict it was not given, and it is the incoming clip
     of a transition: OTIO's CMX writer repeats the outgoing clip's comments on the
     transition's event, which readers give the incoming clip. Said in the cut's terms."""
     for name, before, child, after, at in _placed(timeline, rate):
         if (isinstance(child, otio.schema.Transition) and isinstance(after, otio.schema.Clip)
                 and after.name == clip_name and abs(at - record_in) <= 1):
-            return (f"{_transition(name, before, child, after, at, rate)}: CMX 3600 puts "
+            return (f"{_transition(name, before, child, after, at, rate, drop_frame)}: "
+                    "CMX 3600 puts "
                     f"{_name(before)}'s verdict on the {_kind(child)}'s event, which is "
                     f"{_name(after)}'s; it cannot express a verdict on {_name(before)} alone "
                     "there")
@@ -81,13 +83,15 @@ def carried_over(timeline: Any, clip_name: str, record_in: float, rate: float) -
 
 
 def _transition(name: str, before: Any, child: Any, after: Any, at: float,
-                rate: float) -> str:
+                rate: float, drop_frame: bool | None = None) -> str:
     return (f"{name}: the {_kind(child)} between {_name(before)} and {_name(after)} at "
-            f"{timecode(at, rate)}")
+            f"{timecode(at, rate, drop_frame)}")
 
 
-def unwritable(timeline: Any, target: str, rate: float) -> str | None:
-    """What in ``timeline`` the ``target`` format cannot express, in one line, or None."""
+def unwritable(timeline: Any, target: str, rate: float,
+               drop_frame: bool | None = None) -> str | None:
+    """What in ``timeline`` the ``target`` format cannot express, in one line, or None
+    (at the timecodes the cut counts: ``drop_frame`` False for a non-drop-frame EDL's)."""
     fmt = FORMATS.get(target)
     if fmt is None:
         return None
@@ -99,36 +103,38 @@ def unwritable(timeline: Any, target: str, rate: float) -> str | None:
                       if isinstance(c, otio.schema.Clip)), None)
         if sound is not None:
             name, clip, at = sound
-            return (f'{name}: "{_name(clip)}" at {timecode(at, rate)} is sound with no '
+            return (f'{name}: "{_name(clip)}" at {timecode(at, rate, drop_frame)} is sound with no '
                     f"picture in the cut; {fmt} hangs audio on a picture storyline, and "
                     "OTIO's FCPX writer cannot write an audio-only cut")
     for name, before, child, after, at in placed:
         if isinstance(child, otio.schema.Transition):
+            between = _transition(name, before, child, after, at, rate, drop_frame)
             if target == "edl" and isinstance(after, otio.schema.Clip) \
                     and after.source_range is not None:
                 source = after.source_range.start_time
                 handle = child.in_offset.value_rescaled_to(source.rate)
                 if source.value - handle < 0:
-                    return (f"{_transition(name, before, child, after, at, rate)} needs "
+                    return (f"{between} needs "
                             f"{round(handle - source.value):g} frame"
                             f"{'s' * (round(handle - source.value) != 1)} of handle before "
                             f"source {timecode(0, source.rate)}; {fmt} cannot express it")
             if target == "aaf":
                 aaf = child.metadata.get("AAF") if "AAF" in child.metadata.keys() else None
                 if aaf is None or not all(k in aaf.keys() for k in _AAF_TRANSITION):
-                    return (f"{_transition(name, before, child, after, at, rate)} was not "
+                    return (f"{between} was not "
                             "read from an AAF; OTIO's AAF writer only writes a transition "
                             f"with its AAF operation, so {fmt} cannot express it here")
         elif isinstance(child, otio.schema.Clip) and target == "edl" \
                 and child.source_range is not None and child.source_range.start_time.value < 0:
             source = child.source_range.start_time
-            return (f'{name}: "{_name(child)}" at {timecode(at, rate)} starts '
+            return (f'{name}: "{_name(child)}" at {timecode(at, rate, drop_frame)} starts '
                     f"{round(-source.value):g} frames before source "
                     f"{timecode(0, source.rate)}; {fmt} cannot express it")
     return None
 
 
-def failure(exc: BaseException, timeline: Any, target: str, rate: float) -> str:
+def failure(exc: BaseException, timeline: Any, target: str, rate: float,
+            drop_frame: bool | None = None) -> str:
     """The adapter's failure described by the cut object it was writing (from the failing
     frames), then what the adapter said."""
     said = first_line(exc)
@@ -141,9 +147,9 @@ def failure(exc: BaseException, timeline: Any, target: str, rate: float) -> str:
         for name, before, child, after, at in _placed(timeline, rate):
             if child is thing or (isinstance(thing, otio.schema.Clip | otio.schema.Transition)
                                   and _same(child, thing)):
-                where = (_transition(name, before, child, after, at, rate)
+                where = (_transition(name, before, child, after, at, rate, drop_frame)
                          if isinstance(child, otio.schema.Transition)
-                         else f'{name}: "{_name(child)}" at {timecode(at, rate)}')
+                         else f'{name}: "{_name(child)}" at {timecode(at, rate, drop_frame)}')
                 return f"{where}: OTIO's {fmt} writer cannot write it ({said})"
     return f"OTIO's {fmt} writer failed ({said})"
 
