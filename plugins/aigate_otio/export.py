@@ -86,9 +86,8 @@ class Plan:
     rate: float = 24.0
     #: the rate the file is written at, where the format does not say (EDL)
     written_rate: float | None = None
-    #: an EDL whose timecodes count every frame at 29.97 or 59.94, as its source did
-    non_drop: bool = False
-    #: how the cut counts timecode (False: a non-drop-frame EDL's), for what is said
+    #: how the cut counts timecode (False: a non-drop-frame EDL's), for what is written
+    #: (an EDL at 29.97 or 59.94) and said
     drop_frame: bool | None = None
 
 
@@ -184,7 +183,8 @@ def _write_temporary(plan: Plan) -> str:
                                dir=plan.path.parent)
     os.close(fd)
     try:
-        if plan.non_drop:  # OTIO's CMX writer writes drop frame at 29.97 and 59.94
+        if plan.drop_frame is False and plan.written_rate in DROP_RATES:
+            # an NDF EDL: OTIO's CMX writer writes drop frame at 29.97 and 59.94
             files.write(edlrate.at_whole_rate(plan.timeline, plan.written_rate or plan.rate),
                         Path(tmp))
             written = Path(tmp)
@@ -271,8 +271,6 @@ def _plans(timeline: Any, path: Path, target: str, track: str | None) -> list[Pl
         _fill_ranges(one)
         written = _smpte(one.tracks[0].duration().rate)
         plans.append(Plan(out, one, _expected(shown), rate, written_rate=written,
-                          non_drop=written in DROP_RATES
-                          and getattr(timeline, DROP_FRAME, None) is False,
                           drop_frame=_counting([timeline])))
     return plans
 
