@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from aigate.core.hookspecs import HOOK_API_VERSION, hookimpl
     from aigate.core.installed import entry_points as installed_entry_points
     from aigate.core.installed import fingerprint, snapshot
+    from aigate.core.layout import Part, boxes, parts, read_at, xmp_places
     from aigate.core.media import (
         MAX_SEQUENCE_FRAMES,
         Media,
@@ -167,6 +168,7 @@ __all__ = [
     "Media",
     "MediaResolver",
     "MediaState",
+    "Part",
     "PluginError",
     "Policy",
     "Provenance",
@@ -195,6 +197,7 @@ __all__ = [
     "approved",
     "atomic_path",
     "atomic_text",
+    "boxes",
     "check",
     "claim_from_dict",
     "claim_to_dict",
@@ -217,16 +220,19 @@ __all__ = [
     "otio_timecode",
     "output_mode",
     "parse_contract",
+    "parts",
     "paused_gc",
     "plural",
     "policy_sha256",
     "printable",
+    "read_at",
     "read_bounded",
     "refuse_xml_entities",
     "snapshot",
     "timecode",
     "timing_problem",
     "validate_stage",
+    "xmp_places",
 ]
 
 #: where each public name lives, loaded on first use (PEP 562): a plugin importing three
@@ -242,6 +248,7 @@ _HOMES = {
     "aigate.core.gcpause": "paused_gc",
     "aigate.core.hookspecs": "HOOK_API_VERSION hookimpl",
     "aigate.core.installed": "installed_entry_points=entry_points fingerprint snapshot",
+    "aigate.core.layout": "Part boxes parts read_at xmp_places",
     "aigate.core.media": "MAX_SEQUENCE_FRAMES Media MediaResolver MediaState frame_url media_key "
                          "media_spellings normalise_path read_bounded MEDIA_MISSING=MISSING "
                          "MEDIA_NONE=NONE MEDIA_NOT_READ=NOT_READ MEDIA_OK=OK "

@@ -1,8 +1,8 @@
 """Does a file *look* like it carries Content Credentials, and does it point at a remote
 manifest? Answered without the SDK, from the container's own structure (JPEG segments, PNG
-chunks, ISO BMFF and RIFF top-level boxes: headers only, seeking past the data) and from a
-bounded read of the file's ends for the JUMBF C2PA signature and an XMP
-``dcterms:provenance`` reference.
+chunks, ISO BMFF and RIFF top-level boxes: headers only, seeking past the data), from a
+bounded read of the file's ends for the JUMBF C2PA signature, and from the XMP wherever the
+container keeps it (and at the ends) for a ``dcterms:provenance`` reference.
 
 This is what lets the gate tell "no Content Credentials" from "Content Credentials the SDK
 could not read": the second is a finding, never a pass.
@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
-from aigate.api import read_bounded
+from aigate.api import parts, read_at, read_bounded, xmp_places
 
 #: the JUMBF description box type and the C2PA manifest store UUID ("c2pa" + ISO suffix)
 JUMBF_C2PA = b"jumd" + bytes.fromhex("6332706100110010800000aa00389b71")
 #: ISO BMFF ``uuid`` box user types
 BMFF_C2PA = bytes.fromhex("d8fec3d61b0e483c92975828877ec481")
 ENDS = 256 * 1024  # bytes read at each end for the signature and XMP scan
-MAX_BOXES = 100_000  # a hostile file may hold millions of empty boxes: stop walking
+MAX_XMP = 4 * 1024 * 1024  # bytes read of each XMP the container holds, wherever it lies
 #: an XMP reference to a remote manifest (a URL: dcterms:provenance may also be prose)
 PROVENANCE = re.compile(rb"dcterms:provenance\s*(?:=\s*[\"'](https?://[^\"'<>\s]{1,2048})[\"']"
                         rb"|>\s*(https?://[^<>\s]{1,2048})\s*<)", re.I)
@@ -44,12 +44,13 @@ def sniff(path: Path) -> Markers:
     try:
         with path.open("rb") as handle:
             carrier = _walk(handle)
+            xmp = [read_at(handle, start, end, MAX_XMP) for start, end in xmp_places(handle)]
         ends = read_bounded(path, ENDS, ENDS)
     except OSError:
         return Markers()
     if carrier is None and JUMBF_C2PA in ends:
         carrier = "JUMBF C2PA manifest store"
-    match = PROVENANCE.search(ends)
+    match = next(filter(None, map(PROVENANCE.search, [ends, *xmp])), None)
     remote = (match.group(1) or match.group(2)).decode("utf-8", "replace") if match else None
     return Markers(carrier, remote)
 
@@ -57,9 +58,9 @@ def sniff(path: Path) -> Markers:
 def host_of(url: str) -> str:
     """The host (and port) a URL names, for evidence; the URL itself when it has none."""
     try:
-        parts = urlsplit(url)
-        host = parts.hostname
-        port = parts.port
+        split = urlsplit(url)
+        host = split.hostname
+        port = split.port
     except ValueError:
         return url[:200]
     if not host:
@@ -68,90 +69,23 @@ def host_of(url: str) -> str:
 
 
 def _walk(handle: BinaryIO) -> str | None:
-    head = handle.read(12)
-    if head[:2] == b"\xff\xd8":
-        return _jpeg(handle)
-    if head[:8] == b"\x89PNG\r\n\x1a\n":
-        return _png(handle)
-    if head[4:8] == b"ftyp":
-        return _bmff(handle)
-    if head[:4] == b"RIFF":
-        return _riff(handle)
-    return None
-
-
-def _jpeg(handle: BinaryIO) -> str | None:
-    pos = 2
-    for _ in range(MAX_BOXES):
-        handle.seek(pos)
-        header = handle.read(4)
-        if len(header) < 4 or header[0] != 0xFF:
-            return None
-        marker = header[1]
-        if marker in (0xD9, 0xDA):  # end of image, start of scan: no more metadata
-            return None
-        if marker == 0x01 or 0xD0 <= marker <= 0xD7 or marker == 0xFF:
-            pos += 1 if marker == 0xFF else 2
-            continue
-        length = int.from_bytes(header[2:4], "big")
-        if marker == 0xEB:  # APP11: JPEG XT boxes; C2PA's has a "c2pa" JUMBF description
-            start = handle.read(min(max(length - 2, 0), 64))
+    for part in parts(handle):
+        family, kind = part.family, part.kind
+        if family == "jpeg" and kind == b"\xff\xeb":
+            # APP11: JPEG XT boxes; C2PA's has a "c2pa" JUMBF description
+            handle.seek(part.start)
+            start = handle.read(min(part.end - part.start, 64))
             if b"jumb" in start and b"c2pa" in start:
                 return "JPEG APP11 C2PA JUMBF"
-        pos += 2 + length
-    return None
-
-
-def _png(handle: BinaryIO) -> str | None:
-    pos = 8
-    for _ in range(MAX_BOXES):
-        handle.seek(pos)
-        header = handle.read(8)
-        if len(header) < 8:
-            return None
-        kind = header[4:8]
-        if kind == b"caBX":
+        elif family == "png" and kind == b"caBX":
             return "PNG caBX chunk"
-        if kind == b"IEND":
-            return None
-        pos += 12 + int.from_bytes(header[:4], "big")
-    return None
-
-
-def _bmff(handle: BinaryIO) -> str | None:
-    end = handle.seek(0, 2)
-    pos = 0
-    for _ in range(MAX_BOXES):
-        if pos + 8 > end:
-            return None
-        handle.seek(pos)
-        header = handle.read(8)
-        size, kind = int.from_bytes(header[:4], "big"), header[4:8]
-        start = 8
-        if size == 1:
-            size, start = int.from_bytes(handle.read(8), "big"), 16
-        elif size == 0:
-            size = end - pos
-        if kind == b"uuid" and handle.read(16) == BMFF_C2PA:
-            return "ISO BMFF C2PA uuid box"
-        if kind in (b"c2pa", b"jumb"):
-            return f"ISO BMFF {kind.decode()} box"
-        if size < start:
-            return None
-        pos += size
-    return None
-
-
-def _riff(handle: BinaryIO) -> str | None:
-    end = handle.seek(0, 2)
-    pos = 12
-    for _ in range(MAX_BOXES):
-        if pos + 8 > end:
-            return None
-        handle.seek(pos)
-        header = handle.read(8)
-        if header[:4] == b"C2PA":
+        elif family == "bmff":
+            if kind == b"uuid":
+                handle.seek(part.start)
+                if handle.read(16) == BMFF_C2PA:
+                    return "ISO BMFF C2PA uuid box"
+            elif kind in (b"c2pa", b"jumb"):
+                return f"ISO BMFF {kind.decode()} box"
+        elif family == "riff" and kind == b"C2PA":
             return "RIFF C2PA chunk"
-        size = int.from_bytes(header[4:8], "little")
-        pos += 8 + size + (size & 1)
     return None

@@ -1,7 +1,10 @@
 """Provenance from XMP: a sidecar beside the media (same base name, .xmp) and the XMP packet
 embedded in the file. Reads Iptc4xmpExt:DigitalSourceType as an attribute, as element text
-or as rdf:resource. Parsed as hostile input (defusedxml: no entity expansion), from bounded
-reads of the file's ends. Unsigned, so the trust is ``claimed``.
+or as rdf:resource. Parsed as hostile input (defusedxml: no entity expansion). Packets are
+found by content in the file's first and last 4 MiB, and wherever the container keeps XMP
+(a JPEG APP1 segment, a PNG text chunk, a TIFF tag, an ISO BMFF box, a RIFF chunk), at any
+offset: a reader finds XMP there however large the file. Unsigned, so the trust is
+``claimed``.
 
 XMP that is present but cannot be read (a sidecar that cannot be opened, is not well-formed
 or is not XMP at all; an embedded packet cut off before its end) is a problem on the claim
@@ -13,6 +16,7 @@ import bisect
 import re
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 from aigate.api import (
     CheckContext,
@@ -27,14 +31,22 @@ from aigate.api import (
     hookimpl,
     is_genai_source_type,
     normalise_source_type,
-    read_bounded,
+    read_at,
+    xmp_places,
 )
 
 IPTC_EXT = "{http://iptc.org/std/Iptc4xmpExt/2008-02-29/}"
 RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
 XMP = "{http://ns.adobe.com/xap/1.0/}"
-HEAD = TAIL = 4 * 1024 * 1024  # where XMP packets sit (JPEG/PNG at the start, MP4 either end)
+#: bytes searched at each end of the file (XMP is found there by content, in any container)
+HEAD = TAIL = 4 * 1024 * 1024
+#: the largest XMP read where the container keeps it (away from the ends); a larger one is
+#: a problem, never "no XMP"
+MAX_PLACED = 16 * 1024 * 1024
 MAX_SIDECAR = 4 * 1024 * 1024
+#: the cache's name for embedded XMP claims: a new reader does not take an older one's
+#: answers (before 2 only the file's ends were searched)
+EMBEDDED = "xmp-embedded/2"
 #: an XMP packet: x:xmpmeta (x:xapmeta in old files) or a bare rdf:RDF, which the XMP
 #: specification also allows; found by content, wherever it sits in the file. Openings and
 #: closings are found separately and paired (:func:`packets`): one regex spanning both
@@ -67,7 +79,7 @@ def aigate_claims(items: Sequence[Item], context: CheckContext) -> Iterator[tupl
                     yield index, from_other_media(claim, media.url) if other else claim
         if media.readable:
             embedded.append((index, media, other))
-    claims = _read(context, [m for _, m, _ in embedded], "xmp-embedded", _read_embedded)
+    claims = _read(context, [m for _, m, _ in embedded], EMBEDDED, _read_embedded)
     for (index, media, other), claim in zip(embedded, claims, strict=True):
         if claim is not None:
             yield index, from_other_media(claim, media.url) if other else claim
@@ -123,16 +135,30 @@ def _read_sidecar(path: Path) -> Claim:
 
 def _read_embedded(path: Path) -> Claim | None:
     try:
-        data = read_bounded(path, HEAD, TAIL)
+        with path.open("rb") as handle:
+            regions = _regions(handle)
     except OSError:
         return None
-    found, opening = packets(data)
+    found: list[bytes] = []
+    problems: list[str] = []
+    opening: int | None = None
+    for offset, data in regions:
+        if data is None:  # a place the container keeps XMP in, too large to read
+            problems.append(f"embedded XMP: the XMP at byte {offset} is over {MAX_PLACED} "
+                            "bytes: not read")
+            continue
+        spans, first = packets(data)
+        found.extend(data[start:end] for start, end in spans)
+        if first is not None and opening is None:
+            opening = offset + first
     if len(found) > MAX_PACKETS:  # a decoy flood: the real packet may be any of them
         return Claim("xmp embedded", Trust.CLAIMED, problems=(
             f"embedded XMP: {len(found)} packets, over the limit of {MAX_PACKETS}: not read",))
     # every packet counts: a decoy packet ahead of the real one must not hide it
-    claims = [claim for start, end in found
-              if (claim := parse_packet(data[start:end], "xmp embedded", "embedded XMP"))]
+    claims = [claim for packet in found
+              if (claim := parse_packet(packet, "xmp embedded", "embedded XMP"))]
+    if problems:
+        claims.append(Claim("xmp embedded", Trust.CLAIMED, problems=tuple(problems)))
     if claims:
         return max(claims, key=lambda c: (bool(c.generated), bool(c.problems)))
     if found:
@@ -142,6 +168,23 @@ def _read_embedded(path: Path) -> Claim | None:
                      problems=(f"embedded XMP: the packet at byte {opening} has no "
                                "end (cut off or damaged)",))
     return None
+
+
+def _regions(handle: BinaryIO) -> list[tuple[int, bytes | None]]:
+    """What is searched for XMP packets, as (offset, bytes): the file's first and last
+    bytes, and every place the container keeps XMP (:func:`~aigate.api.xmp_places`) that
+    lies outside them, wherever it is; None for such a place too large to read."""
+    size = handle.seek(0, 2)
+    head = read_at(handle, 0, size, HEAD)
+    tail_start = max(size - TAIL, len(head))
+    regions: list[tuple[int, bytes | None]] = [(0, head + read_at(handle, tail_start, size,
+                                                                    TAIL))]
+    for start, end in xmp_places(handle):
+        if end <= len(head) or start >= tail_start:  # read already
+            continue
+        regions.append((start, read_at(handle, start, end, MAX_PLACED)
+                        if end - start <= MAX_PLACED else None))
+    return regions
 
 
 def packets(data: bytes) -> tuple[list[tuple[int, int]], int | None]:
