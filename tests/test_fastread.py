@@ -342,7 +342,10 @@ def test_every_reference_of_a_clip_and_every_clip_in_the_stack_is_an_item(tmp_pa
     assert same_items(path)
     (item,) = fastread.read(path).collected[0].items
     assert item.media_url == "media/many.mov"
-    assert item.other_media == ("proxy.mov", "/shots/020/gen.#.exr", "hires.exr")  # key order
+    # key order; the inactive image sequence as each frame the clip would play from it
+    frames = tuple(f"/shots/020/gen.{n}.exr" for n in range(1, int(item.source_end or 0) + 1))
+    assert item.other_media == ("proxy.mov", *frames, "hires.exr")
+    assert len(frames) == 48
     assert pickle.loads(pickle.dumps(item)) == item  # as items cross processes (--jobs)
     assert [where for where, _ in item.declared] == [
         "clip", "media_reference:a_seq", "media_reference:b_same", "media_reference:gone"]

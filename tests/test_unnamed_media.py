@@ -313,10 +313,8 @@ def mixes(draw: st.DrawFn) -> list[tuple[str | None, dict[str, str]]]:
         keys = draw(st.lists(st.sampled_from(("DEFAULT_MEDIA", "proxy", "high_res")),
                              min_size=1, max_size=3, unique=True))
         active = draw(st.sampled_from([*keys, None]))
-        # an image sequence as the active reference only: an inactive one is named by its
-        # pattern, which is no file (a lock of its own, not what this test is about)
-        kinds = {key: draw(st.sampled_from(KINDS if key == active else KINDS[:-1]))
-                 for key in keys}
+        # an inactive image sequence counts by the frames the clip would play from it
+        kinds = {key: draw(st.sampled_from(KINDS)) for key in keys}
         out.append((active, kinds))
     return out
 
@@ -386,3 +384,40 @@ def test_a_clip_locks_at_final_exactly_when_media_it_plays_or_names_is_unknown(
             run = cli("check", cut, "--stage", "final", "--format", "json")
         assert run.code == (1 if "lock" in expected.values() else 0), run.out + run.err
         assert verdicts(json.loads(run.out)) == expected, (switch, mix)
+
+
+def test_an_inactive_image_sequence_counts_by_the_frames_the_clip_would_play(tmp_path):
+    """A clip whose second media reference is an image sequence (a high-resolution render
+    behind the proxy it plays): that sequence is read frame by frame, as a switch of the
+    active reference would play it, not as its pattern (which names no file)."""
+    from mediakit import TRAINED, xmp_packet
+
+    movie = tmp_path / "media" / "proxy.mov"
+    movie.parent.mkdir()
+    movie.write_bytes(plain_movie())
+    for frame in range(1, 49):  # the 2 s clip's 48 frames at 24 fps
+        still(tmp_path / "frames" / f"hires.{frame:04d}.png")
+    made = bare("SH010")
+    made.set_media_references({
+        "DEFAULT_MEDIA": otio.schema.ExternalReference(target_url="media/proxy.mov"),
+        "high_res": reference("sequence", "hires")}, "DEFAULT_MEDIA")
+    cut = write(tmp_path / "cut.otio", timeline([made]))
+    for fast in ("1", "0"):
+        code, report = check(cut, "final", fast=fast)
+        assert (code, verdicts(report)) == (0, {"SH010": "pass"}), messages(report, "SH010")
+    # a frame the clip would play is gone: the gate could not look at it
+    (tmp_path / "frames" / "hires.0030.png").unlink()
+    for fast in ("1", "0"):
+        code, report = check(cut, "final", fast=fast)
+        assert (code, verdicts(report)) == (1, {"SH010": "lock"})
+        assert any("hires.0030.png" in m for m in messages(report, "SH010"))
+    # a frame says it was generated: the clip is
+    from PIL import Image
+    from PIL.PngImagePlugin import PngInfo
+    info = PngInfo()
+    info.add_itxt("XML:com.adobe.xmp", xmp_packet(TRAINED))
+    Image.new("RGB", (64, 36)).save(tmp_path / "frames" / "hires.0030.png", pnginfo=info)
+    for fast in ("1", "0"):
+        code, report = check(cut, "final", fast=fast)
+        [item] = report["subjects"][0]["items"]
+        assert item["ai"] is True and code == 1

@@ -344,15 +344,17 @@ def _other_media(clip: otio.schema.Clip, references: dict[str, Any], media_url: 
     for key, reference in references.items():
         if key == active:
             continue
-        url = _url(reference)
-        if url and url != media_url and url not in urls:
+        if isinstance(reference, otio.schema.ImageSequenceReference):
+            # every frame the clip would play from it, not its pattern (no file)
+            urls.extend(sequence.frame_files(_frames(clip, reference)))
+        elif url := _url(reference):
             urls.append(url)
-        elif not url and not why and (names := _names_nothing(reference)):
+        elif not why and (names := _names_nothing(reference)):
             why = unknown.other(key, names)
         value = _lookup(reference.metadata, NAMESPACE)
         if value is not None:
             declared.append((f"media_reference:{key}", value))
-    return tuple(urls), why
+    return tuple(url for url in dict.fromkeys(urls) if url != media_url), why
 
 
 # OTIO's AnyDictionary and AnyVector signal a missing key and the end of an iteration with

@@ -615,11 +615,13 @@ def _item_of(clip: tuple[Any, ...], track: str, kind: str, index: int, rate: flo
     if clip[5]:
         urls: list[str] = []
         for key, other in clip[5]:  # collect._other_media's, on the decoded references
-            if other[1] and other[1] != media_url and other[1] not in urls:
+            if len(other) > 5:  # an image sequence: its frames
+                urls.extend(sequence.frame_files(_frames(clip[2], other)))
+            elif other[1]:
                 urls.append(other[1])
             if other[2] is not None:
                 declared = (*declared, (f"media_reference:{key}", other[2]))
-        other_media = tuple(urls)
+        other_media = tuple(url for url in dict.fromkeys(urls) if url != media_url)
     return Item(track, kind, clip[1] or "(unnamed clip)", index, rate, record_in,
                 record_in + duration, source_in,
                 None if source_in is None else source_in + duration, media_url or None,

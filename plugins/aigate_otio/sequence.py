@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from aigate.api import FrameSequence, InputError
+from aigate.api import MAX_SEQUENCE_FRAMES, FrameSequence, InputError, frame_url
 
 
 def pattern(base: str, prefix: str, suffix: str, padding: int) -> str:
@@ -35,3 +35,13 @@ def frames_used(frame_pattern: str, start_frame: int, step: int, rate: float,
     count = max(1, math.ceil(frames - 1e-9))
     return FrameSequence(frame_pattern, start_frame + first_image * step,
                          start_frame + (first_image + count - 1) * step, step)
+
+
+def frame_files(frames: FrameSequence) -> tuple[str, ...]:
+    """Each frame file of ``frames``: how a clip's inactive image sequence (a reference it
+    plays once switched to) is named among its other media. Past the gate's bound for one
+    clip, the pattern itself, which names no file: the gate cannot look, and says so."""
+    if frames.count > MAX_SEQUENCE_FRAMES:
+        return (frames.pattern,)
+    return tuple(frame_url(frames.pattern, number)
+                 for number in range(frames.first, frames.last + 1, max(frames.step, 1)))
