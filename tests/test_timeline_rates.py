@@ -106,23 +106,30 @@ def test_a_25_fps_edl_is_detected_and_the_rate_said(tmp_path, cli):
     assert f"aigate: note: {edl}: read at 25 fps (frame numbers up to 24)" in run.err
 
 
-@pytest.mark.parametrize("given, label, record_out", [
-    ("25", "25 fps", "01:00:03:24"), ("30", "30 fps", "01:00:03:24"),
-    ("50", "50 fps", "01:00:03:24"), ("29.97NDF", "29.97 NDF", "01:00:03:24"),
-    ("29.97", "29.97 DF", "01:00:03;24"), ("59.94", "59.94 DF", "01:00:03;24")])
-def test_the_rate_from_the_command_line_or_the_config(tmp_path, cli, given, label,
+NDF_SAID = ", non-drop frame as the EDL says"
+
+
+@pytest.mark.parametrize("given, fcm, label, record_out", [
+    ("25", True, "25 fps", "01:00:03:24"), ("30", True, "30 fps", "01:00:03:24"),
+    ("50", True, "50 fps", "01:00:03:24"), ("29.97NDF", True, "29.97 NDF", "01:00:03:24"),
+    # a rate without DF or NDF counts as the list says (its FCM line), drop frame if silent
+    ("29.97", True, "29.97 NDF", "01:00:03:24"), ("59.94", True, "59.94 NDF", "01:00:03:24"),
+    ("29.97", False, "29.97 DF", "01:00:03;24"), ("59.94", False, "59.94 DF", "01:00:03;24"),
+    ("29.97DF", True, "29.97 DF", "01:00:03;24")])
+def test_the_rate_from_the_command_line_or_the_config(tmp_path, cli, given, fcm, label,
                                                       record_out):
     edl = tmp_path / "euro.edl"
-    edl.write_text(EDL_25)
+    edl.write_text(EDL_25 if fcm else EDL_25.replace("FCM: NON-DROP FRAME\n", ""))
+    said = NDF_SAID if fcm and label.endswith(" NDF") and given[-3:] != "NDF" else ""
     run = cli("check", edl, "--format", "json", "--jobs", "1", "--rate", given)
     assert run.code == 0, run.err
     assert items_of(run)[-1][2] == record_out
-    assert f"read at {label} (--rate)" in run.err
+    assert f"read at {label} (--rate{said})" in run.err
     config = tmp_path / "aigate.yaml"
     config.write_text(f"edl:\n  rate: '{given}'\n")
     run = cli("check", edl, "--format", "json", "--jobs", "1")
     assert items_of(run)[-1][2] == record_out
-    assert f"read at {label} ({config}:2)" in run.err
+    assert f"read at {label} ({config}:2{said})" in run.err
 
 
 def _tc(frames: int, per_second: int) -> str:
@@ -236,7 +243,9 @@ def test_a_non_drop_frame_edl_near_midnight_keeps_its_timecodes(tmp_path, cli, r
     written = out.read_text()
     assert "001  R001     V     C        23:59:00:00 23:59:05:00 23:58:30:00 23:58:35:00" \
         in written
-    assert re.search(r"^M2 +gen4\s+[0-9.]+\s+23:59:50:00$", written, re.M), written
+    # the speed change as the list has it: its reel, and the source out it gives
+    assert re.search(r"^M2 +R004\s+[0-9.]+\s+23:59:50:00$", written, re.M), written
+    assert re.search(r"^\d+ +R004 +V +C +23:59:50:00 23:59:55:00 ", written, re.M), written
     assert "* LOC: 23:59:52:00" in written and "FCM: NON-DROP FRAME" in written
     assert not re.search(r"\d;\d", written), written
     assert shown(out) == wanted  # the annotated list checks at the same places

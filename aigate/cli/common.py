@@ -42,8 +42,10 @@ def _gate_options(parser: argparse.ArgumentParser) -> None:
                              "always lock (media-missing)")
     parser.add_argument("--rate", metavar="FPS",
                         help="the frame rate of EDLs, which do not state one: 23.976, 24, 25, "
-                        "29.97 (drop frame), 29.97NDF, 30, 50, 59.94, 60 (default: the "
-                        "config's edl: {rate: ...}, else detected from the EDL, and said)")
+                        "29.97, 29.97DF, 29.97NDF, 30, 50, 59.94, 60; 29.97 and 59.94 count "
+                        "as each EDL says (FCM line, ';' timecodes), drop frame when it says "
+                        "nothing (default: the config's edl: {rate: ...}, else detected from "
+                        "the EDL, and said)")
 
 
 def _config_options(parser: argparse.ArgumentParser) -> None:

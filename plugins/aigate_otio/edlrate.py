@@ -21,7 +21,8 @@ import opentimelineio as otio
 
 from aigate.api import InputError
 
-from .rates import DROP_FRAME, DROP_RATES
+from . import edlspeed
+from .rates import DROP_FRAME, DROP_RATES, SPEEDS
 
 NOTES = logging.getLogger("aigate.edl")
 _NTSC = {"23.976": 24000 / 1001, "23.98": 24000 / 1001, "29.97": 30000 / 1001,
@@ -30,6 +31,7 @@ _WHOLE = {"24", "25", "30", "48", "50", "60"}
 _EVENT = re.compile(r"^\s*\d+\s")
 _TC = re.compile(r"\b(\d\d:\d\d:\d\d)([:;.,])(\d\d)\b")
 _FCM = re.compile(r"^\s*FCM:", re.I)
+_FCM_MODE = re.compile(r"^\s*FCM:\s*(DROP|NON-DROP)\s+FRAME", re.M | re.I)
 #: the largest EDL read (a feature's EDL is well under a megabyte)
 MAX_BYTES = 64 * 1024 * 1024
 
@@ -48,9 +50,10 @@ class EdlRate:
         return f"{shown} fps"
 
 
-def parse(text: str, where: str) -> EdlRate:
-    """``25``, ``29.97`` (drop frame), ``29.97NDF``, ``29.97DF``, ``59.94``, ``30``...;
-    :class:`InputError` naming ``where`` otherwise."""
+def parse(text: str, where: str, said: bool | None = None) -> EdlRate:
+    """``25``, ``29.97``, ``29.97NDF``, ``29.97DF``, ``59.94``, ``30``...; :class:`InputError`
+    naming ``where`` otherwise. At 29.97 and 59.94 without ``DF`` or ``NDF``, the EDL counts
+    as it ``said`` (:func:`counting`), drop frame when it says nothing."""
     value = str(text).strip().upper().replace(" ", "")
     drop = None
     for suffix, is_drop in (("NDF", False), ("DF", True)):
@@ -67,7 +70,21 @@ def parse(text: str, where: str) -> EdlRate:
     droppable = fps in DROP_RATES
     if drop and not droppable:
         raise InputError(f"{where}: {text!r}: only 29.97 and 59.94 have drop frame")
-    return EdlRate(fps, droppable if drop is None else drop)
+    if drop is None:
+        drop = droppable and said is not False
+    return EdlRate(fps, drop)
+
+
+def counting(text: str) -> bool | None:
+    """Whether the EDL says it counts drop frame (a ``;`` timecode in an event, ``FCM: DROP
+    FRAME``), non-drop frame (``FCM: NON-DROP FRAME``), or nothing (None)."""
+    if any(m.group(2) == ";" for line in text.splitlines() if _EVENT.match(line)
+           for m in _TC.finditer(line)):
+        return True
+    modes = {m.group(1).upper() for m in _FCM_MODE.finditer(text)}
+    if modes == {"DROP"}:
+        return True
+    return False if modes == {"NON-DROP"} else None
 
 
 def detect(text: str) -> tuple[EdlRate, str]:
@@ -106,17 +123,29 @@ def read(path: Path, given: str | None, source: str) -> Any:
         raise InputError(f"{path}: over the {MAX_BYTES}-byte limit for an EDL")
     text = data.decode("utf-8", errors="replace")
     if given:
-        rate, why = parse(given, source), source
+        said = counting(text)
+        rate, why = parse(given, source, said), source
+        if (said is not None and rate.fps in DROP_RATES and rate.drop == said
+                and not given.upper().endswith("DF")):
+            why += f", {'drop' if said else 'non-drop'} frame as the EDL says"
     else:
         rate, why = detect(text)
     from .files import without_aigate_hooks
 
     try:
+        given_text = prepared(text, rate)
         with without_aigate_hooks():
-            read = otio.adapters.read_from_string(prepared(text, rate), "cmx_3600",
-                                                  rate=rate.fps)
+            read = otio.adapters.read_from_string(given_text, "cmx_3600", rate=rate.fps)
         setattr(read, DROP_FRAME, rate.drop)
+        speeds = edlspeed.read(given_text, rate.fps)
+        setattr(read, SPEEDS, speeds)
+        ignored = speeds.ignored
         NOTES.warning(f"read at {rate.label} ({why})")  # a failure's one line says it
+        if ignored:
+            NOTES.warning(f"{len(ignored)} speed change(s) OTIO's reader does not apply "
+                          "(the event's source and record durations agree), its source "
+                          f"times counted at normal speed: {'; '.join(ignored[:3])}"
+                          + (f" and {len(ignored) - 3} more" if len(ignored) > 3 else ""))
         return read
     except Exception as exc:  # the adapter's message, where it stopped, and the rate used
         from .crash import describe
@@ -127,11 +156,12 @@ def read(path: Path, given: str | None, source: str) -> Any:
 
 def prepared(text: str, rate: EdlRate) -> str:
     """The EDL's text as OTIO must see it to count frames at ``rate``: event timecodes with
-    the separator that says drop frame (``;``) or not (``:``) at an NTSC rate."""
+    the separator that says drop frame (``;``) or not (``:``) at an NTSC rate, and speed
+    changes its reader can parse (:func:`.edlspeed.readable`)."""
     if rate.fps not in DROP_RATES:
-        return text
+        return "\n".join(map(edlspeed.readable, text.splitlines()))
     separator = r"\1;\3" if rate.drop else r"\1:\3"
-    return "\n".join(_TC.sub(separator, line) if _EVENT.match(line) else line
+    return "\n".join(_TC.sub(separator, line) if _EVENT.match(line) else edlspeed.readable(line)
                      for line in text.splitlines())
 
 

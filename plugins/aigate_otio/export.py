@@ -36,9 +36,9 @@ from opentimelineio.opentime import RationalTime, TimeRange
 
 from aigate.api import InputError, output_mode
 
-from . import edlrate, files, refusals
+from . import edlrate, edlspeed, files, refusals
 from .collect import collect_timeline, plain, timelines
-from .rates import DROP_FRAME, DROP_RATES
+from .rates import DROP_FRAME, DROP_RATES, SPEEDS
 from .recordstart import as_global_start, fcp7_counting, fcpx_record_start
 
 PREFIX = "AIGATE"
@@ -89,6 +89,8 @@ class Plan:
     #: how the cut counts timecode (False: a non-drop-frame EDL's), for what is written
     #: (an EDL at 29.97 or 59.94) and said
     drop_frame: bool | None = None
+    #: the speed changes of the EDL the cut was read from (edlspeed.Speeds), for an EDL
+    speeds: Any = None
 
 
 @dataclass(slots=True)
@@ -98,14 +100,19 @@ class Losses:
     clips: list[str] = field(default_factory=list)
     verdicts: list[str] = field(default_factory=list)
     markers: list[str] = field(default_factory=list)
+    #: speed changes of the EDL read that OTIO's reader did not apply (edlspeed.ignored)
+    speeds: list[str] = field(default_factory=list)
 
     def fatal(self, allow_loss: bool) -> bool:
-        return bool(self.verdicts) or (not allow_loss and bool(self.clips or self.markers))
+        return bool(self.verdicts) or (not allow_loss and bool(self.clips or self.markers
+                                                                or self.speeds))
 
     def lines(self) -> list[str]:
         out = []
         for what, found in (("verdict not carried", self.verdicts),
-                            ("clip lost", self.clips), ("marker lost", self.markers)):
+                            ("clip lost", self.clips), ("marker lost", self.markers),
+                            ("speed change lost (OTIO's EDL reader does not apply it where "
+                             "the source and record durations agree)", self.speeds)):
             if found:
                 shown = "; ".join(found[:_SHOWN])
                 more = f" and {len(found) - _SHOWN} more" if len(found) > _SHOWN else ""
@@ -144,7 +151,8 @@ def save(subject: Any, path: Path, track: str | None = None, allow_loss: bool = 
         if problem is not None:
             raise InputError(f"{path}: not written: {problem}")
     try:
-        losses = Losses()
+        losses = Losses(speeds=[s for t in found
+                                for s in getattr(getattr(t, SPEEDS, None), "ignored", ())])
         for plan in plans:
             tmp = _write_temporary(plan)
             temporary.append((tmp, plan.path))
@@ -167,13 +175,13 @@ def save(subject: Any, path: Path, track: str | None = None, allow_loss: bool = 
 
 def _refusal(path: Path, target: str, losses: Losses, track: str | None,
              timeline: Any, allow_loss: bool) -> str:
-    how = ["write .otio to keep everything"]
-    if target == "edl" and track is None and timeline is not None:
+    how = [] if losses.speeds else ["write .otio to keep everything"]  # .otio loses them too
+    if target == "edl" and track is None and timeline is not None and not losses.speeds:
         how.append("or --track NAME for one track")
     if not losses.verdicts and not allow_loss:
-        how.append("or --allow-loss to write it anyway")
-    return (f"{path}: not written: {target.upper()} cannot hold this cut: "
-            f"{' | '.join(losses.lines())} ({', '.join(how)})")
+        how.append("or --allow-loss to write it anyway" if how else "--allow-loss writes it")
+    what = "" if losses.speeds else f"{target.upper()} cannot hold this cut: "
+    return f"{path}: not written: {what}{' | '.join(losses.lines())} ({', '.join(how)})"
 
 
 def _write_temporary(plan: Plan) -> str:
@@ -183,15 +191,19 @@ def _write_temporary(plan: Plan) -> str:
                                dir=plan.path.parent)
     os.close(fd)
     try:
+        rate = plan.written_rate or plan.rate
         if plan.drop_frame is False and plan.written_rate in DROP_RATES:
             # an NDF EDL: OTIO's CMX writer writes drop frame at 29.97 and 59.94
-            files.write(edlrate.at_whole_rate(plan.timeline, plan.written_rate or plan.rate),
-                        Path(tmp))
-            written = Path(tmp)
-            written.write_text(edlrate.said_non_drop(written.read_text(encoding="utf-8")),
-                               encoding="utf-8")
+            files.write(edlrate.at_whole_rate(plan.timeline, rate), Path(tmp))
+            text = edlspeed.as_listed(Path(tmp).read_text(encoding="utf-8"), rate,
+                                      float(round(rate)), False, plan.speeds)
+            Path(tmp).write_text(edlrate.said_non_drop(text), encoding="utf-8")
         else:
             files.write(plan.timeline, Path(tmp))
+            if suffix == ".edl":  # speed changes as the list has them
+                text = Path(tmp).read_text(encoding="utf-8")
+                Path(tmp).write_text(edlspeed.as_listed(text, rate, rate, rate in DROP_RATES,
+                                                        plan.speeds), encoding="utf-8")
         if suffix == ".fcpxml":  # OTIO's FCPX writer drops the record start
             fcpx_record_start(Path(tmp), getattr(plan.timeline, "global_start_time", None))
     except BaseException as exc:
@@ -271,7 +283,8 @@ def _plans(timeline: Any, path: Path, target: str, track: str | None) -> list[Pl
         _fill_ranges(one)
         written = _smpte(one.tracks[0].duration().rate)
         plans.append(Plan(out, one, _expected(shown), rate, written_rate=written,
-                          drop_frame=_counting([timeline])))
+                          drop_frame=_counting([timeline]),
+                          speeds=getattr(timeline, SPEEDS, None)))
     return plans
 
 

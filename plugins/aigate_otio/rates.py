@@ -12,6 +12,9 @@ DROP_RATES = (30000 / 1001, 60000 / 1001)
 #: its timecodes count every frame, which the rate alone does not say (OTIO infers drop
 #: frame from it), so its clips are shown at the EDL's own timecodes; True for drop frame
 DROP_FRAME = "aigate_drop_frame"
+#: set on a timeline read from an EDL: its speed changes as OTIO's reader took them
+#: (edlspeed.Speeds), for what is written from it
+SPEEDS = "aigate_speeds"
 
 
 def cut_rate(video: Iterator[float], anywhere: Iterator[float]) -> float:
