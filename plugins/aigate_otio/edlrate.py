@@ -19,7 +19,7 @@ from typing import Any
 
 import opentimelineio as otio
 
-from aigate.api import InputError
+from aigate.api import InputError, plural
 
 from . import edlspeed
 from .rates import DROP_FRAME, DROP_RATES, SPEEDS
@@ -139,12 +139,11 @@ def read(path: Path, given: str | None, source: str) -> Any:
         setattr(read, DROP_FRAME, rate.drop)
         speeds = edlspeed.read(given_text, rate.fps)
         setattr(read, SPEEDS, speeds)
-        ignored = speeds.ignored
         NOTES.warning(f"read at {rate.label} ({why})")  # a failure's one line says it
-        if ignored:
-            NOTES.warning(f"{len(ignored)} speed change(s) OTIO's reader does not apply "
-                          "(the event's source and record durations agree), its source "
-                          f"times counted at normal speed: {'; '.join(ignored[:3])}"
+        if ignored := speeds.ignored:
+            NOTES.warning(f"{plural(len(ignored), 'speed change')} OTIO's reader does not "
+                          "apply (the event's source and record durations agree), its "
+                          f"source times counted at normal speed: {'; '.join(ignored[:3])}"
                           + (f" and {len(ignored) - 3} more" if len(ignored) > 3 else ""))
         return read
     except Exception as exc:  # the adapter's message, where it stopped, and the rate used

@@ -120,7 +120,5 @@ def as_listed(text: str, list_rate: float, rate: float, drop: bool,
         line = lines[at]
         where = list(_TC.finditer(line))[-3]  # the source out
         lines[at] = line[:where.start()] + out + line[where.end():]
-        lines[m2] = (speed.group(1) + event.group(2) + speed.group(3) + speed.group(4)
-                     + speed.group(5) + speed.group(6) + speed.group(7) + speed.group(8)
-                     + speed.group(9))
+        lines[m2] = speed.group(1) + event.group(2) + lines[m2][speed.end(2):]
     return "\n".join(lines) + ("\n" if text.endswith("\n") else "")
