@@ -259,8 +259,9 @@ def _speed(clip: otio.schema.Clip) -> float:
     """How fast the clip plays its media: the product of its LinearTimeWarp scalars (a
     FreezeFrame's is 0; an EDL's M2 speed is one), 1 without."""
     speed = 1.0
-    for effect in clip.effects:
-        if isinstance(effect, otio.schema.LinearTimeWarp):
+    effects = clip.effects
+    for at in range(len(effects)):  # bounded: the end of an iteration costs ~9 us (below)
+        if isinstance(effect := effects[at], otio.schema.LinearTimeWarp):
             speed *= effect.time_scalar
     return speed
 
