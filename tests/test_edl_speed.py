@@ -64,17 +64,19 @@ def test_an_annotated_list_keeps_every_speed_change_as_the_list_has_it(tmp_path,
     for n in range(1, data.draw(st.integers(1, 5)) + 1):
         length = data.draw(st.integers(2, 400))
         source = 10 * 3600 * per + data.draw(st.integers(0, 5000))
-        speed = data.draw(st.sampled_from([None, 0.5, 1.5, 2.0, 0.25, 3.0]))
-        used = length if speed is None else round(length * speed)
-        if speed is not None and used == length:
+        speed = data.draw(st.sampled_from([None, 0.5, 1.5, 2.0, 0.25, 3.0, 0.0]))
+        used = length if speed is None else 1 if speed == 0 else round(length * speed)
+        if speed and used == length:
             used += 1
         lines.append(f"{n:03d}  R{n:03d}     V     C        {tc(source, fps, drop)} "
                      f"{tc(source + used, fps, drop)} {tc(record, fps, drop)} "
                      f"{tc(record + length, fps, drop)}")
-        if speed is not None:
+        if speed:
             lines.append(f"M2   R{n:03d}       {speed * fps:05.1f}                "
                          f"{tc(source, fps, drop)}")
         lines.append(f"* FROM CLIP NAME: shot{n}")
+        if speed == 0:  # a freeze: OTIO writes it back as an M2 of speed 0 as well
+            lines.append("* FREEZE FRAME")
         record += length
     text = "\n".join(lines) + "\n"
     edl = tmp_path / "speed.edl"
@@ -87,7 +89,10 @@ def test_an_annotated_list_keeps_every_speed_change_as_the_list_has_it(tmp_path,
     written = out.read_text()
     # every event's reel and timecodes, and each M2's reel and speed, as the list has them
     # (an M2 timecode is written with ':' so OTIO's reader reads the list back)
-    assert [e[:7] for e in events(written)] == [e[:7] for e in events(text)]
+    assert [e[:5] for e in events(written)] == [e[:5] for e in events(text)]
+    assert all(e[5] == e[0] for e in events(written) if len(e) > 5)  # an M2's reel: its event's
+    assert [e[5:] for e in events(written) if e[5:] and e[6] != "0"] == \
+        [e[5:] for e in events(text) if e[5:]]
     assert otio_read(written, fps) == otio_read(text, fps)
 
 

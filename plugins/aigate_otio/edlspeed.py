@@ -92,8 +92,8 @@ def as_listed(text: str, list_rate: float, rate: float, drop: bool,
     """An EDL OTIO's writer wrote (timecodes at ``rate``, drop frame if ``drop``) with each
     speed change's source out and M2 reel as the list has them: the source out the list
     read gave (``speeds``), else source in plus the record duration times the speed (frames
-    per second of the list, ``list_rate``); reverse and zero speeds are left as written.
-    Every M2 line is written as OTIO's reader can read it back (:func:`readable`)."""
+    per second of the list, ``list_rate``); a reverse or zero speed keeps the source out
+    written. Every M2 line is written as OTIO's reader can read it back (:func:`readable`)."""
     listed = speeds.source_outs if speeds is not None else {}
     lines = [readable(line) for line in text.splitlines()]
     for at, codes, m2 in _events(lines):
@@ -102,6 +102,7 @@ def as_listed(text: str, list_rate: float, rate: float, drop: bool,
         event, speed = _EVENT.match(lines[at]), _M2.match(lines[m2])
         if event is None or speed is None:
             continue
+        lines[m2] = speed.group(1) + event.group(2) + lines[m2][speed.end(2):]
         try:
             scalar = float(speed.group(4)) / list_rate
             start = _frames(codes[0], rate)
@@ -120,5 +121,4 @@ def as_listed(text: str, list_rate: float, rate: float, drop: bool,
         line = lines[at]
         where = list(_TC.finditer(line))[-3]  # the source out
         lines[at] = line[:where.start()] + out + line[where.end():]
-        lines[m2] = speed.group(1) + event.group(2) + lines[m2][speed.end(2):]
     return "\n".join(lines) + ("\n" if text.endswith("\n") else "")
