@@ -178,6 +178,32 @@ def test_an_image_sequence_played_at_double_speed_is_read_to_its_last_frame(tmp_
                                              for f in item["findings"])
 
 
+def test_a_speed_curve_reads_every_frame_the_clip_could_play(tmp_path, cli):
+    """A time effect other than a linear speed (a speed curve: OTIO's TimeEffect) plays
+    media the timeline does not pin down: every frame of the sequence's available range is
+    read."""
+    from PIL import Image
+    from PIL.PngImagePlugin import PngInfo
+
+    for frame in range(1, 121):
+        still(tmp_path / "frames" / f"plate.{frame:04d}.png")
+    made = clip("SH020")
+    made.media_reference = otio.schema.ImageSequenceReference(
+        target_url_base="frames/", name_prefix="plate.", name_suffix=".png", start_frame=1,
+        frame_zero_padding=4, rate=24,
+        available_range=TimeRange(RationalTime(0, 24), RationalTime(120, 24)))
+    made.source_range = TimeRange(RationalTime(0, 24), RationalTime(48, 24))
+    made.effects.append(otio.schema.TimeEffect(name="ramp", effect_name="SpeedRamp"))
+    cut = write(tmp_path / "cut.otio", timeline([made]))
+    assert cli("check", cut, "--stage", "final").code == 0
+    info = PngInfo()
+    info.add_itxt("XML:com.adobe.xmp", xmp_packet(TRAINED))
+    Image.new("RGB", (64, 36)).save(tmp_path / "frames" / "plate.0117.png", pnginfo=info)
+    run = cli("check", cut, "--stage", "final", "--format", "json")
+    [item] = run.json["subjects"][0]["items"]
+    assert item["ai"] is True and run.code == 1
+
+
 def test_only_an_m2_lines_timecode_is_made_readable():
     assert readable("M2   A001       059.9                01:00:00;12") == \
         "M2   A001       059.9                01:00:00:12"

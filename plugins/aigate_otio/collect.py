@@ -255,14 +255,18 @@ def _passed_over(clip: otio.schema.Clip, rate: float, record_in: float) -> float
     return record_out
 
 
-def _speed(clip: otio.schema.Clip) -> float:
+def _speed(clip: otio.schema.Clip) -> float | None:
     """How fast the clip plays its media: the product of its LinearTimeWarp scalars (a
-    FreezeFrame's is 0; an EDL's M2 speed is one), 1 without."""
-    speed = 1.0
+    FreezeFrame's is 0; an EDL's M2 speed is one), 1 without; None where another time
+    effect (a speed curve) makes which media it plays unknown."""
+    speed: float | None = 1.0
     effects = clip.effects
     for at in range(len(effects)):  # bounded: the end of an iteration costs ~9 us (below)
-        if isinstance(effect := effects[at], otio.schema.LinearTimeWarp):
-            speed *= effect.time_scalar
+        effect = effects[at]
+        if isinstance(effect, otio.schema.LinearTimeWarp):
+            speed = None if speed is None else speed * effect.time_scalar
+        elif isinstance(effect, otio.schema.TimeEffect):
+            speed = None
     return speed
 
 
@@ -307,7 +311,7 @@ def _item(clip: otio.schema.Clip, track: str, kind: str, index: int, rate: float
     # positional: keyword arguments cost measurably on a 100,000-clip cut
     # the source out as a list gives it: the end of what the clip plays (a freeze, one frame)
     source_out = None if source_in is None else source_in + (
-        duration * speed if speed > 0 else 1.0 if speed == 0 else duration)
+        duration if speed is None or speed < 0 else duration * speed if speed else 1.0)
     return Item(track, kind, clip.name or "(unnamed clip)", index, rate, record_in,
                 record_in + duration, source_in, source_out, media_url or None,
                 tuple(declared), other_media, frames, None, why)
@@ -332,13 +336,16 @@ def _edl(clip: otio.schema.Clip) -> Any:
         return None
 
 
-def _frames(clip: otio.schema.Clip, reference: Any, speed: float = 1.0) -> FrameSequence:
+def _frames(clip: otio.schema.Clip, reference: Any, speed: float | None = 1.0
+            ) -> FrameSequence:
     """The frames of an image sequence the clip plays (every one is its media), at the
-    clip's ``speed``."""
+    clip's ``speed``; at a speed not known, every frame of the sequence's available range
+    (the clip could play any of them)."""
     available = reference.available_range
-    used = clip.source_range or available
+    used = (available or clip.source_range) if speed is None else \
+        (clip.source_range or available)
     start, length = _played(used.start_time.to_seconds(), used.duration.to_seconds(),
-                            speed) if used is not None else (0.0, 0.0)
+                            1.0 if speed is None else speed) if used is not None else (0.0, 0.0)
     try:
         return sequence.frames_used(
             sequence.pattern(reference.target_url_base, reference.name_prefix,
@@ -358,7 +365,7 @@ def _url(reference: Any) -> str | None:
 
 
 def _other_media(clip: otio.schema.Clip, references: dict[str, Any], media_url: str | None,
-                 declared: list[tuple[str, Any]], speed: float = 1.0
+                 declared: list[tuple[str, Any]], speed: float | None = 1.0
                  ) -> tuple[tuple[str, ...], str]:
     """The media of a clip's references besides the active one (a proxy's full resolution,
     say), in key order: every one is the clip's media, so every one is checked; and why
