@@ -58,7 +58,16 @@ if TYPE_CHECKING:
     from aigate.core.hookspecs import HOOK_API_VERSION, hookimpl
     from aigate.core.installed import entry_points as installed_entry_points
     from aigate.core.installed import fingerprint, snapshot
-    from aigate.core.layout import Part, boxes, parts, read_at, xmp_places
+    from aigate.core.layout import (
+        Part,
+        Place,
+        Unreadable,
+        boxes,
+        parts,
+        read_at,
+        read_xmp,
+        xmp_places,
+    )
     from aigate.core.media import (
         MAX_SEQUENCE_FRAMES,
         Media,
@@ -169,6 +178,7 @@ __all__ = [
     "MediaResolver",
     "MediaState",
     "Part",
+    "Place",
     "PluginError",
     "Policy",
     "Provenance",
@@ -193,6 +203,7 @@ __all__ = [
     "Tally",
     "Tool",
     "Trust",
+    "Unreadable",
     "UsageError",
     "approved",
     "atomic_path",
@@ -227,6 +238,7 @@ __all__ = [
     "printable",
     "read_at",
     "read_bounded",
+    "read_xmp",
     "refuse_xml_entities",
     "snapshot",
     "timecode",
@@ -248,7 +260,7 @@ _HOMES = {
     "aigate.core.gcpause": "paused_gc",
     "aigate.core.hookspecs": "HOOK_API_VERSION hookimpl",
     "aigate.core.installed": "installed_entry_points=entry_points fingerprint snapshot",
-    "aigate.core.layout": "Part boxes parts read_at xmp_places",
+    "aigate.core.layout": "Part Place Unreadable boxes parts read_at read_xmp xmp_places",
     "aigate.core.media": "MAX_SEQUENCE_FRAMES Media MediaResolver MediaState frame_url media_key "
                          "media_spellings normalise_path read_bounded MEDIA_MISSING=MISSING "
                          "MEDIA_NONE=NONE MEDIA_NOT_READ=NOT_READ MEDIA_OK=OK "

@@ -245,5 +245,5 @@ def test_any_bytes_under_a_known_header_are_walked_without_error(head, rest):
     size = len(head + rest)
     for part in parts(handle):
         assert 0 <= part.start <= part.end <= size
-    for start, end in xmp_places(handle):
-        assert 0 <= start <= end <= size
+    for place in xmp_places(handle):
+        assert 0 <= place.start <= place.end <= size

@@ -52,7 +52,7 @@ MANIFEST_ERRORS = frozenset({"Assertion", "AssertionNotFound", "Decoding", "Json
                              "Signature", "Verify", "Remote", "RemoteManifest",
                              "ResourceNotFound"})
 #: bumped when the reading changes what a file's claim is (old cached answers are not used)
-READER = 4
+READER = 5
 
 
 @lru_cache(maxsize=1)

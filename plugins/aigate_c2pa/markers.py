@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
-from aigate.api import parts, read_at, read_bounded, xmp_places
+from aigate.api import Unreadable, parts, read_bounded, read_xmp, xmp_places
 
 #: the JUMBF description box type and the C2PA manifest store UUID ("c2pa" + ISO suffix)
 JUMBF_C2PA = b"jumd" + bytes.fromhex("6332706100110010800000aa00389b71")
@@ -44,7 +44,12 @@ def sniff(path: Path) -> Markers:
     try:
         with path.open("rb") as handle:
             carrier = _walk(handle)
-            xmp = [read_at(handle, start, end, MAX_XMP) for start, end in xmp_places(handle)]
+            xmp = []
+            for place in xmp_places(handle):
+                try:
+                    xmp.append(read_xmp(handle, place, MAX_XMP))
+                except Unreadable:  # the XMP source says so; no reference read here
+                    continue
         ends = read_bounded(path, ENDS, ENDS)
     except OSError:
         return Markers()

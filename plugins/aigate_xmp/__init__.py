@@ -1,14 +1,18 @@
 """Provenance from XMP: a sidecar beside the media (same base name, .xmp) and the XMP packet
 embedded in the file. Reads Iptc4xmpExt:DigitalSourceType as an attribute, as element text
 or as rdf:resource. Parsed as hostile input (defusedxml: no entity expansion). Packets are
-found by content in the file's first and last 4 MiB, and wherever the container keeps XMP
-(a JPEG APP1 segment, a PNG text chunk, a TIFF tag, an ISO BMFF box, a RIFF chunk), at any
-offset: a reader finds XMP there however large the file. Unsigned, so the trust is
+found by content in the file's first and last 4 MiB (in UTF-8, UTF-16 or UTF-32), and
+wherever the container keeps XMP (:func:`~aigate.api.xmp_places`: a JPEG APP1 segment, a PNG
+text chunk, a TIFF tag, an ISO BMFF box or HEIF item, a RIFF chunk, a GIF extension, a
+Photoshop resource, an ID3 frame), at any offset and decoded as stored (deflated, hex, in
+pieces): a reader finds XMP there however large the file. Unsigned, so the trust is
 ``claimed``.
 
 XMP that is present but cannot be read (a sidecar that cannot be opened, is not well-formed
-or is not XMP at all; an embedded packet cut off before its end) is a problem on the claim
-(the ``provenance-malformed`` finding), never "no XMP"."""
+or is not XMP at all; an embedded packet cut off before its end; a place the container keeps
+XMP in that is too large, damaged or stored in a form not read; a container walk that
+stopped before the end of the file) is a problem on the claim (the ``provenance-malformed``
+finding), never "no XMP"."""
 
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ from aigate.api import (
     Media,
     Tool,
     Trust,
+    Unreadable,
     claim_from_dict,
     claim_to_dict,
     from_other_media,
@@ -32,6 +37,7 @@ from aigate.api import (
     is_genai_source_type,
     normalise_source_type,
     read_at,
+    read_xmp,
     xmp_places,
 )
 
@@ -45,8 +51,9 @@ HEAD = TAIL = 4 * 1024 * 1024
 MAX_PLACED = 16 * 1024 * 1024
 MAX_SIDECAR = 4 * 1024 * 1024
 #: the cache's name for embedded XMP claims: a new reader does not take an older one's
-#: answers (before 2 only the file's ends were searched)
-EMBEDDED = "xmp-embedded/2"
+#: answers (before 2 only the file's ends were searched; before 3 compressed, extended,
+#: UTF-16 XMP and the places of GIF, PSD, ID3, HEIF, RF64 and TIFF's other images were not)
+EMBEDDED = "xmp-embedded/3"
 #: an XMP packet: x:xmpmeta (x:xapmeta in old files) or a bare rdf:RDF, which the XMP
 #: specification also allows; found by content, wherever it sits in the file. Openings and
 #: closings are found separately and paired (:func:`packets`): one regex spanning both
@@ -136,21 +143,21 @@ def _read_sidecar(path: Path) -> Claim:
 def _read_embedded(path: Path) -> Claim | None:
     try:
         with path.open("rb") as handle:
-            regions = _regions(handle)
+            regions, problems = _regions(handle)
     except OSError:
         return None
     found: list[bytes] = []
-    problems: list[str] = []
     opening: int | None = None
-    for offset, data in regions:
-        if data is None:  # a place the container keeps XMP in, too large to read
-            problems.append(f"embedded XMP: the XMP at byte {offset} is over {MAX_PLACED} "
-                            "bytes: not read")
-            continue
+    for offset, data, placed in regions:
         spans, first = packets(data)
         found.extend(data[start:end] for start, end in spans)
-        if first is not None and opening is None:
+        whole = data.strip(b" \t\r\n\x00").removeprefix(b"\xef\xbb\xbf")
+        if placed and not spans and whole[:1] == b"<" and whole[1:2] != b"\x00":
+            # the container says this is XMP: read it whole, whatever its root's prefix
+            found.append(whole)
+        elif first is not None and opening is None:
             opening = offset + first
+    found = list(dict.fromkeys(found))  # a packet seen twice (at an end, in its place)
     if len(found) > MAX_PACKETS:  # a decoy flood: the real packet may be any of them
         return Claim("xmp embedded", Trust.CLAIMED, problems=(
             f"embedded XMP: {len(found)} packets, over the limit of {MAX_PACKETS}: not read",))
@@ -170,21 +177,44 @@ def _read_embedded(path: Path) -> Claim | None:
     return None
 
 
-def _regions(handle: BinaryIO) -> list[tuple[int, bytes | None]]:
-    """What is searched for XMP packets, as (offset, bytes): the file's first and last
-    bytes, and every place the container keeps XMP (:func:`~aigate.api.xmp_places`) that
-    lies outside them, wherever it is; None for such a place too large to read."""
+def _regions(handle: BinaryIO) -> tuple[list[tuple[int, bytes, bool]], list[str]]:
+    """What is searched for XMP packets, as (offset, bytes, whether the container keeps
+    XMP there): the file's first and last bytes, and every place the container keeps XMP
+    (:func:`~aigate.api.xmp_places`), wherever it is, decoded; each
+    also as UTF-8 when it holds a UTF-16 or UTF-32 packet. And the problems: a place too
+    large, damaged or in a form not read, a walk that stopped before the file's end."""
     size = handle.seek(0, 2)
     head = read_at(handle, 0, size, HEAD)
     tail_start = max(size - TAIL, len(head))
-    regions: list[tuple[int, bytes | None]] = [(0, head + read_at(handle, tail_start, size,
-                                                                    TAIL))]
-    for start, end in xmp_places(handle):
-        if end <= len(head) or start >= tail_start:  # read already
-            continue
-        regions.append((start, read_at(handle, start, end, MAX_PLACED)
-                        if end - start <= MAX_PLACED else None))
-    return regions
+    regions = [(0, head + read_at(handle, tail_start, size, TAIL), False)]
+    problems = []
+    for place in xmp_places(handle):
+        # a place inside the ends is read again all the same: its packet may be one the
+        # search by content does not find (a root under another prefix)
+        if place.stopped and max(place.start, len(head)) >= min(place.end, tail_start):
+            continue  # what the walk did not reach lies in the ends, searched above
+        try:
+            regions.append((place.start, read_xmp(handle, place, MAX_PLACED), True))
+        except Unreadable as exc:
+            problems.append(f"embedded XMP: {exc}" if place.stopped
+                            else f"embedded XMP: the XMP at byte {place.start} {exc}")
+    return [*regions, *((offset, text, placed) for offset, data, placed in regions
+                        for text in _transcoded(data))], problems
+
+
+#: a packet's opening in the other encodings XMP allows
+WIDE = [(codec, opening.encode(codec)) for codec in ("utf-16-le", "utf-16-be", "utf-32-le",
+                                                      "utf-32-be")
+        for opening in ("<x:xmpmeta", "<x:xapmeta", "<rdf:RDF")]
+
+
+def _transcoded(data: bytes) -> Iterator[bytes]:
+    """``data`` from each UTF-16 or UTF-32 packet opening on, as UTF-8 (a packet in those
+    encodings is not found by its UTF-8 bytes)."""
+    for codec, opening in WIDE:
+        at = data.find(opening)
+        if at >= 0:
+            yield data[at:].decode(codec, "replace").encode()
 
 
 def packets(data: bytes) -> tuple[list[tuple[int, int]], int | None]:
