@@ -202,19 +202,27 @@ def _regions(handle: BinaryIO) -> tuple[list[tuple[int, bytes, bool]], list[str]
                         for text in _transcoded(data))], problems
 
 
-#: a packet's opening in the other encodings XMP allows
-WIDE = [(codec, opening.encode(codec)) for codec in ("utf-16-le", "utf-16-be", "utf-32-le",
-                                                      "utf-32-be")
-        for opening in ("<x:xmpmeta", "<x:xapmeta", "<rdf:RDF")]
+#: a packet's opening in UTF-16 (either byte order: the big-endian form holds this one bytes
+#: on) and UTF-32; regular expressions rather than ``bytes.find``, which crawls over the long
+#: runs of zero bytes media are padded with
+WIDE16 = re.compile(rb"<\x00(?:x\x00:\x00x\x00[ma]\x00p\x00m\x00e\x00t\x00a"
+                    rb"|r\x00d\x00f\x00:\x00R\x00D\x00F)")
+WIDE32 = re.compile(rb"<\x00\x00\x00(?:x\x00\x00\x00:\x00\x00\x00x|r\x00\x00\x00d\x00\x00\x00f)")
 
 
 def _transcoded(data: bytes) -> Iterator[bytes]:
-    """``data`` from each UTF-16 or UTF-32 packet opening on, as UTF-8 (a packet in those
-    encodings is not found by its UTF-8 bytes)."""
-    for codec, opening in WIDE:
-        at = data.find(opening)
-        if at >= 0:
-            yield data[at:].decode(codec, "replace").encode()
+    """``data`` from its first UTF-16 or UTF-32 packet opening on, as UTF-8 in each byte
+    order (a packet in those encodings is not found by its UTF-8 bytes; the wrong order
+    decodes to text holding no packet). From the first opening on covers every later one."""
+    for pattern, width in ((WIDE16, 2), (WIDE32, 4)):
+        match = pattern.search(data)
+        if match is None:
+            continue
+        little = match.start()
+        yield data[little:].decode(f"utf-{8 * width}-le", "replace").encode()
+        big = little - width + 1
+        if big >= 0:
+            yield data[big:].decode(f"utf-{8 * width}-be", "replace").encode()
 
 
 def packets(data: bytes) -> tuple[list[tuple[int, int]], int | None]:
