@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from aigate.model import STAGES
+from aigate_c2pa import READER
 from aigate_c2pa.store import claim_from_store
 from helpers import ai, bytes_read, clip, timeline, write
 from mediakit import CAPTURE, TRAINED, sign, signing_kit, sound, still, tamper, video, xmp_packet
@@ -302,7 +303,7 @@ def test_cache_serves_a_rerun_and_notices_a_changed_file(cli, tmp_path, movies):
     cache = Path(os.environ["XDG_CACHE_HOME"]) / "aigate" / "provenance.sqlite"
     rows = sqlite3.connect(cache).execute(
         "SELECT source FROM claims WHERE path=?", (str(media),)).fetchall()
-    assert ("c2pa/3:none",) in rows
+    assert (f"c2pa/{READER}:none",) in rows
     assert item(cli("check", path, "--format", "json"), "SH001")["ai"] is True  # a hit
     # same size, other content, its mtime put back: the ctime changed, so it is read again
     stat = media.stat()

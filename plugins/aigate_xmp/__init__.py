@@ -148,16 +148,21 @@ def _read_embedded(path: Path) -> Claim | None:
         return None
     found: list[bytes] = []
     opening: int | None = None
+    ends: set[bytes] = set()
     for offset, data, placed in regions:
         spans, first = packets(data)
-        found.extend(data[start:end] for start, end in spans)
+        # a place inside the ends is read again: its packets found there count once
+        found.extend(packet for start, end in spans
+                     if (packet := data[start:end]) not in ends or not placed)
         whole = data.strip(b" \t\r\n\x00").removeprefix(b"\xef\xbb\xbf")
-        if placed and not spans and whole[:1] == b"<" and whole[1:2] != b"\x00":
+        if (placed and first is None and not spans and whole[:1] == b"<"
+                and whole[1:2] != b"\x00"):
             # the container says this is XMP: read it whole, whatever its root's prefix
             found.append(whole)
         elif first is not None and opening is None:
             opening = offset + first
-    found = list(dict.fromkeys(found))  # a packet seen twice (at an end, in its place)
+        if not placed:
+            ends.update(found)
     if len(found) > MAX_PACKETS:  # a decoy flood: the real packet may be any of them
         return Claim("xmp embedded", Trust.CLAIMED, problems=(
             f"embedded XMP: {len(found)} packets, over the limit of {MAX_PACKETS}: not read",))
@@ -180,9 +185,9 @@ def _read_embedded(path: Path) -> Claim | None:
 def _regions(handle: BinaryIO) -> tuple[list[tuple[int, bytes, bool]], list[str]]:
     """What is searched for XMP packets, as (offset, bytes, whether the container keeps
     XMP there): the file's first and last bytes, and every place the container keeps XMP
-    (:func:`~aigate.api.xmp_places`), wherever it is, decoded; each
-    also as UTF-8 when it holds a UTF-16 or UTF-32 packet. And the problems: a place too
-    large, damaged or in a form not read, a walk that stopped before the file's end."""
+    (:func:`~aigate.api.xmp_places`), wherever it is, decoded; each also as UTF-8 when it
+    holds a UTF-16 or UTF-32 packet. And the problems: a place too large, damaged or in a
+    form not read, a walk that stopped before the file's end."""
     size = handle.seek(0, 2)
     head = read_at(handle, 0, size, HEAD)
     tail_start = max(size - TAIL, len(head))
