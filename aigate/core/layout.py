@@ -1,7 +1,7 @@
 """Where a container keeps its parts: JPEG segments, PNG chunks, ISO BMFF boxes, RIFF (and
-RF64) chunks, the tags of every TIFF image, GIF blocks, Photoshop image resources and ID3v2
-frames, walked from their headers alone (seeking past the data), as the format's readers
-find them.
+RF64) and AIFF chunks, the tags of every TIFF image, GIF blocks, Photoshop image resources
+and ID3v2 frames (an MP3's, or in a WAV or AIFF chunk), walked from their headers alone
+(seeking past the data), as the format's readers find them.
 
 Metadata is read where the container keeps it, at any offset: a packet a reader finds in
 the middle of a large file is found here too, without reading the file's bulk. A walk that
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, Literal
 
@@ -53,7 +53,7 @@ _MAX_TABLE = 4 * 1024 * 1024
 class Part:
     """One part of a container: its kind and where its data lies in the file."""
 
-    #: "jpeg", "png", "bmff", "riff", "tiff", "gif", "psd" or "id3"
+    #: "jpeg", "png", "bmff", "riff", "iff" (AIFF), "tiff", "gif", "psd" or "id3"
     family: str
     #: the JPEG marker (``b"\\xff\\xe1"``), chunk or box type (``b"iTXt"``, ``b"moov"``,
     #: ``b"_PMX"``), TIFF tag or Photoshop resource id (two bytes, big-endian), GIF
@@ -108,7 +108,9 @@ def parts(handle: BinaryIO) -> Iterator[Part]:
     if head[:4] == b"8BPS":
         return _psd(handle, size)
     if head[:3] == b"ID3":
-        return _id3(handle, head, size)
+        return _id3(handle, 0, size)
+    if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
+        return _iff(handle, size)
     return iter(())
 
 
@@ -173,8 +175,9 @@ def xmp_places(handle: BinaryIO) -> list[Place]:
         elif family == "psd" and kind == _PSD_XMP:
             found.append(Place(part.start, part.end))
         elif family == "id3" and kind in (b"PRIV", b"PRV"):
-            if read_at(handle, part.start, part.end, 4) == b"XMP\x00":
-                found.append(Place(part.start + 4, part.end))
+            found.extend(_id3_xmp(handle, [part]))
+        elif family in ("riff", "iff") and kind in (b"id3 ", b"ID3 "):  # WAV, AIFF
+            found.extend(_id3_xmp(handle, _id3(handle, part.start, part.end)))
         elif family == "bmff":
             found.extend(_bmff_xmp(handle, part))
     for pieces in extended.values():
@@ -239,6 +242,21 @@ def _png_text(handle: BinaryIO, part: Part) -> list[Place]:
     if keyword in _PNG_PROFILES:
         encoding = f"{encoding} profile".strip()
     return [Place(min(part.start + at, part.end), part.end, encoding)]
+
+
+def _id3_xmp(handle: BinaryIO, frames: Iterable[Part]) -> list[Place]:
+    """The XMP in ID3 ``PRIV`` frames owned by "XMP"; where a walk of a tag inside a chunk
+    stopped."""
+    found = []
+    for frame in frames:
+        if frame.kind == STOPPED:
+            found.append(Place(frame.start, frame.end, unreadable=(
+                f"the id3 tag could not be walked past byte {frame.start}: XMP there not "
+                "read"), stopped=True))
+        elif frame.kind in (b"PRIV", b"PRV") and read_at(
+                handle, frame.start, frame.end, 4) == b"XMP\x00":
+            found.append(Place(frame.start + 4, frame.end))
+    return found
 
 
 def _bmff_xmp(handle: BinaryIO, part: Part) -> list[Place]:
@@ -406,6 +424,20 @@ def _riff(handle: BinaryIO, head: bytes, size: int) -> Iterator[Part]:
     yield from _stop("riff", pos, size)
 
 
+def _iff(handle: BinaryIO, size: int) -> Iterator[Part]:
+    """AIFF chunks: a big-endian RIFF."""
+    pos = 12
+    for _ in range(MAX_PARTS):
+        if pos + 8 > size:
+            return
+        handle.seek(pos)
+        header = handle.read(8)
+        length = int.from_bytes(header[4:8], "big")
+        yield Part("iff", header[:4], pos + 8, min(pos + 8 + length, size))
+        pos += 8 + length + (length & 1)
+    yield from _stop("iff", pos, size)
+
+
 def _tiff(handle: BinaryIO, head: bytes, size: int) -> Iterator[Part]:
     """The tags of every image: the chain of IFDs from the first, and each one's SubIFDs
     and Exif IFD, each tag with where its value lies (inline values lie in the entry)."""
@@ -525,16 +557,19 @@ def _psd(handle: BinaryIO, size: int) -> Iterator[Part]:
     yield from _stop("psd", pos, size)
 
 
-def _id3(handle: BinaryIO, head: bytes, size: int) -> Iterator[Part]:
-    """The frames of an ID3v2 tag at the start of the file (MP3)."""
-    version, flags = head[3], head[5]
-    end = min(10 + _synchsafe(head[6:10]), size)
-    if flags & 0x80 and version < 4:  # unsynchronised: frame sizes are not the bytes'
-        yield from _stop("id3", 10, end)
+def _id3(handle: BinaryIO, base: int, size: int) -> Iterator[Part]:
+    """The frames of the ID3v2 tag at ``base``: an MP3's start, or a WAV or AIFF chunk."""
+    handle.seek(base)
+    head = handle.read(10)
+    if len(head) < 10 or head[:3] != b"ID3":
         return
-    pos = 10
+    version, flags = head[3], head[5]
+    end = min(base + 10 + _synchsafe(head[6:10]), size)
+    pos = base + 10
+    if flags & 0x80 and version < 4:  # unsynchronised: frame sizes are not the bytes'
+        yield from _stop("id3", pos, end)
+        return
     if flags & 0x40:  # an extended header
-        handle.seek(10)
         extended = handle.read(4)
         pos += _synchsafe(extended) if version == 4 else 4 + int.from_bytes(extended, "big")
     name, header = (3, 6) if version == 2 else (4, 10)
