@@ -551,3 +551,41 @@ def test_a_walk_stopped_inside_the_ends_searched_is_no_problem(tmp_path):
     media.write_bytes(b"ID3\x03\x00\x80" + synchsafe(len(frame)) + frame + noise(4096))
     claim = _read_embedded(media)
     assert claim is not None and claim.generated and not claim.problems
+
+
+def pdf(tmp: Path, padding: int) -> Path:
+    """A PDF whose catalog's /Metadata stream (the XMP) lies between two padding streams."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R /Metadata 4 0 R >>",
+               b"<< /Type /Pages /Kids [] /Count 0 >>",
+               b"<< /Length %d >>\nstream\n" % padding + b" " * padding + b"\nendstream",
+               b"<< /Type /Metadata /Subtype /XML /Length %d >>\nstream\n" % len(PACKET)
+               + PACKET + b"\nendstream",
+               b"<< /Length %d >>\nstream\n" % padding + b" " * padding + b"\nendstream"]
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    table = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, table)
+    path = tmp / f"doc-{padding}.pdf"
+    path.write_bytes(bytes(out))
+    return path
+
+
+def test_a_format_not_walked_is_searched_at_its_ends_and_past_them_is_a_problem(tmp_path):
+    """ExifTool finds a PDF's XMP through its object table, anywhere; the gate does not walk
+    PDF (nor PostScript, InDesign, DjVu, Flash): a small one is searched whole, a large one
+    is a problem naming the format rather than "no XMP"."""
+    large = pdf(tmp_path, PAD)
+    assert exiftool_source_type(large) == TRAINED
+    claim = _read_embedded(large)
+    assert claim is not None and claim.problems == (
+        "embedded XMP: a PDF file is searched for XMP at its ends only: XMP between them not "
+        "read",)
+    small = pdf(tmp_path, 1000)
+    claim = _read_embedded(small)
+    assert claim is not None and claim.generated and not claim.problems

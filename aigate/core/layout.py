@@ -45,6 +45,11 @@ _BOX_FILES = (b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot", b"j
 #: TIFF field types: bytes per value
 _TIFF_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8,
                13: 4, 16: 8, 17: 8, 18: 8}
+#: formats an XMP reader finds XMP in (through an object table, by scanning) that are not
+#: walked here: all of such a file past its ends is a place the gate cannot look
+_NOT_WALKED = ((b"%PDF-", "PDF"), (b"%!PS", "PostScript"), (b"\xc5\xd0\xd3\xc6", "EPS"),
+               (bytes.fromhex("0606edf5d81d46e5bd31efe7fe74b71d"), "InDesign"),
+               (b"AT&TFORM", "DjVu"), (b"FWS", "Flash"), (b"CWS", "Flash"), (b"ZWS", "Flash"))
 #: header bytes read of a box listing items (HEIF ``iinf``, ``iloc``)
 _MAX_TABLE = 4 * 1024 * 1024
 
@@ -111,6 +116,9 @@ def parts(handle: BinaryIO) -> Iterator[Part]:
         return _id3(handle, 0, size)
     if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
         return _iff(handle, size)
+    for magic, name in _NOT_WALKED:
+        if head.startswith(magic):
+            return _stop(name, 0, size)
     return iter(())
 
 
@@ -150,7 +158,11 @@ def xmp_places(handle: BinaryIO) -> list[Place]:
     extended: dict[bytes, list[tuple[int, int, int]]] = {}
     for part in parts(handle):
         family, kind = part.family, part.kind
-        if kind == STOPPED:
+        if kind == STOPPED and family in dict(_NOT_WALKED).values():
+            found.append(Place(part.start, part.end, unreadable=(
+                f"a {family} file is searched for XMP at its ends only: XMP between them not "
+                "read"), stopped=True))
+        elif kind == STOPPED:
             found.append(Place(part.start, part.end, unreadable=(
                 f"the {family} container could not be walked past byte {part.start} (more "
                 f"than {MAX_PARTS} parts, or a part the walk cannot follow): XMP there not "
