@@ -589,3 +589,28 @@ def test_a_format_not_walked_is_searched_at_its_ends_and_past_them_is_a_problem(
     small = pdf(tmp_path, 1000)
     claim = _read_embedded(small)
     assert claim is not None and claim.generated and not claim.problems
+
+
+def test_other_xml_where_xml_is_kept_is_no_problem(tmp_path):
+    """A JPEG 2000 ``xml `` box may hold XML that is not XMP (GML, for one): read whole, it
+    is neither XMP nor a problem."""
+    from test_xmp_places import jp2_uuid
+    data = jp2_uuid(tmp_path).read_bytes().replace(PACKET, b" " * len(PACKET))
+    media = tmp_path / "gml.jp2"
+    media.write_bytes(data + box(b"xml ", b'<gml:FeatureCollection xmlns:gml="http://www.'
+                                         b'opengis.net/gml"/>'))
+    assert _read_embedded(media) is None
+
+
+def test_a_walk_stopped_inside_a_movie_atom_is_a_problem(tmp_path):
+    """The same flood inside moov (100 001 empty free atoms, then 5 MiB, then udta/XMP_):
+    the walk of moov says where it stopped, and past the ends that is a problem."""
+    before, moov, after = split_moov(video(tmp_path / "plain.mov").read_bytes())
+    body = (moov + box(b"free", b"") * 100_001 + box(b"free", bytes(PAD))
+            + box(b"udta", box(b"XMP_", PACKET)))
+    media = tmp_path / "flood.mov"
+    media.write_bytes(before + box(b"moov", body) + after + box(b"free", bytes(PAD)))
+    assert exiftool_source_type(media) == TRAINED
+    claim = _read_embedded(media)
+    assert claim is not None and claim.problems
+    assert "bmff container could not be walked past byte" in claim.problems[0]

@@ -163,10 +163,7 @@ def xmp_places(handle: BinaryIO) -> list[Place]:
                 f"a {family} file is searched for XMP at its ends only: XMP between them not "
                 "read"), stopped=True))
         elif kind == STOPPED:
-            found.append(Place(part.start, part.end, unreadable=(
-                f"the {family} container could not be walked past byte {part.start} (more "
-                f"than {MAX_PARTS} parts, or a part the walk cannot follow): XMP there not "
-                "read"), stopped=True))
+            found.append(_stopped(part))
         elif family == "jpeg" and kind == b"\xff\xe1":
             head = read_at(handle, part.start, part.end, len(_JPEG_EXTENDED) + 40)
             if head.startswith(_JPEG_XMP):
@@ -282,13 +279,7 @@ def _bmff_xmp(handle: BinaryIO, part: Part) -> list[Place]:
         return [Place(part.start, part.end, unreadable=(
             "is Brotli-compressed (a JPEG XL brob box): not read"))]
     elif kind == b"moov":  # QuickTime: the movie's and each track's user data
-        found = []
-        for child in boxes(handle, part.start, part.end):
-            if child.kind == b"trak":
-                found.extend(_udta_xmp(handle, child))
-            elif child.kind == b"udta":
-                found.extend(_udta_xmp(handle, part, child))
-        return found
+        return _user_xmp(handle, part)
     elif kind == b"meta":  # HEIF/AVIF: XMP is an item the item location box points at
         try:
             return _heif_xmp(handle, part)
@@ -297,13 +288,30 @@ def _bmff_xmp(handle: BinaryIO, part: Part) -> list[Place]:
     return []
 
 
-def _udta_xmp(handle: BinaryIO, parent: Part, udta: Part | None = None) -> list[Place]:
+def _user_xmp(handle: BinaryIO, box: Part) -> list[Place]:
+    """The ``XMP_`` atoms in the user data (``udta``) of ``moov`` and of each ``trak`` in
+    it, and where a walk inside them stopped."""
     found: list[Place] = []
-    for box in [udta] if udta else boxes(handle, parent.start, parent.end):
-        if box.kind == b"udta":
-            found.extend(Place(atom.start, atom.end)
-                         for atom in boxes(handle, box.start, box.end) if atom.kind == b"XMP_")
+    for child in boxes(handle, box.start, box.end):
+        if child.kind == STOPPED:
+            found.append(_stopped(child))
+        elif child.kind == b"trak" and box.kind == b"moov":
+            found.extend(_user_xmp(handle, child))
+        elif child.kind == b"udta":
+            for atom in boxes(handle, child.start, child.end):
+                if atom.kind == STOPPED:
+                    found.append(_stopped(atom))
+                elif atom.kind == b"XMP_":
+                    found.append(Place(atom.start, atom.end))
     return found
+
+
+def _stopped(part: Part) -> Place:
+    """The rest of a container a walk stopped in: a place the gate cannot look."""
+    return Place(part.start, part.end, unreadable=(
+        f"the {part.family} container could not be walked past byte {part.start} (more "
+        f"than {MAX_PARTS} parts, or a part the walk cannot follow): XMP there not read"),
+        stopped=True)
 
 
 def _heif_xmp(handle: BinaryIO, meta: Part) -> list[Place]:

@@ -147,6 +147,7 @@ def _read_embedded(path: Path) -> Claim | None:
     except OSError:
         return None
     found: list[bytes] = []
+    wholes: list[bytes] = []
     opening: int | None = None
     ends: set[bytes] = set()
     for offset, data, placed in regions:
@@ -158,7 +159,7 @@ def _read_embedded(path: Path) -> Claim | None:
         if (placed and first is None and not spans and whole[:1] == b"<"
                 and whole[1:2] != b"\x00"):
             # the container says this is XMP: read it whole, whatever its root's prefix
-            found.append(whole)
+            wholes.append(whole)
         elif first is not None and opening is None:
             opening = offset + first
         if not placed:
@@ -169,6 +170,11 @@ def _read_embedded(path: Path) -> Claim | None:
     # every packet counts: a decoy packet ahead of the real one must not hide it
     claims = [claim for packet in found
               if (claim := parse_packet(packet, "xmp embedded", "embedded XMP"))]
+    # read whole, a place's bytes count when they are XMP that reads: a JPEG 2000 XML box
+    # may hold other XML, and what was not found by name was never a problem
+    claims += [claim for packet in wholes[:MAX_PACKETS]
+               if (claim := parse_packet(packet, "xmp embedded", "embedded XMP"))
+               and not claim.problems]
     if problems:
         claims.append(Claim("xmp embedded", Trust.CLAIMED, problems=tuple(problems)))
     if claims:
