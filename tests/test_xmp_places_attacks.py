@@ -614,3 +614,49 @@ def test_a_walk_stopped_inside_a_movie_atom_is_a_problem(tmp_path):
     claim = _read_embedded(media)
     assert claim is not None and claim.problems
     assert "bmff container could not be walked past byte" in claim.problems[0]
+
+
+def test_xmp_that_inflates_past_the_limit_or_places_past_the_total_are_a_problem(tmp_path):
+    """A 17 kB compressed text chunk that inflates to 17 MiB, and a PNG of 80 XMP text
+    chunks of 1 MiB each (over 64 MiB of XMP in all): each stops with a problem rather than
+    reading on."""
+    bomb = tmp_path / "bomb.png"
+    bomb.write_bytes(png_text(b"iTXt", b"XML:com.adobe.xmp", b"\x01\x00\x00\x00"
+                              + zlib.compress(b" " * (aigate_xmp.MAX_PLACED + 1))))
+    claim = _read_embedded(bomb)
+    assert claim is not None
+    assert claim.problems == (f"embedded XMP: the XMP at byte 63 is over "
+                              f"{aigate_xmp.MAX_PLACED} bytes once inflated: not read",)
+    data = still("PNG")
+    many = tmp_path / "many.png"
+    many.write_bytes(data[:33] + chunk(b"iTXt", b"XML:com.adobe.xmp\x00\x00\x00\x00\x00"
+                                       + b" " * (1 << 20)) * 80 + data[33:])
+    claim = _read_embedded(many)
+    assert claim is not None and claim.problems
+    assert "bytes of XMP read: not read" in claim.problems[0]
+
+
+def test_a_heif_xmp_item_in_two_extents_is_read_in_order(tmp_path):
+    """A HEIF whose XMP item lies in two extents of its mdat, the second half first, past
+    5 MiB: put together as iloc lists them."""
+    def full(kind: bytes, version: int, data: bytes) -> bytes:
+        return box(kind, bytes([version, 0, 0, 0]) + data)
+
+    def meta(extents: list[tuple[int, int]]) -> bytes:
+        item = full(b"infe", 2, struct.pack(">HH", 1, 0) + b"mime\x00application/rdf+xml\x00")
+        iloc = (bytes([0x44, 0x00]) + struct.pack(">HHHHH", 1, 1, 0, 0, len(extents))
+                + b"".join(struct.pack(">II", *extent) for extent in extents))
+        return full(b"meta", 0, full(b"hdlr", 0, bytes(4) + b"pict" + bytes(13))
+                    + full(b"iinf", 0, struct.pack(">H", 1) + item) + full(b"iloc", 1, iloc))
+
+    head = box(b"ftyp", b"heic\x00\x00\x00\x00mif1heic")
+    start = len(head) + len(meta([(0, 0)] * 2)) + 8 + PAD + 8
+    half = len(PACKET) // 2
+    first, second = PACKET[:half], PACKET[half:]
+    extents = [(start + len(second) + 100, len(first)), (start, len(second))]
+    media = tmp_path / "pieces.heic"
+    media.write_bytes(head + meta(extents) + box(b"free", bytes(PAD))
+                      + box(b"mdat", second + bytes(100) + first) + box(b"free", bytes(PAD)))
+    assert exiftool_source_type(media) == TRAINED
+    claim = _read_embedded(media)
+    assert claim is not None and claim.generated

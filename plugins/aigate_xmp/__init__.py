@@ -49,6 +49,9 @@ HEAD = TAIL = 4 * 1024 * 1024
 #: the largest XMP read where the container keeps it (away from the ends); a larger one is
 #: a problem, never "no XMP"
 MAX_PLACED = 16 * 1024 * 1024
+#: the most XMP read from a file's places in all: a file made of XMP places is not read
+#: whole (what is past the limit is a problem)
+MAX_PLACED_TOTAL = 4 * MAX_PLACED
 MAX_SIDECAR = 4 * 1024 * 1024
 #: the cache's name for embedded XMP claims: a new reader does not take an older one's
 #: answers (before 2 only the file's ends were searched; before 3 compressed, extended,
@@ -199,13 +202,19 @@ def _regions(handle: BinaryIO) -> tuple[list[tuple[int, bytes, bool]], list[str]
     tail_start = max(size - TAIL, len(head))
     regions = [(0, head + read_at(handle, tail_start, size, TAIL), False)]
     problems = []
+    total = 0
     for place in xmp_places(handle):
         # a place inside the ends is read again all the same: its packet may be one the
         # search by content does not find (a root under another prefix)
         if place.stopped and max(place.start, len(head)) >= min(place.end, tail_start):
             continue  # what the walk did not reach lies in the ends, searched above
+        if total > MAX_PLACED_TOTAL:
+            problems.append(f"embedded XMP: the XMP places from byte {place.start} on are "
+                            f"past {MAX_PLACED_TOTAL} bytes of XMP read: not read")
+            break
         try:
             regions.append((place.start, read_xmp(handle, place, MAX_PLACED), True))
+            total += len(regions[-1][1])
         except Unreadable as exc:
             problems.append(f"embedded XMP: {exc}" if place.stopped
                             else f"embedded XMP: the XMP at byte {place.start} {exc}")
