@@ -325,12 +325,47 @@ def tiff_order(tmp: Path, big: bool, order: str) -> Path:
     return path
 
 
+def exif() -> bytes:
+    """Exif (a little-endian TIFF structure) whose first image holds the XMP tag."""
+    return (b"II*\x00" + struct.pack("<IH", 8, 1)
+            + struct.pack("<HHII", 700, 1, len(PACKET), 8 + 2 + 12 + 4) + struct.pack("<I", 0)
+            + PACKET)
+
+
+def jpeg_exif(tmp: Path) -> Path:
+    """A JPEG whose Exif APP1 segment, holding the XMP tag, lies between 5 MiB of comments."""
+    data = still("JPEG")
+    path = tmp / "exif.jpg"
+    path.write_bytes(data[:2] + comments(PAD) + segment(b"\xff\xe1", b"Exif\x00\x00" + exif())
+                     + comments(PAD) + data[2:])
+    return path
+
+
+def png_exif(tmp: Path) -> Path:
+    """A PNG whose eXIf chunk, holding the XMP tag, lies between two 5 MiB private chunks."""
+    data = still("PNG")
+    path = tmp / "exif.png"
+    path.write_bytes(data[:33] + chunk(b"prVt", bytes(PAD)) + chunk(b"eXIf", exif())
+                     + chunk(b"prVt", bytes(PAD)) + data[33:])
+    return path
+
+
+def webp_exif(tmp: Path) -> Path:
+    """A lossless WebP (6 MB of image), its EXIF chunk holding the XMP tag, then 5 MiB."""
+    data = still("WEBP", (1450, 1450), lossless=True, exif=exif())
+    body = data[12:] + riff(b"ZZZZ", bytes(PAD))
+    path = tmp / "exif.webp"
+    path.write_bytes(b"RIFF" + struct.pack("<I", len(body) + 4) + b"WEBP" + body)
+    return path
+
+
 #: places the first walker missed (each a hole it left), then forms it read that must hold
 BUILDERS = {
     "JPEG extended XMP": jpeg_extended, "GIF XMP extension": gif,
     "Photoshop resource 1060": psd, "MP3 ID3v2 PRIV after a large picture": mp3,
     "AVIF XMP item (iinf/iloc)": avif, "RF64 _PMX": rf64, "WAV id3 chunk": wav_id3,
-    "AIFF ID3 chunk": aiff,
+    "AIFF ID3 chunk": aiff, "JPEG Exif APP1 XMP tag": jpeg_exif, "PNG eXIf XMP tag": png_exif,
+    "WebP EXIF XMP tag": webp_exif,
     "TIFF IFD1": lambda tmp: tiff(tmp, "IFD1"), "TIFF SubIFD": lambda tmp: tiff(tmp, "SubIFD"),
     "TIFF Exif IFD": lambda tmp: tiff(tmp, "Exif"), "MP4 trak/udta/XMP_": mp4_track,
     "QuickTime 64-bit moov": mov_64bit, "WebP XMP chunk": webp,

@@ -37,6 +37,11 @@ _PNG_PROFILES = (b"Raw profile type xmp", b"Raw profile type APP1")
 _TIFF_XMP = (700).to_bytes(2, "big")
 #: tags pointing at more images whose tags an XMP reader reads: SubIFDs, the Exif IFD
 _TIFF_IFDS = {330, 34665}
+#: Exif (a TIFF structure) kept in another container (besides a JPEG's APP1): PNG's eXIf
+#: chunk, WebP's EXIF chunk, Photoshop's resource 1058; ExifTool reads an XMP tag in any of
+#: its images
+_EXIF = {("png", b"eXIf"), ("riff", b"EXIF"),
+         ("psd", (1058).to_bytes(2, "big"))}
 _GIF_XMP = b"XMP DataXMP"
 _PSD_XMP = (1060).to_bytes(2, "big")
 #: the first box of a file made of ISO BMFF boxes: ``ftyp``, a top-level QuickTime atom a
@@ -107,7 +112,7 @@ def parts(handle: BinaryIO) -> Iterator[Part]:
     if head[:4] in (b"RIFF", b"RF64", b"BW64"):
         return _riff(handle, head, size)
     if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
-        return _tiff(handle, head, size)
+        return _tiff(handle, 0, size)
     if head[:6] in (b"GIF87a", b"GIF89a"):
         return _gif(handle, size)
     if head[:4] == b"8BPS":
@@ -168,6 +173,8 @@ def xmp_places(handle: BinaryIO) -> list[Place]:
             head = read_at(handle, part.start, part.end, len(_JPEG_EXTENDED) + 40)
             if head.startswith(_JPEG_XMP):
                 found.append(Place(part.start + len(_JPEG_XMP), part.end))
+            elif head.startswith(b"Exif\x00\x00"):
+                found.extend(_exif_xmp(handle, part))
             elif head.startswith(_JPEG_EXTENDED) and len(head) == len(_JPEG_EXTENDED) + 40:
                 guid = head[len(_JPEG_EXTENDED):len(_JPEG_EXTENDED) + 32]
                 offset = int.from_bytes(head[-4:], "big")
@@ -176,6 +183,8 @@ def xmp_places(handle: BinaryIO) -> list[Place]:
             found.extend(_png_text(handle, part))
         elif family == "tiff" and kind == _TIFF_XMP:
             found.append(Place(part.start, part.end))
+        elif (family, kind) in _EXIF:  # a TIFF structure inside: its images' XMP tags
+            found.extend(_exif_xmp(handle, part))
         elif family == "riff" and kind in (b"_PMX", b"XMP "):
             found.append(Place(part.start, part.end))
         elif family == "gif" and kind == _GIF_XMP:
@@ -230,6 +239,20 @@ def read_at(handle: BinaryIO, start: int, end: int, limit: int) -> bytes:
     """The bytes from ``start`` to ``end``, at most ``limit`` of them."""
     handle.seek(start)
     return handle.read(max(0, min(end - start, limit)))
+
+
+def _exif_xmp(handle: BinaryIO, part: Part) -> list[Place]:
+    """The XMP tags in Exif kept in another container (a TIFF structure, after "Exif\\0\\0"
+    in JPEG and often in WebP), and where its walk stopped."""
+    base = part.start + (6 if read_at(handle, part.start, part.end, 6) == b"Exif\x00\x00"
+                         else 0)
+    found = []
+    for tag in _tiff(handle, base, part.end):
+        if tag.kind == STOPPED:
+            found.append(_stopped(tag))
+        elif tag.kind == _TIFF_XMP:
+            found.append(Place(tag.start, tag.end))
+    return found
 
 
 def _png_text(handle: BinaryIO, part: Part) -> list[Place]:
@@ -458,26 +481,34 @@ def _iff(handle: BinaryIO, size: int) -> Iterator[Part]:
     yield from _stop("iff", pos, size)
 
 
-def _tiff(handle: BinaryIO, head: bytes, size: int) -> Iterator[Part]:
-    """The tags of every image: the chain of IFDs from the first, and each one's SubIFDs
-    and Exif IFD, each tag with where its value lies (inline values lie in the entry)."""
+def _tiff(handle: BinaryIO, base: int, size: int) -> Iterator[Part]:
+    """The tags of every image of the TIFF structure at ``base`` (a TIFF file, or Exif in
+    another container): the chain of IFDs from the first, and each one's SubIFDs and Exif
+    IFD, each tag with where its value lies (inline values lie in the entry). Offsets count
+    from ``base``; nothing lies past ``size``."""
+    head = read_at(handle, base, size, 16)
+    if head[:4] not in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
+        return
     order: Literal["little", "big"] = "little" if head[:2] == b"II" else "big"
     big = head[2:4] in (b"+\x00", b"\x00+")  # BigTIFF: 64-bit offsets and counts
     width = 8 if big else 4
     entry = 20 if big else 12
     todo = [int.from_bytes(head[8:16] if big else head[4:8], order)]
     seen: set[int] = set()
+    entries = 0  # read in all: IFDs may overlap, each claiming the most
     while todo:
-        ifd = todo.pop(0)
-        if ifd in seen or not 8 <= ifd < size:
+        ifd = base + todo.pop(0)
+        if ifd in seen or not base + 8 <= ifd < size:
             continue
-        if len(seen) >= MAX_IFDS:
+        if len(seen) >= MAX_IFDS or entries >= MAX_PARTS:
             yield from _stop("tiff", ifd, size)
             return
         seen.add(ifd)
         handle.seek(ifd)
         count = int.from_bytes(handle.read(8 if big else 2), order)
-        table = handle.read(min(count, MAX_PARTS) * entry)
+        wanted = min(count, MAX_PARTS - entries)
+        table = handle.read(wanted * entry)
+        entries += len(table) // entry
         following = handle.read(width)
         for at in range(0, len(table) - entry + 1, entry):
             tag, kind = table[at:at + 2], int.from_bytes(table[at + 2:at + 4], order)
@@ -485,9 +516,9 @@ def _tiff(handle: BinaryIO, head: bytes, size: int) -> Iterator[Part]:
             length = number * _TIFF_SIZES.get(kind, 1)
             value = ifd + (8 if big else 2) + at + 4 + width
             if length > width:  # not inline: the entry holds its offset
-                value = min(int.from_bytes(table[at + 4 + width:at + 4 + 2 * width], order),
-                            size)
-            part = Part("tiff", tag if order == "big" else tag[::-1], value,
+                value = min(base + int.from_bytes(table[at + 4 + width:at + 4 + 2 * width],
+                                                  order), size)
+            part = Part("tiff", tag if order == "big" else tag[::-1], min(value, size),
                         min(value + length, size))
             yield part
             if int.from_bytes(part.kind, "big") in _TIFF_IFDS:
@@ -495,7 +526,7 @@ def _tiff(handle: BinaryIO, head: bytes, size: int) -> Iterator[Part]:
                 data = read_at(handle, part.start, part.end, 64 * step)
                 todo.extend(int.from_bytes(data[i:i + step], order)
                             for i in range(0, len(data) - step + 1, step))
-        if count > MAX_PARTS:
+        if count > wanted and len(table) == wanted * entry:  # more than the bound
             yield from _stop("tiff", ifd, size)
             return
         if len(following) == width:
