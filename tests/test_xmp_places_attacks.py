@@ -695,3 +695,18 @@ def test_a_heif_xmp_item_in_two_extents_is_read_in_order(tmp_path):
     assert exiftool_source_type(media) == TRAINED
     claim = _read_embedded(media)
     assert claim is not None and claim.generated
+
+
+def test_a_remote_manifest_named_in_compressed_xmp_is_seen(cli, tmp_path):
+    """The remote manifest reference is read from the same places, decoded: a PNG's
+    compressed XMP text chunk naming one is not "no credentials"."""
+    from test_xmp_places import REMOTE
+    media = tmp_path / "remote.png"
+    media.write_bytes(png_text(b"iTXt", b"XML:com.adobe.xmp",
+                               b"\x01\x00\x00\x00" + zlib.compress(REMOTE)))
+    (tmp_path / "aigate.yaml").write_text("show: TEST\n")
+    cut = write(tmp_path / "cut.otio", timeline([clip("SH001", 2, url=media.name)]))
+    run = cli("check", cut, "--format", "json")
+    [item] = run.json["subjects"][0]["items"]
+    assert item["evidence"][0].startswith(
+        "c2pa (unverifiable): remote manifest at credentials.example.com")

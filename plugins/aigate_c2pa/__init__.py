@@ -217,6 +217,9 @@ def _failed(path: Path, container: Container, exc: Exception) -> Claim | None:
         if markers.carrier:
             return unverifiable(f"{markers.carrier} present, but the SDK finds no manifest "
                                 f"store in it ({message})")
+        if markers.remote_url:  # named where the SDK does not look (compressed XMP...)
+            return unverifiable(f"remote manifest at {host_of(markers.remote_url)}, not "
+                                f"fetched ({message})")
         return None
     if markers.carrier or message.split(":", 1)[0] in MANIFEST_ERRORS:
         where = markers.carrier or "manifest store"
