@@ -201,7 +201,8 @@ def xmp_places(handle: BinaryIO) -> list[Place]:
     for pieces in extended.values():
         # one XMP in pieces (one per GUID), each naming its offset in the whole: in order
         pieces.sort()
-        found.append(Place(pieces[0][1], pieces[-1][2],
+        found.append(Place(min(start for _, start, _ in pieces),
+                           max(end for _, _, end in pieces),
                            pieces=tuple((start, end) for _, start, end in pieces)))
     return found
 
@@ -340,6 +341,7 @@ def _stopped(part: Part) -> Place:
 def _heif_xmp(handle: BinaryIO, meta: Part) -> list[Place]:
     """The XMP items of a HEIF ``meta`` box: ``mime`` items of type application/rdf+xml in
     ``iinf``, found where ``iloc`` says (in the file, or in ``idat``)."""
+    size = handle.seek(0, 2)
     xmp: dict[int, str] = {}  # item id: its content encoding
     tables: dict[bytes, bytes] = {}
     idat = 0
@@ -375,9 +377,11 @@ def _heif_xmp(handle: BinaryIO, meta: Part) -> list[Place]:
                 f"{method}, encoding {encoding!r})")))
             continue
         base = idat if method == 1 else 0
-        pieces = tuple((base + start, base + start + length) for start, length in extents)
+        # an extent of length 0 runs to the end of the file
+        pieces = tuple((min(base + start, size), min(base + start + length, size) if length
+                        else size) for start, length in extents)
         if pieces:
-            found.append(Place(pieces[0][0], pieces[-1][1],
+            found.append(Place(min(start for start, _ in pieces), max(end for _, end in pieces),
                                "zlib" if encoding else "", pieces if len(pieces) > 1 else ()))
     return found
 
