@@ -662,3 +662,18 @@ def test_a_remote_manifest_named_in_compressed_xmp_is_seen(cli, tmp_path):
     [item] = run.json["subjects"][0]["items"]
     assert item["evidence"][0].startswith(
         "c2pa (unverifiable): remote manifest at credentials.example.com")
+
+
+def test_svg_metadata_anywhere_in_a_large_svg_is_read(cli, tmp_path):
+    """An SVG keeps its XMP in <metadata>, anywhere in the text (ExifTool parses the whole):
+    between two 5 MiB comments it is read, the file being read whole (up to 16 MiB)."""
+    text = PACKET.decode()
+    rdf = text[text.index("<rdf:RDF"):text.index("</x:xmpmeta>")]
+    padding = "<!-- " + "x" * PAD + " -->"
+    media = tmp_path / "mid.svg"
+    media.write_text(f'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" '
+                     f'width="10" height="10">{padding}<metadata>{rdf}</metadata>{padding}'
+                     '<rect width="10" height="10"/></svg>')
+    assert exiftool_source_type(media) == TRAINED
+    run, item = check_final(cli, tmp_path, media)
+    assert item["ai"] is True and run.code != 0

@@ -63,7 +63,8 @@ _MAX_TABLE = 4 * 1024 * 1024
 class Part:
     """One part of a container: its kind and where its data lies in the file."""
 
-    #: "jpeg", "png", "bmff", "riff", "iff" (AIFF), "tiff", "gif", "psd" or "id3"
+    #: "jpeg", "png", "bmff", "riff", "iff" (AIFF), "tiff", "gif", "psd", "id3", "svg" (the
+    #: whole file, one part), or a format not walked ("PDF"...: only where it stopped)
     family: str
     #: the JPEG marker (``b"\\xff\\xe1"``), chunk or box type (``b"iTXt"``, ``b"moov"``,
     #: ``b"_PMX"``), TIFF tag or Photoshop resource id (two bytes, big-endian), GIF
@@ -124,6 +125,8 @@ def parts(handle: BinaryIO) -> Iterator[Part]:
     for magic, name in _NOT_WALKED:
         if head.startswith(magic):
             return _stop(name, 0, size)
+    if _is_svg(handle):  # text: its XMP (in <metadata>) may be anywhere, the whole is read
+        return iter([Part("svg", b"svg", 0, size)])
     return iter(())
 
 
@@ -152,12 +155,14 @@ def boxes(handle: BinaryIO, start: int, end: int) -> Iterator[Part]:
 def xmp_places(handle: BinaryIO) -> list[Place]:
     """Where the container keeps XMP, as ExifTool and Adobe's toolkit read it: a JPEG APP1
     XMP segment (and extended XMP), a PNG ``XML:com.adobe.xmp`` or ``Raw profile type xmp``
-    text chunk (compressed or not), the XMP tag of any TIFF image, an XMP ``uuid`` box (ISO
-    BMFF, JPEG 2000), JPEG XL's ``xml `` box, QuickTime's ``moov/udta/XMP_`` and
-    ``moov/trak/udta/XMP_`` atoms, a HEIF/AVIF XMP item, a RIFF or RF64 ``_PMX`` chunk or
-    WebP ``XMP `` chunk, a GIF XMP application extension, a Photoshop image resource 1060,
-    an MP3's ID3v2 ``PRIV`` XMP frame. A walk that stopped before the end of the file and
-    an XMP in a form not read here (Brotli-compressed JPEG XL boxes) are unreadable places.
+    text chunk (compressed or not), the XMP tag of any TIFF image (and of Exif kept in a
+    JPEG, PNG, WebP or Photoshop file), an XMP ``uuid`` box (ISO BMFF, JPEG 2000), JPEG XL's
+    ``xml `` box, QuickTime's ``moov/udta/XMP_`` and ``moov/trak/udta/XMP_`` atoms, a
+    HEIF/AVIF XMP item, a RIFF or RF64 ``_PMX`` chunk or WebP ``XMP `` chunk, a GIF XMP
+    application extension, a Photoshop image resource 1060, an ID3v2 ``PRIV`` XMP frame
+    (an MP3's, a WAV's or an AIFF's), the whole of an SVG file. A walk that stopped before
+    the end of the file, a format not walked (PDF...) and an XMP in a form not read here
+    (Brotli-compressed JPEG XL boxes) are unreadable places.
     """
     found: list[Place] = []
     extended: dict[bytes, list[tuple[int, int, int]]] = {}
@@ -190,6 +195,8 @@ def xmp_places(handle: BinaryIO) -> list[Place]:
         elif family == "gif" and kind == _GIF_XMP:
             # raw XMP then a 258-byte "magic trailer" that ends its sub-block chain
             found.append(Place(part.start, max(part.start, part.end - 257)))
+        elif family == "svg":
+            found.append(Place(part.start, part.end))
         elif family == "psd" and kind == _PSD_XMP:
             found.append(Place(part.start, part.end))
         elif family == "id3" and kind in (b"PRIV", b"PRV"):
@@ -640,6 +647,12 @@ def _id3(handle: BinaryIO, base: int, size: int) -> Iterator[Part]:
         yield Part("id3", frame[:name], pos + header, min(pos + header + length, end))
         pos += header + length
     yield from _stop("id3", pos, end)
+
+
+def _is_svg(handle: BinaryIO) -> bool:
+    handle.seek(0)
+    start = handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    return start.startswith((b"<?xml", b"<svg", b"<!--", b"<!DOCTYPE")) and b"<svg" in start
 
 
 def _stop(family: str, pos: int, end: int) -> Iterator[Part]:
