@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
-from aigate.api import Unreadable, parts, read_bounded, read_xmp, xmp_places
+from aigate.api import Unreadable, parts, read_at, read_bounded, read_xmp, xmp_places
 
 #: the JUMBF description box type and the C2PA manifest store UUID ("c2pa" + ISO suffix)
 JUMBF_C2PA = b"jumd" + bytes.fromhex("6332706100110010800000aa00389b71")
@@ -48,8 +48,9 @@ def sniff(path: Path) -> Markers:
             for place in xmp_places(handle):
                 try:
                     xmp.append(read_xmp(handle, place, MAX_XMP))
-                except Unreadable:  # the XMP source says so; no reference read here
-                    continue
+                except Unreadable:  # the XMP source says so; a large plain one: its start
+                    if not (place.encoding or place.pieces or place.unreadable):
+                        xmp.append(read_at(handle, place.start, place.end, MAX_XMP))
         ends = read_bounded(path, ENDS, ENDS)
     except OSError:
         return Markers()
