@@ -231,10 +231,12 @@ def tiff(tmp: Path, where: str) -> Path:
         first = ifd(image, ifd([*image, tag]))
     elif where == "SubIFD":
         first = ifd([*image, (330, 4, 1, ifd([*image, tag]))])
+    elif where == "second tag":  # a first XMP tag of four zero bytes, then the packet's
+        first = ifd([*image, (700, 1, 4, 0), tag])
     else:  # the Exif IFD
         first = ifd([*image, (34665, 4, 1, ifd([tag, (36864, 7, 4, 0x30333230)]))])
     out[4:8] = struct.pack("<I", first)
-    path = tmp / f"mid-{where}.tif"
+    path = tmp / f"mid-{where.replace(' ', '-')}.tif"
     path.write_bytes(bytes(out))
     return path
 
@@ -280,6 +282,16 @@ def webp(tmp: Path) -> Path:
     body = data[12:] + riff(b"ZZZZ", bytes(PAD))
     path = tmp / "mid.webp"
     path.write_bytes(b"RIFF" + struct.pack("<I", len(body) + 4) + b"WEBP" + body)
+    return path
+
+
+def jxl(tmp: Path) -> Path:
+    """A JPEG XL container: signature, ftyp, a codestream box, 5 MiB free, the ``xml `` (XMP)
+    box, 5 MiB free."""
+    path = tmp / "mid.jxl"
+    path.write_bytes(box(b"JXL ", b"\r\n\x87\n") + box(b"ftyp", b"jxl \x00\x00\x00\x00jxl ")
+                     + box(b"jxlc", b"\xff\x0a" + noise(64)) + box(b"free", bytes(PAD))
+                     + box(b"xml ", PACKET) + box(b"free", bytes(PAD)))
     return path
 
 
@@ -365,7 +377,8 @@ BUILDERS = {
     "WebP EXIF XMP tag": webp_exif,
     "TIFF IFD1": lambda tmp: tiff(tmp, "IFD1"), "TIFF SubIFD": lambda tmp: tiff(tmp, "SubIFD"),
     "TIFF Exif IFD": lambda tmp: tiff(tmp, "Exif"), "MP4 trak/udta/XMP_": mp4_track,
-    "QuickTime 64-bit moov": mov_64bit, "WebP XMP chunk": webp,
+    "QuickTime 64-bit moov": mov_64bit, "WebP XMP chunk": webp, "JPEG XL xml box": jxl,
+    "TIFF second of two XMP tags": lambda tmp: tiff(tmp, "second tag"),
     "BigTIFF": lambda tmp: tiff_order(tmp, True, "<"),
     "big-endian BigTIFF": lambda tmp: tiff_order(tmp, True, ">"),
     "big-endian TIFF": lambda tmp: tiff_order(tmp, False, ">"),
@@ -398,7 +411,9 @@ def check_final(cli, tmp: Path, media: Path):  # type: ignore[no-untyped-def]
 def test_xmp_where_any_xmp_reader_finds_it_in_the_middle_of_a_large_file_is_read(
         cli, tmp_path, place):
     media = BUILDERS[place](tmp_path)
-    if place != "big-endian BigTIFF":  # Pillow reads BigTIFF little-endian only
+    # Pillow reads BigTIFF little-endian only; nothing here decodes JPEG XL (its codestream
+    # is a stand-in: the container is what is walked)
+    if place not in ("big-endian BigTIFF", "JPEG XL xml box"):
         opens(media)
     data = media.read_bytes()
     start = data.find(b"<x:xmpmeta", 300)  # past the standard packet of extended XMP
