@@ -692,3 +692,18 @@ def test_svg_metadata_anywhere_in_a_large_svg_is_read(cli, tmp_path):
     assert exiftool_source_type(media) == TRAINED
     run, item = check_final(cli, tmp_path, media)
     assert item["ai"] is True and run.code != 0
+
+
+def test_a_wav_whose_data_size_was_never_written_is_a_problem_past_its_silence(tmp_path):
+    """A WAV written to a pipe may leave its data chunk's size 0: its silence then reads as
+    empty chunks, 8 bytes each. ExifTool walks all 115 000 of them, a 5 MiB chunk and finds
+    the _PMX; the walk stops at 100 000 and says so: a problem, never "no XMP"."""
+    media = tmp_path / "streamed.wav"
+    media.write_bytes(b"RIFF\x00\x00\x00\x00WAVEfmt \x10\x00\x00\x00"
+                      + struct.pack("<HHIIHH", 1, 1, 8000, 16000, 2, 16)
+                      + b"data\x00\x00\x00\x00" + bytes(8 * 115_000) + riff(b"JUNK", bytes(PAD))
+                      + riff(b"_PMX", PACKET) + riff(b"JUNK", bytes(PAD)))
+    assert exiftool_source_type(media) == TRAINED
+    claim = _read_embedded(media)
+    assert claim is not None and claim.problems
+    assert "riff container could not be walked past byte" in claim.problems[0]
