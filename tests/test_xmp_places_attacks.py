@@ -707,3 +707,4 @@ def test_a_wav_whose_data_size_was_never_written_is_a_problem_past_its_silence(t
     claim = _read_embedded(media)
     assert claim is not None and claim.problems
     assert "riff container could not be walked past byte" in claim.problems[0]
+

@@ -152,12 +152,15 @@ def _read_embedded(path: Path) -> Claim | None:
     found: list[bytes] = []
     wholes: list[bytes] = []
     opening: int | None = None
-    ends: set[bytes] = set()
+    seen: set[bytes] = set()
     for offset, data, placed in regions:
         spans, first = packets(data)
-        # a place inside the ends is read again: its packets found there count once
-        found.extend(packet for start, end in spans
-                     if (packet := data[start:end]) not in ends or not placed)
+        # a packet found again in a place (one inside the ends is read again; the pages of
+        # a TIFF may each hold the same) counts once; the ends' decoys each count
+        for start, end in spans:
+            if not placed or data[start:end] not in seen:
+                found.append(data[start:end])
+                seen.add(data[start:end])
         whole = data.strip(b" \t\r\n\x00").removeprefix(b"\xef\xbb\xbf")
         if (placed and first is None and not spans and whole[:1] == b"<"
                 and whole[1:2] != b"\x00"):
@@ -165,8 +168,6 @@ def _read_embedded(path: Path) -> Claim | None:
             wholes.append(whole)
         elif first is not None and opening is None:
             opening = offset + first
-        if not placed:
-            ends.update(found)
     if len(found) > MAX_PACKETS:  # a decoy flood: the real packet may be any of them
         return Claim("xmp embedded", Trust.CLAIMED, problems=(
             f"embedded XMP: {len(found)} packets, over the limit of {MAX_PACKETS}: not read",))
