@@ -58,16 +58,8 @@ if TYPE_CHECKING:
     from aigate.core.hookspecs import HOOK_API_VERSION, hookimpl
     from aigate.core.installed import entry_points as installed_entry_points
     from aigate.core.installed import fingerprint, snapshot
-    from aigate.core.layout import (
-        Part,
-        Place,
-        Unreadable,
-        boxes,
-        parts,
-        read_at,
-        read_xmp,
-        xmp_places,
-    )
+    from aigate.core.layout.parts import Part, boxes, parts, read_at
+    from aigate.core.layout.xmp import Place, Unreadable, read_xmp, xmp_places
     from aigate.core.media import (
         MAX_SEQUENCE_FRAMES,
         Media,
@@ -260,7 +252,8 @@ _HOMES = {
     "aigate.core.gcpause": "paused_gc",
     "aigate.core.hookspecs": "HOOK_API_VERSION hookimpl",
     "aigate.core.installed": "installed_entry_points=entry_points fingerprint snapshot",
-    "aigate.core.layout": "Part Place Unreadable boxes parts read_at read_xmp xmp_places",
+    "aigate.core.layout.parts": "Part boxes parts read_at",
+    "aigate.core.layout.xmp": "Place Unreadable read_xmp xmp_places",
     "aigate.core.media": "MAX_SEQUENCE_FRAMES Media MediaResolver MediaState frame_url media_key "
                          "media_spellings normalise_path read_bounded MEDIA_MISSING=MISSING "
                          "MEDIA_NONE=NONE MEDIA_NOT_READ=NOT_READ MEDIA_OK=OK "

@@ -29,16 +29,12 @@ from aigate.api import (
     Media,
     Tool,
     Trust,
-    Unreadable,
     claim_from_dict,
     claim_to_dict,
     from_other_media,
     hookimpl,
     is_genai_source_type,
     normalise_source_type,
-    read_at,
-    read_xmp,
-    xmp_places,
 )
 
 IPTC_EXT = "{http://iptc.org/std/Iptc4xmpExt/2008-02-29/}"
@@ -198,6 +194,9 @@ def _regions(handle: BinaryIO) -> tuple[list[tuple[int, bytes, bool]], list[str]
     (:func:`~aigate.api.xmp_places`), wherever it is, decoded; each also as UTF-8 when it
     holds a UTF-16 or UTF-32 packet. And the problems: a place too large, damaged or in a
     form not read, a walk that stopped before the file's end."""
+    # here, not at load: a check that reads no media never loads the container walkers
+    from aigate.api import Unreadable, read_at, read_xmp, xmp_places
+
     size = handle.seek(0, 2)
     head = read_at(handle, 0, size, HEAD)
     tail_start = max(size - TAIL, len(head))
