@@ -220,7 +220,8 @@ class _Walk:
                                      f"{child.get('producer')!r}, which is not defined")
                 continue
             first, last = self._range_of(child, producer, where, path)
-            if last - first + 1 > 0:
+            for _ in range(_repeat(child) if last - first + 1 > 0 else 0):
+                self._spend()  # a repeat of millions is refused at the bound, not walked
                 out += self._place(child, producer, position, first, last, label, window,
                                    offset, path, (*attached, *_filters(child)), carried)
                 position += last - first + 1
@@ -415,12 +416,20 @@ class _Walk:
                     first, last = self._nested_range(child, producer, here, path)
                 else:
                     first, last = self._range_of(child, producer, here, path)
-                total += max(last - first + 1, 0)
+                total += max(last - first + 1, 0) * _repeat(child)
         else:
             first, last = self._range_of(service, service, where, path)
             total = max(last - first + 1, 0)
         self.lengths[id(service)] = total
         return total
+
+
+def _repeat(child: ET.Element) -> int:
+    """How many times melt plays a playlist entry one after another: its ``repeat``, read
+    as MLT reads it (the leading digits; below 1, once)."""
+    found = re.match(r"\s*([+-]?\d+)", child.get("repeat") or "") if child.tag == "entry" \
+        else None
+    return max(int(found.group(1)), 1) if found else 1
 
 
 def _bin_clips(project: Project, services: dict[str, ET.Element]) -> dict[str, ET.Element]:

@@ -1,0 +1,86 @@
+"""What melt plays that the walk did not see, or saw elsewhere: a Kdenlive title drawing an
+image, an image sequence shown one image a frame (or at avformat's rate, or retimed), a
+playlist entry played again (``repeat``), media read from the folder melt runs in. Each
+test builds the attack, has the real melt render it (the pixels show the AI picture is on
+screen) and shows the gate holds."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from test_kdenlive_attacks import AI_SORA, BLUE, RED, colour, mlt, render
+
+from aigate_kdenlive.project import collect, read
+from mediakit import TRAINED, still, xmp_packet
+
+pytestmark = pytest.mark.skipif(shutil.which("melt") is None,
+                                reason="needs MLT's melt (Debian: apt-get install melt)")
+
+#: Kdenlive's titler draws through Qt, which needs a display: melt renders titles under
+#: Xvfb (CI installs it); elsewhere without it the render is not looked at
+XVFB = shutil.which("xvfb-run")
+needs_display = pytest.mark.skipif(XVFB is None and not os.environ.get("CI"),
+                                   reason="rendering a title needs xvfb-run")
+
+
+def shown(project: Path, out: Path, *, display: bool = False,
+          cwd: Path | None = None) -> list[tuple[int, int, int]]:
+    """melt renders the project from ``cwd``: under Xvfb with ``display`` (Qt's producers
+    then work, as on an editor's machine), else with no display (as on a render node);
+    the centre pixel of every frame."""
+    import imageio_ffmpeg
+
+    command = ["melt", str(project), "-consumer", f"avformat:{out}", "real_time=-1",
+               "vcodec=mpeg4", "an=1"]
+    if display:
+        assert XVFB is not None, "CI installs xvfb"
+        command = [XVFB, "-a", *command]
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    subprocess.run(command, check=True, capture_output=True, stdin=subprocess.DEVNULL,
+                   cwd=cwd, env=env, timeout=600)
+    frames = imageio_ffmpeg.read_frames(str(out))
+    width, height = next(frames)["size"]
+    offset = ((height // 2) * width + width // 2) * 3
+    return [tuple(255 if c > 127 else 0 for c in frame[offset:offset + 3])
+            for frame in frames]
+
+
+def ai_png(path: Path) -> Path:
+    """A red still whose XMP sidecar says it is generated."""
+    still(path, colour=RED, size=(64, 64))
+    path.with_suffix(".xmp").write_text(xmp_packet(TRAINED))
+    return path
+
+
+def entry_of(producer: str) -> str:
+    return f'<playlist id="main_pl"><entry producer="{producer}"/></playlist>'
+
+
+# --- a playlist entry played again -------------------------------------------------------
+
+def test_an_entry_repeated_plays_again_and_moves_what_follows(tmp_path, cli):
+    """``repeat="3"`` plays an entry three times: a nested playlist's AI clip is at its
+    frames 12..15, which the outer entry plays; the gate placed it at 4..7, outside the
+    entry, and never checked it."""
+    project = tmp_path / "repeat.mlt"
+    project.write_text(mlt(colour("b", "0000ff", 4), colour("ai", "ff0000", 4, AI_SORA),
+                           '<playlist id="inner"><entry producer="b" repeat="3"/>'
+                           '<entry producer="ai"/></playlist>',
+                           '<playlist id="main_pl"><entry producer="inner" in="12" out="15"/>'
+                           "</playlist>"))
+    assert render(project, tmp_path / "repeat.mp4") == [RED] * 4
+    run = cli("check", project, "--stage", "final", "--format", "json")
+    assert run.code == 1 and run.verdicts() == {"ai": "lock"}, run.out
+    item = next(i for s in run.json["subjects"] for i in s["items"] if i["clip"] == "ai")
+    assert (item["record_in"], item["record_out"]) == ("00:00:00:00", "00:00:00:04")
+    flat = tmp_path / "flat.mlt"
+    flat.write_text(mlt(colour("b", "0000ff", 4), colour("ai", "ff0000", 4, AI_SORA),
+                        '<playlist id="main_pl"><entry producer="b" repeat="3"/>'
+                        '<entry producer="ai"/></playlist>'))
+    assert render(flat, tmp_path / "flat.mp4") == [BLUE] * 12 + [RED] * 4
+    assert [(i.clip, i.record_start, i.record_end) for i in collect(read(flat)).items] == [
+        ("b", 0.0, 4.0), ("b", 4.0, 8.0), ("b", 8.0, 12.0), ("ai", 12.0, 16.0)]
