@@ -84,3 +84,28 @@ def test_an_entry_repeated_plays_again_and_moves_what_follows(tmp_path, cli):
     assert render(flat, tmp_path / "flat.mp4") == [BLUE] * 12 + [RED] * 4
     assert [(i.clip, i.record_start, i.record_end) for i in collect(read(flat)).items] == [
         ("b", 0.0, 4.0), ("b", 4.0, 8.0), ("b", 8.0, 12.0), ("ai", 12.0, 16.0)]
+
+
+# --- media read from the folder melt runs in ---------------------------------------------
+
+@pytest.mark.parametrize("root", [".", "", "media"])
+def test_a_root_melt_reads_from_the_folder_it_runs_in_is_refused(tmp_path, cli, root):
+    """``<mlt root=".">`` (or empty, or relative) is read from melt's working folder: the
+    project beside a clean plate renders an AI one when melt is started elsewhere."""
+    (tmp_path / "media").mkdir()
+    still(tmp_path / "plate.png", colour=BLUE, size=(64, 64))
+    still(tmp_path / "media" / "plate.png", colour=BLUE, size=(64, 64))
+    elsewhere = tmp_path / "elsewhere"
+    ai_png(elsewhere / "plate.png")
+    ai_png(elsewhere / "media" / "plate.png")
+    project = tmp_path / "cut.mlt"
+    project.write_text(mlt('<producer id="p" in="0" out="5"><property name="resource">'
+                           "plate.png</property><property name=\"mlt_service\">qimage"
+                           "</property></producer>", entry_of("p"))
+                       .replace("<mlt ", f'<mlt root="{root}" '))
+    assert set(shown(project, tmp_path / "there.mp4", cwd=elsewhere)) == {RED}
+    run = cli("check", project, "--stage", "edit")
+    assert run.code == 2 and "Traceback" not in run.err
+    assert f"{project}: <mlt root={root!r}> is not an absolute folder" in run.out + run.err
+    out = tmp_path / "out.mp4"
+    assert cli("render", project, out, "--stage", "edit").code == 2 and not out.exists()

@@ -80,7 +80,7 @@ def build(tracks: Sequence[TrackSpec], *, profile: ProfileSpec | None = None,
     rate = profile.rate
     mlt = ET.Element("mlt", {"LC_NUMERIC": "C", "producer": BIN, "version": MLT_VERSION})
     if root is not None:
-        mlt.set("root", str(root))
+        mlt.set("root", str(Path(root).absolute()))  # MLT reads a relative root from its cwd
     ET.SubElement(mlt, "profile", {
         "description": f"{profile.width}x{profile.height} {rate:g} fps",
         "width": str(profile.width), "height": str(profile.height), "progressive": "1",

@@ -229,6 +229,14 @@ def read(path: Path) -> Project:
     if root is None or root.tag != "mlt":
         tag = root.tag if root is not None else "nothing"
         raise InputError(f"{path}: not an MLT document (root element <{tag}>, expected <mlt>)")
+    base = root.get("root")
+    if base is not None and not Path(base).is_absolute():
+        # MLT reads such a root from the folder melt runs in, not the project's: what
+        # plays would depend on where the player is started
+        raise InputError(f"{path}: <mlt root={base!r}> is not an absolute folder: melt "
+                         "reads the project's media from the folder it is started in, so "
+                         "what plays depends on where that is; give the folder in full or "
+                         "remove root (media are then read beside the project)")
     project = Project(tree=tree, path=path, name=path.stem)
     project.services()  # refuses an id defined twice
     _refuse_loops(project)  # melt would recurse without end on them
