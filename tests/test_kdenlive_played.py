@@ -60,6 +60,76 @@ def entry_of(producer: str) -> str:
     return f'<playlist id="main_pl"><entry producer="{producer}"/></playlist>'
 
 
+# --- image sequences: one image a frame, avformat's rate, retimed ------------------------
+
+def sequence(folder: Path, count: int, ai: set[int], first: int = 0) -> None:
+    for number in range(first, first + count):
+        path = folder / "seq" / f"f.{number:04d}.png"
+        ai_png(path) if number in ai else still(path, colour=BLUE, size=(64, 64))
+
+
+def sequence_clip(tag: str, extra: str = "", frames: int = 10) -> str:
+    return mlt(f'<{tag} id="s" in="0" out="{frames - 1}">'
+               '<property name="resource">seq/f.%04d.png</property>'
+               f'<property name="mlt_service">qimage</property>{extra}</{tag}>',
+               f'<playlist id="main_pl"><entry producer="s" in="0" out="{frames - 1}"/>'
+               "</playlist>")
+
+
+@pytest.mark.parametrize("tag", ["producer", "chain"])
+@pytest.mark.parametrize("ttl", [None, "1", "3", "25"])
+def test_every_image_of_a_sequence_melt_may_show_is_read(tmp_path, cli, tag, ttl):
+    """With a display melt plays a sequence with qimage, each image ``ttl`` frames (one
+    when the document gives none: the gate assumed 25 and read the first image only);
+    without one (a render node) with avformat, which ignores ``ttl`` and shows 25 images
+    a second. Image 5, AI, is on screen within 20 frames on one machine or the other,
+    and locks."""
+    sequence(tmp_path, 60, ai={5})
+    project = tmp_path / "seq.mlt"
+    project.write_text(sequence_clip(tag, f'<property name="ttl">{ttl}</property>'
+                                     if ttl else "", frames=20))
+    held = int(ttl or 1)
+    assert RED in shown(project, tmp_path / "headless.mp4")
+    if XVFB:  # with a display: qimage, each image held ttl frames
+        pixels = shown(project, tmp_path / "display.mp4", display=True)
+        assert pixels[5 * held:6 * held] == [RED] * held if 6 * held <= 20 \
+            else RED not in pixels
+    run = cli("check", project, "--stage", "final", "--format", "json")
+    assert run.code == 1 and "undeclared-ai" in run.findings("f.%04d.png"), run.out
+
+
+def test_an_image_far_past_the_clip_is_still_not_its_media(tmp_path, cli):
+    sequence(tmp_path, 60, ai={45})
+    project = tmp_path / "seq.mlt"
+    project.write_text(sequence_clip("producer"))
+    assert RED not in shown(project, tmp_path / "seq.mp4")
+    assert cli("check", project, "--stage", "final").code == 0
+
+
+def test_a_retimed_sequence_has_every_image_read(tmp_path, cli):
+    """A chain's timeremap link shows image 45 of a sequence through a ten-frame entry:
+    a speed change can show any image, so each one is read."""
+    sequence(tmp_path, 60, ai={45})
+    project = tmp_path / "remap.mlt"
+    project.write_text(sequence_clip("chain", '<link><property name="mlt_service">timeremap'
+                                     '</property><property name="map">0=1.82;9=1.82'
+                                     "</property></link>"))
+    assert shown(project, tmp_path / "remap.mp4") == [RED] * 10
+    run = cli("check", project, "--stage", "final", "--format", "json")
+    assert run.code == 1 and "undeclared-ai" in run.findings("f.%04d.png"), run.out
+
+
+def test_a_sequence_numbered_from_1001_is_read_from_there(tmp_path, cli):
+    """A VFX plate numbered from 1001 with ``begin``: the images are read from 1001 (no
+    image 0 to 4 for avformat to start at instead)."""
+    sequence(tmp_path, 20, ai={1005}, first=1001)
+    project = tmp_path / "plate.mlt"
+    project.write_text(sequence_clip("producer", '<property name="begin">1001</property>'
+                                     '<property name="ttl">1</property>'))
+    run = cli("check", project, "--stage", "final", "--format", "json")
+    assert run.code == 1 and "undeclared-ai" in run.findings("f.%04d.png"), run.out
+
+
 # --- a playlist entry played again -------------------------------------------------------
 
 def test_an_entry_repeated_plays_again_and_moves_what_follows(tmp_path, cli):

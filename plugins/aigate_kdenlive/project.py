@@ -12,10 +12,15 @@ renderer can be walked around:
   clips inside, trimmed and placed as melt plays them, on a track labelled ``V1/<id>``; a
   sequence or document that plays itself is refused;
 - an id defined twice is refused (melt and a reader need not pick the same definition);
+- an entry with ``repeat`` plays that many times, one after another;
+- a relative or empty ``root`` on the document is refused: melt reads it from the folder
+  it is started in, so what plays would depend on where that is;
 - an item's ``media_url`` is the ``resource`` melt renders; every other file the clip names
   (``kdenlive:originalurl`` behind a proxy, ``warp_resource``, ``kdenlive:proxy``, its bin
   clip's) or that a filter, transition or link over it brings in (a watermark's
-  ``resource``, a luma) is in ``other_media``, which provenance sources read as well.
+  ``resource``, a luma) is in ``other_media``, which provenance sources read as well; an
+  image sequence's images are those either of melt's readers may show
+  (:mod:`.sequences`).
 
 Times follow MLT: an ``in``/``out``/``length`` is frames (``"124"``), a clock
 (``"00:00:04.960"``, what Kdenlive writes) or SMPTE (``"00:00:04:24"``); ``out`` is

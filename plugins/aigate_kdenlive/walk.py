@@ -22,7 +22,7 @@ from typing import Any
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-from aigate.api import Collected, FrameSequence, InputError, Item
+from aigate.api import Collected, InputError, Item
 
 from .normalised import Played
 from .project import (
@@ -48,6 +48,7 @@ from .project import (
     timeline,
     tracks,
 )
+from .sequences import sequence
 
 
 def collect(project: Project) -> Collected:
@@ -63,6 +64,8 @@ def collect(project: Project) -> Collected:
     # the bin clips are the project file's own: their relative paths are melt's from that
     # file's root, not from the normalised document's
     bin_root = project.root.get("root") or None
+    # where melt reads relative paths of a document naming no root: the project's folder
+    folder = str(project.path.resolve().parent) if project.path else "."
     items: list[Item] = []
     handles: list[Placement] = []
     walk = _Walk(source, services, rate, root_folder,
@@ -85,12 +88,13 @@ def collect(project: Project) -> Collected:
                         producer, clip_el, play.attached, play.root,
                         bin_root if clip_el is not producer and source is not project
                         else play.root) if path != media))
-                frames = _frames(producer, media, play.source_in,
-                                 play.source_in + play.end - play.start)
+                here = Path(play.root or folder)
+                frames, unknown = sequence(producer, media, play.source_in,
+                                           play.source_in + play.end - play.start, rate, here)
                 item = Item(play.label, track.kind, _clip_name(producer, clip_el), 0, rate,
                             float(play.start), float(play.end), float(play.source_in),
                             float(play.source_in + play.end - play.start), media, declared,
-                            other, frames)
+                            other, frames, media_unknown=unknown)
                 # the handle is the project file's own element, where a marker is written
                 own = _original(originals, producer) if play.native else producer
                 placed.setdefault(play.label, []).append(
@@ -627,25 +631,3 @@ def _set(element: ET.Element, name: str, value: str) -> None:
     child = ET.Element("property", name=name)
     child.text = value
     element.insert(0, child)
-
-
-def _frames(producer: ET.Element, media: str | None, source_in: int,
-            source_out: int) -> FrameSequence | None:
-    """An image sequence melt plays (``%0Nd`` from ``begin``, or ``.all.EXT``), each image
-    held ``ttl`` frames: the images the clip's source frames show."""
-    if not media or not (re.search(r"%0?\d*d", media) or
-                         Path(media).name.startswith(".all.")):
-        return None
-    ttl = max(_int(prop(producer, "ttl"), 25), 1)
-    first, last = source_in // ttl, max(source_out - 1, source_in) // ttl
-    if Path(media).name.startswith(".all."):
-        return FrameSequence(media, first, last)
-    begin = _int(prop(producer, "begin"), 0)
-    return FrameSequence(media, begin, begin + last, skips_gaps=True)
-
-
-def _int(text: str | None, default: int) -> int:
-    try:
-        return int(text) if text is not None else default
-    except ValueError:
-        return default
