@@ -6,9 +6,11 @@ screen) and shows the gate holds."""
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -58,6 +60,85 @@ def ai_png(path: Path) -> Path:
 
 def entry_of(producer: str) -> str:
     return f'<playlist id="main_pl"><entry producer="{producer}"/></playlist>'
+
+
+# --- a Kdenlive title drawing an image ---------------------------------------------------
+
+def title(content: str) -> str:
+    """A 12-frame Kdenlive title whose one item is an image (``content``: the item's
+    ``<content>`` element), as Kdenlive's titler writes it into ``xmldata``."""
+    xml = ('<kdenlivetitle duration="12" LC_NUMERIC="C" width="64" height="64" out="11">'
+           '<item type="QGraphicsPixmapItem" z-index="0"><position x="0" y="0">'
+           '<transform zoom="100">1,0,0,0,1,0,0,0,1</transform></position>'
+           f"{content}</item>"
+           '<startviewport rect="0,0,64,64"/><endviewport rect="0,0,64,64"/>'
+           '<background color="0,0,0,255"/></kdenlivetitle>')
+    escaped = xml.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") \
+        .replace('"', "&quot;")
+    return mlt('<producer id="title" in="0" out="11">'
+               '<property name="mlt_service">kdenlivetitle</property>'
+               '<property name="length">12</property>'
+               f'<property name="xmldata">{escaped}</property></producer>', entry_of("title"))
+
+
+@needs_display
+def test_an_image_in_a_kdenlive_title_is_media_of_the_title(tmp_path, cli):
+    """A title is a generator, but its image item draws a file: an AI image in a title
+    is on screen and locks; the same title drawing a clean image passes."""
+    gen = ai_png(tmp_path / "gen.png")
+    project = tmp_path / "title.mlt"
+    project.write_text(title(f'<content url="{gen}"/>'))
+    assert shown(project, tmp_path / "title.mp4", display=True) == [RED] * 12
+    run = cli("check", project, "--stage", "final", "--format", "json")
+    assert run.code == 1 and run.verdicts() == {"title": "lock"}, run.out
+    assert "undeclared-ai" in run.findings("title")
+    (item,) = collect(read(project)).items
+    assert item.other_media == (str(gen),)
+    clean = still(tmp_path / "clean.png", colour=BLUE, size=(64, 64))
+    project.write_text(title(f'<content url="{clean}"/>'))
+    assert cli("check", project, "--stage", "final").code == 0
+
+
+@pytest.mark.parametrize("content", [
+    "<content url=\"gen.png\"/>",  # melt reads it from the folder it runs in
+    "<content base64=\"{data}\"/>",  # written into the title: no file to read
+])
+@needs_display
+def test_a_title_image_the_gate_cannot_read_locks_at_final(tmp_path, cli, content):
+    gen = ai_png(tmp_path / "gen.png")
+    data = base64.b64encode(gen.read_bytes()).decode()
+    project = tmp_path / "title.mlt"
+    project.write_text(title(content.format(data=data)))
+    assert shown(project, tmp_path / "title.mp4", display=True, cwd=tmp_path) == [RED] * 12
+    run = cli("check", project, "--stage", "final", "--format", "json")
+    assert run.code == 1 and run.verdicts() == {"title": "lock"}, run.out
+    assert "media-missing" in run.findings("title")
+    edit = cli("check", project, "--stage", "edit")
+    assert "Traceback" not in edit.err
+
+
+@pytest.mark.skipif(XVFB is None, reason="rendering a title needs xvfb-run")
+def test_aigate_render_reads_a_title_image_from_the_project_s_folder(tmp_path):
+    """melt reads a title's relative image from the folder it runs in: ``aigate render``
+    runs it from the project's folder, where the check read the clean image, so an AI
+    image of the same name where the command is started is never rendered."""
+    still(tmp_path / "pic.png", colour=BLUE, size=(64, 64))
+    elsewhere = tmp_path / "elsewhere"
+    ai_png(elsewhere / "pic.png")
+    project = tmp_path / "title.mlt"
+    project.write_text(title('<content url="pic.png"/>'))
+    out = tmp_path / "out.mp4"
+    assert XVFB is not None
+    subprocess.run([XVFB, "-a", sys.executable, "-m", "aigate", "render", str(project),
+                    str(out), "--stage", "edit"], check=True, capture_output=True,
+                   cwd=elsewhere, stdin=subprocess.DEVNULL, timeout=600)
+    import imageio_ffmpeg
+
+    frames = imageio_ffmpeg.read_frames(str(out))
+    width, height = next(frames)["size"]
+    offset = ((height // 2) * width + width // 2) * 3
+    assert {tuple(255 if c > 127 else 0 for c in frame[offset:offset + 3])
+            for frame in frames} == {BLUE}
 
 
 # --- image sequences: one image a frame, avformat's rate, retimed ------------------------

@@ -18,9 +18,9 @@ renderer can be walked around:
 - an item's ``media_url`` is the ``resource`` melt renders; every other file the clip names
   (``kdenlive:originalurl`` behind a proxy, ``warp_resource``, ``kdenlive:proxy``, its bin
   clip's) or that a filter, transition or link over it brings in (a watermark's
-  ``resource``, a luma) is in ``other_media``, which provenance sources read as well; an
-  image sequence's images are those either of melt's readers may show
-  (:mod:`.sequences`).
+  ``resource``, a luma) is in ``other_media``, which provenance sources read as well, and
+  so are the files a Kdenlive title draws (:mod:`.titles`); an image sequence's images
+  are those either of melt's readers may show (:mod:`.sequences`).
 
 Times follow MLT: an ``in``/``out``/``length`` is frames (``"124"``), a clock
 (``"00:00:04.960"``, what Kdenlive writes) or SMPTE (``"00:00:04:24"``); ``out`` is

@@ -134,7 +134,7 @@ def render(project: Path, output: Path, args: Sequence[str], *, frames: int,
     command = [melt, f"xml:{project.resolve()}", "in=0", f"out={frames - 1}", "-consumer",
                f"avformat:{Path(tmp).resolve()}", "real_time=-1", *options, "-progress2"]
     try:
-        code, tail = _run(command, output, frames, progress)
+        code, tail = _run(command, output, frames, progress, project.resolve().parent)
         failure = _failure(code, tail, Path(tmp))
         if failure:
             raise InputError(f"{project}: melt could not render {output.name}: {failure}")
@@ -151,13 +151,16 @@ def render(project: Path, output: Path, args: Sequence[str], *, frames: int,
 _PROGRESS = re.compile(r"Current Frame:\s*(\d+),\s*percentage:\s*(\d+)")
 
 
-def _run(command: list[str], output: Path, frames: int, progress: bool
+def _run(command: list[str], output: Path, frames: int, progress: bool, folder: Path
          ) -> tuple[int, list[str]]:
     """melt's exit code and the last lines it wrote that are not progress; with
     ``progress``, one line on stderr rewritten as melt goes."""
     tail: deque[str] = deque(maxlen=40)
+    # from the project's folder, as the gate asked melt what it plays: a name melt reads
+    # from the folder it runs in (a title's image) is the file the gate read
     with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          stdin=subprocess.DEVNULL, text=True, errors="replace") as proc:
+                          stdin=subprocess.DEVNULL, text=True, errors="replace",
+                          cwd=folder) as proc:
         assert proc.stderr is not None
         for line in proc.stderr:
             found = _PROGRESS.search(line)

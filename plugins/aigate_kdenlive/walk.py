@@ -49,6 +49,7 @@ from .project import (
     tracks,
 )
 from .sequences import sequence
+from .titles import pictures
 
 
 def collect(project: Project) -> Collected:
@@ -91,6 +92,9 @@ def collect(project: Project) -> Collected:
                 here = Path(play.root or folder)
                 frames, unknown = sequence(producer, media, play.source_in,
                                            play.source_in + play.end - play.start, rate, here)
+                drawn, untold = pictures(producer, here)
+                other = (*other, *(p for p in drawn if p not in other))
+                unknown = "; ".join(why for why in (unknown, untold) if why)
                 item = Item(play.label, track.kind, _clip_name(producer, clip_el), 0, rate,
                             float(play.start), float(play.end), float(play.source_in),
                             float(play.source_in + play.end - play.start), media, declared,
