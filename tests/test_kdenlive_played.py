@@ -17,6 +17,7 @@ import pytest
 from test_kdenlive_attacks import AI_SORA, BLUE, RED, colour, mlt, render
 
 from aigate_kdenlive.project import collect, read
+from helpers import Run
 from mediakit import TRAINED, still, xmp_packet
 
 pytestmark = pytest.mark.skipif(shutil.which("melt") is None,
@@ -139,6 +140,60 @@ def test_aigate_render_reads_a_title_image_from_the_project_s_folder(tmp_path):
     offset = ((height // 2) * width + width // 2) * 3
     assert {tuple(255 if c > 127 else 0 for c in frame[offset:offset + 3])
             for frame in frames} == {BLUE}
+
+
+# --- rich text drawing an image, and filters melt cannot load without a display ---------
+
+def rich_text(html: str) -> str:
+    """A blue clip under Qt's text filter (Shotcut's rich text) whose HTML is ``html``."""
+    escaped = html.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") \
+        .replace('"', "&quot;")
+    return mlt(colour("plate", "0000ff", 12).replace(
+        "</producer>", '<filter id="text"><property name="mlt_service">qtext</property>'
+        f'<property name="html">{escaped}</property>'
+        '<property name="geometry">0 0 64 64</property></filter></producer>'),
+        entry_of("plate"))
+
+
+@pytest.mark.parametrize("display", [False, True])
+@needs_display
+def test_an_image_rich_text_draws_is_media_of_the_clip(tmp_path, cli, display):
+    """Qt's text filter draws the images its HTML names: an AI one is on screen over the
+    clip. Checked without a display melt leaves the filter out of what it says it plays
+    (it cannot load Qt there), so the gate reads the project's own filter: it locks on
+    either machine; a clean image passes."""
+    gen = ai_png(tmp_path / "gen.png")
+    project = tmp_path / "rich.mlt"
+    project.write_text(rich_text(f'<img src="{gen}" width="64" height="64"/>'))
+    assert shown(project, tmp_path / "rich.mp4", display=True) == [RED] * 12
+    run = checked(project, display=display)
+    assert run.code == 1 and "undeclared-ai" in run.findings("plate"), run.out + run.err
+    clean = still(tmp_path / "clean.png", colour=BLUE, size=(64, 64))
+    project.write_text(rich_text(f'<img src="{clean}" width="64" height="64"/>'))
+    assert cli("check", project, "--stage", "final").code == 0
+
+
+def test_rich_text_drawing_data_locks_at_final(tmp_path, cli):
+    gen = ai_png(tmp_path / "gen.png")
+    data = base64.b64encode(gen.read_bytes()).decode()
+    project = tmp_path / "rich.mlt"
+    project.write_text(rich_text(f'<img src="data:image/png;base64,{data}"/>'))
+    run = cli("check", project, "--stage", "final", "--format", "json")
+    assert run.code == 1 and "media-missing" in run.findings("plate"), run.out
+
+
+def checked(project: Path, *, display: bool) -> Run:
+    """``aigate check --stage final`` as a process, on a machine with a display (Xvfb) or
+    without one."""
+    command = [sys.executable, "-m", "aigate", "check", str(project), "--stage", "final",
+               "--format", "json"]
+    if display:
+        assert XVFB is not None
+        command = [XVFB, "-a", *command]
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    proc = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600,
+                          stdin=subprocess.DEVNULL)
+    return Run(proc.returncode, proc.stdout, proc.stderr)
 
 
 # --- image sequences: one image a frame, avformat's rate, retimed ------------------------

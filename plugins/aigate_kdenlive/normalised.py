@@ -22,6 +22,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -50,6 +51,9 @@ class Played:
 
     root: ET.Element
     cut: tuple[int, int] | None
+    #: filters, transitions and links melt left out because it could not load them here
+    #: (Qt's need a display): on another machine they play
+    unloaded: frozenset[str] = frozenset()
 
 
 _cache: dict[tuple[str, str], Played] = {}  # for the run: a few per project
@@ -114,7 +118,11 @@ def _load(path: Path) -> Played:
         root = SafeET.fromstring(text)
     except (ET.ParseError, DefusedXmlException) as exc:
         raise InputError(f"{path}: melt's normalised document cannot be read: {exc}") from None
-    return Played(root, _unwrap(root))
+    return Played(root, _unwrap(root), frozenset(_UNLOADED.findall(proc.stderr)))
+
+
+#: how MLT's XML loader says it dropped a service it could not create
+_UNLOADED = re.compile(r'failed to load (?:filter|transition|link) "([^"]+)"')
 
 
 def _unwrap(root: ET.Element) -> tuple[int, int] | None:

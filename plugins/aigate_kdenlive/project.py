@@ -19,8 +19,12 @@ renderer can be walked around:
   (``kdenlive:originalurl`` behind a proxy, ``warp_resource``, ``kdenlive:proxy``, its bin
   clip's) or that a filter, transition or link over it brings in (a watermark's
   ``resource``, a luma) is in ``other_media``, which provenance sources read as well, and
-  so are the files a Kdenlive title draws (:mod:`.titles`); an image sequence's images
-  are those either of melt's readers may show (:mod:`.sequences`).
+  so are the files a Kdenlive title or a filter's rich text draws (:mod:`.titles`); an
+  image sequence's images are those either of melt's readers may show
+  (:mod:`.sequences`);
+- a filter, transition or link melt could not load where the check runs (Qt's need a
+  display), which it leaves out of what it says it plays, is read from the project file
+  for the pictures it would draw on a machine that loads it.
 
 Times follow MLT: an ``in``/``out``/``length`` is frames (``"124"``), a clock
 (``"00:00:04.960"``, what Kdenlive writes) or SMPTE (``"00:00:04:24"``); ``out`` is

@@ -19,8 +19,6 @@ from pathlib import Path
 
 from aigate.api import MAX_SEQUENCE_FRAMES, FrameSequence, frame_url
 
-from .project import prop
-
 #: the rate avformat's image2 reader shows a sequence at unless told another
 IMAGE2_RATE = 25.0
 #: image2 starts at the first image numbered 0 to 4 (its ``start_number_range``)
@@ -40,16 +38,16 @@ def sequence(producer: ET.Element, media: str | None, source_in: int, source_out
                          Path(media).name.startswith(".all.")):
         return None, ""
     last_frame = max(source_out - 1, source_in)
-    ttl = max(_int(prop(producer, "ttl"), 1), 1)
+    ttl = max(_int(_prop(producer, "ttl"), 1), 1)
     held = last_frame // ttl
-    service = prop(producer, "mlt_service") or ""
+    service = _prop(producer, "mlt_service") or ""
     retimed = service in SPEED or any(c.tag == "link" for c in producer)
-    whole = max(_int(prop(producer, "length"), 0), last_frame + 1)
+    whole = max(_int(_prop(producer, "length"), 0), last_frame + 1)
     if Path(media).name.startswith(".all."):  # qimage or pixbuf only: image2 cannot
         if retimed:
             return FrameSequence(media, 0, whole - 1), ""
         return FrameSequence(media, source_in // ttl, held), ""
-    begin = _int(prop(producer, "begin"), 0)
+    begin = _int(_prop(producer, "begin"), 0)
     stream = _stream_rate(producer) or IMAGE2_RATE
     timed = math.ceil((last_frame + 1) * stream / rate)
     start = next((n for n in IMAGE2_START if (folder / frame_url(media, n)).is_file()), begin)
@@ -80,3 +78,11 @@ def _int(text: str | None, default: int) -> int:
         return int(text) if text is not None else default
     except ValueError:
         return default
+
+
+def _prop(element: ET.Element, name: str) -> str | None:
+    """:func:`aigate_kdenlive.project.prop`, imported when called: the project module
+    imports the walk, which imports this one."""
+    from .project import prop
+
+    return prop(element, name)

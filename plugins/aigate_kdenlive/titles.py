@@ -1,22 +1,22 @@
-"""The pictures a Kdenlive title shows: a ``kdenlivetitle`` producer draws its items from
-XML (``xmldata``, else the title file its ``resource`` names), and an image or SVG item
-draws a file (``<content url=...>``) or an image written into the title (``base64``).
+"""The pictures Qt draws for a title: a ``kdenlivetitle`` producer draws its items from XML
+(``xmldata``, else the title file its ``resource`` names), and an image or SVG item draws a
+file (``<content url=...>``) or an image written into the title (``base64``); a filter's
+rich text (the ``qtext`` filter's ``html``) draws the images its HTML names.
 
 A named file is media of the clip. What cannot be read is said, so that at final it is a
 lock: an image written into the title, an SVG that shows other images, an image named
 relative to the folder melt runs in (melt resolves it there, not beside the project), a
-title that cannot be read.
+title that cannot be read, an image in rich text given as data or fetched from the web.
 """
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
-
-from .project import prop
 
 SERVICE = "kdenlivetitle"
 #: the title items that draw a file
@@ -28,12 +28,12 @@ MAX_TITLE = 16 * 1024 * 1024
 def pictures(producer: ET.Element, folder: Path) -> tuple[tuple[str, ...], str]:
     """The files a title producer draws, and why some picture in it cannot be read ("" when
     all can); ``folder`` holds a title file named by a relative ``resource``."""
-    if (prop(producer, "mlt_service") or "") != SERVICE:
+    if (_prop(producer, "mlt_service") or "") != SERVICE:
         return (), ""
-    text = prop(producer, "xmldata")
+    text = _prop(producer, "xmldata")
     name = f"title {producer.get('id')!r}"
     if not (text or "").strip():
-        resource = (prop(producer, "resource") or "").strip()
+        resource = (_prop(producer, "resource") or "").strip()
         if not resource:
             return (), ""
         file = folder / resource
@@ -81,3 +81,43 @@ def _shows_images(content: ET.Element, path: str) -> bool:
         except OSError:
             return False  # the file itself is media: a missing one is said there
     return "<image" in text or ":image" in text
+
+
+#: where HTML and CSS name an image: ``<img src=...>``, ``background=...``, ``url(...)``
+_HTML_PICTURE = re.compile(
+    r"""(?:\bsrc|\bbackground)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))"""
+    r"""|url\(\s*(?:"([^"]*)"|'([^']*)'|([^)]*))\s*\)""", re.IGNORECASE)
+
+
+def rich_text_pictures(element: ET.Element, folder: Path) -> tuple[tuple[str, ...], str]:
+    """The files the rich text of a filter, transition or link draws (any property holding
+    HTML: Qt's text renderer shows the images it names), and why some cannot be read."""
+    found: list[str] = []
+    unknown: list[str] = []
+    for child in element.findall("property"):
+        text = child.text or ""
+        if "<" not in text and "url(" not in text:
+            continue
+        for match in _HTML_PICTURE.finditer(text):
+            url = next(g for g in match.groups() if g is not None).strip()
+            if not url or url.startswith("#"):
+                continue
+            name = url.removeprefix("file://")
+            if re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", name) and not Path(name).is_absolute():
+                unknown.append(f"{url[:60]} (given as data or fetched, not a file)")
+            elif not Path(name).is_absolute():
+                unknown.append(f"image {name} named relative to the folder melt runs in")
+                found.append(str(folder / name))
+            else:
+                found.append(name)
+    label = f"{element.tag} {element.get('id')!r}" if element.get("id") else element.tag
+    why = f"rich text of {label}: {', '.join(dict.fromkeys(unknown))}" if unknown else ""
+    return tuple(dict.fromkeys(found)), why
+
+
+def _prop(element: ET.Element, name: str) -> str | None:
+    """:func:`aigate_kdenlive.project.prop`, imported when called: the project module
+    imports the walk, which imports this one."""
+    from .project import prop
+
+    return prop(element, name)

@@ -24,6 +24,7 @@ from defusedxml import DefusedXmlException
 
 from aigate.api import Collected, InputError, Item
 
+from . import sequences, titles
 from .normalised import Played
 from .project import (
     CONTRACT,
@@ -48,8 +49,6 @@ from .project import (
     timeline,
     tracks,
 )
-from .sequences import sequence
-from .titles import pictures
 
 
 def collect(project: Project) -> Collected:
@@ -90,9 +89,10 @@ def collect(project: Project) -> Collected:
                         bin_root if clip_el is not producer and source is not project
                         else play.root) if path != media))
                 here = Path(play.root or folder)
-                frames, unknown = sequence(producer, media, play.source_in,
-                                           play.source_in + play.end - play.start, rate, here)
-                drawn, untold = pictures(producer, here)
+                frames, unknown = sequences.sequence(producer, media, play.source_in,
+                                                     play.source_in + play.end - play.start,
+                                                     rate, here)
+                drawn, untold = _drawn(producer, play.attached, here)
                 other = (*other, *(p for p in drawn if p not in other))
                 unknown = "; ".join(why for why in (unknown, untold) if why)
                 item = Item(play.label, track.kind, _clip_name(producer, clip_el), 0, rate,
@@ -111,9 +111,29 @@ def collect(project: Project) -> Collected:
                 item.index = index
                 items.append(item)
                 handles.append(placement)
+    for parent, drawn, why in _unloaded(project, Path(project.root.get("root") or folder)):
+        for item, placement in zip(items, handles, strict=True):
+            if parent.tag in ("producer", "chain") and \
+                    all(parent is not e for e in (placement.producer, placement.clip)):
+                continue  # on another clip
+            item.other_media = (*item.other_media,
+                                *(p for p in drawn if p not in item.other_media))
+            item.media_unknown = "; ".join(w for w in (item.media_unknown, why) if w)
     return Collected(name=project.name, items=items if project.played is not None
                      else ReadByAigate(items), host=HOST, metadata=_settings(project),
                      native=project, handles=handles)
+
+
+def _drawn(producer: ET.Element, attached: Sequence[ET.Element], here: Path
+           ) -> tuple[tuple[str, ...], str]:
+    """The files Qt draws into the clip (a title's images, a filter's rich text), and why
+    some picture cannot be read ("" when all can)."""
+    drawn, why = titles.pictures(producer, here)
+    reasons = [why]
+    for element in attached:
+        written, unread = titles.rich_text_pictures(element, here)
+        drawn, reasons = (*drawn, *written), [*reasons, unread]
+    return tuple(dict.fromkeys(drawn)), "; ".join(w for w in reasons if w)
 
 
 class ReadByAigate(list[Item]):
@@ -543,13 +563,39 @@ def _named_media(producer: ET.Element, clip: ET.Element, attached: Sequence[ET.E
             if path:
                 yield path
     for element in attached:
-        service = prop(element, "mlt_service") or ""
-        for child in element.findall("property"):
-            name = child.get("name", "")
-            if name.rpartition(".")[2] in ATTACHED_PATHS:
-                path = _path(child.text, service, root_folder)
-                if path:
-                    yield path
+        yield from _attached_media(element, root_folder)
+
+
+def _attached_media(element: ET.Element, root_folder: str | None) -> Iterator[str]:
+    """The files a filter, transition or link names (a watermark's image, a luma)."""
+    service = prop(element, "mlt_service") or ""
+    for child in element.findall("property"):
+        name = child.get("name", "")
+        if name.rpartition(".")[2] in ATTACHED_PATHS:
+            path = _path(child.text, service, root_folder)
+            if path:
+                yield path
+
+
+def _unloaded(project: Project, folder: Path) -> list[tuple[ET.Element, tuple[str, ...], str]]:
+    """The filters, transitions and links of the project file that melt could not load here
+    (left out of what it says it plays) and that draw a picture: on a machine that loads
+    them (Qt's need a display) they play. Each with the project file's element it is
+    attached to, the files it draws and why some cannot be read."""
+    if project.played is None or not project.played.unloaded:
+        return []
+    parents = {id(c): p for p in project.root.iter() for c in p}
+    out = []
+    for element in project.root.iter():
+        if element.tag not in ("filter", "transition", "link") or \
+                (prop(element, "mlt_service") or element.get("mlt_service") or "") \
+                not in project.played.unloaded:
+            continue
+        named = tuple(_attached_media(element, str(folder)))
+        drawn, why = titles.rich_text_pictures(element, folder)
+        if named or drawn or why:
+            out.append((parents[id(element)], (*named, *drawn), why))
+    return out
 
 
 def _document_named(producer: ET.Element) -> str | None:
@@ -622,7 +668,7 @@ def name_documents(project: Project, played: Played) -> Played:
             _set(copied, "mlt_service", "xml")
             root.insert(1, copied)
             mine.set("producer", name)
-    return Played(root, played.cut)
+    return Played(root, played.cut, played.unloaded)
 
 
 def _value(element: ET.Element, name: str) -> str | None:
