@@ -196,6 +196,27 @@ def checked(project: Path, *, display: bool) -> Run:
     return Run(proc.returncode, proc.stdout, proc.stderr)
 
 
+@pytest.mark.parametrize("resource", ["inner.mlt", "xml:inner.txt", "timewarp:1.0:inner.mlt"])
+def test_a_filter_playing_an_mlt_document_locks_at_final_naming_it(tmp_path, cli, resource):
+    """A watermark loads its ``resource`` as a producer: an MLT document (its AI clip on
+    screen over a clean one) or a service-prefixed name. The gate does not follow it, and
+    says so: a lock at final naming the filter, not a pass."""
+    inner = mlt(colour("ai", "ff0000", 12, AI_SORA), entry_of("ai"))
+    (tmp_path / "inner.mlt").write_text(inner)
+    (tmp_path / "inner.txt").write_text(inner)
+    project = tmp_path / "wm.mlt"
+    project.write_text(mlt(colour("plate", "0000ff", 12).replace(
+        "</producer>", '<filter id="wm"><property name="mlt_service">watermark</property>'
+        f'<property name="resource">{resource}</property></filter></producer>'),
+        entry_of("plate")))
+    # melt started in the project's folder and given its name: MLT reads a prefixed name
+    # from there (given the project's full path, from the project's folder and the name)
+    assert shown(Path(project.name), tmp_path / "wm.mp4", cwd=tmp_path) == [RED] * 12
+    run = cli("check", project, "--stage", "final")
+    assert run.code == 1 and "Traceback" not in run.err
+    assert f"filter 'wm' plays {resource} as a producer" in run.out, run.out
+
+
 # --- image sequences: one image a frame, avformat's rate, retimed ------------------------
 
 def sequence(folder: Path, count: int, ai: set[int], first: int = 0) -> None:

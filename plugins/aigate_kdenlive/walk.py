@@ -33,6 +33,7 @@ from .project import (
     DOCUMENT_SUFFIXES,
     GENERATORS,
     HOST,
+    LOADED_DOCUMENTS,
     MAX_PLAYED,
     SERVICES,
     STRING_SERVICES,
@@ -132,8 +133,22 @@ def _drawn(producer: ET.Element, attached: Sequence[ET.Element], here: Path
     reasons = [why]
     for element in attached:
         written, unread = titles.rich_text_pictures(element, here)
-        drawn, reasons = (*drawn, *written), [*reasons, unread]
+        drawn, reasons = (*drawn, *written), [*reasons, unread, _plays_producer(element)]
     return tuple(dict.fromkeys(drawn)), "; ".join(w for w in reasons if w)
+
+
+def _plays_producer(element: ET.Element) -> str:
+    """Why a filter's, transition's or link's file cannot be read as a picture: MLT loads
+    it as a producer, so an MLT document (its clips) or a name with a service prefix
+    (``timewarp:``, ``xml:``...) plays what aigate does not follow ("" for a file)."""
+    for path in _attached_media(element, None):
+        name = path.strip()
+        prefixed = re.match(r"[A-Za-z][\w.+-]+:(?!//)", name) is not None
+        if prefixed or Path(name).suffix.lower() in LOADED_DOCUMENTS:
+            label = element.get("id") or prop(element, "mlt_service") or element.tag
+            return (f"{element.tag} {label!r} plays {name} as a producer (an MLT document "
+                    "or a service), whose pictures aigate does not follow")
+    return ""
 
 
 class ReadByAigate(list[Item]):
