@@ -263,14 +263,24 @@ def test_an_image_far_past_the_clip_is_still_not_its_media(tmp_path, cli):
     assert cli("check", project, "--stage", "final").code == 0
 
 
-def test_a_retimed_sequence_has_every_image_read(tmp_path, cli):
-    """A chain's timeremap link shows image 45 of a sequence through a ten-frame entry:
-    a speed change can show any image, so each one is read."""
+RETIMED = {
+    # a chain's timeremap link, mapping the entry's frames to 1.82 s of the sequence
+    "timeremap": ("chain", '<link><property name="mlt_service">timeremap</property>'
+                  '<property name="map">0=1.82;9=1.82</property></link>'),
+    # the hold producer, freezing the sequence's image 45 for the whole entry
+    "hold": ("producer", '<property name="mlt_service">hold</property>'
+             '<property name="frame">45</property>'),
+}
+
+
+@pytest.mark.parametrize("how", sorted(RETIMED))
+def test_a_retimed_sequence_has_every_image_read(tmp_path, cli, how):
+    """Image 45 of a sequence is on screen through a ten-frame entry: a producer or link
+    that changes which image plays can show any, so each one is read."""
     sequence(tmp_path, 60, ai={45})
     project = tmp_path / "remap.mlt"
-    project.write_text(sequence_clip("chain", '<link><property name="mlt_service">timeremap'
-                                     '</property><property name="map">0=1.82;9=1.82'
-                                     "</property></link>"))
+    tag, extra = RETIMED[how]
+    project.write_text(sequence_clip(tag, extra))
     assert shown(project, tmp_path / "remap.mp4") == [RED] * 10
     run = cli("check", project, "--stage", "final", "--format", "json")
     assert run.code == 1 and "undeclared-ai" in run.findings("f.%04d.png"), run.out

@@ -6,8 +6,9 @@ depends on the machine, not the document: ``qimage`` (or ``pixbuf``) holds each 
 (no display: a render node) MLT opens the same ``qimage`` producer with ``avformat``
 instead, which ignores ``ttl``, starts at the first image numbered 0 to 4, and shows the
 images at 25 a second whatever the profile's rate. The gate reads the images either one
-shows. A speed change (``timewarp``, ``framebuffer``, a chain's links such as
-``timeremap``) can show any image of the sequence, so all of them are read.
+shows. Any other producer (a speed change: ``timewarp``, ``framebuffer``; ``hold``, which
+freezes the image its ``frame`` names), a chain's links (``timeremap``) or a ``freeze``
+filter can show any image of the sequence, so all of them are read.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import math
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from pathlib import Path
 
 from aigate.api import MAX_SEQUENCE_FRAMES, FrameSequence, frame_url
@@ -25,12 +27,16 @@ IMAGE2_RATE = 25.0
 IMAGE2_START = range(5)
 #: melt's image producers give up after this many missing numbers in a row
 GAP = 100
-#: producers that change which source frame plays when (a speed change)
-SPEED = ("timewarp", "framebuffer")
+#: the producers whose images the clip's frames show as above; any other (a speed change,
+#: ``hold``) may show any image
+IMAGE_READERS = ("qimage", "pixbuf", "avformat", "avformat-novalidate")
+#: filters that show another frame of the producer than the one playing
+RETIMING_FILTERS = ("freeze",)
 
 
 def sequence(producer: ET.Element, media: str | None, source_in: int, source_out: int,
-             rate: float, folder: Path) -> tuple[FrameSequence | None, str]:
+             rate: float, folder: Path, attached: Sequence[ET.Element] = ()
+             ) -> tuple[FrameSequence | None, str]:
     """The images the clip's source frames ``source_in`` to ``source_out`` (exclusive) may
     show at the profile's ``rate`` (a relative ``media`` is in ``folder``), and why they
     cannot be told ("" when they can)."""
@@ -41,7 +47,8 @@ def sequence(producer: ET.Element, media: str | None, source_in: int, source_out
     ttl = max(_int(_prop(producer, "ttl"), 1), 1)
     held = last_frame // ttl
     service = _prop(producer, "mlt_service") or ""
-    retimed = service in SPEED or any(c.tag == "link" for c in producer)
+    retimed = service not in IMAGE_READERS or any(c.tag == "link" for c in producer) or \
+        any(_prop(e, "mlt_service") in RETIMING_FILTERS for e in attached)
     whole = max(_int(_prop(producer, "length"), 0), last_frame + 1)
     if Path(media).name.startswith(".all."):  # qimage or pixbuf only: image2 cannot
         if retimed:

@@ -92,7 +92,7 @@ def collect(project: Project) -> Collected:
                 here = Path(play.root or folder)
                 frames, unknown = sequences.sequence(producer, media, play.source_in,
                                                      play.source_in + play.end - play.start,
-                                                     rate, here)
+                                                     rate, here, play.attached)
                 drawn, untold = _drawn(producer, play.attached, here)
                 other = (*other, *(p for p in drawn if p not in other))
                 unknown = "; ".join(why for why in (unknown, untold) if why)
