@@ -173,6 +173,33 @@ def test_an_image_rich_text_draws_is_media_of_the_clip(tmp_path, cli, display):
     assert cli("check", project, "--stage", "final").code == 0
 
 
+GPX = ('<?xml version="1.0"?><gpx version="1.1" creator="t"><trk><trkseg>'
+       + "".join(f'<trkpt lat="45.00{n}" lon="7.00{n}"><ele>10{n}</ele>'
+                 f"<time>2020-01-01T00:00:0{n}Z</time></trkpt>" for n in range(3))
+       + "</trkseg></trk></gpx>")
+
+
+@pytest.mark.parametrize("display", [False, True])
+@needs_display
+def test_a_file_any_filter_property_names_is_media_of_the_clip(tmp_path, display):
+    """Filters name their files as they like: the GPS graphic draws its ``bg_img_path``
+    over the clip. Any property naming a file that is there is media of the clip: the AI
+    image is found (not only the GPS track, which no source identifies), checked with a
+    display or without (melt then cannot load the filter, the project's is read)."""
+    gen = ai_png(tmp_path / "gen.png")
+    (tmp_path / "track.gpx").write_text(GPX)
+    project = tmp_path / "gps.mlt"
+    project.write_text(mlt(colour("plate", "0000ff", 12).replace(
+        "</producer>", '<filter id="gps"><property name="mlt_service">gpsgraphic</property>'
+        '<property name="resource">track.gpx</property>'
+        f'<property name="bg_img_path">{gen}</property>'
+        '<property name="rect">0 0 64 64 1</property></filter></producer>'),
+        entry_of("plate")))
+    assert shown(project, tmp_path / "gps.mp4", display=True) == [RED] * 12
+    run = checked(project, display=display)
+    assert run.code == 1 and "undeclared-ai" in run.findings("plate"), run.out + run.err
+
+
 def test_rich_text_drawing_data_locks_at_final(tmp_path, cli):
     gen = ai_png(tmp_path / "gen.png")
     data = base64.b64encode(gen.read_bytes()).decode()

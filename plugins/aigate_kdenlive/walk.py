@@ -14,7 +14,7 @@ import copy
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from defusedxml import DefusedXmlException
 
 from aigate.api import Collected, InputError, Item
 
-from . import sequences, titles
+from . import files, sequences  # modules: they read project, which imports this one
 from .normalised import Played
 from .project import (
     CONTRACT,
@@ -33,14 +33,12 @@ from .project import (
     DOCUMENT_SUFFIXES,
     GENERATORS,
     HOST,
-    LOADED_DOCUMENTS,
     MAX_PLAYED,
     SERVICES,
     STRING_SERVICES,
     Placement,
     Project,
     _filters,
-    _path,
     _range,
     _time,
     _track_refs,
@@ -83,17 +81,17 @@ def collect(project: Project) -> Collected:
                 clip_el = bins.get(prop(producer, "kdenlive:id") or "", producer) \
                     if play.native else producer
                 declared = _declared(play.entry, producer, clip_el, play.carried)
-                media = _media(producer, play.root)
+                media = files.played_media(producer, play.root)
+                here = Path(play.root or folder)
                 other = tuple(dict.fromkeys(
-                    path for path in _named_media(
+                    path for path in files.named_media(
                         producer, clip_el, play.attached, play.root,
                         bin_root if clip_el is not producer and source is not project
-                        else play.root) if path != media))
-                here = Path(play.root or folder)
+                        else play.root, here) if path != media))
                 frames, unknown = sequences.sequence(producer, media, play.source_in,
                                                      play.source_in + play.end - play.start,
                                                      rate, here, play.attached)
-                drawn, untold = _drawn(producer, play.attached, here)
+                drawn, untold = files.drawn(producer, play.attached, here)
                 other = (*other, *(p for p in drawn if p not in other))
                 unknown = "; ".join(why for why in (unknown, untold) if why)
                 item = Item(play.label, track.kind, _clip_name(producer, clip_el), 0, rate,
@@ -112,7 +110,7 @@ def collect(project: Project) -> Collected:
                 item.index = index
                 items.append(item)
                 handles.append(placement)
-    for parent, drawn, why in _unloaded(project, Path(project.root.get("root") or folder)):
+    for parent, drawn, why in files.unloaded(project, Path(project.root.get("root") or folder)):
         for item, placement in zip(items, handles, strict=True):
             if parent.tag in ("producer", "chain") and \
                     all(parent is not e for e in (placement.producer, placement.clip)):
@@ -123,32 +121,6 @@ def collect(project: Project) -> Collected:
     return Collected(name=project.name, items=items if project.played is not None
                      else ReadByAigate(items), host=HOST, metadata=_settings(project),
                      native=project, handles=handles)
-
-
-def _drawn(producer: ET.Element, attached: Sequence[ET.Element], here: Path
-           ) -> tuple[tuple[str, ...], str]:
-    """The files Qt draws into the clip (a title's images, a filter's rich text), and why
-    some picture cannot be read ("" when all can)."""
-    drawn, why = titles.pictures(producer, here)
-    reasons = [why]
-    for element in attached:
-        written, unread = titles.rich_text_pictures(element, here)
-        drawn, reasons = (*drawn, *written), [*reasons, unread, _plays_producer(element)]
-    return tuple(dict.fromkeys(drawn)), "; ".join(w for w in reasons if w)
-
-
-def _plays_producer(element: ET.Element) -> str:
-    """Why a filter's, transition's or link's file cannot be read as a picture: MLT loads
-    it as a producer, so an MLT document (its clips) or a name with a service prefix
-    (``timewarp:``, ``xml:``...) plays what aigate does not follow ("" for a file)."""
-    for path in _attached_media(element, None):
-        name = path.strip()
-        prefixed = re.match(r"[A-Za-z][\w.+-]+:(?!//)", name) is not None
-        if prefixed or Path(name).suffix.lower() in LOADED_DOCUMENTS:
-            label = element.get("id") or prop(element, "mlt_service") or element.tag
-            return (f"{element.tag} {label!r} plays {name} as a producer (an MLT document "
-                    "or a service), whose pictures aigate does not follow")
-    return ""
 
 
 class ReadByAigate(list[Item]):
@@ -335,7 +307,7 @@ class _Walk:
             nested = f"{label}/{producer.get('id') or sub.project.name}"
             return sub.play(timeline(sub.project), nested, inside, record, (),
                             (*attached, *_filters(producer)), through)
-        hidden = _document_named(producer)
+        hidden = files.document_named(producer)
         if hidden is not None:
             service = prop(producer, "mlt_service") or "its loader"
             raise InputError(f"{self.project.where()}: {self.project.place(producer)}: "
@@ -542,88 +514,6 @@ def _clip_name(producer: ET.Element, clip: ET.Element) -> str:
     if resource and service not in GENERATORS:
         return Path(resource).name
     return clip.get("id") or producer.get("id") or "(unnamed clip)"
-
-
-#: a producer's properties naming a file: what melt renders (``resource``), and what
-#: Kdenlive swaps in or keeps beside it (the original of a proxy, a speed change's source)
-PRODUCER_PATHS = ("resource", "warp_resource", "kdenlive:originalurl", "kdenlive:proxy")
-#: the last part of a filter's, transition's or link's property naming a file it brings
-#: into the picture or sound: ``resource`` (watermark, luma, shape), ``filter.resource``,
-#: ``luma``, ``composite.luma``, ``av.file`` (lut3d), ``av.filename`` (movie, subtitles)
-ATTACHED_PATHS = frozenset({"resource", "luma", "file", "filename", "url"})
-
-
-def _media(producer: ET.Element, root_folder: str | None) -> str | None:
-    """The media file melt renders for this timeline producer (its ``resource``; a proxy
-    when the project is proxied), relative paths resolved against the document's
-    ``root``."""
-    service = prop(producer, "mlt_service") or ""
-    if service in GENERATORS or service in ("xml-string", "xmlstring"):
-        return None
-    return _path(prop(producer, "resource"), service, root_folder)
-
-
-def _named_media(producer: ET.Element, clip: ET.Element, attached: Sequence[ET.Element],
-                 root_folder: str | None, clip_root: str | None) -> Iterator[str]:
-    """Every file the clip names besides: the producer's and its bin clip's paths (the
-    original behind a proxy...; the bin clip's against ``clip_root``), and the files its
-    filters, transitions and links bring in (a watermark)."""
-    for element, root in dict.fromkeys(((producer, root_folder), (clip, clip_root))):
-        service = prop(element, "mlt_service") or ""
-        for name in PRODUCER_PATHS:
-            if name == "resource" and (service in GENERATORS
-                                       or service in ("xml-string", "xmlstring")):
-                continue
-            path = _path(prop(element, name), service, root)
-            if path:
-                yield path
-    for element in attached:
-        yield from _attached_media(element, root_folder)
-
-
-def _attached_media(element: ET.Element, root_folder: str | None) -> Iterator[str]:
-    """The files a filter, transition or link names (a watermark's image, a luma)."""
-    service = prop(element, "mlt_service") or ""
-    for child in element.findall("property"):
-        name = child.get("name", "")
-        if name.rpartition(".")[2] in ATTACHED_PATHS:
-            path = _path(child.text, service, root_folder)
-            if path:
-                yield path
-
-
-def _unloaded(project: Project, folder: Path) -> list[tuple[ET.Element, tuple[str, ...], str]]:
-    """The filters, transitions and links of the project file that melt could not load here
-    (left out of what it says it plays) and that draw a picture: on a machine that loads
-    them (Qt's need a display) they play. Each with the project file's element it is
-    attached to, the files it draws and why some cannot be read."""
-    if project.played is None or not project.played.unloaded:
-        return []
-    parents = {id(c): p for p in project.root.iter() for c in p}
-    out = []
-    for element in project.root.iter():
-        if element.tag not in ("filter", "transition", "link") or \
-                (prop(element, "mlt_service") or element.get("mlt_service") or "") \
-                not in project.played.unloaded:
-            continue
-        named = tuple(_attached_media(element, str(folder)))
-        drawn, why = titles.rich_text_pictures(element, folder)
-        if named or drawn or why:
-            out.append((parents[id(element)], (*named, *drawn), why))
-    return out
-
-
-def _document_named(producer: ET.Element) -> str | None:
-    """An MLT document a producer plays other than as :class:`_Walk` follows it (through
-    ``timewarp``, say), else None."""
-    service = prop(producer, "mlt_service") or ""
-    for name in ("resource", "warp_resource"):
-        path = _path(prop(producer, name), service, None)
-        if path and Path(path.removeprefix("xml:")).suffix.lower() in (*DOCUMENT_SUFFIXES,
-                                                                      ".melt"):
-            return path
-    return None
-
 
 
 def name_documents(project: Project, played: Played) -> Played:
