@@ -200,6 +200,30 @@ def test_a_file_any_filter_property_names_is_media_of_the_clip(tmp_path, display
     assert run.code == 1 and "undeclared-ai" in run.findings("plate"), run.out + run.err
 
 
+def test_a_subtitle_track_is_no_media_and_locks_nothing(tmp_path, cli):
+    """Kdenlive lays its subtitle track over every clip (a subtitles filter on the main
+    tractor reading an .srt): the subtitles are text, not media no source can read, so
+    a clean cut passes at final; an AI clip under them still locks."""
+    (tmp_path / "ep.srt").write_text("1\n00:00:00,000 --> 00:00:00,500\nHello\n")
+    project = tmp_path / "subs.mlt"
+    project.write_text(mlt(colour("plate", "0000ff", 12), colour("ai", "ff0000", 6, AI_SORA),
+                           '<playlist id="main_pl"><entry producer="plate"/></playlist>',
+                           '<tractor id="main"><track producer="main_pl"/>'
+                           '<filter id="subtitles"><property name="mlt_service">'
+                           'avfilter.subtitles</property><property name="av.filename">'
+                           f"{tmp_path / 'ep.srt'}</property></filter></tractor>"))
+    loaded = read(project).played
+    assert loaded is not None and any(
+        (e.findtext("property[@name='mlt_service']") or "") == "avfilter.subtitles"
+        for e in loaded.root.iter("filter"))  # melt plays the filter
+    run = cli("check", project, "--stage", "final", "--format", "json")
+    assert run.code == 0 and run.verdicts() == {"plate": "pass"}, run.out
+    project.write_text(project.read_text().replace('<entry producer="plate"/>',
+                                                   '<entry producer="ai"/>'))
+    run = cli("check", project, "--stage", "final", "--format", "json")
+    assert run.code == 1 and run.verdicts() == {"ai": "lock"}, run.out
+
+
 def test_rich_text_drawing_data_locks_at_final(tmp_path, cli):
     gen = ai_png(tmp_path / "gen.png")
     data = base64.b64encode(gen.read_bytes()).decode()

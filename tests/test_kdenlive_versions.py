@@ -117,8 +117,10 @@ def test_a_render_of_a_sequence_project_is_its_cut(show, cli):
     assert run.code == 0, run.err
     assert frames_of(out) == 405
     # the colour clip's LUT filter names a file this machine lacks (Kdenlive's own test of a
-    # missing file): media the gate cannot read would lock a final render
-    assert run.out.strip().splitlines()[-1].endswith("1 clip would block a final render")
+    # missing file): a colour table is data the filter reads, not media, so it blocks
+    # nothing (a LUT that is there no source could read, and every clip graded with one
+    # locked at final)
+    assert run.out.strip().splitlines()[-1].endswith("no clip would block a final render")
 
 
 # -- guides and markers ---------------------------------------------------------------------

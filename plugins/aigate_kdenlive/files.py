@@ -29,6 +29,15 @@ PRODUCER_PATHS = ("resource", "warp_resource", "kdenlive:originalurl", "kdenlive
 #: into the picture or sound: ``resource`` (watermark, luma, shape), ``filter.resource``,
 #: ``luma``, ``composite.luma``, ``av.file`` (lut3d), ``av.filename`` (movie, subtitles)
 ATTACHED_PATHS = frozenset({"resource", "luma", "file", "filename", "url"})
+#: files a filter reads as data, never as a picture or sound: subtitles (which libass
+#: draws as text; Kdenlive lays its subtitle track over every clip), colour tables, a
+#: GPS track, a stabiliser's motion data. No source reads such a file, and a file no
+#: source reads is a lock at final
+DATA_FILES = frozenset({
+    ("avfilter.subtitles", "av.filename"), ("avfilter.ass", "av.filename"),
+    ("avfilter.lut3d", "av.file"), ("avfilter.lut1d", "av.file"),
+    ("gpsgraphic", "resource"), ("gpstext", "resource"), ("vidstab", "filename"),
+})
 
 
 def played_media(producer: ET.Element, root_folder: str | None) -> str | None:
@@ -72,6 +81,8 @@ def attached_media(element: ET.Element, root_folder: str | None,
     for child in element.findall("property"):
         name = child.get("name", "")
         text = (child.text or "").strip()
+        if (service, name) in DATA_FILES:
+            continue
         if name.rpartition(".")[2] in ATTACHED_PATHS:
             path = _path(child.text, service, root_folder)
             if path:
