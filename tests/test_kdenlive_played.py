@@ -337,15 +337,24 @@ def test_a_retimed_sequence_has_every_image_read(tmp_path, cli, how):
     assert run.code == 1 and "undeclared-ai" in run.findings("f.%04d.png"), run.out
 
 
-def test_a_sequence_numbered_from_1001_is_read_from_there(tmp_path, cli):
-    """A VFX plate numbered from 1001 with ``begin``: the images are read from 1001 (no
-    image 0 to 4 for avformat to start at instead)."""
+@pytest.mark.parametrize("service", ["qimage", "pixbuf"])
+def test_a_sequence_numbered_from_1001_is_read_from_there(tmp_path, cli, service):
+    """A VFX plate numbered from 1001, as Kdenlive writes it (``?begin=1001``): qimage (with
+    a display) and pixbuf (also without) show image 1005, AI, at frame 4. The gate read the
+    name with its query as a file, which is not there: it reads the images from 1001."""
     sequence(tmp_path, 20, ai={1005}, first=1001)
     project = tmp_path / "plate.mlt"
-    project.write_text(sequence_clip("producer", '<property name="begin">1001</property>'
-                                     '<property name="ttl">1</property>'))
+    project.write_text(sequence_clip("producer", f'<property name="mlt_service">{service}'
+                                     '</property>').replace("%04d.png", "%04d.png?begin=1001"))
+    if service == "pixbuf" or XVFB:
+        assert shown(project, tmp_path / "plate.mp4",
+                     display=service == "qimage")[4] == RED
     run = cli("check", project, "--stage", "final", "--format", "json")
-    assert run.code == 1 and "undeclared-ai" in run.findings("f.%04d.png"), run.out
+    assert run.code == 1 and "undeclared-ai" in run.findings("f.%04d.png?begin=1001"), run.out
+    clean = tmp_path / "clean"
+    sequence(clean, 20, ai=set(), first=1001)
+    (clean / "plate.mlt").write_text(project.read_text())
+    assert cli("check", clean / "plate.mlt", "--stage", "final").code == 0
 
 
 # --- a playlist entry played again -------------------------------------------------------

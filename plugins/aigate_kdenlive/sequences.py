@@ -2,13 +2,15 @@
 
 melt plays a ``%0Nd`` or ``.all.EXT`` resource with one of two producers, and which one
 depends on the machine, not the document: ``qimage`` (or ``pixbuf``) holds each image
-``ttl`` frames (one when the document gives none) from ``begin``; where Qt cannot start
-(no display: a render node) MLT opens the same ``qimage`` producer with ``avformat``
-instead, which ignores ``ttl``, starts at the first image numbered 0 to 4, and shows the
-images at 25 a second whatever the profile's rate. The gate reads the images either one
-shows. Any other producer (a speed change: ``timewarp``, ``framebuffer``; ``hold``, which
-freezes the image its ``frame`` names), a chain's links (``timeremap``) or a ``freeze``
-filter can show any image of the sequence, so all of them are read.
+``ttl`` frames (one when the document gives none) from the number a ``?begin=N`` query
+names (Kdenlive writes sequences so; a ``begin`` property is not read), else from the
+first image there; where Qt cannot start (no display: a render node) MLT opens the same
+``qimage`` producer with ``avformat`` instead, which ignores ``ttl``, starts at the first
+image numbered 0 to 4, shows the images at 25 a second whatever the profile's rate, and
+opens no name with a query. The gate reads the images either one shows. Any other
+producer (a speed change: ``timewarp``, ``framebuffer``; ``hold``, which freezes the
+image its ``frame`` names), a chain's links (``timeremap``) or a ``freeze`` filter can
+show any image of the sequence, so all of them are read.
 """
 
 from __future__ import annotations
@@ -25,8 +27,6 @@ from aigate.api import MAX_SEQUENCE_FRAMES, FrameSequence, frame_url
 IMAGE2_RATE = 25.0
 #: image2 starts at the first image numbered 0 to 4 (its ``start_number_range``)
 IMAGE2_START = range(5)
-#: melt's image producers give up after this many missing numbers in a row
-GAP = 100
 #: the producers whose images the clip's frames show as above; any other (a speed change,
 #: ``hold``) may show any image
 IMAGE_READERS = ("qimage", "pixbuf", "avformat", "avformat-novalidate")
@@ -36,13 +36,13 @@ RETIMING_FILTERS = ("freeze",)
 
 def sequence(producer: ET.Element, media: str | None, source_in: int, source_out: int,
              rate: float, folder: Path, attached: Sequence[ET.Element] = ()
-             ) -> tuple[FrameSequence | None, str]:
+             ) -> FrameSequence | None:
     """The images the clip's source frames ``source_in`` to ``source_out`` (exclusive) may
-    show at the profile's ``rate`` (a relative ``media`` is in ``folder``), and why they
-    cannot be told ("" when they can)."""
+    show at the profile's ``rate`` (a relative ``media`` is in ``folder``); None when the
+    clip plays no sequence."""
     if not media or not (re.search(r"%0?\d*d", media) or
                          Path(media).name.startswith(".all.")):
-        return None, ""
+        return None
     last_frame = max(source_out - 1, source_in)
     ttl = max(_int(_prop(producer, "ttl"), 1), 1)
     held = last_frame // ttl
@@ -52,19 +52,22 @@ def sequence(producer: ET.Element, media: str | None, source_in: int, source_out
     whole = max(_int(_prop(producer, "length"), 0), last_frame + 1)
     if Path(media).name.startswith(".all."):  # qimage or pixbuf only: image2 cannot
         if retimed:
-            return FrameSequence(media, 0, whole - 1), ""
-        return FrameSequence(media, source_in // ttl, held), ""
-    begin = _int(_prop(producer, "begin"), 0)
-    stream = _stream_rate(producer) or IMAGE2_RATE
-    timed = math.ceil((last_frame + 1) * stream / rate)
-    start = next((n for n in IMAGE2_START if (folder / frame_url(media, n)).is_file()), begin)
-    first = min(begin, start)
-    if begin - first > GAP:  # the two readers show images too far apart to read as one
-        return None, (f"image sequence {media}: melt shows it from image {start} or from "
-                      f"image {begin} depending on the machine it runs on")
-    last = first + whole - 1 if retimed else max(begin + held, start + timed)
-    return FrameSequence(media, first, min(last, first + MAX_SEQUENCE_FRAMES),
-                         skips_gaps=True), ""
+            return FrameSequence(media, 0, whole - 1)
+        return FrameSequence(media, source_in // ttl, held)
+    pattern, _, query = media.partition("?")
+    begin = re.search(r"(?:^|&)begin=(\d+)", query)
+    if begin:  # qimage and pixbuf only (avformat opens no name with a query)
+        first = int(begin.group(1))
+        last = first + (whole - 1 if retimed else held)
+    else:  # from the first image there, and avformat's images at its rate
+        stream = _stream_rate(producer) or IMAGE2_RATE
+        timed = math.ceil((last_frame + 1) * stream / rate)
+        start = next((n for n in IMAGE2_START
+                      if (folder / frame_url(pattern, n)).is_file()), 0)
+        first = 0
+        last = whole - 1 if retimed else max(held, start + timed)
+    return FrameSequence(pattern, first, min(last, first + MAX_SEQUENCE_FRAMES),
+                         skips_gaps=True)
 
 
 def _stream_rate(producer: ET.Element) -> float | None:

@@ -88,12 +88,11 @@ def collect(project: Project) -> Collected:
                         producer, clip_el, play.attached, play.root,
                         bin_root if clip_el is not producer and source is not project
                         else play.root, here) if path != media))
-                frames, unknown = sequences.sequence(producer, media, play.source_in,
-                                                     play.source_in + play.end - play.start,
-                                                     rate, here, play.attached)
-                drawn, untold = files.drawn(producer, play.attached, here)
+                frames = sequences.sequence(producer, media, play.source_in,
+                                            play.source_in + play.end - play.start, rate,
+                                            here, play.attached)
+                drawn, unknown = files.drawn(producer, play.attached, here)
                 other = (*other, *(p for p in drawn if p not in other))
-                unknown = "; ".join(why for why in (unknown, untold) if why)
                 item = Item(play.label, track.kind, _clip_name(producer, clip_el), 0, rate,
                             float(play.start), float(play.end), float(play.source_in),
                             float(play.source_in + play.end - play.start), media, declared,
