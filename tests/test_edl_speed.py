@@ -5,6 +5,8 @@ read back by OTIO's own reader as it read the original. Real OTIO readers and wr
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import opentimelineio as otio
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -141,33 +143,44 @@ def test_a_speed_change_otios_reader_ignores_is_said_and_never_dropped_silently(
         assert run.code == 0 and out.exists() and said in run.err
 
 
+def plates(tmp_path: Path, frames: int, effect: otio.schema.Effect) -> Path:
+    """A cut whose one clip plays 48 frames of a sequence of ``frames`` plates (all there,
+    clean) under ``effect``."""
+    for frame in range(1, frames + 1):
+        still(tmp_path / "frames" / f"plate.{frame:04d}.png")
+    made = clip("SH010")
+    made.media_reference = otio.schema.ImageSequenceReference(
+        target_url_base="frames/", name_prefix="plate.", name_suffix=".png", start_frame=1,
+        frame_zero_padding=4, rate=24,
+        available_range=TimeRange(RationalTime(0, 24), RationalTime(frames, 24)))
+    made.source_range = TimeRange(RationalTime(0, 24), RationalTime(48, 24))
+    made.effects.append(effect)
+    return write(tmp_path / "cut.otio", timeline([made]))
+
+
+def generated(path: Path) -> None:
+    """Make ``path`` a PNG whose XMP says it was generated."""
+    from PIL import Image
+    from PIL.PngImagePlugin import PngInfo
+
+    info = PngInfo()
+    info.add_itxt("XML:com.adobe.xmp", xmp_packet(TRAINED))
+    Image.new("RGB", (64, 36)).save(path, pnginfo=info)
+
+
 @pytest.mark.parametrize("fast", ["1", "0"])
 def test_an_image_sequence_played_at_double_speed_is_read_to_its_last_frame(tmp_path, cli,
                                                                             monkeypatch,
                                                                             fast):
     """A clip of 48 frames at twice the speed plays frames 1 to 96 of its sequence: the
     gate read only 1 to 48, so a generated frame past them passed."""
-    from PIL import Image
-    from PIL.PngImagePlugin import PngInfo
-
     monkeypatch.setenv("AIGATE_FAST", fast)
-    for frame in range(1, 97):
-        still(tmp_path / "frames" / f"plate.{frame:04d}.png")
-    made = clip("SH010")
-    made.media_reference = otio.schema.ImageSequenceReference(
-        target_url_base="frames/", name_prefix="plate.", name_suffix=".png", start_frame=1,
-        frame_zero_padding=4, rate=24,
-        available_range=TimeRange(RationalTime(0, 24), RationalTime(96, 24)))
-    made.source_range = TimeRange(RationalTime(0, 24), RationalTime(48, 24))
-    made.effects.append(otio.schema.LinearTimeWarp(time_scalar=2.0))
-    cut = write(tmp_path / "cut.otio", timeline([made]))
+    cut = plates(tmp_path, 96, otio.schema.LinearTimeWarp(time_scalar=2.0))
     run = cli("check", cut, "--stage", "final", "--format", "json")
     [item] = run.json["subjects"][0]["items"]
     assert (run.code, item["verdict"], item["ai"]) == (0, "pass", False), run.out
     assert item["source_out"] == "00:00:04:00"  # 48 frames of the cut, 96 of the media
-    info = PngInfo()
-    info.add_itxt("XML:com.adobe.xmp", xmp_packet(TRAINED))
-    Image.new("RGB", (64, 36)).save(tmp_path / "frames" / "plate.0090.png", pnginfo=info)
+    generated(tmp_path / "frames" / "plate.0090.png")
     run = cli("check", cut, "--stage", "final", "--format", "json")
     [item] = run.json["subjects"][0]["items"]
     assert item["ai"] is True and run.code == 1
@@ -182,23 +195,9 @@ def test_a_speed_curve_reads_every_frame_the_clip_could_play(tmp_path, cli):
     """A time effect other than a linear speed (a speed curve: OTIO's TimeEffect) plays
     media the timeline does not pin down: every frame of the sequence's available range is
     read."""
-    from PIL import Image
-    from PIL.PngImagePlugin import PngInfo
-
-    for frame in range(1, 121):
-        still(tmp_path / "frames" / f"plate.{frame:04d}.png")
-    made = clip("SH020")
-    made.media_reference = otio.schema.ImageSequenceReference(
-        target_url_base="frames/", name_prefix="plate.", name_suffix=".png", start_frame=1,
-        frame_zero_padding=4, rate=24,
-        available_range=TimeRange(RationalTime(0, 24), RationalTime(120, 24)))
-    made.source_range = TimeRange(RationalTime(0, 24), RationalTime(48, 24))
-    made.effects.append(otio.schema.TimeEffect(name="ramp", effect_name="SpeedRamp"))
-    cut = write(tmp_path / "cut.otio", timeline([made]))
+    cut = plates(tmp_path, 120, otio.schema.TimeEffect(name="ramp", effect_name="SpeedRamp"))
     assert cli("check", cut, "--stage", "final").code == 0
-    info = PngInfo()
-    info.add_itxt("XML:com.adobe.xmp", xmp_packet(TRAINED))
-    Image.new("RGB", (64, 36)).save(tmp_path / "frames" / "plate.0117.png", pnginfo=info)
+    generated(tmp_path / "frames" / "plate.0117.png")
     run = cli("check", cut, "--stage", "final", "--format", "json")
     [item] = run.json["subjects"][0]["items"]
     assert item["ai"] is True and run.code == 1

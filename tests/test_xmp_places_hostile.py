@@ -20,6 +20,7 @@ from aigate_xmp import _read_embedded
 
 # --- hostile headers: bounded, never an error ------------------------------------------------
 
+#: headers of every container walked, for bytes of any kind after them
 HEADS = [b"GIF89a\x01\x00\x01\x00\x80\x00\x00", b"GIF87a\x01\x00\x01\x00\x00\x00\x00\x21\xff\x0b",
          b"8BPS\x00\x01" + bytes(20), b"ID3\x03\x00\x00", b"ID3\x04\x00\x40", b"ID3\x02\x00\x80",
          b"RF64\xff\xff\xff\xffWAVEds64", b"\x00\x00\x00\x0cftypavif\x00\x00\x00\x00meta",
@@ -28,7 +29,11 @@ HEADS = [b"GIF89a\x01\x00\x01\x00\x80\x00\x00", b"GIF87a\x01\x00\x01\x00\x00\x00
          b"\x89PNG\r\n\x1a\n\x00\x00\x00\x20iTXtXML:com.adobe.xmp\x00\x01",
          b"FORM\x00\x00\x00\x00AIFFID3 \x00\x00\x00\x20ID3\x03\x00",
          b"RIFF\x00\x00\x00\x00WAVEid3 \x00\x00\x00\x20ID3\x04\x00\x80",
-         b"<?xml version='1.0'?><svg ", b"%PDF-1.7\n"]
+         b"<?xml version='1.0'?><svg ", b"%PDF-1.7\n",
+         b"\xff\xd8", b"\xff\xd8\xff\xe1", b"\xff\xd8\xff\xe1\x00\x01", b"\x89PNG\r\n\x1a\n",
+         b"\x00\x00\x00\x10ftypisom", b"\x00\x00\x00\x01moov", b"\x00\x00\x00\x01uuid",
+         b"RIFF\x00\x00\x00\x00WAVE", b"II*\x00", b"MM\x00*", b"II+\x00\x08\x00\x00\x00",
+         b"MM\x00+\x00\x08\x00\x00", b"II*\x00\x08\x00\x00\x00\x01\x00\xbc\x02"]
 
 
 @settings(max_examples=400, deadline=None)

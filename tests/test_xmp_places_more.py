@@ -17,7 +17,6 @@ from test_xmp_places_attacks import check_final, png_text, split_moov, still
 
 import aigate_xmp
 from aigate_xmp import _read_embedded
-from helpers import clip, timeline, write
 from mediakit import TRAINED, video
 
 pytestmark = needs_exiftool
@@ -135,16 +134,11 @@ def test_a_heif_xmp_item_in_two_extents_is_read_in_order(tmp_path):
 def test_a_remote_manifest_named_in_compressed_xmp_is_seen(cli, tmp_path):
     """The remote manifest reference is read from the same places, decoded: a PNG's
     compressed XMP text chunk naming one is not "no credentials"."""
-    from test_xmp_places import REMOTE
+    from test_xmp_places import REMOTE, remote_seen
     media = tmp_path / "remote.png"
     media.write_bytes(png_text(b"iTXt", b"XML:com.adobe.xmp",
                                b"\x01\x00\x00\x00" + zlib.compress(REMOTE)))
-    (tmp_path / "aigate.yaml").write_text("show: TEST\n")
-    cut = write(tmp_path / "cut.otio", timeline([clip("SH001", 2, url=media.name)]))
-    run = cli("check", cut, "--format", "json")
-    [item] = run.json["subjects"][0]["items"]
-    assert item["evidence"][0].startswith(
-        "c2pa (unverifiable): remote manifest at credentials.example.com")
+    assert remote_seen(cli, tmp_path, media)
 
 
 def test_svg_metadata_anywhere_in_a_large_svg_is_read(cli, tmp_path):
