@@ -89,8 +89,8 @@ class Plan:
     #: how the cut counts timecode (False: a non-drop-frame EDL's), for what is written
     #: (an EDL at 29.97 or 59.94) and said
     drop_frame: bool | None = None
-    #: the speed changes of the EDL the cut was read from (edlspeed.Speeds), for an EDL
-    speeds: Any = None
+    #: the speed changes of the EDL the cut was read from, for an EDL
+    speeds: edlspeed.Speeds | None = None
 
 
 @dataclass(slots=True)
@@ -100,7 +100,7 @@ class Losses:
     clips: list[str] = field(default_factory=list)
     verdicts: list[str] = field(default_factory=list)
     markers: list[str] = field(default_factory=list)
-    #: speed changes of the EDL read that OTIO's reader did not apply (edlspeed.ignored)
+    #: speed changes of the EDL read that OTIO's reader did not apply (Speeds.ignored)
     speeds: list[str] = field(default_factory=list)
 
     def fatal(self, allow_loss: bool) -> bool:
