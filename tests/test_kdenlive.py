@@ -21,7 +21,9 @@ from hypothesis import strategies as st
 
 from aigate_kdenlive.build import ClipSpec, ProfileSpec, TrackSpec, build
 from aigate_kdenlive.otio_io import from_otio, to_otio
-from aigate_kdenlive.project import clock, collect, frames, prop, read, write
+from aigate_kdenlive.project import clock, frames, prop, write
+from aigate_kdenlive.reading import read
+from aigate_kdenlive.walk import collect
 from helpers import ai, run_process
 from helpers import write as write_otio
 from mediakit import sound, video

@@ -16,7 +16,9 @@ from hypothesis import strategies as st
 
 import aigate_c2pa
 import aigate_xmp
-from aigate_kdenlive.project import MAX_PLAYED, collect, read
+from aigate_kdenlive.project import MAX_PLAYED
+from aigate_kdenlive.reading import read
+from aigate_kdenlive.walk import collect
 from mediakit import TRAINED, still, xmp_packet
 
 pytestmark = pytest.mark.skipif(subprocess.run(["which", "melt"], capture_output=True)

@@ -17,7 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_kdenlive_attacks import AI_SORA, PALETTE, RED, WHITE, colour, mlt, render
 
-from aigate_kdenlive.project import collect, read
+from aigate_kdenlive.reading import read
+from aigate_kdenlive.walk import collect
 from helpers import run_process
 
 pytestmark = pytest.mark.skipif(subprocess.run(["which", "melt"], capture_output=True)

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from test_kdenlive_attacks import AI_SORA, BLUE, RED, colour, mlt, render
 
-from aigate_kdenlive.project import collect, read
+from aigate_kdenlive.reading import read
+from aigate_kdenlive.walk import collect
 from helpers import Run
 from mediakit import TRAINED, still, xmp_packet
 

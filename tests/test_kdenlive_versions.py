@@ -27,7 +27,9 @@ from opentimelineio.opentime import RationalTime, TimeRange
 from aigate.api import Shade
 from aigate_kdenlive import render as renders
 from aigate_kdenlive.present import GUIDE_LABEL, Flag, guide_label
-from aigate_kdenlive.project import collect, prop, read, set_prop, timeline
+from aigate_kdenlive.project import prop, set_prop, timeline
+from aigate_kdenlive.reading import read
+from aigate_kdenlive.walk import collect
 from helpers import ai
 from helpers import write as write_otio
 from mediakit import sound, video

@@ -262,7 +262,7 @@ def test_an_mlt_generator_exported_to_otio_is_a_generator_and_passes(tmp_path, c
     (it made a missing reference, a lock at final there), the producer naming no file
     still locks."""
     from aigate_kdenlive.otio_io import to_otio
-    from aigate_kdenlive.project import read
+    from aigate_kdenlive.reading import read
 
     project = tmp_path / "cut.mlt"
     project.write_text((MLT % "").replace(

@@ -46,18 +46,18 @@ def aigate_subject_suffixes() -> list[str]:
 def aigate_load_subject(path: Path) -> Any | None:
     if path.suffix.lower().lstrip(".") not in SUFFIXES:
         return None
-    from . import project as projects
+    from .reading import read
 
-    return projects.read(path)
+    return read(path)
 
 
 @hookimpl
 def aigate_collect(subject: Any, path: Path | None) -> list[Collected] | None:
     if not _is_project(subject):
         return None
-    from . import project as projects
+    from .walk import collect
 
-    return [projects.collect(subject)]
+    return [collect(subject)]
 
 
 @hookimpl

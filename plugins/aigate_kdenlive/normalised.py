@@ -13,7 +13,7 @@ that document, which is plain and canonical.
 melt is run on the file itself (named ``xml:/absolute/path``, so no file name reads as an
 option or a service), with a time-out, writing only into a temporary folder; the consumer
 is ``xml``, which serialises the service network and processes no frame. Documents that
-declare XML entities are refused before melt sees them (:func:`aigate_kdenlive.project.read`).
+declare XML entities are refused before melt sees them (:func:`aigate_kdenlive.reading.read`).
 Results are kept per file content for the run.
 """
 

@@ -28,7 +28,8 @@ from aigate_otio.collect import plain, timeline_rate
 from .build import ClipSpec, ProfileSpec, TrackSpec, build
 from .present import PREFIX, Flag, Flagged, show
 from .probe import probe
-from .project import GENERATORS, Placement, Project, collect, prop, tracks
+from .project import GENERATORS, Placement, Project, prop, tracks
+from .walk import collect
 
 NAMESPACE = "aigate"
 SOLID = "SolidColor"

@@ -20,7 +20,8 @@ from pathlib import Path
 
 from aigate.api import Diagnostic, InputError, UsageError
 
-from .project import Project, collect
+from .project import Project
+from .walk import collect
 
 MELT = "melt"
 

@@ -23,6 +23,8 @@ from pathlib import Path
 
 from aigate.api import MAX_SEQUENCE_FRAMES, FrameSequence, frame_url
 
+from .project import prop
+
 #: the rate avformat's image2 reader shows a sequence at unless told another
 IMAGE2_RATE = 25.0
 #: image2 starts at the first image numbered 0 to 4 (its ``start_number_range``)
@@ -44,12 +46,12 @@ def sequence(producer: ET.Element, media: str | None, source_in: int, source_out
                          Path(media).name.startswith(".all.")):
         return None
     last_frame = max(source_out - 1, source_in)
-    ttl = max(_int(_prop(producer, "ttl"), 1), 1)
+    ttl = max(_int(prop(producer, "ttl"), 1), 1)
     held = last_frame // ttl
-    service = _prop(producer, "mlt_service") or ""
+    service = prop(producer, "mlt_service") or ""
     retimed = service not in IMAGE_READERS or any(c.tag == "link" for c in producer) or \
-        any(_prop(e, "mlt_service") in RETIMING_FILTERS for e in attached)
-    whole = max(_int(_prop(producer, "length"), 0), last_frame + 1)
+        any(prop(e, "mlt_service") in RETIMING_FILTERS for e in attached)
+    whole = max(_int(prop(producer, "length"), 0), last_frame + 1)
     if Path(media).name.startswith(".all."):  # qimage or pixbuf only: image2 cannot
         if retimed:
             return FrameSequence(media, 0, whole - 1)
@@ -88,11 +90,3 @@ def _int(text: str | None, default: int) -> int:
         return int(text) if text is not None else default
     except ValueError:
         return default
-
-
-def _prop(element: ET.Element, name: str) -> str | None:
-    """:func:`aigate_kdenlive.project.prop`, imported when called: the project module
-    imports the walk, which imports this one."""
-    from .project import prop
-
-    return prop(element, name)

@@ -18,6 +18,8 @@ from pathlib import Path
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
+from .project import prop
+
 SERVICE = "kdenlivetitle"
 #: the title items that draw a file
 PICTURES = ("QGraphicsPixmapItem", "QGraphicsSvgItem")
@@ -28,12 +30,12 @@ MAX_TITLE = 16 * 1024 * 1024
 def pictures(producer: ET.Element, folder: Path) -> tuple[tuple[str, ...], str]:
     """The files a title producer draws, and why some picture in it cannot be read ("" when
     all can); ``folder`` holds a title file named by a relative ``resource``."""
-    if (_prop(producer, "mlt_service") or "") != SERVICE:
+    if (prop(producer, "mlt_service") or "") != SERVICE:
         return (), ""
-    text = _prop(producer, "xmldata")
+    text = prop(producer, "xmldata")
     name = f"title {producer.get('id')!r}"
     if not (text or "").strip():
-        resource = (_prop(producer, "resource") or "").strip()
+        resource = (prop(producer, "resource") or "").strip()
         if not resource:
             return (), ""
         file = folder / resource
@@ -113,11 +115,3 @@ def rich_text_pictures(element: ET.Element, folder: Path) -> tuple[tuple[str, ..
     label = f"{element.tag} {element.get('id')!r}" if element.get("id") else element.tag
     why = f"rich text of {label}: {', '.join(dict.fromkeys(unknown))}" if unknown else ""
     return tuple(dict.fromkeys(found)), why
-
-
-def _prop(element: ET.Element, name: str) -> str | None:
-    """:func:`aigate_kdenlive.project.prop`, imported when called: the project module
-    imports the walk, which imports this one."""
-    from .project import prop
-
-    return prop(element, name)

@@ -24,7 +24,7 @@ from defusedxml import DefusedXmlException
 
 from aigate.api import Collected, InputError, Item
 
-from . import files, sequences  # modules: they read project, which imports this one
+from . import files, sequences
 from .normalised import Played
 from .project import (
     CONTRACT,
@@ -44,7 +44,6 @@ from .project import (
     _track_refs,
     _transitions,
     prop,
-    read,
     timeline,
     tracks,
 )
@@ -363,6 +362,9 @@ class _Walk:
             if file in self.documents:
                 raise InputError(f"{place}: {producer.get('id')!r} plays {name}, which "
                                  "plays this document: it would never end")
+            # read as the top document is (reading names what it plays with this module)
+            from .reading import read
+
             inner = read(file).view()  # as melt loads it, where MLT is installed
             sub = self._nested_walk(inner, inner.root.get("root") or str(file.parent),
                                     (*self.documents, file))
