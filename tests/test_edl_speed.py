@@ -210,3 +210,26 @@ def test_only_an_m2_lines_timecode_is_made_readable():
     for other in ("* FROM CLIP NAME: M2 01:00:00;12",
                   "001  A001     V     C        01:00:00;00 01:00:04;00 01:00:00;00 01:00:02;00"):
         assert readable(other) == other
+
+
+_TC = st.from_regex(r"\A\d\d:\d\d:\d\d[:;.,]\d\d\Z")
+_LINES = st.lists(st.one_of(
+    st.builds(lambda n, reel, *codes: f"{n:03d}  {reel}  V  C  {' '.join(codes)}",
+              st.integers(0, 999), st.sampled_from(["A001", "R1", "BL"]), _TC, _TC, _TC, _TC),
+    st.builds(lambda reel, speed, code: f"M2   {reel}  {speed}  {code}",
+              st.sampled_from(["A001", "R1", "", "a b"]),
+              st.sampled_from(["048.0", ".", "-24", "0", "1e5", "..", "99999999999"]), _TC),
+    st.text(max_size=30)), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=_LINES, rate=st.sampled_from([24.0, 25.0, 30000 / 1001, 60000 / 1001]))
+def test_speed_changes_of_any_list_are_read_and_written_without_an_error(lines, rate):
+    # hostile lists (timecodes past the day, speeds that are no number, M2 lines with no
+    # event): reading their speed changes, and writing them back, never raise
+    from aigate_otio import edlspeed
+
+    text = "\n".join(lines)
+    speeds = edlspeed.read(text, rate)
+    for whole, drop in ((rate, rate != round(rate)), (float(round(rate)), False)):
+        edlspeed.as_listed(text, rate, whole, drop, speeds)
