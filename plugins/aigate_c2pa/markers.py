@@ -79,18 +79,15 @@ def _walk(handle: BinaryIO) -> str | None:
         family, kind = part.family, part.kind
         if family == "jpeg" and kind == b"\xff\xeb":
             # APP11: JPEG XT boxes; C2PA's has a "c2pa" JUMBF description
-            handle.seek(part.start)
-            start = handle.read(min(part.end - part.start, 64))
+            start = read_at(handle, part.start, part.end, 64)
             if b"jumb" in start and b"c2pa" in start:
                 return "JPEG APP11 C2PA JUMBF"
         elif family == "png" and kind == b"caBX":
             return "PNG caBX chunk"
         elif family == "bmff":
-            if kind == b"uuid":
-                handle.seek(part.start)
-                if handle.read(16) == BMFF_C2PA:
-                    return "ISO BMFF C2PA uuid box"
-            elif kind in (b"c2pa", b"jumb"):
+            if kind == b"uuid" and read_at(handle, part.start, part.end, 16) == BMFF_C2PA:
+                return "ISO BMFF C2PA uuid box"
+            if kind in (b"c2pa", b"jumb"):
                 return f"ISO BMFF {kind.decode()} box"
         elif family == "riff" and kind == b"C2PA":
             return "RIFF C2PA chunk"

@@ -17,6 +17,7 @@ from .project import (
     DOCUMENT_SUFFIXES,
     GENERATORS,
     LOADED_DOCUMENTS,
+    STRING_SERVICES,
     Project,
     _path,
     prop,
@@ -45,9 +46,14 @@ def played_media(producer: ET.Element, root_folder: str | None) -> str | None:
     when the project is proxied), relative paths resolved against the document's
     ``root``."""
     service = prop(producer, "mlt_service") or ""
-    if service in GENERATORS or service in ("xml-string", "xmlstring"):
+    if _renders_no_file(service):
         return None
     return _path(prop(producer, "resource"), service, root_folder)
+
+
+def _renders_no_file(service: str) -> bool:
+    """A producer whose ``resource`` is no file: a generator, or a document given as text."""
+    return service in GENERATORS or service in STRING_SERVICES
 
 
 def named_media(producer: ET.Element, clip: ET.Element, attached: Sequence[ET.Element],
@@ -60,8 +66,7 @@ def named_media(producer: ET.Element, clip: ET.Element, attached: Sequence[ET.El
     for element, root in dict.fromkeys(((producer, root_folder), (clip, clip_root))):
         service = prop(element, "mlt_service") or ""
         for name in PRODUCER_PATHS:
-            if name == "resource" and (service in GENERATORS
-                                       or service in ("xml-string", "xmlstring")):
+            if name == "resource" and _renders_no_file(service):
                 continue
             path = _path(prop(element, name), service, root)
             if path:
